@@ -1,0 +1,47 @@
+"""Shared test set-up: a private data dir, offline model hub, and speech made with our own TTS."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+pytest_plugins = ["tests.fixtures.virtual_audio"]
+
+SPEECH_CACHE = Path(__file__).parent / ".speech-cache"
+SHARED_SPEECH_DIR = Path(__file__).resolve().parents[2] / "shared" / "speech"
+
+
+@pytest.fixture(autouse=True)
+def voicemock_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test gets its own empty data dir."""
+    home = tmp_path_factory.mktemp("home")
+    old = os.environ.get("VOICEMOCK_HOME")
+    os.environ["VOICEMOCK_HOME"] = str(home)
+    yield home
+    if old is None:
+        os.environ.pop("VOICEMOCK_HOME", None)
+    else:
+        os.environ["VOICEMOCK_HOME"] = old
+
+
+@pytest.fixture(scope="session")
+def make_speech() -> Callable[..., Path]:
+    """Synthesise text with the project's own TTS to a WAV (cached per text and rate)."""
+    from voicemock.speech.tts import synthesize_to_wav
+
+    SPEECH_CACHE.mkdir(exist_ok=True)
+
+    def make(text: str, rate_wpm: int = 160) -> Path:
+        key = hashlib.sha1(f"{rate_wpm}:{text}".encode()).hexdigest()[:16]
+        out = SPEECH_CACHE / f"{key}.wav"
+        if not out.exists():
+            synthesize_to_wav(text, out, rate_wpm=rate_wpm)
+        return out
+
+    return make

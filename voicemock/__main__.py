@@ -1,0 +1,5 @@
+"""Allow ``python -m voicemock``."""
+
+from voicemock.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""One module per ``voicemock`` subcommand; each has ``register(subparsers)``."""

@@ -1,0 +1,65 @@
+"""User settings: engine, model, voice, devices, thresholds; saved as JSON in the data dir."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from voicemock import paths
+
+EngineName = Literal["faster-whisper", "openai-whisper"]
+DEFAULT_ENGINE: EngineName = "faster-whisper"
+DEFAULT_MODEL = "tiny.en"
+
+
+class Settings(BaseModel):
+    """Everything the user can change in Settings; each field documents itself."""
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+    engine: EngineName = DEFAULT_ENGINE
+    """Transcription engine: faster-whisper (default) or openai-whisper (optional extra)."""
+    model: str = DEFAULT_MODEL
+    """Whisper model: tiny.en (embedded), base, base.en, small.en, or a local model directory."""
+    voice: str | None = None
+    """TTS voice id (e.g. gmw/en-us); None is the engine's default."""
+    rate_wpm: int = Field(default=165, ge=80, le=400)
+    """Speaking rate of the question prompt, words per minute."""
+    speak_questions: bool = True
+    """Read each question aloud."""
+    input_device: str | int | None = None
+    """Microphone (name or index); None is the system default."""
+    output_device: str | int | None = None
+    """Speaker (name or index); None is the system default."""
+    thinking_time_s: float = Field(default=0.0, ge=0, le=120)
+    """Seconds to think before recording starts."""
+    max_answer_s: float = Field(default=300.0, ge=5, le=3600)
+    """Recording stops by itself after this many seconds."""
+    silence_stop_s: float | None = Field(default=None, ge=1, le=60)
+    """Stop recording after this many seconds of silence (None: only by key or Enter)."""
+    long_pause_s: float = Field(default=2.0, ge=0.5, le=10)
+    """Silent gaps from this long are flagged as long pauses."""
+    use_embeddings: bool = True
+    """Use the local sentence-embedding model when scoring (falls back to lexical signals)."""
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Load saved settings; missing or unreadable files give the defaults."""
+    path = path or paths.settings_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Settings.model_validate(data)
+    except (OSError, ValueError, ValidationError):
+        return Settings()
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Save settings atomically and return the file path."""
+    path = path or paths.settings_path()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(settings.model_dump_json(indent=2), encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,151 @@
+"""The rubric YAML format: a question bank of questions, each with its competencies.
+
+A bank file (``rubrics/*.yaml`` shipped, or the user's own in ``<data dir>/rubrics/``) looks like::
+
+    bank:
+      id: behavioral
+      title: General behavioral questions
+      version: 1
+    questions:
+      - id: beh-conflict
+        text: Tell me about a time you disagreed with a colleague.
+        role: Any role
+        level: junior            # junior | mid | senior
+        tags: [conflict, teamwork]
+        target_length_s: {min: 60, max: 120}
+        competencies:
+          - id: communication
+            label: Communication skills
+            description: Explains clearly and checks understanding.
+            weight: 1.0
+            indicators:                      # phrases grouped by what they mean
+              - meaning: listening first
+                phrases: [listen, hear them out, ask questions]
+            depth: [shared goal, compromise]   # concepts that mark an advanced answer
+            red_flags: [went over their head]  # contrary evidence
+            exemplars:                        # sentences a good answer might contain,
+              - I asked her to walk me through her reasoning before I said anything.
+        model_answers:                         # rising quality
+          - level: basic
+            text: ...
+            strengths: ...
+            gaps: ...
+        tips: [Pick one real disagreement with a clear outcome.]
+
+Pydantic validates untrusted YAML; ``voicemock.core.rubrics`` loads files into these models.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Level = Literal["junior", "mid", "senior"]
+AnswerLevel = Literal["basic", "solid", "strong"]
+
+_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class IndicatorGroup(_Strict):
+    """Phrases that mean the same thing; one match in a group is one piece of evidence."""
+
+    meaning: str = Field(min_length=1)
+    phrases: list[str] = Field(min_length=1)
+
+    @field_validator("phrases")
+    @classmethod
+    def _non_empty_phrases(cls, value: list[str]) -> list[str]:
+        cleaned = [p.strip() for p in value]
+        if any(not p for p in cleaned):
+            raise ValueError("phrases must not be empty strings")
+        return cleaned
+
+
+class Competency(_Strict):
+    """Something the interviewer evaluates, with the signals that show it."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    label: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    weight: float = Field(default=1.0, gt=0, le=10)
+    indicators: list[IndicatorGroup] = Field(min_length=1)
+    depth: list[str] = Field(default_factory=list)
+    red_flags: list[str] = Field(default_factory=list)
+    exemplars: list[str] = Field(min_length=1)
+    next_step: str = ""  # optional coaching line shown when this competency is weak
+
+
+class ModelAnswer(_Strict):
+    """A sample answer at one level of quality, with what it does well and what it lacks."""
+
+    level: AnswerLevel
+    text: str = Field(min_length=1)
+    strengths: str = ""
+    gaps: str = ""
+
+
+class TargetLength(_Strict):
+    """Target answer length in seconds."""
+
+    min: float = Field(default=60, ge=0)
+    max: float = Field(default=120, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TargetLength:
+        if self.max < self.min:
+            raise ValueError("max must be at least min")
+        return self
+
+
+class Question(_Strict):
+    """One interview question and its rubric."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    text: str = Field(min_length=5)
+    role: str = "Any role"
+    level: Level = "junior"
+    tags: list[str] = Field(default_factory=list)
+    version: int = Field(default=1, ge=1)
+    target_length_s: TargetLength = Field(default_factory=TargetLength)
+    competencies: list[Competency] = Field(min_length=1)
+    model_answers: list[ModelAnswer] = Field(default_factory=list)
+    tips: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_competency_ids(self) -> Question:
+        seen: set[str] = set()
+        for comp in self.competencies:
+            if comp.id in seen:
+                raise ValueError(f"competency id {comp.id!r} appears twice")
+            seen.add(comp.id)
+        return self
+
+
+class BankInfo(_Strict):
+    """A question bank's identity."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    title: str = Field(min_length=1)
+    version: int = Field(default=1, ge=1)
+    description: str = ""
+
+
+class QuestionBank(_Strict):
+    """A whole bank file."""
+
+    bank: BankInfo
+    questions: list[Question] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_question_ids(self) -> QuestionBank:
+        seen: set[str] = set()
+        for question in self.questions:
+            if question.id in seen:
+                raise ValueError(f"question id {question.id!r} appears twice")
+            seen.add(question.id)
+        return self

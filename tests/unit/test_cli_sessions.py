@@ -1,0 +1,166 @@
+"""``voicemock sessions`` actions through cli.main, on a store filled by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.unit.test_store import make_metrics, make_score, make_transcript, make_wav
+from voicemock.cli import main
+from voicemock.core.store import AttemptRecord, SessionStore
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich tables wide enough that cells are not cut."""
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def fill(tmp_path: Path) -> tuple[int, int, list[AttemptRecord]]:
+    """Two sessions in the default store: one with two attempts, one empty."""
+    with SessionStore() as store:
+        practice = store.create_session("Resistance drill", kind="single")
+        attempts = [
+            store.add_attempt(
+                practice.id,
+                question_id=question_id,
+                question_text=f"{question_id} text?",
+                rubric_version="bank@1",
+                audio_source=make_wav(tmp_path / f"{question_id}.wav"),
+                transcript=make_transcript(),
+                metrics=make_metrics(rate_wpm=rate),
+                score=make_score(question_id, overall),
+                engine="faster-whisper",
+                model="tiny.en",
+                duration_s=12.0,
+            )
+            for question_id, overall, rate in (("q-alpha", 41, 118.0), ("q-beta", 77, 151.0))
+        ]
+        store.finish_session(practice.id)
+        empty = store.create_session("Mock with nothing", kind="mock")
+    return practice.id, empty.id, attempts
+
+
+def test_list_when_empty(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sessions", "list"]) == 0
+    assert "No sessions yet" in capsys.readouterr().out
+    assert main(["sessions", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_list_shows_sessions_newest_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    practice_id, empty_id, _ = fill(tmp_path)
+
+    assert main(["sessions"]) == 0  # list is the default action
+    out = capsys.readouterr().out
+    assert "Resistance drill" in out and "Mock with nothing" in out
+    assert out.index("Mock with nothing") < out.index("Resistance drill")
+
+    assert main(["sessions", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [s["id"] for s in listed] == [empty_id, practice_id]
+    assert listed[1]["attempt_count"] == 2
+    assert listed[1]["mean_overall"] == pytest.approx(59.0)
+    assert listed[0]["kind"] == "mock" and listed[0]["attempt_count"] == 0
+
+    assert main(["sessions", "list", "--limit", "1", "--json"]) == 0
+    assert [s["id"] for s in json.loads(capsys.readouterr().out)] == [empty_id]
+
+
+def test_show_prints_attempts_with_scores_and_metrics(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    practice_id, _, attempts = fill(tmp_path)
+
+    assert main(["sessions", "show", str(practice_id)]) == 0
+    out = capsys.readouterr().out
+    for attempt in attempts:
+        assert attempt.question_id in out
+    assert "41" in out and "77" in out  # overall scores
+    assert "118" in out and "151" in out  # speaking rates
+    assert "wpm" in out and "Fillers/min" in out
+    assert out.index("q-alpha") < out.index("q-beta")  # in answer order
+
+    assert main(["sessions", "show", str(practice_id), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [a["id"] for a in shown["attempts"]] == [a.id for a in attempts]
+    assert [a["overall"] for a in shown["attempts"]] == [41, 77]
+    assert shown["attempts"][0]["transcript"]["text"] == make_transcript().text
+    assert shown["attempts"][1]["audio_status"] == "ok"
+
+
+def test_show_of_an_unknown_session_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sessions", "show", "99"]) == 1
+    err = capsys.readouterr().err
+    assert "voicemock: no session with id 99" in err
+    assert "Traceback" not in err
+
+
+def test_export_then_import_through_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    practice_id, _, attempts = fill(tmp_path)
+    dest = tmp_path / "exports"
+
+    assert main(["sessions", "export", str(practice_id), str(dest)]) == 0
+    folder = Path(capsys.readouterr().out.strip())
+    assert folder.parent == dest
+    assert (folder / "session.json").is_file() and (folder / "report.md").is_file()
+    wavs = sorted(folder.glob("*.wav"))
+    assert len(wavs) == 2
+
+    assert main(["sessions", "import", str(folder)]) == 0
+    new_id = int(capsys.readouterr().out.strip())
+    assert new_id != practice_id
+
+    assert main(["sessions", "show", str(new_id), "--json"]) == 0
+    imported = json.loads(capsys.readouterr().out)
+    assert imported["title"] == "Resistance drill"
+    assert [a["question_id"] for a in imported["attempts"]] == ["q-alpha", "q-beta"]
+    assert [a["overall"] for a in imported["attempts"]] == [41, 77]
+    for shown, original in zip(imported["attempts"], attempts, strict=True):
+        assert original.audio_path is not None
+        assert Path(shown["audio_path"]).read_bytes() == original.audio_path.read_bytes()
+
+    # Exporting again into the same place must not overwrite the first export.
+    assert main(["sessions", "export", str(practice_id), str(dest)]) == 1
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_import_of_a_bad_folder_names_the_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "not-a-session"
+    folder.mkdir()
+    (folder / "session.json").write_text('{"format": "voicemock-session"}', encoding="utf-8")
+    assert main(["sessions", "import", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "voicemock:" in err and "session.json" in err and "Traceback" not in err
+    with SessionStore() as store:
+        assert store.list_sessions() == []
+
+
+def test_delete_asks_for_yes_and_removes_audio(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    practice_id, empty_id, attempts = fill(tmp_path)
+
+    # No terminal to ask on: refuse without --yes.
+    assert main(["sessions", "delete", str(practice_id)]) == 1
+    assert "--yes" in capsys.readouterr().err
+    with SessionStore() as store:
+        assert store.get_session(practice_id).attempt_count == 2
+
+    assert main(["sessions", "delete", str(practice_id), "--yes"]) == 0
+    capsys.readouterr()
+    for attempt in attempts:
+        assert attempt.audio_path is not None and not attempt.audio_path.exists()
+    assert main(["sessions", "list", "--json"]) == 0
+    assert [s["id"] for s in json.loads(capsys.readouterr().out)] == [empty_id]
+
+    assert main(["sessions", "delete", str(practice_id), "--yes"]) == 1
+    assert "no session with id" in capsys.readouterr().err

@@ -1,0 +1,100 @@
+"""``voicemock analyze FILE``: transcribe a recorded answer offline and show its delivery."""
+
+from __future__ import annotations
+
+import argparse
+
+ENGINE_CHOICES = ("faster-whisper", "openai-whisper")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``analyze`` subcommand."""
+    parser = subparsers.add_parser(
+        "analyze",
+        help="transcribe an audio file and show fillers, hedges, pauses and pace",
+        description=(
+            "Transcribe a recorded answer (WAV, FLAC, OGG or MP3) offline with word timings, "
+            "mark fillers, hedges and long pauses, and measure the delivery."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="the recording to analyse")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINE_CHOICES,
+        default=None,
+        help="transcription engine (default: the one in settings, faster-whisper)",
+    )
+    parser.add_argument(
+        "--model",
+        default=None,
+        metavar="NAME",
+        help="Whisper model: tiny.en (default), base, or a CTranslate2 model directory",
+    )
+    parser.add_argument(
+        "--channel",
+        default=None,
+        metavar="left|right",
+        help="analyse one channel of a stereo file instead of the down-mix",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the transcript and metrics as JSON"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the audio, transcribe it with a progress display, then print the analysis."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from voicemock.commands.render import analysis_json, render_analysis
+    from voicemock.config import load_settings
+    from voicemock.core.metrics import compute_metrics
+    from voicemock.errors import AudioFileError
+    from voicemock.speech.audio_io import load_audio
+    from voicemock.speech.transcribe import get_transcriber
+
+    settings = load_settings()
+    engine = args.engine or settings.engine
+    model = args.model or settings.model
+    path = Path(args.file)
+    # Read the file first: a bad file fails at once, before a model is loaded.
+    samples = load_audio(path, channel=args.channel)
+
+    status = Console(stderr=True)
+    transcriber = get_transcriber(engine=engine, model=model)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=status,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"Loading {model} ({engine})", total=None)
+        transcriber.load()
+        progress.update(task, description=f"Transcribing {path.name}", total=1.0, completed=0.0)
+        transcript = transcriber.transcribe(
+            samples, progress=lambda fraction: progress.update(task, completed=fraction)
+        )
+    if not transcript.words:
+        raise AudioFileError(f"{path}: no speech found: no words were recognised")
+    metrics = compute_metrics(transcript, question_end_s=None, long_pause_s=settings.long_pause_s)
+
+    if args.json:
+        sys.stdout.write(json.dumps(analysis_json(transcript, metrics), indent=2) + "\n")
+        return 0
+    render_analysis(Console(), transcript, metrics, heading=str(path))
+    return 0

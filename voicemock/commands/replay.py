@@ -1,0 +1,204 @@
+"""``voicemock replay``: play a stored attempt with the word being heard highlighted."""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+from typing import TYPE_CHECKING
+
+from voicemock.errors import AudioFileError, VoicemockError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from voicemock.core.models import Transcript
+    from voicemock.core.store import AttemptRecord
+    from voicemock.speech.playback import Player
+
+REFRESH_S = 0.05
+CONTEXT_SEGMENTS = 1  # segments shown before and after the one being heard
+CONTEXT_WORDS = 40  # words shown either side when the transcript has no segments
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``replay`` subcommand."""
+    parser = subparsers.add_parser(
+        "replay",
+        help="play a stored attempt with its transcript following along",
+        description=(
+            "Play an attempt's recording while its transcript highlights the word being heard. "
+            "Ctrl+C stops. Attempt ids are listed by `voicemock sessions show ID`."
+        ),
+    )
+    parser.add_argument("attempt_id", type=int, metavar="ATTEMPT_ID")
+    parser.add_argument(
+        "--from",
+        dest="from_s",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="start this many seconds in",
+    )
+    parser.add_argument("--device", default=None, help="speaker (name or index)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Play the attempt; the transcript follows the audio until the end or Ctrl+C."""
+    from rich.console import Console
+
+    from voicemock.config import load_settings
+    from voicemock.core.store import SessionStore
+
+    console = Console()
+    with SessionStore() as store:
+        attempt = store.get_attempt(args.attempt_id)
+    _check_audio(attempt, console)
+    assert attempt.audio_path is not None  # _check_audio made sure
+    if args.from_s < 0:
+        raise VoicemockError("--from must be 0 or more seconds")
+
+    from voicemock.speech.playback import Player
+
+    settings = load_settings()
+    device = args.device if args.device is not None else settings.output_device
+    if isinstance(device, str) and device.isdigit():
+        device = int(device)
+    player = Player(device=device)
+    duration_s = player.play(attempt.audio_path, start_s=args.from_s)
+    if args.from_s >= duration_s:
+        player.stop()
+        raise VoicemockError(
+            f"--from {args.from_s:g} is past the end of the recording ({duration_s:.1f} s)"
+        )
+    _print_header(attempt, console)
+    try:
+        if console.is_terminal:
+            _follow_live(player, attempt.transcript, duration_s, console)
+        else:
+            _follow_lines(player, attempt.transcript, args.from_s, console)
+    except KeyboardInterrupt:
+        position_s = player.position_s
+        player.stop()
+        console.print(f"Stopped at {_clock(position_s)}.")
+        return 0
+    player.stop()
+    return 0
+
+
+def _check_audio(attempt: AttemptRecord, console: Console) -> None:
+    """Raise a clear error (after printing the transcript) when there is nothing to play."""
+    if attempt.audio_status == "ok":
+        return
+    if attempt.transcript.text:
+        console.print(f"[bold]Transcript of attempt {attempt.id}:[/bold]")
+        console.print(attempt.transcript.text, markup=False, highlight=False)
+    if attempt.audio_status == "none":
+        raise AudioFileError(f"attempt {attempt.id} was typed, not recorded: there is no audio")
+    state = "missing" if attempt.audio_status == "missing" else "damaged and cannot be played"
+    raise AudioFileError(f"the recording of attempt {attempt.id} is {state} ({attempt.audio_path})")
+
+
+def _clock(seconds: float) -> str:
+    whole = max(0, int(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _print_header(attempt: AttemptRecord, console: Console) -> None:
+    score = "" if attempt.overall is None else f", overall {attempt.overall}/100"
+    console.print(
+        f"[bold]Attempt {attempt.id}[/bold] ({attempt.question_id or 'no question'}{score})"
+    )
+    if attempt.question_text:
+        console.print(f"[dim]{attempt.question_text}[/dim]", highlight=False)
+
+
+def word_at(transcript: Transcript, position_s: float) -> int:
+    """Index of the word being heard at ``position_s`` (the last one started), or -1."""
+    starts = [word.start_s for word in transcript.words]
+    return bisect.bisect_right(starts, position_s) - 1
+
+
+def render_position(transcript: Transcript, position_s: float, duration_s: float) -> Text:
+    """The transcript around ``position_s`` with the current word highlighted."""
+    from rich.text import Text
+
+    words = transcript.words
+    current = word_at(transcript, position_s)
+    first, last = _window(transcript, max(current, 0))
+    text = Text()
+    text.append(f"▶ {_clock(position_s)} / {_clock(duration_s)}\n\n", style="bold")
+    if first > 0:
+        text.append("… ", style="dim")
+    for index in range(first, last):
+        word = words[index].text.strip()
+        if index == current:
+            style = "bold reverse"
+        elif index < current:
+            style = ""
+        else:
+            style = "dim"
+        text.append(word, style=style)
+        text.append(" ")
+    if last < len(words):
+        text.append("…", style="dim")
+    return text
+
+
+def _window(transcript: Transcript, current: int) -> tuple[int, int]:
+    """The word range [first, last) to show: nearby segments, or nearby words."""
+    words = transcript.words
+    if not words:
+        return 0, 0
+    segments = [s for s in transcript.segments if s.words]
+    if segments:
+        ends: list[int] = []
+        count = 0
+        for segment in segments:
+            count += len(segment.words)
+            ends.append(count)
+        if ends[-1] == len(words):  # the segments' words are the transcript's words
+            seg = min(bisect.bisect_right(ends, current), len(ends) - 1)
+            lo = max(0, seg - CONTEXT_SEGMENTS)
+            hi = min(len(ends) - 1, seg + CONTEXT_SEGMENTS)
+            return (ends[lo - 1] if lo > 0 else 0), ends[hi]
+    return max(0, current - CONTEXT_WORDS), min(len(words), current + CONTEXT_WORDS)
+
+
+def _follow_live(
+    player: Player, transcript: Transcript, duration_s: float, console: Console
+) -> None:
+    from rich.live import Live
+
+    with Live(
+        render_position(transcript, player.position_s, duration_s),
+        console=console,
+        refresh_per_second=int(1 / REFRESH_S),
+        transient=False,
+    ) as live:
+        while not player.wait(REFRESH_S):
+            live.update(render_position(transcript, player.position_s, duration_s))
+        live.update(render_position(transcript, duration_s, duration_s))
+
+
+def _follow_lines(player: Player, transcript: Transcript, from_s: float, console: Console) -> None:
+    """Without a terminal: print each segment as it starts playing."""
+    segments = [s for s in transcript.segments if s.text.strip() and s.end_s > from_s]
+    if not segments and transcript.text:
+        console.print(transcript.text, markup=False, highlight=False)
+    pending = list(segments)
+    while pending:
+        position_s = player.position_s
+        while pending and pending[0].start_s <= position_s:
+            segment = pending.pop(0)
+            console.print(
+                f"[{_clock(segment.start_s)}] {segment.text.strip()}", markup=False, highlight=False
+            )
+        if player.wait(REFRESH_S):
+            break
+    for segment in pending:  # playback ended (or the device stopped): show the rest anyway
+        console.print(
+            f"[{_clock(segment.start_s)}] {segment.text.strip()}", markup=False, highlight=False
+        )
+    player.wait(None)

@@ -1,0 +1,314 @@
+"""Specific-example detector: finds the Situation, Task, Action and Result of a told story.
+
+Generic answers ("I listen, I explain the plan") are in the present tense and name no time,
+place or person; a specific example says when and where, what the speaker had to do, what they
+did (first person, past tense) and what came of it. The cues are lexical and deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from voicemock.core.models import StarBreakdown, StarPart, StarSpan
+from voicemock.core.text import Sentence, Token, WordTimeline
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+STAR_PARTS: tuple[StarPart, ...] = ("S", "T", "A", "R")
+PART_NAMES: dict[StarPart, str] = {"S": "Situation", "T": "Task", "A": "Action", "R": "Result"}
+# Points each part adds to the STAR score; the action carries most (it is the speaker's part).
+PART_POINTS: dict[StarPart, int] = {"S": 20, "T": 15, "A": 35, "R": 30}
+
+# Past forms simplemma does not undo (lemma == token) or that do not end in -ed. Forms that
+# are also present tense (put, set, let, read, cut, hit, hurt, quit, shut) are left out: in
+# "I set goals with clients" they describe a habit, not a past action.
+IRREGULAR_PAST = _wordset(
+    """
+    arose ate awoke became began bent bled blew bore bought bound brought broke built
+    burnt caught chose clung came crept dealt dove drew dreamt drank drove dug fed fell felt fled
+    flew forbade forgave forgot fought found froze gave got grew hung heard held hid knelt knew
+    laid leant leapt learnt led left lent lit lost made meant met mistook oversaw overcame
+    overheard overtook paid proved ran rang rebuilt redid retold rewrote rode rose sang sank sat
+    saw sent shook shone shot showed slept slid sold sought sped spent spoke spun sprang stood
+    stole stuck stung strode struck strove swam swept swore swung taught thought threw told took
+    tore understood undertook upheld underwent wept withdrew withheld woke won wore wound wrote
+    """
+)
+# Past forms of "be"/"have" and of mental states: they place the story in the past but are
+# not something the speaker did.
+PAST_STATE = _wordset(
+    """
+    was were had felt thought knew wanted hoped believed wondered assumed expected seemed
+    needed liked loved hated feared worried noticed realised realized remembered
+    """
+)
+FIRST_PERSON_SUBJECTS = frozenset({"i", "we"})
+_ADVERBS = _wordset(
+    """
+    then also just first finally immediately quickly really actually eventually gently calmly
+    simply still personally both together instead carefully slowly later again soon once even
+    initially afterwards patiently openly honestly directly quietly politely right
+    """
+)
+
+_SITUATION_PATTERNS = tuple(
+    re.compile(p)
+    for p in (
+        r"\b(last|this past|that) (year|month|week|spring|summer|autumn|fall|winter|semester|"
+        r"term|quarter|christmas|monday|tuesday|wednesday|thursday|friday)\b",
+        r"\b(a|one|two|three|four|five|six|a few|several|a couple of) (\w+ )?"
+        r"(days?|weeks?|months?|years?) ago\b",
+        r"\b(earlier|later) (this|that|last) (year|month|week)\b",
+        r"\bin (19|20)\d\d\b",
+        r"\bone (time|day|evening|morning|afternoon|night|week|session|shift)\b",
+        r"\bthere (was|were) (a|an|one|this|two)\b",
+        r"\b(when|while) (i|we) (was|were|worked|started|joined)\b",
+        r"\bat the time\b",
+        r"\brecently\b",
+        r"\bon my (first|second|third|last) (day|week|month|shift|placement)\b",
+        r"\b(at|in) my (previous|last|current|first|old|former|second) (job|role|position|"
+        r"workplace|clinic|company|employer|placement|internship|team|practice|post)\b",
+        r"\bduring (my|a|one|the) (placement|internship|residency|training|rotation|shift|"
+        r"session|time at|first|project)\b",
+        r"\bwhen i worked (at|in|as|for|with)\b",
+        r"\bi was working (at|in|as|for|with|on)\b",
+        r"\bone (of my )?(clients?|patients?|customers?|colleagues?|students?|managers?|"
+        r"team ?mates?|co-?workers?|users?|residents?|families|parents?|members?)\b",
+        r"\ba (client|patient|customer|colleague|student|manager|teammate|coworker|user|"
+        r"resident|parent|young man|young woman|man|woman) (of mine|who|named|called|i)\b",
+    )
+)
+_TASK_PATTERNS = tuple(
+    re.compile(p)
+    for p in (
+        r"\bmy (job|role|task|goal|aim|responsibility|priority|challenge|first step) "
+        r"(was|became|there was)\b",
+        r"\b(i|we) (needed|had|wanted|was asked|were asked|was supposed|were supposed) to\b",
+        r"\bthe (goal|aim|task|challenge|problem|objective|priority|question) (was|became)\b",
+        r"\b(i|we) (was|were) (asked|tasked|responsible|expected|assigned)\b",
+        r"\bit was (my|our) (job|responsibility|role)\b",
+    )
+)
+# Result cues that mark an outcome wherever they appear.
+_STRONG_RESULT_PATTERNS = tuple(
+    re.compile(p)
+    for p in (
+        r"\bas a result\b",
+        r"\bin the end\b",
+        r"\bby the end\b",
+        r"\b(which|this|that|it) (led|lead) to\b",
+        r"\bended up\b",
+        r"\beventually\b",
+        r"\bthe (result|outcome) was\b",
+        r"\bsince then\b",
+        r"\bto this day\b",
+        r"\b(weeks?|months?|days?|sessions?) later\b",
+        r"\bby (the|that) (time|point)\b",
+        r"\bafterwards\b",
+        r"\b(i|we) (learned|learnt|realised|realized) (that|how|to)\b",
+        r"\b(he|she|they|the client|the patient|the customer|the team|the family) "
+        r"(stayed|completed|finished|agreed|returned|came back|kept coming|decided|chose|"
+        r"thanked|improved|graduated|signed|re-?engaged|opened up|started coming)\b",
+    )
+)
+# Outcome-ish words that count only once the story has an action (numbers also set scenes).
+_WEAK_RESULT_PATTERNS = tuple(
+    re.compile(p)
+    for p in (
+        r"\d+ ?%|\bper ?cent\b",
+        r"\b\d+(\.\d+)?\b",
+        r"\b(completed|finished|improved|increased|reduced|decreased|resolved|succeeded|"
+        r"achieved|graduated|saved|stayed|agreed|returned|dropped|doubled|halved|grew)\b",
+    )
+)
+
+
+@dataclass(frozen=True)
+class OwnAction:
+    """A sentence where the speaker says what they themselves did (first person, past tense)."""
+
+    sentence_index: int
+    quote: str  # from the subject, a few words: "I asked him what worried him"
+
+
+@dataclass(frozen=True)
+class StarAnalysis:
+    """The STAR breakdown plus the per-sentence facts the scorer reuses."""
+
+    breakdown: StarBreakdown
+    labels: tuple[StarPart | None, ...]  # per sentence
+    own_actions: dict[int, OwnAction]  # sentence index -> own past action
+
+
+def is_past_form(token: Token) -> bool:
+    """True for a past-tense verb form: irregular past, or a regular -ed form of a verb."""
+    if token.lower in IRREGULAR_PAST:
+        return True
+    return (
+        len(token.lower) > 4
+        and token.lower.endswith("ed")
+        and token.lemma != token.lower
+        and token.lemma.isalpha()
+    )
+
+
+def find_own_action(sentence: Sentence) -> OwnAction | None:
+    """The first "I/we + past-tense action verb" in the sentence, or None."""
+    tokens = sentence.tokens
+    for i, token in enumerate(tokens):
+        if token.lower not in FIRST_PERSON_SUBJECTS:
+            continue
+        for j in range(i + 1, min(i + 5, len(tokens))):
+            candidate = tokens[j]
+            if candidate.lower in _ADVERBS or (
+                candidate.lower.endswith("ly") and len(candidate.lower) > 4
+            ):
+                continue
+            if candidate.lower == "did" and j + 1 < len(tokens) and tokens[j + 1].lower != "not":
+                return _own_action(sentence, i)
+            if is_past_form(candidate) and candidate.lower not in PAST_STATE:
+                return _own_action(sentence, i)
+            break
+    return None
+
+
+def _own_action(sentence: Sentence, subject_index: int) -> OwnAction:
+    tokens = sentence.tokens
+    start = tokens[subject_index].start_char - sentence.start_char
+    last = tokens[min(subject_index + 7, len(tokens) - 1)]
+    end = last.end_char - sentence.start_char
+    return OwnAction(sentence.index, sentence.text[start:end])
+
+
+def _has_past_narrative(sentence: Sentence) -> bool:
+    return any(is_past_form(t) or t.lower in PAST_STATE for t in sentence.tokens)
+
+
+def _any(patterns: Sequence[re.Pattern[str]], text: str) -> bool:
+    return any(p.search(text) for p in patterns)
+
+
+def _normalized(sentence: Sentence) -> str:
+    # Cues are written over lowercase words separated by single spaces.
+    return " ".join(t.text.lower().replace("’", "'") for t in _unique_words(sentence))
+
+
+def _unique_words(sentence: Sentence) -> list[Token]:
+    seen: set[int] = set()
+    words: list[Token] = []
+    for token in sentence.tokens:
+        if token.start_char not in seen:
+            seen.add(token.start_char)
+            words.append(token)
+    return words
+
+
+def analyze_star(
+    text: str,
+    sentences: Sequence[Sentence],
+    timeline: WordTimeline | None = None,
+    *,
+    ignore: frozenset[int] = frozenset(),
+) -> StarAnalysis:
+    """Label sentences S/T/A/R and score how complete the specific example is (0-100).
+
+    ``sentences`` come from ``split_sentences(text)``; ``ignore`` holds the indices of
+    sentences that are not prose (bare keyword lists).
+    """
+    own_actions: dict[int, OwnAction] = {}
+    labels: list[StarPart | None] = []
+    seen_action = False
+    previous: StarPart | None = None
+    for sentence in sentences:
+        if sentence.index in ignore:
+            labels.append(None)
+            previous = None
+            continue
+        cues = _normalized(sentence)
+        action = find_own_action(sentence)
+        if action is not None:
+            own_actions[sentence.index] = action
+        label: StarPart | None
+        if _any(_STRONG_RESULT_PATTERNS, cues) or (
+            seen_action and action is None and _any(_WEAK_RESULT_PATTERNS, cues)
+        ):
+            label = "R"
+        elif _any(_TASK_PATTERNS, cues):
+            label = "T"
+        elif _any(_SITUATION_PATTERNS, cues) and (not seen_action or action is None):
+            label = "S"
+        elif action is not None:
+            label = "A"
+        elif previous in {"S", "A", "R"} and _has_past_narrative(sentence):
+            # A past-tense sentence without its own cue continues the part before it.
+            label = previous
+        else:
+            label = None
+        if action is not None:
+            seen_action = True
+        labels.append(label)
+        previous = label
+
+    if not own_actions:
+        # Without anything the speaker did there is no specific example, whatever the cues.
+        return StarAnalysis(
+            StarBreakdown(score=0, spans=(), seconds={}, missing=STAR_PARTS),
+            tuple(None for _ in sentences),
+            own_actions,
+        )
+
+    spans = _merge_spans(text, sentences, labels, timeline)
+    present = {span.part for span in spans}
+    score = sum(PART_POINTS[p] for p in present)
+    seconds: dict[str, float] = {}
+    for span in spans:
+        if span.start_s is not None and span.end_s is not None:
+            seconds[span.part] = round(seconds.get(span.part, 0.0) + span.end_s - span.start_s, 2)
+    missing = tuple(p for p in STAR_PARTS if p not in present)
+    return StarAnalysis(
+        StarBreakdown(score=score, spans=tuple(spans), seconds=seconds, missing=missing),
+        tuple(labels),
+        own_actions,
+    )
+
+
+def _merge_spans(
+    source: str,
+    sentences: Sequence[Sentence],
+    labels: Sequence[StarPart | None],
+    timeline: WordTimeline | None,
+) -> list[StarSpan]:
+    """Adjacent sentences with the same label become one span (an exact substring)."""
+    spans: list[StarSpan] = []
+    run: list[Sentence] = []
+    run_label: StarPart | None = None
+
+    def flush() -> None:
+        if run and run_label is not None:
+            start, end = run[0].start_char, run[-1].end_char
+            times = timeline.times(start, end) if timeline is not None else None
+            spans.append(
+                StarSpan(
+                    part=run_label,
+                    text=source[start:end],
+                    start_char=start,
+                    end_char=end,
+                    start_s=None if times is None else times[0],
+                    end_s=None if times is None else times[1],
+                )
+            )
+
+    for sentence, label in zip(sentences, labels, strict=True):
+        if label == run_label and run and label is not None:
+            run.append(sentence)
+            continue
+        flush()
+        run = [sentence]
+        run_label = label
+    flush()
+    return spans

@@ -1,0 +1,1026 @@
+"""The session store: SQLite for sessions and attempts, plus each attempt's audio file on disk.
+
+The database lives at ``paths.database_path()`` and the audio under ``paths.recordings_dir()``
+as ``<session id>/<attempt uuid>.wav``; the database keeps paths relative to the recordings
+dir so the data dir can move. An attempt and its audio file are saved together or not at all,
+and a recording handed to the store is never deleted before its row is committed.
+
+Schema changes are an append-only list of migration functions (``MIGRATIONS``); the database's
+``PRAGMA user_version`` says how many have run. Never edit a released migration: add one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+import shutil
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from voicemock import paths
+from voicemock.core.models import DeliveryMetrics, ScoreReport, Transcript
+from voicemock.errors import StoreError, VoicemockError
+
+if TYPE_CHECKING:
+    from voicemock.core.rubrics import LoadedQuestion
+
+SessionKind = Literal["single", "mock"]
+AudioStatus = Literal["ok", "missing", "corrupt", "none"]  # "none": the attempt has no audio
+
+BUSY_TIMEOUT_MS = 10_000
+EXPORT_FORMAT = "voicemock-session"
+EXPORT_FORMAT_VERSION = 1
+SESSION_FILE = "session.json"
+REPORT_FILE = "report.md"
+MAX_SESSION_FILE_BYTES = 64 * 1024 * 1024  # an imported session.json larger than this is refused
+_WAV_HEADER_BYTES = 44
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")  # what an imported session may carry
+
+
+# --------------------------------------------------------------------------- migrations
+
+
+def _migration_1_initial(conn: sqlite3.Connection) -> None:
+    """Sessions and attempts."""
+    conn.execute(
+        """
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            title TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL DEFAULT 'single' CHECK (kind IN ('single', 'mock')),
+            created_at TEXT NOT NULL,
+            finished_at TEXT
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            question_text TEXT NOT NULL,
+            rubric_version TEXT NOT NULL DEFAULT '',
+            audio_path TEXT,
+            transcript TEXT NOT NULL,
+            metrics TEXT NOT NULL,
+            score TEXT,
+            engine TEXT NOT NULL DEFAULT '',
+            model TEXT NOT NULL DEFAULT '',
+            overall INTEGER,
+            duration_s REAL NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX attempts_session ON attempts(session_id)")
+
+
+def _migration_2_notes_and_history_index(conn: sqlite3.Connection) -> None:
+    """Free-text notes per attempt; an index for per-question progress charts."""
+    conn.execute("ALTER TABLE attempts ADD COLUMN notes TEXT NOT NULL DEFAULT ''")
+    conn.execute("CREATE INDEX attempts_question_time ON attempts(question_id, created_at)")
+
+
+# Append-only: migration N (1-based) brings the database from user_version N-1 to N.
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _migration_1_initial,
+    _migration_2_notes_and_history_index,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One practice session: a single question, or a mock interview of several."""
+
+    id: int
+    title: str
+    kind: SessionKind
+    created_at: datetime
+    finished_at: datetime | None
+    attempt_count: int = 0
+    mean_overall: float | None = None  # mean of the scored attempts' overall, None if none
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One answer to one question, as stored: transcript, metrics, score and audio."""
+
+    id: int
+    session_id: int
+    question_id: str
+    question_text: str
+    rubric_version: str
+    audio_path: Path | None  # absolute; None when the attempt was typed, not spoken
+    audio_status: AudioStatus
+    transcript: Transcript
+    metrics: DeliveryMetrics
+    score: ScoreReport | None
+    engine: str
+    model: str
+    overall: int | None
+    duration_s: float
+    created_at: datetime
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One attempt reduced to what a progress chart needs."""
+
+    attempt_id: int
+    session_id: int
+    question_id: str
+    created_at: datetime
+    overall: int | None
+    duration_s: float
+    metrics: Mapping[str, float | None]  # metric key -> value
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _to_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _from_text(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _fsync_dir(directory: Path) -> None:
+    # Makes a rename durable; some filesystems cannot open directories, which is fine.
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _copy_file(source: Path, dest: Path) -> None:
+    """Copy ``source`` to ``dest`` and flush it to disk."""
+    with source.open("rb") as src, dest.open("xb") as dst:
+        shutil.copyfileobj(src, dst, 1024 * 1024)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def _is_disk_full(error: BaseException) -> bool:
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(error, sqlite3.Error) and "disk is full" in str(error).lower()
+
+
+def audio_file_status(path: Path) -> AudioStatus:
+    """Whether an audio file is there and looks playable (a WAV with a format and some data)."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "corrupt"
+    if path.suffix.lower() != ".wav":
+        return "ok" if size > 0 else "corrupt"
+    if size <= _WAV_HEADER_BYTES or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
+        return "corrupt"
+    # Walk the chunks: a playable WAV has "fmt " before a "data" chunk with samples after it.
+    offset, seen_fmt = 12, False
+    while offset + 8 <= len(head):
+        chunk_id = head[offset : offset + 4]
+        chunk_size = int.from_bytes(head[offset + 4 : offset + 8], "little")
+        if chunk_id == b"fmt ":
+            seen_fmt = True
+        elif chunk_id == b"data":
+            # A recording cut off mid-way may have a zero size in its header: count the bytes.
+            return "ok" if seen_fmt and size > offset + 8 else "corrupt"
+        offset += 8 + chunk_size + (chunk_size & 1)
+    return "corrupt"
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:limit].strip("-") or "attempt"
+
+
+# --------------------------------------------------------------------------- import format
+
+
+class _ExportedAttempt(BaseModel):
+    """One attempt in an exported session.json (untrusted when imported)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    question_id: str = Field(min_length=1, max_length=200)
+    question_text: str = Field(max_length=10_000)
+    rubric_version: str = Field(default="", max_length=100)
+    audio_file: str | None = Field(default=None, max_length=255)
+    transcript: dict[str, Any]
+    metrics: dict[str, Any]
+    score: dict[str, Any] | None = None
+    engine: str = Field(default="", max_length=100)
+    model: str = Field(default="", max_length=500)
+    duration_s: float = Field(default=0.0, ge=0, le=24 * 3600)
+    created_at: datetime
+    notes: str = Field(default="", max_length=100_000)
+
+
+class _ExportedSessionInfo(BaseModel):
+    """The session part of session.json."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: str = Field(default="", max_length=1000)
+    kind: SessionKind = "single"
+    created_at: datetime
+    finished_at: datetime | None = None
+
+
+class _ExportedSession(BaseModel):
+    """The whole session.json of an exported session."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    format: Literal["voicemock-session"]
+    format_version: int = Field(ge=1, le=EXPORT_FORMAT_VERSION)
+    session: _ExportedSessionInfo
+    attempts: list[_ExportedAttempt] = Field(max_length=10_000)
+
+
+_TRANSCRIPT_ADAPTER = TypeAdapter(Transcript)
+_METRICS_ADAPTER = TypeAdapter(DeliveryMetrics)
+_SCORE_ADAPTER = TypeAdapter(ScoreReport)
+
+
+def _first_error(error: ValidationError) -> str:
+    detail = error.errors()[0]
+    where = ".".join(str(part) for part in detail["loc"]) or "top level"
+    return f"{where}: {detail['msg']}"
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class SessionStore:
+    """Sessions and attempts in SQLite, with each attempt's audio under the recordings dir.
+
+    Safe to share between threads: each call borrows a pooled connection (WAL lets readers run
+    while one thread writes), and writes are serialised by a lock.
+    """
+
+    def __init__(self, db_path: Path | None = None, recordings_dir: Path | None = None) -> None:
+        self.db_path = Path(db_path) if db_path is not None else paths.database_path()
+        self.recordings_dir = (
+            Path(recordings_dir) if recordings_dir is not None else paths.recordings_dir()
+        )
+        self._pool: list[sqlite3.Connection] = []
+        self._all: list[sqlite3.Connection] = []
+        self._pool_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._closed = False
+        try:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            self.recordings_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot create the session store folder: {error}") from error
+        with self._connection() as conn:
+            self._migrate(conn)
+
+    # -- connections
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            # check_same_thread=False: a pooled connection moves between threads, but only
+            # one thread uses it at a time.
+            conn = sqlite3.connect(
+                self.db_path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as error:
+            raise StoreError(
+                f"the session store {self.db_path} cannot be opened ({error}); "
+                "move it aside to start a new one"
+            ) from error
+        return conn
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        if self._closed:
+            raise StoreError("the session store is closed")
+        with self._pool_lock:
+            conn = self._pool.pop() if self._pool else None
+        if conn is None:
+            conn = self._open()
+            with self._pool_lock:
+                self._all.append(conn)
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.rollback()
+            with self._pool_lock:
+                self._pool.append(conn)
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A connection inside ``BEGIN IMMEDIATE``; commits on success, rolls back on error."""
+        with self._write_lock, self._connection() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    def close(self) -> None:
+        """Close every connection (the store cannot be used afterwards)."""
+        with self._pool_lock:
+            self._closed = True
+            for conn in self._all:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._all.clear()
+            self._pool.clear()
+
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the session store {self.db_path} was written by a newer voicemock "
+                    f"(schema {version}, this one knows {SCHEMA_VERSION}); please upgrade"
+                )
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                with self._write_lock:
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        # Another process may have migrated while this one waited for the lock.
+                        current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                        if current < number:
+                            MIGRATIONS[number - 1](conn)
+                            conn.execute(f"PRAGMA user_version = {number}")
+                    except BaseException:
+                        conn.rollback()
+                        raise
+                    conn.commit()
+        except sqlite3.Error as error:
+            raise self._error("upgrade the session store", error) from error
+
+    def _error(self, doing: str, error: BaseException) -> StoreError:
+        if _is_disk_full(error):
+            return StoreError(f"cannot {doing}: the disk is full")
+        return StoreError(f"cannot {doing} ({self.db_path}): {error}")
+
+    def schema_version(self) -> int:
+        """The database's ``user_version`` (how many migrations have run)."""
+        with self._connection() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- sessions
+
+    def create_session(self, title: str = "", kind: SessionKind = "single") -> SessionRecord:
+        """Start a new session and return it."""
+        if kind not in ("single", "mock"):
+            raise StoreError(f"unknown session kind {kind!r} (use 'single' or 'mock')")
+        created = _now()
+        try:
+            with self._write() as conn:
+                cursor = conn.execute(
+                    "INSERT INTO sessions (title, kind, created_at) VALUES (?, ?, ?)",
+                    (title, kind, _to_text(created)),
+                )
+                session_id = int(cursor.lastrowid or 0)
+        except sqlite3.Error as error:
+            raise self._error("create a session", error) from error
+        return SessionRecord(session_id, title, kind, created, None)
+
+    def finish_session(self, session_id: int) -> SessionRecord:
+        """Mark a session finished (now) and return it."""
+        try:
+            with self._write() as conn:
+                cursor = conn.execute(
+                    "UPDATE sessions SET finished_at = ? WHERE id = ?",
+                    (_to_text(_now()), session_id),
+                )
+                if cursor.rowcount == 0:
+                    raise self._no_session(session_id)
+        except sqlite3.Error as error:
+            raise self._error("finish the session", error) from error
+        return self.get_session(session_id)
+
+    @staticmethod
+    def _no_session(session_id: int) -> StoreError:
+        return StoreError(f"no session with id {session_id} (see `voicemock sessions list`)")
+
+    @staticmethod
+    def _no_attempt(attempt_id: int) -> StoreError:
+        return StoreError(f"no attempt with id {attempt_id} (see `voicemock sessions show ID`)")
+
+    _SESSION_SELECT = """
+        SELECT s.id, s.title, s.kind, s.created_at, s.finished_at,
+               COUNT(a.id) AS attempt_count, AVG(a.overall) AS mean_overall
+        FROM sessions s LEFT JOIN attempts a ON a.session_id = s.id
+    """
+
+    @staticmethod
+    def _session_from_row(row: sqlite3.Row) -> SessionRecord:
+        mean = row["mean_overall"]
+        return SessionRecord(
+            id=int(row["id"]),
+            title=str(row["title"]),
+            kind="mock" if row["kind"] == "mock" else "single",
+            created_at=_from_text(row["created_at"]),
+            finished_at=_from_text(row["finished_at"]) if row["finished_at"] else None,
+            attempt_count=int(row["attempt_count"]),
+            mean_overall=None if mean is None else float(mean),
+        )
+
+    def list_sessions(self, limit: int | None = None) -> list[SessionRecord]:
+        """Sessions, newest first."""
+        sql = self._SESSION_SELECT + " GROUP BY s.id ORDER BY s.created_at DESC, s.id DESC"
+        params: tuple[int, ...] = ()
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (limit,)
+        rows = self._read(sql, params)
+        return [self._session_from_row(row) for row in rows]
+
+    def get_session(self, session_id: int) -> SessionRecord:
+        """One session; StoreError when there is none with this id."""
+        rows = self._read(self._SESSION_SELECT + " WHERE s.id = ? GROUP BY s.id", (session_id,))
+        if not rows:
+            raise self._no_session(session_id)
+        return self._session_from_row(rows[0])
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            with self._connection() as conn:
+                return list(conn.execute(sql, tuple(params)).fetchall())
+        except sqlite3.Error as error:
+            raise self._error("read the session store", error) from error
+
+    # -- attempts
+
+    def _attempt_from_row(self, row: sqlite3.Row) -> AttemptRecord:
+        try:
+            transcript = Transcript.from_dict(json.loads(row["transcript"]))
+            metrics = DeliveryMetrics.from_dict(json.loads(row["metrics"]))
+            score = ScoreReport.from_dict(json.loads(row["score"])) if row["score"] else None
+        except (ValueError, KeyError, TypeError) as error:
+            raise StoreError(
+                f"attempt {row['id']} in the session store is damaged ({error!r})"
+            ) from error
+        relative = row["audio_path"]
+        audio_path = self.recordings_dir / relative if relative else None
+        status: AudioStatus = audio_file_status(audio_path) if audio_path else "none"
+        overall = row["overall"]
+        return AttemptRecord(
+            id=int(row["id"]),
+            session_id=int(row["session_id"]),
+            question_id=str(row["question_id"]),
+            question_text=str(row["question_text"]),
+            rubric_version=str(row["rubric_version"]),
+            audio_path=audio_path,
+            audio_status=status,
+            transcript=transcript,
+            metrics=metrics,
+            score=score,
+            engine=str(row["engine"]),
+            model=str(row["model"]),
+            overall=None if overall is None else int(overall),
+            duration_s=float(row["duration_s"]),
+            created_at=_from_text(row["created_at"]),
+            notes=str(row["notes"]),
+        )
+
+    def _audio_dest(self, session_id: int, source: Path) -> tuple[Path, str]:
+        suffix = source.suffix.lower() or ".wav"
+        relative = f"{session_id}/{uuid.uuid4().hex}{suffix}"
+        return self.recordings_dir / relative, relative
+
+    def _place_audio(self, source: Path, dest: Path) -> None:
+        """Copy ``source`` to ``dest`` atomically (temp name, fsync, rename); source is kept."""
+        if not source.is_file():
+            raise StoreError(f"the recording {source} is missing; nothing was saved")
+        tmp = dest.with_name(f".{dest.name}.part")
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            _copy_file(source, tmp)
+            os.replace(tmp, dest)
+            _fsync_dir(dest.parent)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            if _is_disk_full(error):
+                raise StoreError(
+                    f"the disk is full: the recording was not saved, it is still at {source}"
+                ) from error
+            raise StoreError(
+                f"cannot copy the recording into {dest.parent} ({error.strerror or error}); "
+                f"it is still at {source}"
+            ) from error
+
+    def _insert_attempt(self, conn: sqlite3.Connection, row: Mapping[str, Any]) -> int:
+        """Insert one attempt row (inside the caller's transaction) and return its id."""
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cursor = conn.execute(
+            f"INSERT INTO attempts ({columns}) VALUES ({marks})", tuple(row.values())
+        )
+        return int(cursor.lastrowid or 0)
+
+    @staticmethod
+    def _attempt_row(
+        session_id: int,
+        *,
+        question_id: str,
+        question_text: str,
+        rubric_version: str,
+        audio_relative: str | None,
+        transcript: Transcript,
+        metrics: DeliveryMetrics,
+        score: ScoreReport | None,
+        engine: str,
+        model: str,
+        duration_s: float,
+        created_at: datetime,
+        notes: str,
+    ) -> dict[str, Any]:
+        return {
+            "session_id": session_id,
+            "question_id": question_id,
+            "question_text": question_text,
+            "rubric_version": rubric_version,
+            "audio_path": audio_relative,
+            "transcript": json.dumps(transcript.to_dict(), ensure_ascii=False),
+            "metrics": json.dumps(metrics.to_dict(), ensure_ascii=False),
+            "score": None if score is None else json.dumps(score.to_dict(), ensure_ascii=False),
+            "engine": engine,
+            "model": model,
+            "overall": None if score is None else int(score.overall),
+            "duration_s": float(duration_s),
+            "created_at": _to_text(created_at),
+            "notes": notes,
+        }
+
+    def add_attempt(
+        self,
+        session_id: int,
+        *,
+        question_id: str,
+        question_text: str,
+        rubric_version: str,
+        audio_source: Path | None,
+        transcript: Transcript,
+        metrics: DeliveryMetrics,
+        score: ScoreReport | None,
+        engine: str,
+        model: str,
+        duration_s: float,
+        move_audio: bool = True,
+        notes: str = "",
+    ) -> AttemptRecord:
+        """Save an attempt and its audio together; the source file goes only after the commit.
+
+        With ``move_audio`` the source recording is deleted once the attempt is committed;
+        without it the source is left alone. On any failure nothing is saved, no new file is
+        left behind and the source recording is where it was.
+        """
+        self.get_session(session_id)  # a clear message before any file is copied
+        dest: Path | None = None
+        relative: str | None = None
+        if audio_source is not None:
+            audio_source = Path(audio_source)
+            dest, relative = self._audio_dest(session_id, audio_source)
+            self._place_audio(audio_source, dest)
+        row = self._attempt_row(
+            session_id,
+            question_id=question_id,
+            question_text=question_text,
+            rubric_version=rubric_version,
+            audio_relative=relative,
+            transcript=transcript,
+            metrics=metrics,
+            score=score,
+            engine=engine,
+            model=model,
+            duration_s=duration_s,
+            created_at=_now(),
+            notes=notes,
+        )
+        try:
+            with self._write() as conn:
+                attempt_id = self._insert_attempt(conn, row)
+        except BaseException as error:
+            if dest is not None:
+                with contextlib.suppress(OSError):
+                    dest.unlink()
+            if isinstance(error, sqlite3.Error):
+                kept = f"; the recording is still at {audio_source}" if audio_source else ""
+                raise StoreError(f"{self._error('save the attempt', error)}{kept}") from error
+            raise
+        if move_audio and audio_source is not None:
+            with contextlib.suppress(OSError):
+                audio_source.unlink()
+        return self.get_attempt(attempt_id)
+
+    _ATTEMPT_SELECT = "SELECT * FROM attempts"
+
+    def get_attempt(self, attempt_id: int) -> AttemptRecord:
+        """One attempt; its audio being missing or corrupt shows in ``audio_status``."""
+        rows = self._read(self._ATTEMPT_SELECT + " WHERE id = ?", (attempt_id,))
+        if not rows:
+            raise self._no_attempt(attempt_id)
+        return self._attempt_from_row(rows[0])
+
+    def list_attempts(
+        self,
+        question_id: str | None = None,
+        session_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[AttemptRecord]:
+        """Attempts, newest first, optionally of one question and/or one session."""
+        where, params = self._filters(question_id, session_id)
+        sql = f"{self._ATTEMPT_SELECT}{where} ORDER BY created_at DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [self._attempt_from_row(row) for row in self._read(sql, params)]
+
+    @staticmethod
+    def _filters(question_id: str | None, session_id: int | None) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if question_id is not None:
+            clauses.append("question_id = ?")
+            params.append(question_id)
+        if session_id is not None:
+            clauses.append("session_id = ?")
+            params.append(session_id)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def history(self, question_id: str | None = None) -> list[HistoryPoint]:
+        """Every attempt (of one question, or all), oldest first, for progress charts."""
+        where, params = self._filters(question_id, None)
+        sql = (
+            "SELECT id, session_id, question_id, created_at, overall, duration_s, metrics "
+            f"FROM attempts{where} ORDER BY created_at ASC, id ASC"
+        )
+        points: list[HistoryPoint] = []
+        for row in self._read(sql, params):
+            try:
+                metrics = DeliveryMetrics.from_dict(json.loads(row["metrics"]))
+            except (ValueError, KeyError, TypeError):
+                metrics = DeliveryMetrics(metrics=())  # a damaged row still charts its score
+            overall = row["overall"]
+            points.append(
+                HistoryPoint(
+                    attempt_id=int(row["id"]),
+                    session_id=int(row["session_id"]),
+                    question_id=str(row["question_id"]),
+                    created_at=_from_text(row["created_at"]),
+                    overall=None if overall is None else int(overall),
+                    duration_s=float(row["duration_s"]),
+                    metrics={m.key: m.value for m in metrics.metrics},
+                )
+            )
+        return points
+
+    def set_notes(self, attempt_id: int, notes: str) -> None:
+        """Replace an attempt's free-text notes."""
+        try:
+            with self._write() as conn:
+                cursor = conn.execute(
+                    "UPDATE attempts SET notes = ? WHERE id = ?", (notes, attempt_id)
+                )
+                if cursor.rowcount == 0:
+                    raise self._no_attempt(attempt_id)
+        except sqlite3.Error as error:
+            raise self._error("save the notes", error) from error
+
+    # -- deleting
+
+    def _remove_audio(self, relatives: Sequence[str | None]) -> None:
+        root = self.recordings_dir.resolve()
+        for relative in relatives:
+            if not relative:
+                continue
+            path = (self.recordings_dir / relative).resolve()
+            if root not in path.parents:
+                continue  # never delete outside the recordings dir, whatever the row says
+            with contextlib.suppress(OSError):
+                path.unlink()
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # only succeeds once the session folder is empty
+
+    def delete_session(self, session_id: int) -> None:
+        """Delete a session, its attempts and their audio files."""
+        try:
+            with self._write() as conn:
+                relatives = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT audio_path FROM attempts WHERE session_id = ?", (session_id,)
+                    )
+                ]
+                cursor = conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+                if cursor.rowcount == 0:
+                    raise self._no_session(session_id)
+        except sqlite3.Error as error:
+            raise self._error("delete the session", error) from error
+        # Files go after the commit: a failed delete must not leave rows without their audio.
+        self._remove_audio(relatives)
+        with contextlib.suppress(OSError):
+            (self.recordings_dir / str(session_id)).rmdir()
+
+    def delete_attempt(self, attempt_id: int) -> None:
+        """Delete one attempt and its audio file."""
+        try:
+            with self._write() as conn:
+                row = conn.execute(
+                    "SELECT audio_path FROM attempts WHERE id = ?", (attempt_id,)
+                ).fetchone()
+                if row is None:
+                    raise self._no_attempt(attempt_id)
+                conn.execute("DELETE FROM attempts WHERE id = ?", (attempt_id,))
+        except sqlite3.Error as error:
+            raise self._error("delete the attempt", error) from error
+        self._remove_audio([row[0]])
+
+    # -- export and import
+
+    def export_session(self, session_id: int, dest_dir: Path) -> Path:
+        """Write a session to a new folder inside ``dest_dir`` and return that folder.
+
+        The folder holds session.json (every attempt's transcript, metrics and score), each
+        attempt's audio file, and report.md.
+        """
+        session = self.get_session(session_id)
+        attempts = list(reversed(self.list_attempts(session_id=session_id)))  # oldest first
+        dest_dir = Path(dest_dir)
+        folder = dest_dir / f"voicemock-session-{session_id}"
+        if folder.exists():
+            raise StoreError(f"{folder} already exists; choose another destination")
+        tmp = dest_dir / f".{folder.name}.part-{uuid.uuid4().hex[:8]}"
+        try:
+            tmp.mkdir(parents=True)
+            exported: list[dict[str, Any]] = []
+            for number, attempt in enumerate(attempts, start=1):
+                audio_file: str | None = None
+                if attempt.audio_path is not None and attempt.audio_status != "missing":
+                    suffix = attempt.audio_path.suffix.lower() or ".wav"
+                    audio_file = f"attempt-{number:03d}-{_slug(attempt.question_id)}{suffix}"
+                    _copy_file(attempt.audio_path, tmp / audio_file)
+                exported.append(_attempt_export_dict(attempt, audio_file))
+            document = {
+                "format": EXPORT_FORMAT,
+                "format_version": EXPORT_FORMAT_VERSION,
+                "exported_at": _to_text(_now()),
+                "session": {
+                    "title": session.title,
+                    "kind": session.kind,
+                    "created_at": _to_text(session.created_at),
+                    "finished_at": (_to_text(session.finished_at) if session.finished_at else None),
+                },
+                "attempts": exported,
+            }
+            (tmp / SESSION_FILE).write_text(
+                json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+            (tmp / REPORT_FILE).write_text(session_report(session, attempts), encoding="utf-8")
+            os.replace(tmp, folder)
+        except OSError as error:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if _is_disk_full(error):
+                raise StoreError(f"cannot export to {dest_dir}: the disk is full") from error
+            raise StoreError(f"cannot export to {dest_dir}: {error.strerror or error}") from error
+        return folder
+
+    def import_session(self, folder: Path) -> SessionRecord:
+        """Add a session exported by ``export_session`` (a new id; audio copied in).
+
+        The folder is untrusted: everything is validated before anything is written, and a
+        bad folder raises StoreError naming what is wrong.
+        """
+        folder = Path(folder)
+        document = _read_session_file(folder)
+        parsed: list[tuple[_ExportedAttempt, Transcript, DeliveryMetrics, ScoreReport | None]] = []
+        sources: list[Path | None] = []
+        for number, item in enumerate(document.attempts, start=1):
+            parsed.append((item, *_parse_exported_attempt(number, item)))
+            sources.append(_exported_audio(folder, number, item.audio_file))
+
+        placed: list[Path] = []
+        info = document.session
+        try:
+            with self._write() as conn:
+                cursor = conn.execute(
+                    "INSERT INTO sessions (title, kind, created_at, finished_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (
+                        info.title,
+                        info.kind,
+                        _to_text(info.created_at),
+                        _to_text(info.finished_at) if info.finished_at else None,
+                    ),
+                )
+                session_id = int(cursor.lastrowid or 0)
+                for (item, transcript, metrics, score), source in zip(parsed, sources, strict=True):
+                    relative: str | None = None
+                    if source is not None:
+                        dest, relative = self._audio_dest(session_id, source)
+                        self._place_audio(source, dest)
+                        placed.append(dest)
+                    row = self._attempt_row(
+                        session_id,
+                        question_id=item.question_id,
+                        question_text=item.question_text,
+                        rubric_version=item.rubric_version,
+                        audio_relative=relative,
+                        transcript=transcript,
+                        metrics=metrics,
+                        score=score,
+                        engine=item.engine,
+                        model=item.model,
+                        duration_s=item.duration_s,
+                        created_at=item.created_at,
+                        notes=item.notes,
+                    )
+                    self._insert_attempt(conn, row)
+        except BaseException as error:
+            # The transaction rolled back: take away every file copied for it.
+            for path in placed:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            if placed:
+                with contextlib.suppress(OSError):
+                    placed[0].parent.rmdir()
+            if isinstance(error, sqlite3.Error):
+                raise self._error("import the session", error) from error
+            raise
+        return self.get_session(session_id)
+
+
+# --------------------------------------------------------------------------- export helpers
+
+
+def _attempt_export_dict(attempt: AttemptRecord, audio_file: str | None) -> dict[str, Any]:
+    return {
+        "question_id": attempt.question_id,
+        "question_text": attempt.question_text,
+        "rubric_version": attempt.rubric_version,
+        "audio_file": audio_file,
+        "transcript": attempt.transcript.to_dict(),
+        "metrics": attempt.metrics.to_dict(),
+        "score": attempt.score.to_dict() if attempt.score else None,
+        "engine": attempt.engine,
+        "model": attempt.model,
+        "overall": attempt.overall,
+        "duration_s": attempt.duration_s,
+        "created_at": _to_text(attempt.created_at),
+        "notes": attempt.notes,
+    }
+
+
+def _read_session_file(folder: Path) -> _ExportedSession:
+    path = folder / SESSION_FILE
+    if not folder.is_dir():
+        raise StoreError(f"{folder} is not a folder (expected an exported session folder)")
+    if not path.is_file():
+        raise StoreError(f"{folder} has no {SESSION_FILE}; is it an exported voicemock session?")
+    try:
+        if path.stat().st_size > MAX_SESSION_FILE_BYTES:
+            raise StoreError(f"{path} is too large to be a voicemock session")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise StoreError(f"{path} cannot be read as JSON: {error}") from error
+    try:
+        return _ExportedSession.model_validate(data)
+    except ValidationError as error:
+        raise StoreError(f"{path} is not a valid voicemock session ({_first_error(error)})") from (
+            error
+        )
+
+
+def _parse_exported_attempt(
+    number: int, item: _ExportedAttempt
+) -> tuple[Transcript, DeliveryMetrics, ScoreReport | None]:
+    try:
+        transcript = _TRANSCRIPT_ADAPTER.validate_python(item.transcript)
+        metrics = _METRICS_ADAPTER.validate_python(item.metrics)
+        score = None if item.score is None else _SCORE_ADAPTER.validate_python(item.score)
+    except ValidationError as error:
+        raise StoreError(
+            f"attempt {number} in {SESSION_FILE} is not valid ({_first_error(error)})"
+        ) from error
+    return transcript, metrics, score
+
+
+def _exported_audio(folder: Path, number: int, audio_file: str | None) -> Path | None:
+    if audio_file is None:
+        return None
+    if Path(audio_file).name != audio_file or audio_file in ("", ".", ".."):
+        raise StoreError(f"attempt {number}: audio file name {audio_file!r} is not a plain name")
+    if Path(audio_file).suffix.lower() not in AUDIO_SUFFIXES:
+        raise StoreError(f"attempt {number}: {audio_file} is not an audio file")
+    path = folder / audio_file
+    if path.is_symlink() or not path.is_file():
+        raise StoreError(f"attempt {number}: audio file {audio_file} is missing from {folder}")
+    return path
+
+
+def _format_metric_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    text = f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"
+    return f"{text} {unit}".strip()
+
+
+def _simple_attempt_summary(attempt: AttemptRecord) -> str:
+    lines = [f"**Question:** {attempt.question_text}", ""]
+    if attempt.score is not None:
+        lines.append(f"**Overall:** {attempt.score.overall}/100")
+        lines.extend(
+            f"- {c.label}: level {c.level}/4 ({c.score}/100)" for c in attempt.score.competencies
+        )
+        lines.append("")
+    if attempt.metrics.metrics:
+        lines.append("**Delivery**")
+        lines.extend(
+            f"- {m.label}: {_format_metric_value(m.value, m.unit)} ({m.band})"
+            for m in attempt.metrics.metrics
+        )
+        lines.append("")
+    lines.extend(["**Transcript**", "", attempt.transcript.text or "(no words)", ""])
+    return "\n".join(lines)
+
+
+def _attempt_report(attempt: AttemptRecord, find_question: Callable[[str], Any] | None) -> str:
+    """The full markdown report when the question and report module are there, else a summary."""
+    if find_question is not None:
+        try:
+            from voicemock.core.report import markdown_report
+
+            question: LoadedQuestion = find_question(attempt.question_id)
+            text: str = markdown_report(
+                question, attempt.transcript, attempt.metrics, attempt.score
+            )
+            return text
+        except (ImportError, VoicemockError, LookupError, TypeError, ValueError, AttributeError):
+            pass  # the question may be gone from the library: fall back to the plain summary
+    return _simple_attempt_summary(attempt)
+
+
+def session_report(session: SessionRecord, attempts: Sequence[AttemptRecord]) -> str:
+    """A markdown report of a whole session (one section per attempt)."""
+    find_question: Callable[[str], Any] | None
+    try:
+        from voicemock.core.rubrics import load_library
+
+        find_question = load_library().get
+    except (ImportError, VoicemockError):
+        find_question = None
+    title = session.title or f"Session {session.id}"
+    created = session.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    parts = [f"# {title}", "", f"{session.kind} session, {created}, {len(attempts)} attempt(s)", ""]
+    for number, attempt in enumerate(attempts, start=1):
+        parts.extend([f"## Attempt {number}: {attempt.question_id}", ""])
+        parts.append(_attempt_report(attempt, find_question).rstrip() + "\n")
+    return "\n".join(parts)

@@ -1,0 +1,348 @@
+"""Text plumbing for scoring: sentences with char offsets, word tokens, lemmas, word timings.
+
+Every offset points into the exact string that was split, so a sentence's ``text`` is always
+``source[start_char:end_char]`` and can be quoted back to the user as evidence.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from voicemock.core.models import Transcript, Word
+
+# Sentences longer than this are cut at a clause boundary near the middle: an unpunctuated
+# transcript would otherwise be one "sentence" and every quote would be the whole answer.
+MAX_SENTENCE_WORDS = 45
+
+_WORD_RE = re.compile(r"[^\W_]+(?:[.,][0-9]+)*%?(?:['’][^\W_]+)*")
+_SENTENCE_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)|\n\s*\n|\n")
+_ABBREVIATIONS = frozenset(
+    {"dr", "mr", "mrs", "ms", "prof", "st", "vs", "e.g", "i.e", "eg", "ie", "approx", "dept"}
+)
+_PUNCT_CHARS = ',;:—–()"“”'
+
+# Contractions are split into the words they stand for so that lemma sequences and negation
+# work the same whether someone typed "do not" or "don't".
+_CONTRACTION_SUFFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("n't", ("not",)),
+    ("'ve", ("have",)),
+    ("'re", ("be",)),
+    ("'ll", ("will",)),
+    ("'d", ("would",)),
+    ("'m", ("be",)),
+    ("'s", ("'s",)),
+)
+_NEGATIVE_STEMS = {"won": "will", "can": "can", "shan": "shall", "ain": "be", "don": "do"}
+
+# British spellings mapped to one form so a rubric written in either matches answers in either.
+_SPELLING = {
+    "judgement": "judgment",
+    "judgemental": "judgmental",
+    "nonjudgemental": "nonjudgmental",
+    "centre": "center",
+    "centred": "centered",
+    "behaviour": "behavior",
+    "behavioural": "behavioral",
+    "honour": "honor",
+    "favour": "favor",
+    "colour": "color",
+    "labour": "labor",
+    "counsellor": "counselor",
+    "counselling": "counseling",
+    "programme": "program",
+    "analyse": "analyze",
+    "defence": "defense",
+    "licence": "license",
+    "practise": "practice",
+}
+_ISE_EXCEPTIONS = frozenset(
+    {
+        "advise",
+        "exercise",
+        "otherwise",
+        "promise",
+        "expertise",
+        "premise",
+        "compromise",
+        "enterprise",
+        "surprise",
+        "supervise",
+        "revise",
+        "concise",
+        "precise",
+        "franchise",
+        "merchandise",
+        "devise",
+        "improvise",
+        "televise",
+        "comprise",
+        "despise",
+        "disguise",
+        "raise",
+        "praise",
+        "noise",
+        "wise",
+        "rise",
+        "arise",
+        "cruise",
+        "paradise",
+        "likewise",
+        "clockwise",
+        "chaise",
+        "poise",
+        "treatise",
+        "incise",
+        "excise",
+        "demise",
+        "reprise",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word of a sentence: surface form, lowercase form, lemma and char offsets.
+
+    ``punct_before`` holds the punctuation between the previous word and this one (a clause
+    boundary when it contains , ; : or a dash). A contraction yields several tokens with the
+    same offsets ("don't" -> "do" + "not").
+    """
+
+    text: str
+    lower: str
+    lemma: str
+    start_char: int
+    end_char: int
+    punct_before: str = ""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the scored text: ``text == source[start_char:end_char]``."""
+
+    index: int
+    text: str
+    start_char: int
+    end_char: int
+    tokens: tuple[Token, ...]
+
+    @property
+    def lemmas(self) -> tuple[str, ...]:
+        """The lemma of every token, in order."""
+        return tuple(t.lemma for t in self.tokens)
+
+    @property
+    def word_count(self) -> int:
+        """Words as written (a contraction counts once)."""
+        return len({t.start_char for t in self.tokens})
+
+
+@lru_cache(maxsize=65536)
+def normalize_spelling(word: str) -> str:
+    """Map British spellings (centred, judgement, prioritise) to one form."""
+    word = _SPELLING.get(word, word)
+    if word in _ISE_EXCEPTIONS:
+        return word
+    for suffix, replacement in (
+        ("isation", "ization"),
+        ("isations", "izations"),
+        ("ising", "izing"),
+        ("ised", "ized"),
+        ("ises", "izes"),
+        ("ise", "ize"),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            if stem + "ise" in _ISE_EXCEPTIONS:
+                return word
+            return stem + replacement
+    return word
+
+
+@lru_cache(maxsize=65536)
+def lemma_of(word: str) -> str:
+    """The English lemma of a lowercase word (simplemma), with spelling normalised."""
+    import simplemma
+
+    if not word or word[0].isdigit():
+        return word
+    normalized = normalize_spelling(word)
+    lemma = simplemma.lemmatize(normalized, lang="en").lower()
+    return normalize_spelling(lemma)
+
+
+def _split_contraction(lower: str) -> tuple[str, ...]:
+    lower = lower.replace("’", "'")
+    if "'" not in lower:
+        return (lower,)
+    for suffix, expansion in _CONTRACTION_SUFFIXES:
+        if lower.endswith(suffix) and len(lower) > len(suffix):
+            stem = lower[: -len(suffix)]
+            if suffix == "n't":
+                stem = _NEGATIVE_STEMS.get(stem, stem)
+            if suffix == "'s":
+                # Possessive or "is": either way the noun/pronoun is what matters for matching.
+                return (stem,)
+            return (stem, *expansion)
+    return (lower.replace("'", ""),)
+
+
+def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
+    """Word tokens of ``text`` with offsets shifted by ``offset`` (into the source string)."""
+    tokens: list[Token] = []
+    previous_end = 0
+    for match in _WORD_RE.finditer(text):
+        gap = text[previous_end : match.start()]
+        punct = "".join(ch for ch in gap if ch in _PUNCT_CHARS or ch in ".!?-")
+        if " - " in gap or "--" in gap:
+            punct += "—"
+        previous_end = match.end()
+        surface = match.group(0)
+        start, end = offset + match.start(), offset + match.end()
+        for i, part in enumerate(_split_contraction(surface.lower())):
+            if not part:
+                continue
+            tokens.append(
+                Token(
+                    text=surface,
+                    lower=part,
+                    lemma=part if part in {"not", "'s"} else lemma_of(part),
+                    start_char=start,
+                    end_char=end,
+                    punct_before=punct if i == 0 else "",
+                )
+            )
+    return tuple(tokens)
+
+
+def _sentence_bounds(text: str) -> list[tuple[int, int]]:
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END_RE.finditer(text):
+        if match.group(0).startswith("."):
+            before = text[start : match.start()].rsplit(None, 1)
+            last_word = before[-1].lower().lstrip("(\"'") if before else ""
+            if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
+                continue
+        end = match.end()
+        bounds.append((start, end))
+        start = end
+    if start < len(text):
+        bounds.append((start, len(text)))
+    return bounds
+
+
+def _strip_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+_CLAUSE_WORDS = frozenset({"and", "but", "so", "because", "which", "then", "while", "when"})
+
+
+def _split_long(text: str, start: int, end: int, tokens: tuple[Token, ...]) -> list[int]:
+    """Cut points (char offsets) that break an over-long sentence at clause boundaries."""
+    words = sorted({t.start_char for t in tokens})
+    if len(words) <= MAX_SENTENCE_WORDS:
+        return []
+    middle = len(words) // 2
+    best: tuple[int, int] | None = None  # (distance from the middle, index)
+    for i in range(3, len(words) - 3):
+        gap = text[words[i - 1] : words[i]]
+        word = text[words[i] :].split(None, 1)[0].lower()
+        if any(ch in gap for ch in ",;:") or word in _CLAUSE_WORDS:
+            distance = abs(i - middle)
+            if best is None or distance < best[0]:
+                best = (distance, i)
+    cut_index = middle if best is None else best[1]
+    cut = words[cut_index]
+    left = tuple(t for t in tokens if t.start_char < cut)
+    right = tuple(t for t in tokens if t.start_char >= cut)
+    return [*_split_long(text, start, cut, left), cut, *_split_long(text, cut, end, right)]
+
+
+def split_sentences(text: str) -> tuple[Sentence, ...]:
+    """Sentences of ``text`` (offsets into ``text``), empty ones dropped, long ones cut."""
+    pieces: list[tuple[int, int]] = []
+    for raw_start, raw_end in _sentence_bounds(text):
+        start, end = _strip_bounds(text, raw_start, raw_end)
+        if start >= end:
+            continue
+        tokens = tokenize(text[start:end], start)
+        cuts = _split_long(text, start, end, tokens)
+        edges = [start, *cuts, end]
+        for a, b in itertools.pairwise(edges):
+            s, e = _strip_bounds(text, a, b)
+            if s < e:
+                pieces.append((s, e))
+    sentences: list[Sentence] = []
+    for start, end in pieces:
+        tokens = tokenize(text[start:end], start)
+        if not tokens:
+            continue
+        sentences.append(Sentence(len(sentences), text[start:end], start, end, tokens))
+    return tuple(sentences)
+
+
+def phrase_lemmas(phrase: str) -> tuple[str, ...]:
+    """The lemma sequence of a rubric phrase (tokenised like an answer)."""
+    return tuple(t.lemma for t in tokenize(phrase))
+
+
+def word_count(text: str) -> int:
+    """Number of words as written."""
+    return sum(1 for _ in _WORD_RE.finditer(text))
+
+
+class WordTimeline:
+    """Maps char spans of ``transcript.text`` to the audio time of the words inside them."""
+
+    def __init__(self, transcript: Transcript, text: str | None = None) -> None:
+        self._timed = transcript.timed
+        self._spans: list[tuple[int, int, float, float]] = []
+        if not self._timed:
+            return
+        source = transcript.text if text is None else text
+        cursor = 0
+        lowered = source.lower()
+        for word in _all_words(transcript):
+            needle = word.text.strip()
+            if not needle:
+                continue
+            # Look only a little ahead so one unmatched word cannot swallow the rest.
+            window_end = cursor + len(needle) + 40
+            found = source.find(needle, cursor, window_end)
+            if found < 0:
+                found = lowered.find(needle.lower(), cursor, window_end)
+            if found < 0:
+                continue
+            self._spans.append((found, found + len(needle), word.start_s, word.end_s))
+            cursor = found + len(needle)
+
+    @property
+    def timed(self) -> bool:
+        """True when the transcript has real word timings."""
+        return self._timed and bool(self._spans)
+
+    def times(self, start_char: int, end_char: int) -> tuple[float, float] | None:
+        """(start_s, end_s) of the words overlapping ``[start_char, end_char)``, or None."""
+        if not self.timed:
+            return None
+        starts = [s for a, b, s, _ in self._spans if a < end_char and b > start_char]
+        ends = [e for a, b, _, e in self._spans if a < end_char and b > start_char]
+        if not starts:
+            return None
+        return min(starts), max(ends)
+
+
+def _all_words(transcript: Transcript) -> tuple[Word, ...]:
+    """Words in text order: segment words when segments carry them, else transcript.words."""
+    if transcript.segments and any(s.words for s in transcript.segments):
+        return tuple(w for s in transcript.segments for w in s.words)
+    return transcript.words

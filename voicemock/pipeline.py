@@ -1,0 +1,173 @@
+"""One answer from audio (or text) to a stored, scored attempt: transcribe, measure, score, save.
+
+The CLI and the TUI both go through here, so the steps are wired in one place. No UI imports;
+the speech engines are imported only when audio is analysed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voicemock import paths
+from voicemock.config import Settings
+from voicemock.core.models import DeliveryMetrics, ScoreReport, Transcript
+
+if TYPE_CHECKING:
+    from voicemock.core.rubrics import LoadedQuestion
+    from voicemock.core.store import AttemptRecord, SessionStore
+    from voicemock.speech.transcribe import Transcriber
+
+Progress = Callable[[str, float], None]
+
+STAGE_LOADING = "loading model"
+STAGE_TRANSCRIBING = "transcribing"
+STAGE_SCORING = "scoring"
+PENDING_DIR_NAME = "pending"  # recordings not yet saved as attempts live here, never in /tmp
+
+_TRANSCRIBER_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class AnalysedAnswer:
+    """What one answer turned into: its transcript, delivery metrics and rubric score."""
+
+    transcript: Transcript
+    metrics: DeliveryMetrics
+    score: ScoreReport | None  # None when there is no question to score against
+
+
+def _report(progress: Progress | None, stage: str, fraction: float) -> None:
+    if progress is not None:
+        progress(stage, max(0.0, min(1.0, fraction)))
+
+
+def load_transcriber(settings: Settings) -> Transcriber:
+    """The transcriber for the settings' engine and model, loaded (kept for the process)."""
+    from voicemock.speech.transcribe import get_transcriber
+
+    # One load at a time: the TUI warms up the model while the user may already be answering.
+    with _TRANSCRIBER_LOCK:
+        transcriber = get_transcriber(engine=settings.engine, model=settings.model)
+        transcriber.load()
+    return transcriber
+
+
+def warm_up_embedder() -> None:
+    """Load the sentence-embedding model now so the first scoring is quick (no-op if absent)."""
+    from voicemock.core.embeddings import get_embedder
+
+    get_embedder()
+
+
+def _measure_and_score(
+    transcript: Transcript,
+    question: LoadedQuestion | None,
+    settings: Settings,
+    question_end_s: float | None,
+    progress: Progress | None,
+) -> AnalysedAnswer:
+    from voicemock.core.metrics import compute_metrics
+
+    _report(progress, STAGE_SCORING, 0.0)
+    metrics = compute_metrics(
+        transcript, question_end_s=question_end_s, long_pause_s=settings.long_pause_s
+    )
+    score: ScoreReport | None = None
+    if question is not None:
+        from voicemock.core.scoring import score_answer
+
+        score = score_answer(
+            transcript,
+            question.question,
+            rubric_version=question.rubric_version,
+            use_embeddings=settings.use_embeddings,
+        )
+    _report(progress, STAGE_SCORING, 1.0)
+    return AnalysedAnswer(transcript=transcript, metrics=metrics, score=score)
+
+
+def analyse_audio(
+    audio_path: Path,
+    question: LoadedQuestion | None,
+    *,
+    settings: Settings,
+    question_end_s: float | None = None,
+    progress: Progress | None = None,
+) -> AnalysedAnswer:
+    """Transcribe a recorded answer offline, measure its delivery and score it.
+
+    ``progress(stage, fraction)`` is called with the stages "loading model", "transcribing"
+    and "scoring". Raises a VoicemockError subclass for unreadable audio or a missing model.
+    """
+    _report(progress, STAGE_LOADING, 0.0)
+    transcriber = load_transcriber(settings)
+    _report(progress, STAGE_LOADING, 1.0)
+    _report(progress, STAGE_TRANSCRIBING, 0.0)
+    transcript = transcriber.transcribe(
+        Path(audio_path),
+        progress=lambda fraction: _report(progress, STAGE_TRANSCRIBING, fraction),
+    )
+    _report(progress, STAGE_TRANSCRIBING, 1.0)
+    return _measure_and_score(transcript, question, settings, question_end_s, progress)
+
+
+def analyse_text(
+    text: str,
+    question: LoadedQuestion | None,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> AnalysedAnswer:
+    """Measure and score a typed answer (no timings, so no pace or pause figures)."""
+    return _measure_and_score(Transcript.from_text(text), question, settings, None, progress)
+
+
+def save_attempt(
+    store: SessionStore,
+    session_id: int,
+    question: LoadedQuestion | None,
+    audio_path: Path | None,
+    analysed: AnalysedAnswer,
+    duration_s: float,
+    *,
+    move_audio: bool = True,
+    notes: str = "",
+) -> AttemptRecord:
+    """Store an analysed answer with its audio (moved into the store unless ``move_audio``).
+
+    Pass ``move_audio=False`` for a file the user owns (it is copied instead).
+    """
+    if question is not None:
+        question_id = question.question.id
+        question_text = question.question.text
+        rubric_version = question.rubric_version
+    else:
+        question_id, question_text, rubric_version = "", "", ""
+    transcript = analysed.transcript
+    return store.add_attempt(
+        int(session_id),
+        question_id=question_id,
+        question_text=question_text,
+        rubric_version=rubric_version,
+        audio_source=audio_path,
+        transcript=transcript,
+        metrics=analysed.metrics,
+        score=analysed.score,
+        engine=transcript.engine,
+        model=transcript.model,
+        duration_s=duration_s,
+        move_audio=move_audio,
+        notes=notes,
+    )
+
+
+def pending_recording_path(question_id: str = "answer") -> Path:
+    """A new file name for a recording not yet saved (kept in the data dir, so never lost)."""
+    folder = paths.recordings_dir() / PENDING_DIR_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    return folder / f"{stamp}-{question_id or 'answer'}.wav"

@@ -1,0 +1,372 @@
+"""Offline speech-to-text with word timings: faster-whisper (default) or openai-whisper."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from voicemock.core.models import SAMPLE_RATE_HZ, Segment, Transcript, Word
+from voicemock.errors import AudioFileError, EngineNotAvailableError
+from voicemock.speech.whisper_models import DEFAULT_MODEL, ResolvedModel, ensure_offline
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float32]
+
+ensure_offline()
+
+FASTER_WHISPER = "faster-whisper"
+OPENAI_WHISPER = "openai-whisper"
+ENGINES = (FASTER_WHISPER, OPENAI_WHISPER)
+DEFAULT_ENGINE = FASTER_WHISPER
+
+# Whisper writes what the speaker meant and drops "um"/"uh" unless the prompt spells them out;
+# a long prompt makes it drop or loop text, so this stays short.
+INITIAL_PROMPT = "Um, uh, so, uh, I mean, like, you know, um, I was, uh, thinking... Hmm."
+LANGUAGE = "en"
+BEAM_SIZE = 5
+
+OPENAI_INSTALL_HINT = (
+    "the openai-whisper engine is not installed: pip install torch==2.13.0 openai-whisper "
+    "(CPU build of torch first), or use --engine faster-whisper"
+)
+
+ProgressCallback = Callable[[float], None]
+
+
+@runtime_checkable
+class Transcriber(Protocol):
+    """A speech-to-text engine with a model; loads lazily, transcribes 16 kHz mono audio."""
+
+    @property
+    def name(self) -> str:
+        """The engine name, e.g. "faster-whisper"."""
+        ...
+
+    @property
+    def model_name(self) -> str:
+        """The model name, e.g. "tiny.en"."""
+        ...
+
+    def load(self) -> None:
+        """Load the model now (otherwise the first transcribe does it)."""
+        ...
+
+    def transcribe(
+        self, audio: Path | FloatArray, *, progress: ProgressCallback | None = None
+    ) -> Transcript:
+        """Transcribe a file or float32 16 kHz mono samples; ``progress`` gets 0..1."""
+        ...
+
+
+def _samples_of(audio: Path | str | FloatArray) -> FloatArray:
+    """Decoded 16 kHz mono samples of a file, or checked samples given directly."""
+    import numpy as np
+
+    from voicemock.speech.audio_io import check_samples, load_audio
+
+    if isinstance(audio, str | Path):
+        return load_audio(audio)
+    samples = np.asarray(audio, dtype=np.float32)
+    if samples.ndim != 1:
+        raise AudioFileError(
+            f"the recording has shape {samples.shape}; expected 16 kHz mono samples"
+        )
+    check_samples(samples, "the recording")
+    return np.ascontiguousarray(samples)
+
+
+def _clean_words(raw: Iterable[tuple[str, float, float, float]], duration_s: float) -> list[Word]:
+    """Words with stripped text and timings clamped inside the audio."""
+    words: list[Word] = []
+    for text, start_s, end_s, probability in raw:
+        stripped = text.strip()
+        if not stripped:
+            continue
+        start = min(max(0.0, float(start_s)), duration_s)
+        end = min(max(start, float(end_s)), duration_s)
+        words.append(Word(stripped, round(start, 3), round(end, 3), float(probability)))
+    return words
+
+
+def _build_transcript(
+    segments: list[tuple[str, list[Word]]],
+    segment_times: list[tuple[float, float]],
+    *,
+    engine: str,
+    model: str,
+    duration_s: float,
+) -> Transcript:
+    """Assemble a Transcript, dropping the zero-length words Whisper invents at the very end."""
+    all_words = [w for _, words in segments for w in words]
+    keep = len(all_words)
+    while keep and all_words[keep - 1].end_s - all_words[keep - 1].start_s <= 0.0:
+        keep -= 1
+    out_segments: list[Segment] = []
+    seen = 0
+    for (text, words), (start_s, end_s) in zip(segments, segment_times, strict=True):
+        kept = [w for i, w in enumerate(words, start=seen) if i < keep]
+        dropped = len(kept) < len(words)
+        seen += len(words)
+        if words and not kept:
+            continue
+        seg_text = " ".join(w.text for w in kept) if dropped else text.strip()
+        seg_end = kept[-1].end_s if dropped else end_s
+        out_segments.append(
+            Segment(
+                seg_text,
+                round(max(0.0, start_s), 3),
+                round(min(seg_end, duration_s), 3),
+                tuple(kept),
+            )
+        )
+    return Transcript(
+        words=tuple(all_words[:keep]),
+        segments=tuple(out_segments),
+        language=LANGUAGE,
+        engine=engine,
+        model=model,
+        audio_duration_s=round(duration_s, 3),
+    )
+
+
+class _LazyModel:
+    """Shared lazy, thread-safe loading for both engines."""
+
+    engine = ""
+
+    def __init__(self, model: str = DEFAULT_MODEL) -> None:
+        self._requested = model
+        self._resolved: ResolvedModel | None = None
+        self._model: Any = None
+        self._load_lock = threading.Lock()
+        # One transcription at a time per model: bounded memory, and openai-whisper's
+        # word-timing hooks are not re-entrant.
+        self._run_lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The engine name."""
+        return self.engine
+
+    @property
+    def model_name(self) -> str:
+        """The model's name (the directory name for a model given by path)."""
+        return self._resolved.name if self._resolved else self._requested
+
+    @property
+    def loaded(self) -> bool:
+        """True once the model is in memory."""
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load the model now; later calls return at once."""
+        if self._model is not None:
+            return
+        with self._load_lock:
+            if self._model is None:
+                from voicemock.speech.whisper_models import resolve_model
+
+                resolved = resolve_model(self._requested)
+                self._model = self._load(resolved)
+                self._resolved = resolved
+
+    def _load(self, resolved: ResolvedModel) -> Any:
+        raise NotImplementedError
+
+
+class FasterWhisperTranscriber(_LazyModel):
+    """faster-whisper (CTranslate2), int8 on the CPU, with VAD and word timestamps."""
+
+    engine = FASTER_WHISPER
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, cpu_threads: int = 0) -> None:
+        super().__init__(model)
+        self._cpu_threads = cpu_threads
+
+    def _load(self, resolved: ResolvedModel) -> Any:
+        ensure_offline()
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError as error:
+            raise EngineNotAvailableError(
+                "faster-whisper is not installed: pip install faster-whisper"
+            ) from error
+        return WhisperModel(
+            str(resolved.path),
+            device="cpu",
+            compute_type="int8",
+            cpu_threads=self._cpu_threads,
+            local_files_only=True,
+        )
+
+    def transcribe(
+        self, audio: Path | FloatArray, *, progress: ProgressCallback | None = None
+    ) -> Transcript:
+        """Transcribe a file or 16 kHz mono samples (progress: 0..1 by segment end)."""
+        samples = _samples_of(audio)
+        self.load()
+        duration_s = samples.shape[0] / SAMPLE_RATE_HZ
+        segments: list[tuple[str, list[Word]]] = []
+        times: list[tuple[float, float]] = []
+        with self._run_lock:
+            segment_iter, _info = self._model.transcribe(
+                samples,
+                language=LANGUAGE,
+                task="transcribe",
+                beam_size=BEAM_SIZE,
+                condition_on_previous_text=False,
+                vad_filter=True,
+                word_timestamps=True,
+                initial_prompt=INITIAL_PROMPT,
+            )
+            # The work happens while the generator is iterated.
+            for segment in segment_iter:
+                raw = ((w.word, w.start, w.end, w.probability) for w in segment.words or ())
+                segments.append((segment.text, _clean_words(raw, duration_s)))
+                times.append((float(segment.start), float(segment.end)))
+                if progress is not None and duration_s > 0:
+                    progress(min(1.0, float(segment.end) / duration_s))
+        if progress is not None:
+            progress(1.0)
+        return _build_transcript(
+            segments, times, engine=self.engine, model=self.model_name, duration_s=duration_s
+        )
+
+
+class _ProgressBar:
+    """Stands in for tqdm inside openai-whisper, turning its frame counts into 0..1 calls."""
+
+    def __init__(
+        self, callback: ProgressCallback | None, total: float = 0.0, **_kwargs: Any
+    ) -> None:
+        self._callback = callback
+        self._total = float(total or 0.0)
+        self._done = 0.0
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def update(self, n: float = 1) -> None:
+        self._done += float(n)
+        if self._callback is not None and self._total > 0:
+            self._callback(min(1.0, self._done / self._total))
+
+
+# openai-whisper reads ``tqdm.tqdm`` from its module globals; swapping it is process-wide.
+_OPENAI_PATCH_LOCK = threading.Lock()
+
+
+class OpenAIWhisperTranscriber(_LazyModel):
+    """openai-whisper (PyTorch) on the CPU, with the same embedded weights, converted once."""
+
+    engine = OPENAI_WHISPER
+
+    def _load(self, resolved: ResolvedModel) -> Any:
+        try:
+            import torch  # noqa: F401
+            import whisper
+        except ImportError as error:
+            raise EngineNotAvailableError(OPENAI_INSTALL_HINT) from error
+        from voicemock.speech.ct2_to_openai import (
+            alignment_heads,
+            alignment_heads_dump,
+            ensure_checkpoint,
+        )
+
+        checkpoint = ensure_checkpoint(resolved.path, resolved.name)
+        model = whisper.load_model(str(checkpoint), device="cpu")
+        heads = alignment_heads(resolved.path)
+        if heads:
+            dims = model.dims
+            model.set_alignment_heads(
+                alignment_heads_dump(heads, dims.n_text_layer, dims.n_text_head)
+            )
+        return model
+
+    def transcribe(
+        self, audio: Path | FloatArray, *, progress: ProgressCallback | None = None
+    ) -> Transcript:
+        """Transcribe a file or 16 kHz mono samples (never a path: that needs ffmpeg)."""
+        samples = _samples_of(audio)
+        self.load()
+        duration_s = samples.shape[0] / SAMPLE_RATE_HZ
+        module: Any = importlib.import_module("whisper.transcribe")
+
+        def make_bar(*_args: Any, **kwargs: Any) -> _ProgressBar:
+            return _ProgressBar(progress, **kwargs)
+
+        with self._run_lock, _OPENAI_PATCH_LOCK:
+            original = module.tqdm
+            module.tqdm = SimpleNamespace(tqdm=make_bar)
+            try:
+                result = module.transcribe(
+                    self._model,
+                    samples,
+                    # False (not None) makes it drive the progress bar; it prints nothing else
+                    # when the language is given.
+                    verbose=False,
+                    language=LANGUAGE,
+                    task="transcribe",
+                    beam_size=BEAM_SIZE,
+                    best_of=BEAM_SIZE,
+                    condition_on_previous_text=False,
+                    word_timestamps=True,
+                    initial_prompt=INITIAL_PROMPT,
+                    fp16=False,
+                )
+            finally:
+                module.tqdm = original
+        segments: list[tuple[str, list[Word]]] = []
+        times: list[tuple[float, float]] = []
+        for segment in result.get("segments", []):
+            raw = (
+                (w["word"], w["start"], w["end"], w.get("probability", 1.0))
+                for w in segment.get("words", [])
+            )
+            segments.append((str(segment["text"]), _clean_words(raw, duration_s)))
+            times.append((float(segment["start"]), float(segment["end"])))
+        if progress is not None:
+            progress(1.0)
+        return _build_transcript(
+            segments, times, engine=self.engine, model=self.model_name, duration_s=duration_s
+        )
+
+
+_CACHE: dict[tuple[str, str], Transcriber] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def get_transcriber(engine: str = DEFAULT_ENGINE, model: str = DEFAULT_MODEL) -> Transcriber:
+    """The (cached, lazily loaded) transcriber for this engine and model."""
+    key = (engine, model)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            return cached
+        transcriber: Transcriber
+        if engine == FASTER_WHISPER:
+            transcriber = FasterWhisperTranscriber(model)
+        elif engine == OPENAI_WHISPER:
+            transcriber = OpenAIWhisperTranscriber(model)
+        else:
+            raise EngineNotAvailableError(
+                f"unknown transcription engine {engine!r}: use {' or '.join(ENGINES)}"
+            )
+        _CACHE[key] = transcriber
+        return transcriber
+
+
+def clear_transcriber_cache() -> None:
+    """Forget every cached transcriber (their models are freed once unreferenced)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()

@@ -1,0 +1,272 @@
+"""The voicemock Textual app: ``make_app()`` builds it for the CLI and for the tests."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from voicemock.config import Settings, load_settings, save_settings
+from voicemock.errors import VoicemockError
+from voicemock.ui.messages import LibraryFailed, LibraryLoaded, WarmUpFinished
+from voicemock.ui.services import Services
+
+if TYPE_CHECKING:
+    from voicemock.core.rubrics import LoadedQuestion, RubricLibrary
+    from voicemock.core.store import AttemptRecord, SessionStore
+
+log = logging.getLogger(__name__)
+
+WarmState = Literal["idle", "warming", "ready", "failed"]
+
+
+@dataclass(frozen=True)
+class InterviewPlan:
+    """The questions of one practice session and the session they are saved in."""
+
+    questions: tuple[LoadedQuestion, ...]
+    kind: Literal["single", "mock"]
+    session_id: int
+
+    @property
+    def is_mock(self) -> bool:
+        """True for a mock interview of several questions."""
+        return self.kind == "mock"
+
+
+class VoicemockApp(App[None]):
+    """Practise interview answers out loud: home, interview, results, history, replay, settings."""
+
+    TITLE = "voicemock"
+    SUB_TITLE = "offline interview practice"
+    CSS_PATH = "voicemock.tcss"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, show=False)]
+
+    def __init__(self, settings: Settings | None = None, services: Services | None = None) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else load_settings()
+        self.services = services if services is not None else Services()
+        self.library: RubricLibrary | None = None
+        self.library_error: str | None = None
+        self.warm_state: WarmState = "idle"
+        self._store: SessionStore | None = None
+
+    # -- start-up -------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from voicemock.ui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        # Loading banks and models competes for the GIL: start only once the first frame is out.
+        self.call_after_refresh(self.load_library)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="library")
+    def load_library(self) -> None:
+        """Load the question banks in a thread and post the result."""
+        try:
+            library = self.services.load_library()
+        except VoicemockError as error:
+            self.post_message(LibraryFailed(str(error)))
+            return
+        self.post_message(LibraryLoaded(library))
+
+    def on_library_loaded(self, message: LibraryLoaded) -> None:
+        self.library = message.library
+        self.library_error = None
+        errors = list(getattr(message.library, "errors", []) or [])
+        if errors:
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            self.notify(
+                f"{errors[0]}{more}", title="Some questions could not be loaded",
+                severity="warning", markup=False, timeout=10,
+            )
+        self._tell_screens_library_changed()
+        self.warm_up()
+
+    def on_library_failed(self, message: LibraryFailed) -> None:
+        self.library_error = message.message
+        self.notify(message.message, title="Question banks", severity="error", markup=False)
+        self._tell_screens_library_changed()
+
+    def _tell_screens_library_changed(self) -> None:
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "library_changed", None)
+            if callable(refresh):
+                refresh()
+
+    def reload_library(self) -> None:
+        """Load the question banks again (e.g. after the user added a bank file)."""
+        self.load_library()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="warm-up")
+    def warm_up(self) -> None:
+        """Load the speech model and the embedder in the background so answers score fast."""
+        warm = self.services.warm_up
+        if warm is None:
+            return
+        self.warm_state = "warming"
+        try:
+            warm(self.settings)
+        except VoicemockError as error:
+            self.post_message(WarmUpFinished(str(error)))
+            return
+        except Exception as error:  # a broken optional model must not take the app down
+            self.post_message(WarmUpFinished(describe_unexpected(error)))
+            return
+        self.post_message(WarmUpFinished())
+
+    def on_warm_up_finished(self, message: WarmUpFinished) -> None:
+        self.warm_state = "failed" if message.error else "ready"
+        if message.error:
+            self.notify(
+                message.error, title="Speech model", severity="warning", markup=False, timeout=10
+            )
+
+    # -- shared services ------------------------------------------------------------------------
+
+    @property
+    def store(self) -> SessionStore:
+        """The session store (opened on first use; safe to share with worker threads)."""
+        if self._store is None:
+            self._store = self.services.open_store()
+        return self._store
+
+    def find_question(self, question_id: str) -> LoadedQuestion | None:
+        """The loaded question with this id, or None (not loaded yet, or no longer there)."""
+        if self.library is None:
+            return None
+        try:
+            return self.library.get(question_id)
+        except (VoicemockError, KeyError, LookupError):
+            return None
+
+    def report_error(self, error: BaseException, title: str = "Problem") -> None:
+        """Show an error as a notification: its message for ours, a short line for others."""
+        if isinstance(error, VoicemockError):
+            text = str(error)
+        else:
+            text = describe_unexpected(error)
+        self.notify(text, title=title, severity="error", markup=False, timeout=10)
+
+    def save_user_settings(self, settings: Settings) -> Path:
+        """Keep new settings for this run and on disk; warm the model again if it changed."""
+        old = self.settings
+        self.settings = settings
+        path = save_settings(settings)
+        if (old.engine, old.model, old.use_embeddings) != (
+            settings.engine,
+            settings.model,
+            settings.use_embeddings,
+        ):
+            self.warm_up()
+        return path
+
+    # -- navigation -----------------------------------------------------------------------------
+
+    def start_interview(self, questions: Sequence[LoadedQuestion], kind: str) -> None:
+        """Open a session in the store and ask its first question."""
+        from voicemock.ui.screens.interview import InterviewScreen
+
+        if not questions:
+            self.notify("Choose a question first.", severity="warning")
+            return
+        mode: Literal["single", "mock"] = "mock" if kind == "mock" else "single"
+        title = (
+            questions[0].question.text if mode == "single" else f"Mock interview ({len(questions)})"
+        )
+        try:
+            session = self.store.create_session(title=title[:120], kind=mode)
+        except VoicemockError as error:
+            self.report_error(error, "Session store")
+            return
+        plan = InterviewPlan(tuple(questions), mode, session.id)
+        self.push_screen(InterviewScreen(plan, 0))
+
+    def finish_session(self, plan: InterviewPlan) -> None:
+        """Mark a session finished in the store (errors become a notification)."""
+        try:
+            self.store.finish_session(plan.session_id)
+        except VoicemockError as error:
+            self.report_error(error, "Session store")
+
+    def open_results(self, attempt: AttemptRecord) -> None:
+        """Show the results of a stored attempt."""
+        from voicemock.ui.screens.results import ResultsScreen
+
+        self.push_screen(ResultsScreen(attempt))
+
+    def open_history(self, question_id: str | None = None) -> None:
+        """Show every attempt (optionally of one question)."""
+        from voicemock.ui.screens.history import HistoryScreen
+
+        self.push_screen(HistoryScreen(question_id))
+
+    def open_replay(self, attempt: AttemptRecord) -> None:
+        """Replay a stored attempt with the transcript following the audio."""
+        from voicemock.ui.screens.replay import ReplayScreen
+
+        self.push_screen(ReplayScreen(attempt))
+
+    def open_settings(self) -> None:
+        """Show the settings form."""
+        from voicemock.ui.screens.settings import SettingsScreen
+
+        self.push_screen(SettingsScreen())
+
+    def go_home(self) -> None:
+        """Close every screen above Home."""
+        from voicemock.ui.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def action_history(self) -> None:
+        """Open History."""
+        self.open_history()
+
+    def action_settings(self) -> None:
+        """Open Settings."""
+        self.open_settings()
+
+    def action_home(self) -> None:
+        """Go back to Home."""
+        self.go_home()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The command palette: the app's places first, then Textual's own commands."""
+        yield SystemCommand("Home", "Question banks and your progress", self.action_home)
+        yield SystemCommand("History", "Every attempt, charts and comparisons", self.action_history)
+        yield SystemCommand("Settings", "Engine, voice, microphone and timings", self.action_settings)
+        yield SystemCommand(
+            "Reload question banks", "Read the shipped and your own banks again", self.reload_library
+        )
+        yield from super().get_system_commands(screen)
+
+
+def describe_unexpected(error: BaseException) -> str:
+    """A one-line message for an error we did not foresee; the traceback goes to the log file."""
+    try:
+        from voicemock import paths
+
+        log_path = paths.data_dir() / "voicemock.log"
+        with log_path.open("a", encoding="utf-8") as handle:
+            handle.write("".join(traceback.format_exception(error)))
+        where = f" (details in {log_path})"
+    except OSError:
+        where = ""
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    name = type(error).__name__
+    return f"Unexpected problem: {name}{': ' + message if message else ''}{where}"
+
+
+def make_app(settings: Settings | None = None, services: Services | None = None) -> VoicemockApp:
+    """Build the app with saved (or given) settings and the real (or given) services."""
+    return VoicemockApp(settings=settings, services=services)

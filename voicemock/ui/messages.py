@@ -1,0 +1,108 @@
+"""Messages that worker threads post to the UI (threads never touch widgets themselves)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from voicemock.core.rubrics import RubricLibrary
+    from voicemock.core.store import AttemptRecord
+    from voicemock.pipeline import AnalysedAnswer
+    from voicemock.ui.services import RecordingResult
+
+
+class LibraryLoaded(Message):
+    """The question banks finished loading."""
+
+    def __init__(self, library: RubricLibrary) -> None:
+        super().__init__()
+        self.library = library
+
+
+class LibraryFailed(Message):
+    """The question banks could not be loaded at all."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class AttemptsChanged(Message):
+    """An attempt was saved: lists and summaries should refresh."""
+
+
+class WarmUpFinished(Message):
+    """The transcription model (and embedder) warm-up ended; ``error`` is a user message."""
+
+    def __init__(self, error: str | None = None) -> None:
+        super().__init__()
+        self.error = error
+
+
+class QuestionSpoken(Message):
+    """The question prompt finished playing (or could not be played: ``error``)."""
+
+    def __init__(self, error: str | None = None) -> None:
+        super().__init__()
+        self.error = error
+
+
+class RecorderEnded(Message):
+    """The recorder stopped by itself (silence, time limit or a device error)."""
+
+
+class RecordingFinished(Message):
+    """The recording is closed and on disk."""
+
+    def __init__(self, recording: RecordingResult) -> None:
+        super().__init__()
+        self.recording = recording
+
+
+class RecordingFailed(Message):
+    """The microphone could not be opened or failed while recording."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class AnalysisProgress(Message):
+    """How far transcribing and scoring have got; newer ones replace older unhandled ones."""
+
+    def __init__(self, stage: str, fraction: float) -> None:
+        super().__init__()
+        self.stage = stage
+        self.fraction = fraction
+
+    def can_replace(self, message: Message) -> bool:
+        """A newer progress report makes an older, not yet handled one pointless."""
+        return isinstance(message, AnalysisProgress)
+
+
+class AnalysisFinished(Message):
+    """The answer was transcribed, scored and saved."""
+
+    def __init__(self, attempt: AttemptRecord, analysed: AnalysedAnswer) -> None:
+        super().__init__()
+        self.attempt = attempt
+        self.analysed = analysed
+
+
+class AnalysisFailed(Message):
+    """Transcribing, scoring or saving failed; the recording is kept at ``audio_path``."""
+
+    def __init__(self, message: str, audio_path: str = "") -> None:
+        super().__init__()
+        self.message = message
+        self.audio_path = audio_path
+
+
+class PlaybackFailed(Message):
+    """The recording could not be played."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message

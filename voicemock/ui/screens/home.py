@@ -1,0 +1,327 @@
+"""Home: the question banks with search and filters, recent attempts and a progress summary."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from statistics import mean
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from voicemock.errors import VoicemockError
+from voicemock.ui.screens.base import VoicemockScreen
+from voicemock.ui.screens.dialogs import MockSetup, MockSetupDialog
+from voicemock.ui.widgets.chart import sparkline
+
+if TYPE_CHECKING:
+    from voicemock.core.rubrics import LoadedQuestion
+    from voicemock.core.store import AttemptRecord, HistoryPoint
+
+RECENT_LIMIT = 8
+TREND_WINDOW = 3  # attempts compared at each end for the trend
+LEVELS = ("junior", "mid", "senior")
+
+
+def format_when(attempt: AttemptRecord) -> str:
+    """An attempt's local date and time, short."""
+    return attempt.created_at.astimezone().strftime("%m-%d %H:%M")
+
+
+def score_text(overall: int | None) -> Text:
+    """An overall score coloured by how good it is."""
+    if overall is None:
+        return Text("—", style="dim")
+    style = "#98c379" if overall >= 70 else "#e5c07b" if overall >= 45 else "#e06c75"
+    return Text(f"{overall:>3}", style=f"bold {style}")
+
+
+def progress_summary(points: Sequence[HistoryPoint]) -> Text:
+    """Attempt count, average and best score, and the trend of the latest attempts."""
+    scores = [p.overall for p in points if p.overall is not None]
+    text = Text()
+    text.append("Attempts  ", style="dim")
+    text.append(f"{len(points)}\n", style="bold")
+    if not scores:
+        text.append("No scored attempts yet.\nPick a question and press Enter.", style="dim")
+        return text
+    text.append("Average   ", style="dim")
+    text.append(f"{mean(scores):.0f}\n", style="bold")
+    text.append("Best      ", style="dim")
+    text.append(f"{max(scores)}\n", style="bold")
+    text.append("Trend     ", style="dim")
+    if len(scores) < 2:
+        text.append("needs 2 attempts\n", style="dim")
+    else:
+        window = min(TREND_WINDOW, len(scores) // 2)
+        delta = mean(scores[-window:]) - mean(scores[:window])
+        arrow, style = ("▲", "#98c379") if delta > 0.5 else ("▼", "#e06c75") if delta < -0.5 else ("=", "")
+        text.append(f"{arrow} {delta:+.0f}", style=f"bold {style}".strip())
+        text.append(f" (last {window} vs first {window})\n", style="dim")
+    text.append(sparkline(scores[-24:], 0, 100), style="#61afef")
+    return text
+
+
+def question_preview(question: LoadedQuestion, attempts: int) -> Text:
+    """The full question text with its role, level, tags and target length."""
+    q = question.question
+    text = Text(q.text + "\n", style="bold")
+    target = q.target_length_s
+    details = f"{q.role} · {q.level} · {target.min:.0f}-{target.max:.0f} s"
+    if q.tags:
+        details += " · " + ", ".join(q.tags)
+    if attempts:
+        details += f" · tried {attempts}×"
+    text.append(details, style="dim")
+    return text
+
+
+class HomeScreen(VoicemockScreen):
+    """Choose a question (or a mock interview) and see how practice is going."""
+
+    BINDINGS = [
+        Binding("enter", "start_question", "Answer", show=True, priority=False),
+        Binding("m", "mock_interview", "Mock interview"),
+        Binding("x", "random_question", "Random"),
+        Binding("slash", "focus_search", "Search"),
+        Binding("h", "app.history", "History"),
+        Binding("s", "app.settings", "Settings"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    class ProgressLoaded(Message):
+        """Attempts read from the store for the summary and the recent list."""
+
+        def __init__(self, points: list[HistoryPoint], recent: list[AttemptRecord]) -> None:
+            super().__init__()
+            self.points = points
+            self.recent = recent
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: list[LoadedQuestion] = []
+        self._attempt_counts: dict[str, int] = {}
+        self._recent: list[AttemptRecord] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="home-body"):
+            with Vertical(id="question-pane") as pane:
+                pane.border_title = "Questions"
+                yield Input(placeholder="Search questions  ( / )", id="search", compact=True)
+                with Horizontal(id="filters"):
+                    yield Select[str]((), prompt="Any role", id="filter-role", compact=True)
+                    yield Select[str](
+                        [(level, level) for level in LEVELS],
+                        prompt="Any level",
+                        id="filter-level",
+                        compact=True,
+                    )
+                    yield Select[str]((), prompt="Any tag", id="filter-tag", compact=True)
+                table: DataTable[str | Text] = DataTable(
+                    id="questions", cursor_type="row", zebra_stripes=True
+                )
+                table.loading = True
+                yield table
+                yield Static("", id="question-preview")
+            with Vertical(id="progress-pane") as side:
+                side.border_title = "Progress"
+                yield Static("", id="progress-summary")
+                yield Static("Recent attempts", classes="section-title")
+                yield DataTable(id="recent", cursor_type="row", show_header=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        questions = self.query_one("#questions", DataTable)
+        questions.add_column("Level", key="level", width=6)
+        questions.add_column("Question", key="text")
+        recent = self.query_one("#recent", DataTable)
+        recent.add_column("When", key="when")
+        recent.add_column("Score", key="score")
+        recent.add_column("Question", key="question")
+        questions.focus()
+        if self.vm.library is not None or self.vm.library_error is not None:
+            self.library_changed()
+        self.load_progress()
+
+    def on_screen_resume(self) -> None:
+        self.load_progress()
+
+    # -- questions ------------------------------------------------------------------------------
+
+    def library_changed(self) -> None:
+        """Fill the filters and the list from the (re)loaded question banks."""
+        table = self.query_one("#questions", DataTable)
+        table.loading = False
+        library = self.vm.library
+        if library is None:
+            self.query_one("#question-preview", Static).update(
+                Text(self.vm.library_error or "No question banks.", style="bold #e06c75")
+            )
+            return
+        roles = list(library.roles())
+        tags = list(library.tags())
+        self.query_one("#filter-role", Select).set_options((r, r) for r in roles)
+        self.query_one("#filter-tag", Select).set_options((t, t) for t in tags)
+        self.refresh_questions()
+
+    def _filter_value(self, selector: str) -> str | None:
+        value = self.query_one(selector, Select).value
+        return value if isinstance(value, str) else None
+
+    def refresh_questions(self) -> None:
+        """Show the questions that match the search text and filters."""
+        library = self.vm.library
+        if library is None:
+            return
+        text = self.query_one("#search", Input).value.strip()
+        self._shown = list(
+            library.search(
+                role=self._filter_value("#filter-role"),
+                level=self._filter_value("#filter-level"),
+                tag=self._filter_value("#filter-tag"),
+                text=text or None,
+            )
+        )
+        table = self.query_one("#questions", DataTable)
+        selected = self.selected_question
+        table.clear()
+        for loaded in self._shown:
+            q = loaded.question
+            tried = self._attempt_counts.get(q.id, 0)
+            label = Text(q.text)
+            if tried:
+                label.append(f"  ✓{tried}", style="dim #98c379")
+            table.add_row(q.level, label, key=q.id)
+        if selected is not None and any(q.question.id == selected.question.id for q in self._shown):
+            table.move_cursor(row=table.get_row_index(selected.question.id))
+        self._update_preview()
+        pane = self.query_one("#question-pane")
+        pane.border_subtitle = f"{len(self._shown)} of {len(library.questions)}"
+
+    @property
+    def selected_question(self) -> LoadedQuestion | None:
+        """The question under the cursor in the list."""
+        table = self.query_one("#questions", DataTable)
+        if not self._shown or table.row_count == 0:
+            return None
+        row = table.cursor_row
+        return self._shown[row] if 0 <= row < len(self._shown) else None
+
+    def _update_preview(self) -> None:
+        preview = self.query_one("#question-preview", Static)
+        question = self.selected_question
+        if question is None:
+            preview.update(Text("No question matches the search and filters.", style="dim"))
+            return
+        preview.update(
+            question_preview(question, self._attempt_counts.get(question.question.id, 0))
+        )
+
+    @on(Input.Changed, "#search")
+    @on(Select.Changed)
+    def _filters_changed(self) -> None:
+        self.refresh_questions()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one("#questions", DataTable).focus()
+
+    @on(DataTable.RowHighlighted, "#questions")
+    def _row_highlighted(self) -> None:
+        self._update_preview()
+
+    @on(DataTable.RowSelected, "#questions")
+    def _row_selected(self) -> None:
+        self.action_start_question()
+
+    @on(DataTable.RowSelected, "#recent")
+    def _recent_selected(self, event: DataTable.RowSelected) -> None:
+        row = event.cursor_row
+        if 0 <= row < len(self._recent):
+            self.vm.open_results(self._recent[row])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter answers a question only from the question list (Enter elsewhere is the widget's)."""
+        if action == "start_question":
+            focused = self.focused
+            return focused is not None and focused.id == "questions"
+        return True
+
+    def action_start_question(self) -> None:
+        """Answer the highlighted question."""
+        question = self.selected_question
+        if question is None:
+            self.notify("No question selected.", severity="warning")
+            return
+        self.vm.start_interview([question], "single")
+
+    def action_random_question(self) -> None:
+        """Answer a random question from the current list."""
+        if not self._shown:
+            self.notify("No question matches the search and filters.", severity="warning")
+            return
+        self.vm.start_interview([random.choice(self._shown)], "single")
+
+    def action_mock_interview(self) -> None:
+        """Ask how many questions, then run a mock interview from the current list."""
+        if not self._shown:
+            self.notify("No question matches the search and filters.", severity="warning")
+            return
+        shown = list(self._shown)
+
+        def start(setup: MockSetup | None) -> None:
+            if setup is None:
+                return
+            chosen = random.sample(shown, setup.count) if setup.shuffle else shown[: setup.count]
+            self.vm.start_interview(chosen, "mock")
+
+        self.app.push_screen(MockSetupDialog(len(shown)), start)
+
+    def action_focus_search(self) -> None:
+        """Put the cursor in the search box."""
+        self.query_one("#search", Input).focus()
+
+    def key_escape(self) -> None:
+        """Leave the search box or a filter and go back to the list."""
+        self.query_one("#questions", DataTable).focus()
+
+    # -- progress -------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home-progress")
+    def load_progress(self) -> None:
+        """Read the store in a thread; a big history must not hold up the screen."""
+        try:
+            store = self.vm.store
+            points = store.history()
+            recent = store.list_attempts(limit=RECENT_LIMIT)
+        except VoicemockError as error:
+            self.app.call_from_thread(self.vm.report_error, error, "Session store")
+            return
+        self.post_message(self.ProgressLoaded(points, recent))
+
+    def on_home_screen_progress_loaded(self, message: ProgressLoaded) -> None:
+        self._recent = message.recent
+        counts: dict[str, int] = {}
+        for point in message.points:
+            counts[point.question_id] = counts.get(point.question_id, 0) + 1
+        changed = counts != self._attempt_counts
+        self._attempt_counts = counts
+        self.query_one("#progress-summary", Static).update(progress_summary(message.points))
+        recent = self.query_one("#recent", DataTable)
+        recent.clear()
+        for attempt in message.recent:
+            recent.add_row(
+                Text(format_when(attempt), style="dim"),
+                score_text(attempt.overall),
+                attempt.question_id,
+                key=str(attempt.id),
+            )
+        if changed:
+            self.refresh_questions()

@@ -1,0 +1,433 @@
+"""Interview: speak the question, let the user think, record the answer, then analyse it.
+
+Every blocking step (speaking, opening the microphone, waiting for it to stop, transcribing and
+scoring) runs in a thread worker that posts messages; the screen itself only reacts to them and
+polls the recorder's level, so keys keep working the whole time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from voicemock.errors import VoicemockError
+from voicemock.ui.messages import (
+    AnalysisFailed,
+    AnalysisFinished,
+    AnalysisProgress,
+    QuestionSpoken,
+    RecordingFailed,
+    RecordingFinished,
+)
+from voicemock.ui.screens.base import VoicemockScreen
+from voicemock.ui.screens.dialogs import ConfirmDialog, ErrorDialog
+from voicemock.ui.widgets.level_meter import LevelMeter
+from voicemock.ui.widgets.transcript_view import format_clock
+
+if TYPE_CHECKING:
+    from voicemock.core.rubrics import LoadedQuestion
+    from voicemock.ui.app import InterviewPlan
+    from voicemock.ui.services import Recorder, RecordingResult, Speaker
+
+Phase = Literal["speaking", "thinking", "opening", "recording", "stopping", "analysing", "failed"]
+
+LEVEL_POLL_S = 1 / 15  # the meter looks live at 15 frames a second
+STAGE_LABELS = {
+    "loading model": "Loading the speech model",
+    "transcribing": "Transcribing",
+    "scoring": "Measuring delivery and scoring competencies",
+    "save": "Saving the attempt",
+}
+
+
+def stage_label(stage: str) -> str:
+    """A readable label for a pipeline stage name."""
+    return STAGE_LABELS.get(stage.lower(), stage.replace("_", " ").capitalize())
+
+
+class InterviewScreen(VoicemockScreen):
+    """One question of a practice session, from prompt to analysis."""
+
+    BINDINGS = [
+        Binding("space", "primary", "Stop", key_display="space"),
+        Binding("enter", "primary", "Stop", show=False),
+        Binding("r", "replay_question", "Replay question"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, plan: InterviewPlan, index: int) -> None:
+        super().__init__()
+        self.plan = plan
+        self.index = index
+        self.question: LoadedQuestion = plan.questions[index]
+        self.phase: Phase = "speaking"
+        self.recording: RecordingResult | None = None
+        self._speaker: Speaker | None = None
+        self._recorder: Recorder | None = None
+        self._poll: Timer | None = None
+        self._countdown: Timer | None = None
+        self._think_left_s = 0.0
+        self._cancelled = False
+        self.stop_requested_at: float | None = None  # monotonic time of the stop key, for timing
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        q = self.question.question
+        yield Header()
+        with Vertical(id="interview"):
+            if self.plan.is_mock:
+                where = f"Mock interview · question {self.index + 1} of {len(self.plan.questions)}"
+            else:
+                where = "Single question"
+            yield Static(where, id="interview-where")
+            yield Static(q.text, id="question-text", markup=False)
+            target = q.target_length_s
+            yield Static(
+                f"Aim for {format_clock(target.min)}-{format_clock(target.max)} · {q.level}",
+                id="question-meta",
+            )
+            with Horizontal(id="status-line"):
+                yield Static("● REC", id="rec-indicator")
+                yield Static("", id="status")
+                yield Static("", id="timer")
+            yield LevelMeter(id="level")
+            yield ProgressBar(total=100, show_eta=False, id="analysis-progress")
+            yield Static("", id="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#rec-indicator").display = False
+        self.query_one("#analysis-progress").display = False
+        self.query_one("#level").display = False
+        if self.vm.settings.speak_questions:
+            self._set_phase("speaking")
+            self.speak_question()
+        else:
+            self._after_question()
+
+    def on_unmount(self) -> None:
+        self._stop_everything()
+
+    # -- phases ---------------------------------------------------------------------------------
+
+    def _set_phase(self, phase: Phase) -> None:
+        self.phase = phase
+        status = self.query_one("#status", Static)
+        hint = self.query_one("#hint", Static)
+        self.query_one("#level").display = phase in ("opening", "recording")
+        self.query_one("#analysis-progress").display = phase == "analysing"
+        if phase != "recording":
+            self.query_one("#rec-indicator").display = False
+        if phase == "speaking":
+            status.update("Listen to the question…")
+            hint.update("space: skip to your answer · r: hear it again")
+        elif phase == "thinking":
+            hint.update("space: start answering now · r: hear the question again")
+        elif phase == "opening":
+            status.update("Opening the microphone…")
+            hint.update("")
+        elif phase == "recording":
+            silence = self.vm.settings.silence_stop_s
+            extra = f" or stay silent {silence:.0f} s" if silence else ""
+            hint.update(f"space or enter: stop{extra} · esc: discard")
+        elif phase == "stopping":
+            status.update("Finishing the recording…")
+            hint.update("")
+        elif phase == "analysing":
+            status.update("Transcribing and scoring your answer (offline)…")
+            hint.update("This runs in the background; keys keep working.")
+        elif phase == "failed":
+            hint.update("space: record again · esc: back")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show only the keys that do something in the current phase."""
+        if action == "primary":
+            return self.phase in ("speaking", "thinking", "recording", "failed")
+        if action == "replay_question":
+            return self.phase in ("speaking", "thinking", "failed")
+        return True
+
+    def _after_question(self) -> None:
+        thinking_s = self.vm.settings.thinking_time_s
+        if thinking_s > 0:
+            self._think_left_s = thinking_s
+            self._set_phase("thinking")
+            self._show_countdown()
+            self._countdown = self.set_interval(1.0, self._tick_countdown)
+        else:
+            self.start_recording()
+
+    def _show_countdown(self) -> None:
+        self.query_one("#status", Static).update(
+            f"Think about your answer: recording starts in {self._think_left_s:.0f} s"
+        )
+
+    def _tick_countdown(self) -> None:
+        self._think_left_s -= 1.0
+        if self._think_left_s <= 0:
+            self._stop_countdown()
+            self.start_recording()
+        else:
+            self._show_countdown()
+
+    def _stop_countdown(self) -> None:
+        if self._countdown is not None:
+            self._countdown.stop()
+            self._countdown = None
+
+    # -- speaking -------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="speak")
+    def speak_question(self) -> None:
+        """Speak the question on the output device, then post QuestionSpoken."""
+        try:
+            if self._speaker is None:
+                self._speaker = self.vm.services.make_speaker(self.vm.settings)
+            self._speaker.speak(self.question.question.text)
+            self._speaker.wait()
+        except VoicemockError as error:
+            self.post_message(QuestionSpoken(str(error)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(QuestionSpoken())
+
+    def on_question_spoken(self, message: QuestionSpoken) -> None:
+        if message.error:
+            self.notify(
+                f"{message.error}. Read the question on screen.",
+                title="Could not speak the question",
+                severity="warning",
+                markup=False,
+            )
+        if self.phase == "speaking":
+            self._after_question()
+
+    def _stop_speaking(self) -> None:
+        speaker = self._speaker
+        if speaker is not None:
+            with contextlib.suppress(Exception):
+                speaker.stop()
+
+    def action_replay_question(self) -> None:
+        """Hear the question again (before recording starts)."""
+        if self.phase not in ("speaking", "thinking", "failed"):
+            return
+        self._stop_speaking()
+        if self.phase == "thinking":
+            # Hearing it again should not eat the thinking time.
+            self._stop_countdown()
+            self._set_phase("speaking")
+        elif self.phase == "failed":
+            self._set_phase("speaking")
+        self.speak_question()
+
+    # -- recording ------------------------------------------------------------------------------
+
+    def start_recording(self) -> None:
+        """Open the microphone (in a thread) and start polling its level."""
+        self._stop_speaking()
+        self._stop_countdown()
+        self.recording = None
+        self.stop_requested_at = None
+        self._set_phase("opening")
+        from voicemock.pipeline import pending_recording_path
+
+        self.record_answer(pending_recording_path(self.question.question.id))
+        if self._poll is None:
+            self._poll = self.set_interval(LEVEL_POLL_S, self._poll_recorder)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="record")
+    def record_answer(self, out_path: Path) -> None:
+        """Record until stopped (key, silence, time limit, device error); post the result."""
+        worker = get_current_worker()
+        try:
+            recorder = self.vm.services.make_recorder(out_path, self.vm.settings)
+            self._recorder = recorder
+            recorder.start()
+        except VoicemockError as error:
+            self.post_message(RecordingFailed(str(error)))
+            return
+        while True:
+            result = recorder.wait(0.1)
+            if result is not None:
+                break
+            if worker.is_cancelled:
+                with contextlib.suppress(Exception):
+                    recorder.stop()
+                return
+        if not worker.is_cancelled:
+            self.post_message(RecordingFinished(result))
+
+    def _poll_recorder(self) -> None:
+        recorder = self._recorder
+        if recorder is None or self.phase not in ("opening", "recording"):
+            return
+        live = recorder.is_recording
+        if live and self.phase == "opening":
+            self._set_phase("recording")
+        self.query_one("#rec-indicator").display = live
+        if self.phase == "recording":
+            elapsed = recorder.elapsed_s
+            limit = self.vm.settings.max_answer_s
+            self.query_one("#status", Static).update("Recording your answer")
+            self.query_one("#timer", Static).update(
+                Text(f"{format_clock(elapsed)} / {format_clock(limit)}", style="bold")
+            )
+            rms_dbfs, peak_dbfs = recorder.level
+            self.query_one(LevelMeter).set_level(rms_dbfs, peak_dbfs)
+
+    def action_primary(self) -> None:
+        """Space/Enter: skip the prompt or thinking time, stop recording, or record again."""
+        if self.phase in ("speaking", "thinking", "failed"):
+            self.start_recording()
+        elif self.phase == "recording":
+            self.stop_requested_at = time.monotonic()
+            self._set_phase("stopping")
+            self.stop_recorder()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="stop")
+    def stop_recorder(self) -> None:
+        """Stop the recorder; the recording worker then posts RecordingFinished."""
+        recorder = self._recorder
+        if recorder is not None:
+            try:
+                recorder.stop()
+            except VoicemockError as error:
+                self.post_message(RecordingFailed(str(error)))
+
+    def on_recording_failed(self, message: RecordingFailed) -> None:
+        self._set_phase("failed")
+        self.query_one("#status", Static).update(Text("The answer was not recorded.", "bold"))
+        self.app.push_screen(ErrorDialog("Microphone", message.message))
+
+    def on_recording_finished(self, message: RecordingFinished) -> None:
+        if self._cancelled:
+            return
+        recording = message.recording
+        self.recording = recording
+        self.query_one("#timer", Static).update(format_clock(recording.duration_s))
+        recorder = self._recorder
+        error = recorder.error if recorder is not None else None
+        if error is not None:
+            self.notify(str(error), title="Microphone", severity="warning", markup=False)
+        if recording.stopped_by == "silence":
+            self.notify("Stopped after the silence.", timeout=3)
+        elif recording.stopped_by == "max_duration":
+            self.notify("Stopped at the time limit.", timeout=3)
+        if self.stop_requested_at is None:
+            self.stop_requested_at = time.monotonic()
+        self._set_phase("analysing")
+        self.analyse_answer(recording)
+
+    # -- analysis -------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="analysis")
+    def analyse_answer(self, recording: RecordingResult) -> None:
+        """Transcribe, score and save the answer; post the attempt or the failure."""
+        services = self.vm.services
+
+        def progress(stage: str, fraction: float) -> None:
+            self.post_message(AnalysisProgress(stage, fraction))
+
+        try:
+            analysed = services.analyse(recording.path, self.question, self.vm.settings, progress)
+            self.post_message(AnalysisProgress("save", 1.0))
+            attempt = services.save_attempt(
+                self.vm.store,
+                self.plan.session_id,
+                self.question,
+                recording.path,
+                analysed,
+                recording.duration_s,
+            )
+        except VoicemockError as error:
+            self.post_message(AnalysisFailed(str(error), str(recording.path)))
+            return
+        except Exception as error:  # shown in words, the traceback goes to the log file
+            from voicemock.ui.app import describe_unexpected
+
+            self.post_message(AnalysisFailed(describe_unexpected(error), str(recording.path)))
+            return
+        self.post_message(AnalysisFinished(attempt, analysed))
+
+    def on_analysis_progress(self, message: AnalysisProgress) -> None:
+        if self.phase != "analysing":
+            return
+        self.query_one("#status", Static).update(f"{stage_label(message.stage)}…")
+        bar = self.query_one("#analysis-progress", ProgressBar)
+        bar.update(progress=max(0.0, min(1.0, message.fraction)) * 100)
+
+    def on_analysis_failed(self, message: AnalysisFailed) -> None:
+        self._set_phase("failed")
+        self.query_one("#status", Static).update(Text("The answer could not be analysed.", "bold"))
+        kept = ""
+        if message.audio_path and Path(message.audio_path).exists():
+            kept = f"\n\nYour recording is kept at {message.audio_path}"
+        self.app.push_screen(ErrorDialog("Analysis", message.message + kept))
+
+    def on_analysis_finished(self, message: AnalysisFinished) -> None:
+        from voicemock.ui.screens.results import ResultsScreen
+
+        self._stop_poll()
+        self.app.switch_screen(
+            ResultsScreen(message.attempt, plan=self.plan, index=self.index)
+        )
+
+    # -- leaving --------------------------------------------------------------------------------
+
+    def _stop_poll(self) -> None:
+        if self._poll is not None:
+            self._poll.stop()
+            self._poll = None
+
+    def _stop_everything(self) -> None:
+        self._stop_poll()
+        self._stop_countdown()
+        self._stop_speaking()
+        self.workers.cancel_group(self, "speak")
+        self.workers.cancel_group(self, "record")
+
+    def action_cancel(self) -> None:
+        """Leave the question; a recording in progress is discarded after asking."""
+        if self.phase in ("recording", "opening", "stopping"):
+
+            def answer(discard: bool | None) -> None:
+                if discard:
+                    self._discard_and_leave()
+
+            dialog = ConfirmDialog("Discard this answer?", "Discard", "Keep recording")
+            self.app.push_screen(dialog, answer)
+            return
+        if self.phase == "analysing":
+            self.notify("Wait a moment: your answer is being analysed.", severity="warning")
+            return
+        self._leave()
+
+    def _discard_and_leave(self) -> None:
+        self._cancelled = True
+        recorder = self._recorder
+        self._stop_everything()
+        if recorder is not None:
+            with contextlib.suppress(Exception):
+                path = recorder.stop().path
+                path.unlink(missing_ok=True)
+        self._leave()
+
+    def _leave(self) -> None:
+        self._cancelled = True
+        self._stop_everything()
+        self.vm.finish_session(self.plan)
+        self.dismiss()

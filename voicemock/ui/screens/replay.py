@@ -1,0 +1,227 @@
+"""Replay: play an attempt with the word being heard highlighted, and jump between flags."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.timer import Timer
+from textual.widgets import Footer, Header, ProgressBar, Static
+
+from voicemock.errors import VoicemockError
+from voicemock.ui.messages import PlaybackFailed
+from voicemock.ui.screens.base import VoicemockScreen
+from voicemock.ui.widgets.transcript_view import (
+    TranscriptView,
+    format_clock,
+    legend,
+    word_at_time,
+)
+
+if TYPE_CHECKING:
+    from voicemock.core.models import Flag
+    from voicemock.core.store import AttemptRecord
+    from voicemock.ui.services import Player
+
+POSITION_POLL_S = 0.05  # 20 updates a second keeps the highlight on the word being heard
+SEEK_STEP_S = 5.0
+JUMP_KINDS = ("filler", "discourse_filler", "hedge", "long_pause")
+FLAG_LEAD_S = 0.4  # start a little before a flag so its context is heard
+FLAG_NAMES = {
+    "filler": "filler",
+    "discourse_filler": "filler",
+    "hedge": "hedge",
+    "long_pause": "long pause",
+}
+
+
+class ReplayScreen(VoicemockScreen):
+    """Plays the recording; the transcript follows the audio."""
+
+    BINDINGS = [
+        Binding("space", "toggle_pause", "Pause/play", key_display="space"),
+        Binding("left", "seek(-5)", "-5 s"),
+        Binding("right", "seek(5)", "+5 s"),
+        Binding("right_square_bracket", "jump(1)", "Next flag", key_display="]"),
+        Binding("left_square_bracket", "jump(-1)", "Prev flag", key_display="["),
+        Binding("home", "restart", "Start", show=False),
+        Binding("escape", "close", "Back"),
+    ]
+
+    def __init__(self, attempt: AttemptRecord) -> None:
+        super().__init__()
+        self.attempt = attempt
+        self.player: Player | None = None
+        self.flags: tuple[Flag, ...] = tuple(
+            sorted(attempt.metrics.flags_of(*JUMP_KINDS), key=lambda f: f.start_s)
+        )
+        self.position_s = 0.0  # the shown position (the player's, or a cursor without audio)
+        self.paused = False
+        self._poll: Timer | None = None
+
+    @property
+    def duration_s(self) -> float:
+        """The length of the recording."""
+        if self.player is not None:
+            with contextlib.suppress(Exception):
+                return float(self.player.duration_s) or self.attempt.duration_s
+        return self.attempt.duration_s or self.attempt.transcript.audio_duration_s
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="replay"):
+            yield Static(self.attempt.question_text, id="replay-question", markup=False)
+            yield Static("", id="replay-status")
+            yield ProgressBar(total=100, show_eta=False, show_percentage=False, id="replay-bar")
+            yield Static(legend(), classes="legend")
+            yield TranscriptView(
+                self.attempt.transcript, self.attempt.metrics.flags, id="replay-transcript"
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TranscriptView).focus()
+        if self.attempt.audio_path is None or self.attempt.audio_status != "ok":
+            reason = {
+                "missing": "the recording file is missing",
+                "corrupt": "the recording file is damaged",
+                "none": "this attempt has no recording",
+            }.get(self.attempt.audio_status, "the recording cannot be played")
+            self._show_status(f"No audio: {reason}. [ and ] still step through the flags.")
+            self.paused = True
+            return
+        self._show_status("Opening the speaker…")
+        self.start_playback(0.0)
+        self._poll = self.set_interval(POSITION_POLL_S, self._poll_position)
+
+    def on_unmount(self) -> None:
+        if self._poll is not None:
+            self._poll.stop()
+        self._stop_player()
+
+    # -- playback -------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="playback")
+    def start_playback(self, start_s: float) -> None:
+        """Open the output device and start playing from ``start_s`` (a thread: it can block)."""
+        path = self.attempt.audio_path
+        if path is None:
+            return
+        try:
+            if self.player is None:
+                self.player = self.vm.services.make_player(self.vm.settings)
+            self.player.play(path, start_s)
+        except VoicemockError as error:
+            self.post_message(PlaybackFailed(str(error)))
+
+    def on_playback_failed(self, message: PlaybackFailed) -> None:
+        self.paused = True
+        self._show_status(f"Cannot play the recording: {message.message}")
+        self.notify(message.message, title="Playback", severity="error", markup=False)
+
+    def _stop_player(self) -> None:
+        if self.player is not None:
+            with contextlib.suppress(Exception):
+                self.player.stop()
+
+    def _poll_position(self) -> None:
+        player = self.player
+        if player is None:
+            return
+        try:
+            self.position_s = float(player.position_s)
+            playing = bool(player.is_playing)
+        except Exception:  # a vanished device shows up as a failed read: stop polling
+            return
+        self._show_position(playing)
+
+    def _show_position(self, playing: bool) -> None:
+        words = self.attempt.transcript.words
+        self.query_one(TranscriptView).set_current_word(word_at_time(words, self.position_s))
+        duration = self.duration_s
+        bar = self.query_one("#replay-bar", ProgressBar)
+        bar.update(progress=(self.position_s / duration * 100) if duration > 0 else 0)
+        if playing:
+            state = "▶ playing"
+        elif self.paused:
+            state = "⏸ paused"
+        elif duration and self.position_s >= duration - 0.05:
+            state = "■ finished (space plays again)"
+        else:
+            state = "■ stopped"
+        self._show_status(f"{format_clock(self.position_s)} / {format_clock(duration)}  {state}")
+
+    def _show_status(self, message: str) -> None:
+        self.query_one("#replay-status", Static).update(Text(message))
+
+    def action_toggle_pause(self) -> None:
+        """Pause or resume (or play again from the start once finished)."""
+        player = self.player
+        if player is None:
+            return
+        try:
+            if player.is_playing:
+                player.pause()
+                self.paused = True
+            elif self.paused:
+                player.resume()
+                self.paused = False
+            else:
+                self.start_playback(0.0)
+        except VoicemockError as error:
+            self.vm.report_error(error, "Playback")
+        self._show_position(not self.paused)
+
+    def _move_to(self, position_s: float) -> None:
+        duration = self.duration_s
+        self.position_s = max(0.0, min(position_s, duration if duration > 0 else position_s))
+        player = self.player
+        if player is not None:
+            try:
+                if player.is_playing or self.paused:
+                    player.seek(self.position_s)
+                else:
+                    self.start_playback(self.position_s)
+            except VoicemockError as error:
+                self.vm.report_error(error, "Playback")
+        self._show_position(player is not None and not self.paused)
+
+    def action_seek(self, delta_s: float) -> None:
+        """Jump ``delta_s`` seconds forwards or backwards."""
+        self._move_to(self.position_s + delta_s)
+
+    def action_restart(self) -> None:
+        """Back to the start."""
+        self._move_to(0.0)
+
+    def action_jump(self, direction: int) -> None:
+        """Jump to the next (1) or previous (-1) filler, hedge or long pause."""
+        if not self.flags:
+            self.notify("No fillers, hedges or long pauses in this answer.", timeout=3)
+            return
+        here = self.position_s
+        if direction > 0:
+            target = next((f for f in self.flags if f.start_s - FLAG_LEAD_S > here + 0.05), None)
+        else:
+            earlier = [f for f in self.flags if f.start_s - FLAG_LEAD_S < here - 0.5]
+            target = earlier[-1] if earlier else None
+        if target is None:
+            self.notify("No more flags that way.", timeout=2)
+            return
+        self._move_to(max(0.0, target.start_s - FLAG_LEAD_S))
+        name = FLAG_NAMES.get(target.kind, target.kind)
+        self.notify(f"{name}: {target.text}" if target.text else name, timeout=2, markup=False)
+        if self.player is None:
+            # Without audio the highlight shows where the flag is.
+            index = target.word_index if target.word_index >= 0 else None
+            self.query_one(TranscriptView).set_current_word(index)
+
+    def action_close(self) -> None:
+        """Stop playing and go back."""
+        self._stop_player()
+        self.dismiss()

@@ -1,0 +1,284 @@
+"""Results: transcript with highlights, delivery metrics, competencies with evidence, STAR, tips."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from voicemock.ui.screens.base import VoicemockScreen
+from voicemock.ui.widgets.competency_panel import CompetencyPanel
+from voicemock.ui.widgets.metrics_table import MetricsTable
+from voicemock.ui.widgets.star_bar import StarBar, star_spans_text, star_summary
+from voicemock.ui.widgets.transcript_view import TranscriptView, format_clock, legend
+
+if TYPE_CHECKING:
+    from voicemock.core.models import DeliveryMetrics, ScoreReport
+    from voicemock.core.rubrics import LoadedQuestion
+    from voicemock.core.store import AttemptRecord
+    from voicemock.ui.app import InterviewPlan
+
+TABS = ("tab-answer", "tab-delivery", "tab-star", "tab-next", "tab-models", "tab-tips")
+GATE_TEXT = {
+    "off_topic": "the answer seems off the question's topic",
+    "too_short": "the answer is too short to show much",
+    "keyword_list": "the answer reads like a list of keywords, not an account",
+}
+WPM_KEYS = ("speaking_rate_wpm", "wpm", "rate_wpm")
+FILLER_KEYS = ("fillers_per_min", "filler_rate_per_min", "fillers_per_minute", "filler_rate")
+
+
+def metric_value(metrics: DeliveryMetrics, keys: tuple[str, ...]) -> float | None:
+    """The first metric value found under one of ``keys``."""
+    for key in keys:
+        value = metrics.value(key)
+        if value is not None:
+            return value
+    return None
+
+
+def summary_line(attempt: AttemptRecord, question: LoadedQuestion | None) -> Text:
+    """Overall score, length against the target, speaking rate, fillers and the date."""
+    text = Text()
+    if attempt.overall is not None:
+        style = "#98c379" if attempt.overall >= 70 else "#e5c07b" if attempt.overall >= 45 else "#e06c75"
+        text.append("Overall ", style="bold")
+        text.append(f"{attempt.overall}/100", style=f"bold {style}")
+    else:
+        text.append("Not scored", style="dim")
+    text.append(f" · {format_clock(attempt.duration_s)}")
+    if question is not None:
+        target = question.question.target_length_s
+        text.append(f" (aim {format_clock(target.min)}-{format_clock(target.max)})", style="dim")
+    wpm = metric_value(attempt.metrics, WPM_KEYS)
+    if wpm is not None:
+        text.append(f" · {wpm:.0f} wpm")
+    fillers = metric_value(attempt.metrics, FILLER_KEYS)
+    if fillers is not None:
+        text.append(f" · {fillers:.1f} fillers/min")
+    text.append(" · " + attempt.created_at.astimezone().strftime("%Y-%m-%d %H:%M"), style="dim")
+    return text
+
+
+def next_steps_text(score: ScoreReport | None, metrics: DeliveryMetrics) -> Text:
+    """What to work on next: the scorer's steps, weak competencies, and metrics to fix."""
+    text = Text()
+    steps: list[str] = []
+    if score is not None:
+        for gate in score.gates:
+            text.append("⚠ ", style="bold #e5c07b")
+            text.append(GATE_TEXT.get(gate, gate.replace("_", " ")) + "\n")
+        steps.extend(score.next_steps)
+        for competency in sorted(score.competencies, key=lambda c: c.level):
+            if competency.next_step and competency.level < 3 and competency.next_step not in steps:
+                steps.append(competency.next_step)
+    for metric in metrics.metrics:
+        if metric.band == "fix" and metric.guidance:
+            steps.append(f"{metric.label}: {metric.guidance}")
+    if not steps:
+        text.append("Nothing urgent: try the question again with a different example.", style="dim")
+    for number, step in enumerate(steps, start=1):
+        text.append(f"{number}. ", style="bold")
+        text.append(step + "\n")
+    notes = list(metrics.notes) + (list(score.notes) if score is not None else [])
+    if notes:
+        text.append("\nNotes\n", style="bold dim")
+        for note in notes:
+            text.append(f"· {note}\n", style="dim")
+    return text
+
+
+def model_answers_text(question: LoadedQuestion | None) -> Text:
+    """The question's model answers, from basic to strong, with strengths and gaps."""
+    if question is None:
+        return Text("This question is not in the loaded banks any more.", style="dim")
+    answers = question.question.model_answers
+    if not answers:
+        return Text("This question has no model answers.", style="dim")
+    text = Text()
+    for answer in answers:
+        text.append(f"{answer.level.upper()}\n", style="bold #61afef")
+        text.append(answer.text + "\n")
+        if answer.strengths:
+            text.append("+ ", style="bold #98c379")
+            text.append(answer.strengths + "\n", style="dim")
+        if answer.gaps:
+            text.append("- ", style="bold #e06c75")
+            text.append(answer.gaps + "\n", style="dim")
+        text.append("\n")
+    return text
+
+
+def tips_text(question: LoadedQuestion | None) -> Text:
+    """The question's tips and what each competency is about."""
+    if question is None:
+        return Text("This question is not in the loaded banks any more.", style="dim")
+    q = question.question
+    text = Text()
+    for tip in q.tips:
+        text.append("• ", style="bold #e5c07b")
+        text.append(tip + "\n")
+    if q.tips:
+        text.append("\n")
+    text.append("What the interviewer listens for\n", style="bold")
+    for competency in q.competencies:
+        text.append(f"{competency.label}: ", style="bold")
+        text.append(competency.description + "\n")
+    return text
+
+
+class ResultsScreen(VoicemockScreen):
+    """The analysis of one attempt."""
+
+    BINDINGS = [
+        Binding("t", "try_again", "Try again"),
+        Binding("n", "next_question", "Next question"),
+        Binding("p", "replay", "Replay"),
+        Binding("h", "history", "History"),
+        Binding("escape", "close", "Back"),
+        *(Binding(str(n), f"show_tab({n})", show=False) for n in range(1, len(TABS) + 1)),
+    ]
+
+    def __init__(
+        self,
+        attempt: AttemptRecord,
+        *,
+        plan: InterviewPlan | None = None,
+        index: int = 0,
+    ) -> None:
+        super().__init__()
+        self.attempt = attempt
+        self.plan = plan
+        self.index = index
+
+    @property
+    def question(self) -> LoadedQuestion | None:
+        """The attempt's question as loaded now (None when it is not in the banks)."""
+        return self.vm.find_question(self.attempt.question_id)
+
+    def compose(self) -> ComposeResult:
+        attempt = self.attempt
+        question = self.question
+        score = attempt.score
+        yield Header()
+        with Vertical(id="results-top"):
+            yield Static(attempt.question_text, id="results-question", markup=False)
+            yield Static(summary_line(attempt, question), id="results-summary")
+        with TabbedContent(id="results-tabs"):
+            with TabPane("1 Answer", id="tab-answer"), Horizontal():
+                yield CompetencyPanel(score.competencies if score else (), id="competencies")
+                with Vertical(id="answer-transcript"):
+                    yield Static(legend(), classes="legend")
+                    yield TranscriptView(attempt.transcript, attempt.metrics.flags, id="transcript")
+            with TabPane("2 Delivery", id="tab-delivery"), VerticalScroll():
+                yield MetricsTable(attempt.metrics, id="metrics")
+            with TabPane("3 STAR", id="tab-star"), VerticalScroll():
+                if score is not None:
+                    yield StarBar(score.star, id="star-bar")
+                    yield Static(star_summary(score.star), id="star-summary")
+                    yield Static(star_spans_text(score.star), id="star-spans")
+                else:
+                    yield Static("This attempt was not scored.", classes="muted")
+            with TabPane("4 Next steps", id="tab-next"), VerticalScroll():
+                yield Static(next_steps_text(score, attempt.metrics), id="next-steps")
+            with TabPane("5 Model answers", id="tab-models"), Horizontal():
+                with VerticalScroll(id="your-answer") as yours:
+                    yours.border_title = "Your answer"
+                    yield Static(attempt.transcript.text or "(no words)", markup=False)
+                with VerticalScroll(id="model-answers") as models:
+                    models.border_title = "Model answers"
+                    yield Static(model_answers_text(question))
+            with TabPane("6 Tips", id="tab-tips"), VerticalScroll():
+                yield Static(tips_text(question), id="tips")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#competency-list").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer Next only inside a mock interview, Try again only for a known question."""
+        if action == "next_question":
+            return self.plan is not None and self.plan.is_mock
+        if action == "try_again":
+            return self.question is not None
+        if action == "replay":
+            return self.attempt.audio_path is not None
+        return True
+
+    @on(CompetencyPanel.Highlighted)
+    def _show_evidence(self, event: CompetencyPanel.Highlighted) -> None:
+        ranges = [(e.start_char, e.end_char, e.kind) for e in event.competency.evidence]
+        self.query_one(TranscriptView).set_evidence(ranges)
+
+    def action_show_tab(self, number: int) -> None:
+        """Switch to tab ``number`` (1-based)."""
+        if 1 <= number <= len(TABS):
+            self.query_one(TabbedContent).active = TABS[number - 1]
+
+    def action_try_again(self) -> None:
+        """Answer the same question again (in the same session when there is one)."""
+        from voicemock.ui.screens.interview import InterviewScreen
+
+        question = self.question
+        if question is None:
+            self.notify("This question is not in the loaded banks.", severity="warning")
+            return
+        if self.plan is not None:
+            self.app.switch_screen(InterviewScreen(self.plan, self.index))
+        else:
+            self.dismiss()
+            self.vm.start_interview([question], "single")
+
+    def action_next_question(self) -> None:
+        """Go on to the next question of the mock interview, or finish it."""
+        from voicemock.ui.screens.interview import InterviewScreen
+
+        plan = self.plan
+        if plan is None or not plan.is_mock:
+            return
+        if self.index + 1 < len(plan.questions):
+            self.app.switch_screen(InterviewScreen(plan, self.index + 1))
+            return
+        self._finish_mock()
+
+    def _finish_mock(self) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        self.vm.finish_session(plan)
+        try:
+            session = self.vm.store.get_session(plan.session_id)
+            mean = f"{session.mean_overall:.0f}" if session.mean_overall is not None else "—"
+            self.notify(
+                f"{session.attempt_count} answers, average score {mean}.",
+                title="Mock interview finished",
+                timeout=8,
+            )
+        except Exception as error:  # the summary is a courtesy; never block going home
+            self.vm.report_error(error, "Session store")
+        self.vm.go_home()
+
+    def action_replay(self) -> None:
+        """Play the answer with the transcript following along."""
+        self.vm.open_replay(self.attempt)
+
+    def action_history(self) -> None:
+        """Every attempt at this question."""
+        self.vm.open_history(self.attempt.question_id)
+
+    def action_close(self) -> None:
+        """Back to where this was opened from (Home after an interview)."""
+        plan = self.plan
+        if plan is None:
+            self.dismiss()
+            return
+        if plan.is_mock and self.index + 1 >= len(plan.questions):
+            self._finish_mock()
+            return
+        self.vm.finish_session(plan)
+        self.vm.go_home()

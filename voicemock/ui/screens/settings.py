@@ -1,0 +1,190 @@
+"""Settings: engine and model, voice and rate, microphone, silence stop, thinking time, pauses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch
+
+from voicemock.config import Settings
+from voicemock.errors import VoicemockError
+from voicemock.ui.screens.base import VoicemockScreen
+
+ENGINES = (("faster-whisper (default)", "faster-whisper"), ("openai-whisper", "openai-whisper"))
+DEFAULT_DEVICE = "__default__"
+
+
+def _optional_float(text: str) -> float | None:
+    text = text.strip()
+    return float(text) if text else None
+
+
+def _optional_text(text: str) -> str | None:
+    text = text.strip()
+    return text or None
+
+
+class SettingsScreen(VoicemockScreen):
+    """A form over ``Settings``; ctrl+s saves it with ``config.save_settings``."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "app.pop_screen", "Cancel"),
+    ]
+
+    class DevicesListed(Message):
+        """The input devices found (label, value), or why none could be listed."""
+
+        def __init__(self, devices: list[tuple[str, str | int]], error: str | None) -> None:
+            super().__init__()
+            self.devices = devices
+            self.error = error
+
+    def compose(self) -> ComposeResult:
+        s = self.vm.settings
+        yield Header()
+        with VerticalScroll(id="settings-form"):
+            yield from self._row(
+                "Engine",
+                Select(ENGINES, value=s.engine, allow_blank=False, id="engine", compact=True),
+            )
+            yield from self._row(
+                "Model",
+                Input(s.model, id="model", compact=True, placeholder="tiny.en, base, or a folder"),
+            )
+            yield from self._row(
+                "Speak questions", Switch(s.speak_questions, id="speak_questions")
+            )
+            yield from self._row(
+                "Voice",
+                Input(s.voice or "", id="voice", compact=True, placeholder="default (e.g. gmw/en-us)"),
+            )
+            yield from self._row(
+                "Voice rate (wpm)",
+                Input(str(s.rate_wpm), id="rate_wpm", type="integer", compact=True),
+            )
+            yield from self._row(
+                "Microphone",
+                Select(
+                    [("System default", DEFAULT_DEVICE)],
+                    value=DEFAULT_DEVICE,
+                    allow_blank=False,
+                    id="input_device",
+                    compact=True,
+                ),
+            )
+            yield from self._row(
+                "Stop after silence (s)",
+                Input(
+                    "" if s.silence_stop_s is None else f"{s.silence_stop_s:g}",
+                    id="silence_stop_s",
+                    type="number",
+                    compact=True,
+                    placeholder="off: stop with space",
+                ),
+            )
+            yield from self._row(
+                "Thinking time (s)",
+                Input(f"{s.thinking_time_s:g}", id="thinking_time_s", type="number", compact=True),
+            )
+            yield from self._row(
+                "Longest answer (s)",
+                Input(f"{s.max_answer_s:g}", id="max_answer_s", type="number", compact=True),
+            )
+            yield from self._row(
+                "Long pause from (s)",
+                Input(f"{s.long_pause_s:g}", id="long_pause_s", type="number", compact=True),
+            )
+            yield from self._row(
+                "Meaning-based scoring", Switch(s.use_embeddings, id="use_embeddings")
+            )
+            yield Static("", id="settings-error")
+            with Horizontal(id="settings-buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    @staticmethod
+    def _row(label: str, field: Any) -> ComposeResult:
+        with Horizontal(classes="settings-row"):
+            yield Label(label, classes="settings-label")
+            yield field
+
+    def on_mount(self) -> None:
+        self.query_one("#engine", Select).focus()
+        self.list_devices()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="devices")
+    def list_devices(self) -> None:
+        """List microphones in a thread (PortAudio can take a moment to start)."""
+        try:
+            devices = self.vm.services.list_input_devices()
+        except VoicemockError as error:
+            self.post_message(self.DevicesListed([], str(error)))
+            return
+        self.post_message(self.DevicesListed(devices, None))
+
+    def on_settings_screen_devices_listed(self, message: DevicesListed) -> None:
+        current = self.vm.settings.input_device
+        options: list[tuple[str, str | int]] = [("System default", DEFAULT_DEVICE)]
+        options += message.devices
+        values = {value for _, value in options}
+        if current is not None and current not in values:
+            options.append((f"{current} (saved, not found now)", current))
+        select = self.query_one("#input_device", Select)
+        select.set_options(options)
+        select.value = DEFAULT_DEVICE if current is None else current
+        if message.error:
+            self.query_one("#settings-error", Static).update(f"Microphones: {message.error}")
+
+    def read_form(self) -> Settings:
+        """Build Settings from the form; raises ValueError/ValidationError on bad input."""
+        device = self.query_one("#input_device", Select).value
+        engine = self.query_one("#engine", Select).value
+        values: dict[str, Any] = {
+            **self.vm.settings.model_dump(),
+            "engine": engine,
+            "model": self.query_one("#model", Input).value.strip() or "tiny.en",
+            "speak_questions": self.query_one("#speak_questions", Switch).value,
+            "voice": _optional_text(self.query_one("#voice", Input).value),
+            "rate_wpm": int(self.query_one("#rate_wpm", Input).value or 0),
+            "input_device": None if device in (DEFAULT_DEVICE, Select.NULL) else device,
+            "silence_stop_s": _optional_float(self.query_one("#silence_stop_s", Input).value),
+            "thinking_time_s": float(self.query_one("#thinking_time_s", Input).value or 0),
+            "max_answer_s": float(self.query_one("#max_answer_s", Input).value or 0),
+            "long_pause_s": float(self.query_one("#long_pause_s", Input).value or 0),
+            "use_embeddings": self.query_one("#use_embeddings", Switch).value,
+        }
+        return Settings.model_validate(values)
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        """Validate and save the settings, then go back."""
+        error_line = self.query_one("#settings-error", Static)
+        try:
+            settings = self.read_form()
+        except ValidationError as error:
+            detail = error.errors()[0]
+            field = ".".join(str(part) for part in detail["loc"])
+            error_line.update(f"{field.replace('_', ' ')}: {detail['msg']}")
+            return
+        except ValueError as error:
+            error_line.update(f"Please enter numbers only ({error})")
+            return
+        try:
+            path = self.vm.save_user_settings(settings)
+        except OSError as error:
+            error_line.update(f"Could not save the settings: {error.strerror or error}")
+            return
+        self.notify(f"Saved to {path}", title="Settings", timeout=4, markup=False)
+        self.dismiss()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss()

@@ -1,0 +1,216 @@
+"""The engines the app drives, bundled so tests can swap one: the real ones by default.
+
+Every default imports its module only when called, so the app paints its first screen before
+any audio or model library is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from voicemock.config import Settings
+
+if TYPE_CHECKING:
+    from voicemock.core.rubrics import LoadedQuestion, RubricLibrary
+    from voicemock.core.store import AttemptRecord, SessionStore
+    from voicemock.pipeline import AnalysedAnswer
+
+ProgressCallback = Callable[[str, float], None]
+
+
+class Speaker(Protocol):
+    """Speaks a question aloud (the real one is ``voicemock.speech.tts.QuestionSpeaker``)."""
+
+    def speak(self, text: str) -> float:
+        """Start speaking ``text``; returns its duration in seconds."""
+        ...
+
+    def wait(self, timeout: float | None = None) -> object:
+        """Block until the speech has finished (or ``timeout`` seconds passed)."""
+        ...
+
+    def stop(self) -> None:
+        """Stop speaking at once."""
+        ...
+
+
+class RecordingResult(Protocol):
+    """What a finished recording gives back."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def duration_s(self) -> float: ...
+
+    @property
+    def stopped_by(self) -> str: ...
+
+
+class Recorder(Protocol):
+    """Records the answer to a file (the real one is ``voicemock.speech.recorder.Recorder``)."""
+
+    def start(self) -> object:
+        """Open the microphone and start writing audio."""
+        ...
+
+    def stop(self) -> RecordingResult:
+        """Stop (if still running) and return the finished recording."""
+        ...
+
+    def wait(self, timeout: float | None = None) -> RecordingResult | None:
+        """Block until the recording ends (stopped or by itself); None on timeout."""
+        ...
+
+    @property
+    def is_recording(self) -> bool: ...
+
+    @property
+    def level(self) -> tuple[float, float]: ...
+
+    @property
+    def elapsed_s(self) -> float: ...
+
+    @property
+    def error(self) -> BaseException | None: ...
+
+
+class Player(Protocol):
+    """Plays a recording (the real one is ``voicemock.speech.playback.Player``)."""
+
+    def play(self, source: Path, start_s: float = 0.0) -> object:
+        """Start playing the file ``source`` from ``start_s``."""
+        ...
+
+    def pause(self) -> None:
+        """Pause, keeping the position."""
+        ...
+
+    def resume(self) -> None:
+        """Carry on after a pause."""
+        ...
+
+    def seek(self, position_s: float) -> None:
+        """Jump to ``position_s``."""
+        ...
+
+    def stop(self) -> None:
+        """Stop and release the device."""
+        ...
+
+    @property
+    def position_s(self) -> float: ...
+
+    @property
+    def duration_s(self) -> float: ...
+
+    @property
+    def is_playing(self) -> bool: ...
+
+
+AnalyseFunction = Callable[["Path", "LoadedQuestion", Settings, ProgressCallback], "AnalysedAnswer"]
+SaveFunction = Callable[
+    ["SessionStore", int, "LoadedQuestion", "Path", "AnalysedAnswer", float],
+    "AttemptRecord",
+]
+
+
+def load_real_library() -> RubricLibrary:
+    """Load the shipped and the user's question banks."""
+    from voicemock.core.rubrics import load_library
+
+    return load_library()
+
+
+def open_real_store() -> SessionStore:
+    """Open the session store in the data dir (one per thread: SQLite wants that)."""
+    from voicemock.core.store import SessionStore
+
+    return SessionStore()
+
+
+def make_real_speaker(settings: Settings) -> Speaker:
+    """The text-to-speech speaker, with the voice, rate and output device from settings."""
+    from voicemock.speech.tts import QuestionSpeaker
+
+    return QuestionSpeaker(
+        voice=settings.voice, rate_wpm=settings.rate_wpm, device=settings.output_device
+    )
+
+
+def make_real_recorder(out_path: Path, settings: Settings) -> Recorder:
+    """The microphone recorder, writing to ``out_path``."""
+    from voicemock.speech.recorder import Recorder as RealRecorder
+
+    return RealRecorder(
+        out_path,
+        device=settings.input_device,
+        max_duration_s=settings.max_answer_s,
+        silence_stop_s=settings.silence_stop_s,
+    )
+
+
+def make_real_player(settings: Settings) -> Player:
+    """The audio player on the output device from settings."""
+    from voicemock.speech.playback import Player as RealPlayer
+
+    return RealPlayer(device=settings.output_device)
+
+
+def analyse_real(
+    audio_path: Path, question: LoadedQuestion, settings: Settings, progress: ProgressCallback
+) -> AnalysedAnswer:
+    """Transcribe and score a recorded answer with the real engines."""
+    from voicemock.pipeline import analyse_audio
+
+    return analyse_audio(audio_path, question, settings=settings, progress=progress)
+
+
+def save_real(
+    store: SessionStore,
+    session_id: int,
+    question: LoadedQuestion,
+    audio_path: Path,
+    analysed: AnalysedAnswer,
+    duration_s: float,
+) -> AttemptRecord:
+    """Save an analysed attempt (audio, transcript, metrics, score) in the store."""
+    from voicemock.pipeline import save_attempt
+
+    return save_attempt(store, session_id, question, audio_path, analysed, duration_s)
+
+
+def warm_up_real(settings: Settings) -> None:
+    """Load the transcription model (and the sentence embedder) so the first answer is quick."""
+    from voicemock.pipeline import load_transcriber, warm_up_embedder
+
+    load_transcriber(settings)
+    if settings.use_embeddings:
+        warm_up_embedder()
+
+
+def list_real_input_devices() -> list[tuple[str, str | int]]:
+    """Input devices as (label, value) pairs; empty when none can be listed."""
+    try:
+        from voicemock.speech.devices import list_devices
+    except ImportError:
+        return []
+    return [(device.label, device.name) for device in list_devices() if device.inputs > 0]
+
+
+@dataclass(frozen=True)
+class Services:
+    """Factories for everything the app drives; ``dataclasses.replace`` one to swap it."""
+
+    load_library: Callable[[], RubricLibrary] = load_real_library
+    open_store: Callable[[], SessionStore] = open_real_store
+    make_speaker: Callable[[Settings], Speaker] = make_real_speaker
+    make_recorder: Callable[[Path, Settings], Recorder] = make_real_recorder
+    make_player: Callable[[Settings], Player] = make_real_player
+    analyse: AnalyseFunction = analyse_real
+    save_attempt: SaveFunction = save_real
+    warm_up: Callable[[Settings], None] | None = warm_up_real
+    list_input_devices: Callable[[], list[tuple[str, str | int]]] = list_real_input_devices

@@ -55,7 +55,9 @@ def test_stereo_44k_is_downmixed_and_resampled(stereo_44k: Path) -> None:
     assert float(np.max(np.abs(samples))) <= 0.81
 
 
-@pytest.mark.parametrize(("channel", "freq_hz"), [(0, 440), ("left", 440), (1, 1000), ("right", 1000)])
+@pytest.mark.parametrize(
+    ("channel", "freq_hz"), [(0, 440), ("left", 440), (1, 1000), ("right", 1000)]
+)
 def test_one_channel_can_be_chosen(stereo_44k: Path, channel: str | int, freq_hz: float) -> None:
     samples = load_audio(stereo_44k, channel=channel)
     assert _peak_frequency_hz(samples) == pytest.approx(freq_hz, abs=2)

@@ -1,4 +1,4 @@
-"""``voicemock sessions`` actions through cli.main, on a store filled by hand."""
+"""``voicemock sessions`` (and replay's no-audio paths) through cli.main, on a hand-filled store."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import pytest
 
 from tests.unit.test_store import make_metrics, make_score, make_transcript, make_wav
 from voicemock.cli import main
+from voicemock.commands.replay import render_position, word_at
+from voicemock.core.models import Segment, Transcript, Word
 from voicemock.core.store import AttemptRecord, SessionStore
 
 
@@ -164,3 +166,69 @@ def test_delete_asks_for_yes_and_removes_audio(
 
     assert main(["sessions", "delete", str(practice_id), "--yes"]) == 1
     assert "no session with id" in capsys.readouterr().err
+
+
+def test_replay_without_playable_audio_shows_the_transcript_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, attempts = fill(tmp_path)
+    with SessionStore() as store:
+        session = store.create_session()
+        typed = store.add_attempt(
+            session.id,
+            question_id="q-typed",
+            question_text="Typed?",
+            rubric_version="",
+            audio_source=None,
+            transcript=Transcript.from_text("a typed answer"),
+            metrics=make_metrics(),
+            score=None,
+            engine="text",
+            model="",
+            duration_s=0.0,
+        )
+    assert main(["replay", str(typed.id)]) == 1
+    captured = capsys.readouterr()
+    assert "a typed answer" in captured.out
+    assert f"attempt {typed.id} was typed, not recorded" in captured.err
+
+    damaged = attempts[0]
+    assert damaged.audio_path is not None
+    damaged.audio_path.write_bytes(b"garbage" * 20)
+    assert main(["replay", str(damaged.id)]) == 1
+    captured = capsys.readouterr()
+    assert make_transcript().text in captured.out
+    assert f"the recording of attempt {damaged.id} is damaged" in captured.err
+    assert "Traceback" not in captured.err
+
+    assert main(["replay", "999"]) == 1
+    assert "no attempt with id 999" in capsys.readouterr().err
+
+
+def test_replay_highlights_the_word_being_heard_and_shows_nearby_segments() -> None:
+    words = [Word(f"w{i}", i * 0.5, i * 0.5 + 0.4) for i in range(40)]
+    segments = tuple(
+        Segment(
+            " ".join(w.text for w in words[k : k + 5]),
+            words[k].start_s,
+            words[k + 4].end_s,
+            tuple(words[k : k + 5]),
+        )
+        for k in range(0, 40, 5)
+    )
+    transcript = Transcript(words=tuple(words), segments=segments, engine="faster-whisper")
+
+    assert word_at(transcript, 0.0) == 0
+    assert word_at(transcript, 7.74) == 15
+    assert word_at(transcript, -1.0) == -1
+
+    text = render_position(transcript, 7.74, 20.0)
+    highlighted = [
+        text.plain[span.start : span.end] for span in text.spans if "reverse" in str(span.style)
+    ]
+    assert highlighted == ["w15"]
+    shown = text.plain.split()
+    # Word 15 opens segment 3: segments 2-4 (words 10-24) are shown, the rest is elided.
+    assert "w10" in shown and "w24" in shown
+    assert "w9" not in shown and "w25" not in shown
+    assert "0:07 / 0:20" in text.plain

@@ -16,8 +16,19 @@ CORE_MODULES = sorted(
     f"voicemock.core.{p.stem}" for p in (PACKAGE_DIR / "core").glob("*.py") if p.stem != "__init__"
 )
 UI_AND_HARDWARE = ["textual", "rich", "sounddevice", "pyttsx3"]
-HEAVY = ["faster_whisper", "ctranslate2", "whisper", "torch", "onnxruntime", "sounddevice",
-         "pyttsx3", "textual", "numpy", "soundfile", "tokenizers"]
+HEAVY = [
+    "faster_whisper",
+    "ctranslate2",
+    "whisper",
+    "torch",
+    "onnxruntime",
+    "sounddevice",
+    "pyttsx3",
+    "textual",
+    "numpy",
+    "soundfile",
+    "tokenizers",
+]
 
 
 def _loaded_after(code: str, candidates: list[str]) -> list[str]:

@@ -252,6 +252,7 @@ def test_like_as_verb_or_preposition_versus_filler(text: str, fillers: list[str]
         ("As you know the budget was cut.", []),
         ("I will let you know.", []),
         ("You know, it matters.", ["You know"]),
+        ("You know, that was the hard part.", ["You know"]),
         ("It was hard, you know?", ["you know"]),
         ("and you know we just did it", ["you know"]),
         ("I mean, it was hard.", ["I mean"]),
@@ -521,6 +522,15 @@ def test_pause_thresholds_at_250_ms_and_2_s() -> None:
     assert band(metrics, "long_pause_count") == "watch"
 
 
+def test_pause_thresholds_hold_despite_float_rounding() -> None:
+    # In binary floating point 0.35 - 0.1 and 3.01 - 1.01 come out just under 0.25 and 2.0.
+    assert 0.35 - 0.1 < 0.25 and 3.01 - 1.01 < 2.0
+    words = words_at(
+        ("one", 0.0, 0.1), ("two", 0.35, 0.6), ("three", 0.6, 1.01), ("four", 3.01, 3.4)
+    )
+    assert [f.kind for f in find_pauses(words)] == ["pause", "long_pause"]
+
+
 def test_long_pause_threshold_is_a_parameter() -> None:
     words = words_at(("one", 0.0, 0.5), ("two", 1.7, 2.0), ("three", 2.2, 2.5))
     assert [f.kind for f in find_pauses(words)] == ["pause"]
@@ -749,6 +759,20 @@ def test_flags_survive_a_json_round_trip() -> None:
         audio(spoken("Um, I I think it was, like, fine.")), question_end_s=0.0
     )
     assert DeliveryMetrics.from_dict(metrics.to_dict()) == metrics
+
+
+def test_engine_number_types_become_plain_floats() -> None:
+    class EngineFloat(float):
+        """Stands for the numpy scalars an engine returns (numpy.float64 subclasses float)."""
+
+    words = [
+        Word(w.text, EngineFloat(w.start_s), EngineFloat(w.end_s)) for w in spoken("Um, we won")
+    ]
+    metrics = compute_metrics(audio(words), question_end_s=EngineFloat(0.0))
+    for metric in metrics.metrics:
+        assert metric.value is None or type(metric.value) is float, metric.key
+    for flag in metrics.flags:
+        assert type(flag.start_s) is float and type(flag.end_s) is float
 
 
 # --- property test ------------------------------------------------------------------------------

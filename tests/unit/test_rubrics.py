@@ -221,6 +221,15 @@ def test_only_the_first_few_problems_are_reported(tmp_path: Path) -> None:
     assert message.index("questions[0]") < message.index("questions[1]")
 
 
+def test_problems_are_reported_in_file_order(tmp_path: Path) -> None:
+    question = question_data("q-one", competencies=[competency_data(weight=0)])
+    question["level"] = question.pop("level")  # written after the competencies
+    question["level"] = "expert"
+    path = write_bank(tmp_path, "order.yaml", "team", [question])
+    message = rubric_error(path)
+    assert message.index(".weight:") < message.index(".level:")
+
+
 def test_bad_id_pattern_is_explained(tmp_path: Path) -> None:
     path = write_bank(tmp_path, "ids.yaml", "team", [question_data("Bad Id")])
     message = rubric_error(path)

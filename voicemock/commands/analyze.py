@@ -43,56 +43,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load the audio, transcribe it with a progress display, then print the analysis."""
+    """Transcribe the file with a progress display, then print the analysis or JSON."""
     import json
     import sys
     from pathlib import Path
 
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        SpinnerColumn,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
 
-    from voicemock.commands.render import analysis_json, render_analysis
+    from voicemock.commands.render import (
+        analysis_json,
+        render_analysis,
+        transcribe_with_progress,
+    )
     from voicemock.config import load_settings
     from voicemock.core.metrics import compute_metrics
-    from voicemock.errors import AudioFileError
-    from voicemock.speech.audio_io import load_audio
-    from voicemock.speech.transcribe import get_transcriber
 
     settings = load_settings()
-    engine = args.engine or settings.engine
-    model = args.model or settings.model
     path = Path(args.file)
-    # Read the file first: a bad file fails at once, before a model is loaded.
-    samples = load_audio(path, channel=args.channel)
-
-    status = Console(stderr=True)
-    transcriber = get_transcriber(engine=engine, model=model)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=status,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(f"Loading {model} ({engine})", total=None)
-        transcriber.load()
-        progress.update(task, description=f"Transcribing {path.name}", total=1.0, completed=0.0)
-        transcript = transcriber.transcribe(
-            samples, progress=lambda fraction: progress.update(task, completed=fraction)
-        )
-    if not transcript.words:
-        raise AudioFileError(f"{path}: no speech found: no words were recognised")
+    transcript = transcribe_with_progress(
+        path,
+        engine=args.engine or settings.engine,
+        model=args.model or settings.model,
+        channel=args.channel,
+    )
     metrics = compute_metrics(transcript, question_end_s=None, long_pause_s=settings.long_pause_s)
-
     if args.json:
         sys.stdout.write(json.dumps(analysis_json(transcript, metrics), indent=2) + "\n")
         return 0

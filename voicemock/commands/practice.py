@@ -70,12 +70,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Open the app on practice, or (``--no-tui``) run one practice turn in the terminal."""
     if not args.no_tui:
+        import sys
+
+        from voicemock.errors import VoicemockError
+
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise VoicemockError(
+                "the app needs an interactive terminal; use `voicemock practice --no-tui`"
+            )
         try:
             from voicemock.commands.tui import run_app
         except ImportError as error:
-            from voicemock.errors import EngineNotAvailableError
-
-            raise EngineNotAvailableError(
+            raise VoicemockError(
                 "the full-screen app is not available; use `voicemock practice --no-tui`"
             ) from error
         code: int = run_app(args)
@@ -120,7 +126,12 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     console = Console(stderr=True)
-    question = load_library().get(args.question or DEFAULT_QUESTION_ID)
+    library = load_library()
+    question_id = args.question
+    if not question_id:
+        ids = library.ids()
+        question_id = DEFAULT_QUESTION_ID if DEFAULT_QUESTION_ID in ids or not ids else ids[0]
+    question = library.get(question_id)
     console.print(Panel(question.question.text, title=f"Question · {question.id}", expand=False))
     if settings.speak_questions:
         _speak(question.question.text, settings, console)
@@ -167,7 +178,10 @@ def _record(
     if settings.silence_stop_s:
         stops.append(f"{settings.silence_stop_s:g} s of silence")
     stops.append(f"{settings.max_answer_s:g} s limit")
-    console.print(f"[bold]Answer now.[/bold] [dim]Stops on {', '.join(stops)} or Ctrl+C.[/dim]")
+    console.print(
+        f"[bold]Answer now.[/bold] [dim]Stops on {', '.join(stops)} or Ctrl+C.[/dim]",
+        highlight=False,
+    )
     enter = threading.Event()
     interrupted = False
     previous_term: Any = None

@@ -7,6 +7,9 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+WIDE_TABLE_COLUMNS = 120
+MAX_ID_COLUMN_WIDTH = 36
+
 if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion, RubricLibrary
 
@@ -88,6 +91,11 @@ def _print_table(found: tuple[LoadedQuestion, ...], library: RubricLibrary) -> N
     from voicemock import paths
     from voicemock.core.rubrics import display_path
 
+    console = Console()
+    # Below this width five columns squeeze the ids (which people type) into fragments, so
+    # role and competencies move under the question text instead.
+    wide = console.width >= WIDE_TABLE_COLUMNS
+    id_width = min(max(len(q.question.id) for q in found), MAX_ID_COLUMN_WIDTH)
     table = Table(
         title=f"{len(found)} of {len(library)} questions",
         title_justify="left",
@@ -99,23 +107,32 @@ def _print_table(found: tuple[LoadedQuestion, ...], library: RubricLibrary) -> N
         caption_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
+        show_lines=not wide,
     )
-    table.add_column("ID", style="bold cyan", overflow="fold", max_width=40)
-    table.add_column("Role", max_width=22)
+    table.add_column("ID", style="bold cyan", overflow="fold", min_width=id_width)
+    if wide:
+        table.add_column("Role", max_width=24)
     table.add_column("Level", no_wrap=True, min_width=6)
-    table.add_column("Question", ratio=4)
-    table.add_column("Competencies", ratio=3)
+    table.add_column("Question", ratio=3)
+    if wide:
+        table.add_column("Competencies", ratio=2)
     for loaded in found:
         question = loaded.question
         # Text() keeps square brackets and the like in user banks from being read as markup.
         ident = Text(question.id)
         if loaded.source == "user":
             ident.append("\n(yours)", style="dim")
-        table.add_row(
-            ident,
-            Text(question.role),
-            Text(question.level),
-            Text(question.text),
-            Text(", ".join(c.label for c in question.competencies)),
-        )
-    Console().print(table)
+        competencies = ", ".join(c.label for c in question.competencies)
+        if wide:
+            table.add_row(
+                ident,
+                Text(question.role),
+                Text(question.level),
+                Text(question.text),
+                Text(competencies),
+            )
+        else:
+            details = Text(question.text)
+            details.append(f"\n{question.role}; evaluates: {competencies}", style="dim")
+            table.add_row(ident, Text(question.level), details)
+    console.print(table)

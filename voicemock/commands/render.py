@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -213,3 +214,53 @@ def render_analysis(
 def analysis_json(transcript: Transcript, metrics: DeliveryMetrics) -> dict[str, Any]:
     """The analysis as one JSON-able dict: {"transcript": ..., "metrics": ...}."""
     return {"transcript": transcript.to_dict(), "metrics": metrics.to_dict()}
+
+
+def transcribe_with_progress(
+    path: Path,
+    *,
+    engine: str,
+    model: str,
+    channel: str | int | None = None,
+    console: Console | None = None,
+) -> Transcript:
+    """Read an audio file, then load the model and transcribe it under a progress display.
+
+    The display goes to stderr (or ``console``) and disappears when done. The file is read
+    first, so a bad file fails at once, before a model is loaded. Raises AudioFileError when
+    the recording holds no recognisable words.
+    """
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from voicemock.errors import AudioFileError
+    from voicemock.speech.audio_io import load_audio
+    from voicemock.speech.transcribe import get_transcriber
+
+    path = Path(path)
+    samples = load_audio(path, channel=channel)
+    transcriber = get_transcriber(engine=engine, model=model)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=console or Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"Loading {model} ({engine})", total=None)
+        transcriber.load()
+        progress.update(task, description=f"Transcribing {path.name}", total=1.0, completed=0.0)
+        transcript = transcriber.transcribe(
+            samples, progress=lambda fraction: progress.update(task, completed=fraction)
+        )
+    if not transcript.words:
+        raise AudioFileError(f"{path}: no speech found: no words were recognised")
+    return transcript

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,21 +131,36 @@ def read_transcript_file(path: Path) -> Transcript:
         raise TranscriptFileError(f"{path}: not a text file")
     if path.suffix.lower() in {".md", ".markdown"}:
         text = strip_markdown(text)
-    transcript = Transcript.from_text(" ".join(text.split()))
+    transcript = Transcript.from_text(reflow(text))
     if not transcript.words:
         raise TranscriptFileError(f"{path}: the file has no words to score")
     return transcript
 
 
+def reflow(text: str) -> str:
+    """Join hard-wrapped lines; paragraphs stay apart (a blank line ends a sentence)."""
+    import re
+
+    paragraphs = (" ".join(p.split()) for p in re.split(r"\n\s*\n", text))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
 def strip_markdown(text: str) -> str:
-    """Plain prose from Markdown: headings, list marks, quotes and emphasis removed."""
+    """Plain prose from Markdown: headings dropped; list marks, quotes and emphasis removed."""
     import re
 
     lines = []
     for line in text.splitlines():
-        line = re.sub(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)", "", line)
+        if re.match(r"^\s{0,3}#{1,6}\s", line):
+            lines.append("")  # a heading is a title, not part of the answer
+            continue
+        item = re.match(r"^\s*([-*+]|\d+[.)])\s+", line)
+        line = re.sub(r"^\s{0,3}>\s?", "", line[item.end() :] if item else line)
         line = re.sub(r"(\*\*|__|\*|`)", "", line)
-        lines.append(line)
+        if item:
+            lines.extend(["", line, ""])  # each list item is a sentence of its own
+        else:
+            lines.append(line)
     return "\n".join(lines)
 
 
@@ -244,18 +260,23 @@ def _level_bar(level: int) -> Text:
     return Text.assemble(("■" * level, style), ("□" * (4 - level), "dim"))
 
 
-def _evidence_text(evidence: Evidence) -> Text:
+def _evidence_text(items: Sequence[Evidence]) -> Text:
+    """One sentence with every reason it counted (or counted against)."""
     from rich.text import Text
 
     from voicemock.core.report import clock
 
-    contrary = evidence.kind in ("red_flag", "negated")
+    first = items[0]
+    contrary = any(e.kind in ("red_flag", "negated") for e in items)
     text = Text("    ")
     text.append("✗ " if contrary else "✓ ", style="bold red" if contrary else "green")
-    text.append(f"“{evidence.sentence}”", style="italic")
-    if evidence.start_s is not None and evidence.end_s is not None:
-        text.append(f" {clock(evidence.start_s)}–{clock(evidence.end_s)}", style="dim")
-    text.append(f"  {evidence.reason}", style="red" if contrary else "cyan")
+    text.append(f"“{first.sentence}”", style="italic")
+    if first.start_s is not None and first.end_s is not None:
+        text.append(f" {clock(first.start_s)}–{clock(first.end_s)}", style="dim")
+    for e in items:
+        bad = e.kind in ("red_flag", "negated")
+        text.append("\n      · ")
+        text.append(e.reason, style="red" if bad else "cyan")
     return text
 
 
@@ -301,8 +322,10 @@ def render_score(console: Console, score: ScoreReport) -> None:
         console.print(Text(f"  {c.label}", style="bold"))
         if not c.evidence:
             console.print(Text("    (nothing in the answer shows it yet)", style="dim"))
-        for evidence in c.evidence:
-            console.print(_evidence_text(evidence))
+        from voicemock.core.report import group_evidence
+
+        for items in group_evidence(c.evidence):
+            console.print(_evidence_text(items))
     console.print()
     render_star(console, score)
     if score.next_steps:

@@ -20,6 +20,7 @@ import yaml
 
 from voicemock import paths
 from voicemock.core.rubric_schema import AnswerLevel, Level
+from voicemock.core.rubrics import display_path, load_library, parse_bank_text
 from voicemock.errors import ImportPageError, RubricError, VoicemockError
 
 # Exemplars the importer could not take from the page start with this, so the user (and the
@@ -222,13 +223,13 @@ def parse_prep_page(text: str, source_name: str = "page") -> ImportedPage:
         line = _plain(raw)
         if not line:
             tips.blank_since_item = evaluating.blank_since_item = True
-            if state == "evaluating" and evaluating.items:
+            # Bullets may be spaced out; an unbulleted list ends at its first blank line.
+            if state == "evaluating" and evaluating.items and not evaluating.bulleted:
                 state = "ignore"
             continue
-        if level is None and state in ("start", "ignore") and _LEVEL_RE.fullmatch(line):
-            match = _LEVEL_RE.fullmatch(line)
-            assert match is not None
-            level = _LEVEL_OF[match.group(1).lower()]
+        level_match = _LEVEL_RE.fullmatch(line) if state in ("start", "ignore") else None
+        if level is None and level_match is not None:
+            level = _LEVEL_OF[level_match.group(1).lower()]
             continue
         part, rest = _heading(line)
         if part == "footer":
@@ -362,8 +363,6 @@ def write_draft(
     Ids are chosen so the draft loads beside every bank already there: a question or bank id
     that is taken gets a numeric suffix. An explicit ``bank_id`` that is taken is an error.
     """
-    from voicemock.core.rubrics import display_path, load_library, parse_bank_text
-
     dest = Path(dest_dir) if dest_dir is not None else paths.user_rubrics_dir()
     library = load_library([dest] if dest.is_dir() else None)
     taken_questions = set(library.ids())

@@ -1,9 +1,9 @@
 """Delivery metrics of one answer (rate, fillers, pauses, hedges, repetition), as pure functions.
 
 Everything here works on ``Transcript.words``; it never touches audio, the UI or a model. Each
-figure carries a band ("good"/"watch"/"fix"/"info") with the rule and the source behind it
-(see docs: speaking-norms), and every flagged moment keeps its time and word index so a UI
-can jump to it.
+figure carries a band ("good"/"watch"/"fix"/"info") with the rule behind it and the published
+source of that rule, and every flagged moment keeps its time and word index so a UI can jump
+to it.
 """
 
 from __future__ import annotations
@@ -101,8 +101,9 @@ def _tokenize(words: Sequence[Word]) -> list[_Token]:
                 word_index=index,
                 norm=norm,
                 display=raw.strip(_EDGE_CHARS),
-                start_s=word.start_s,
-                end_s=word.end_s,
+                # float(): engines hand over numpy scalars, which JSON and SQLite reject.
+                start_s=float(word.start_s),
+                end_s=float(word.end_s),
                 sentence_end=sentence_end,
                 clause_end=clause_end,
                 question=question,
@@ -112,7 +113,7 @@ def _tokenize(words: Sequence[Word]) -> list[_Token]:
 
 
 def _gap_s(earlier: _Token, later: _Token) -> float:
-    # Rounded to the millisecond so a 250 ms gap is not lost to float error (1.25 - 1.0).
+    # Rounded to the millisecond so a 250 ms gap is not lost to float error (0.35 - 0.1).
     return round(later.start_s - earlier.end_s, 3)
 
 
@@ -704,7 +705,7 @@ def compute_metrics(
         answer_s = max(0.0, max(t.end_s for t in tokens) - tokens[0].start_s)
         longest_pause = max((f.end_s - f.start_s for f in pause_flags), default=0.0)
         if question_end_s is not None:
-            latency = tokens[0].start_s - question_end_s
+            latency = tokens[0].start_s - float(question_end_s)
         if answer_s > 0 and word_count >= _MIN_RATE_WORDS:
             fillers_per_min = filler_count / (answer_s / 60.0)
             speaking_rate = word_count / (answer_s / 60.0)

@@ -6,7 +6,7 @@ value types (no rich, no textual).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from voicemock.core.models import (
@@ -24,15 +24,6 @@ from voicemock.core.star import PART_NAMES, STAR_PARTS
 
 if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion
-
-_EVIDENCE_MARKS = {
-    "indicator": "+",
-    "exemplar": "+",
-    "depth": "+",
-    "own_action": "+",
-    "red_flag": "−",
-    "negated": "−",
-}
 
 
 def clock(seconds: float) -> str:
@@ -80,20 +71,28 @@ def level_text(level: int) -> str:
     return f"{level}/4 ({LEVEL_MEANINGS.get(level, '')})"
 
 
-def evidence_line(evidence: Evidence) -> str:
-    """One evidence item as a Markdown list item: the quote, its time and why it counted."""
-    mark = _EVIDENCE_MARKS.get(evidence.kind, "·")
-    return (
-        f"- {mark} “{_inline(evidence.sentence)}”{_times(evidence.start_s, evidence.end_s)}"
-        f" — {_inline(evidence.reason)}"
-    )
+def group_evidence(evidence: Iterable[Evidence]) -> list[list[Evidence]]:
+    """Evidence items grouped by sentence, in order of first appearance."""
+    groups: dict[tuple[int, int], list[Evidence]] = {}
+    for item in evidence:
+        groups.setdefault((item.start_char, item.end_char), []).append(item)
+    return list(groups.values())
+
+
+def evidence_line(items: Sequence[Evidence]) -> str:
+    """One sentence's evidence as a Markdown list item: the quote, its time and the reasons."""
+    first = items[0]
+    contrary = any(e.kind in ("red_flag", "negated") for e in items)
+    mark = "−" if contrary else "+"
+    reasons = "; ".join(_inline(e.reason) for e in items)
+    return f"- {mark} “{_inline(first.sentence)}”{_times(first.start_s, first.end_s)} — {reasons}"
 
 
 def _competency_section(score: CompetencyScore) -> list[str]:
     lines = [f"### {_inline(score.label)}: {level_text(score.level)}, {score.score}/100", ""]
     if score.flagged:
         lines.extend(f"- **Contradicted:** {_inline(reason)}" for reason in score.flag_reasons)
-    lines.extend(evidence_line(e) for e in score.evidence)
+    lines.extend(evidence_line(items) for items in group_evidence(score.evidence))
     if not score.evidence and not score.flagged:
         lines.append("- No evidence found in the answer.")
     if score.next_step:

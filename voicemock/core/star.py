@@ -37,6 +37,7 @@ IRREGULAR_PAST = _wordset(
     saw sent shook shone shot showed slept slid sold sought sped spent spoke spun sprang stood
     stole stuck stung strode struck strove swam swept swore swung taught thought threw told took
     tore understood undertook upheld underwent wept withdrew withheld woke won wore wound wrote
+    went said did had was were
     """
 )
 # Past forms of "be"/"have" and of mental states: they place the story in the past but are
@@ -169,7 +170,10 @@ def find_own_action(sentence: Sentence) -> OwnAction | None:
                 candidate.lower.endswith("ly") and len(candidate.lower) > 4
             ):
                 continue
-            if candidate.lower == "did" and j + 1 < len(tokens) and tokens[j + 1].lower != "not":
+            if candidate.lower == "did":
+                # "I did call her" is an action; "I did not call her" is not.
+                if j + 1 < len(tokens) and tokens[j + 1].lower == "not":
+                    break
                 return _own_action(sentence, i)
             if is_past_form(candidate) and candidate.lower not in PAST_STATE:
                 return _own_action(sentence, i)
@@ -178,10 +182,22 @@ def find_own_action(sentence: Sentence) -> OwnAction | None:
 
 
 def _own_action(sentence: Sentence, subject_index: int) -> OwnAction:
+    """Quote the action from its subject to the end of its clause (at most ten words)."""
     tokens = sentence.tokens
+    last = subject_index
+    words = 1
+    for j in range(subject_index + 1, len(tokens)):
+        if tokens[j].start_char == tokens[last].start_char:
+            last = j  # the second half of a contraction
+            continue
+        if words >= 3 and any(ch in ",;:—–(" for ch in tokens[j].punct_before):
+            break
+        if words == 10:
+            break
+        last = j
+        words += 1
     start = tokens[subject_index].start_char - sentence.start_char
-    last = tokens[min(subject_index + 7, len(tokens) - 1)]
-    end = last.end_char - sentence.start_char
+    end = tokens[last].end_char - sentence.start_char
     return OwnAction(sentence.index, sentence.text[start:end])
 
 

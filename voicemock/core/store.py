@@ -291,6 +291,7 @@ class SessionStore:
     """
 
     def __init__(self, db_path: Path | None = None, recordings_dir: Path | None = None) -> None:
+        """Open (creating and upgrading as needed) the store; defaults are in the data dir."""
         self.db_path = Path(db_path) if db_path is not None else paths.database_path()
         self.recordings_dir = (
             Path(recordings_dir) if recordings_dir is not None else paths.recordings_dir()
@@ -311,6 +312,7 @@ class SessionStore:
     # -- connections
 
     def _open(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = None
         try:
             # check_same_thread=False: a pooled connection moves between threads, but only
             # one thread uses it at a time.
@@ -326,6 +328,8 @@ class SessionStore:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as error:
+            if conn is not None:
+                conn.close()
             raise StoreError(
                 f"the session store {self.db_path} cannot be opened ({error}); "
                 "move it aside to start a new one"
@@ -359,7 +363,8 @@ class SessionStore:
             try:
                 yield conn
             except BaseException:
-                conn.rollback()
+                with contextlib.suppress(sqlite3.Error):
+                    conn.rollback()
                 raise
             conn.commit()
 
@@ -1022,5 +1027,8 @@ def session_report(session: SessionRecord, attempts: Sequence[AttemptRecord]) ->
     parts = [f"# {title}", "", f"{session.kind} session, {created}, {len(attempts)} attempt(s)", ""]
     for number, attempt in enumerate(attempts, start=1):
         parts.extend([f"## Attempt {number}: {attempt.question_id}", ""])
-        parts.append(_attempt_report(attempt, find_question).rstrip() + "\n")
+        report = _attempt_report(attempt, find_question).rstrip()
+        # Each attempt's own headings sit below the "## Attempt" heading.
+        demoted = [f"##{line}" if line.startswith("#") else line for line in report.splitlines()]
+        parts.append("\n".join(demoted) + "\n")
     return "\n".join(parts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from voicemock.core.models import Transcript, Word
@@ -23,6 +23,7 @@ _ABBREVIATIONS = frozenset(
     {"dr", "mr", "mrs", "ms", "prof", "st", "vs", "e.g", "i.e", "eg", "ie", "approx", "dept"}
 )
 _PUNCT_CHARS = ',;:—–()"“”'
+_CLAUSE_PUNCT = frozenset(",;:—–(")
 
 # Contractions are split into the words they stand for so that lemma sequences and negation
 # work the same whether someone typed "do not" or "don't".
@@ -117,6 +118,7 @@ class Token:
     start_char: int
     end_char: int
     punct_before: str = ""
+    clause_break: bool = False  # punct_before holds , ; : ( or a dash
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,18 @@ class Sentence:
     start_char: int
     end_char: int
     tokens: tuple[Token, ...]
+    # lemma or lowercase form -> token indices; lets phrase matching skip sentences quickly.
+    positions: dict[str, tuple[int, ...]] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        found: dict[str, list[int]] = {}
+        for i, token in enumerate(self.tokens):
+            found.setdefault(token.lemma, []).append(i)
+            if token.lower != token.lemma:
+                found.setdefault(token.lower, []).append(i)
+        self.positions.update({k: tuple(v) for k, v in found.items()})
 
     @property
     def lemmas(self) -> tuple[str, ...]:
@@ -196,9 +210,10 @@ def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
     previous_end = 0
     for match in _WORD_RE.finditer(text):
         gap = text[previous_end : match.start()]
-        punct = "".join(ch for ch in gap if ch in _PUNCT_CHARS or ch in ".!?-")
-        if " - " in gap or "--" in gap:
-            punct += "—"
+        punct = "".join(ch for ch in gap if ch in _PUNCT_CHARS or ch in ".!?")
+        if "-" in gap:
+            # A spaced or doubled hyphen is a dash (a clause break); a bare one joins a compound.
+            punct += "—" if (" -" in gap or "- " in gap or "--" in gap) else "-"
         previous_end = match.end()
         surface = match.group(0)
         start, end = offset + match.start(), offset + match.end()
@@ -213,6 +228,7 @@ def tokenize(text: str, offset: int = 0) -> tuple[Token, ...]:
                     start_char=start,
                     end_char=end,
                     punct_before=punct if i == 0 else "",
+                    clause_break=i == 0 and any(ch in _CLAUSE_PUNCT for ch in punct),
                 )
             )
     return tuple(tokens)
@@ -269,25 +285,27 @@ def _split_long(text: str, start: int, end: int, tokens: tuple[Token, ...]) -> l
 
 def split_sentences(text: str) -> tuple[Sentence, ...]:
     """Sentences of ``text`` (offsets into ``text``), empty ones dropped, long ones cut."""
-    pieces: list[tuple[int, int]] = []
+    pieces: list[tuple[int, int, tuple[Token, ...]]] = []
     for raw_start, raw_end in _sentence_bounds(text):
         start, end = _strip_bounds(text, raw_start, raw_end)
         if start >= end:
             continue
         tokens = tokenize(text[start:end], start)
         cuts = _split_long(text, start, end, tokens)
+        if not cuts:
+            if tokens:
+                pieces.append((start, end, tokens))
+            continue
         edges = [start, *cuts, end]
         for a, b in itertools.pairwise(edges):
             s, e = _strip_bounds(text, a, b)
-            if s < e:
-                pieces.append((s, e))
-    sentences: list[Sentence] = []
-    for start, end in pieces:
-        tokens = tokenize(text[start:end], start)
-        if not tokens:
-            continue
-        sentences.append(Sentence(len(sentences), text[start:end], start, end, tokens))
-    return tuple(sentences)
+            piece_tokens = tokenize(text[s:e], s) if s < e else ()
+            if piece_tokens:
+                pieces.append((s, e, piece_tokens))
+    return tuple(
+        Sentence(i, text[start:end], start, end, tokens)
+        for i, (start, end, tokens) in enumerate(pieces)
+    )
 
 
 def phrase_lemmas(phrase: str) -> tuple[str, ...]:

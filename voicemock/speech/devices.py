@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Literal
@@ -41,12 +42,44 @@ class DeviceInfo:
         return f"{self.index}: {self.name} ({self.host_api})"
 
 
+_alsa_handler: Any = None  # kept referenced: ALSA calls it for as long as the process lives
+
+
+def quiet_alsa_errors() -> bool:
+    """Stop libasound printing to the terminal; True when the quiet handler is installed."""
+    # Messages like "underrun occurred" would corrupt a full-screen app; the errors that matter
+    # still reach us through PortAudio's return codes.
+    global _alsa_handler
+    if _alsa_handler is not None:
+        return True
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("asound")
+    if not name:
+        return False
+    try:
+        library = ctypes.CDLL(name)
+        prototype = ctypes.CFUNCTYPE(
+            None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+        )
+        handler = prototype(lambda *_: None)
+        library.snd_lib_error_set_handler(handler)
+    except (OSError, AttributeError):
+        return False
+    _alsa_handler = handler
+    return True
+
+
 def load_sounddevice() -> ModuleType:
     """Import sounddevice, turning a missing PortAudio library into a clear AudioDeviceError."""
     try:
         import sounddevice
     except OSError as error:  # sounddevice bundles no PortAudio on Linux
         raise AudioDeviceError(PORTAUDIO_MISSING) from error
+    quiet_alsa_errors()
     module: ModuleType = sounddevice
     return module
 

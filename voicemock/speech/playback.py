@@ -24,6 +24,9 @@ BLOCK_DURATION_S = 0.02
 # and the last buffers are dropped when the callback stops the stream. Silence on both ends of
 # the clip keeps every sample of the clip itself audible.
 LEAD_SILENCE_S = 0.05
+# PortAudio's default output latency through ALSA can be over a second of pre-filled buffer,
+# which makes stop and pause late; a short fixed latency keeps them immediate.
+OUTPUT_LATENCY_S = 0.1
 TAIL_SILENCE_S = 0.15
 
 
@@ -93,11 +96,24 @@ class Player:
 
     @property
     def position_s(self) -> float:
-        """Seconds of the clip handed to the speaker so far (moves with seek, holds on pause)."""
+        """Seconds of the clip handed to the speaker so far (moves with seek, holds on pause).
+
+        The sound itself is ``latency_s`` behind (about 0.1 s).
+        """
         with self._lock:
             if not self._sample_rate_hz:
                 return 0.0
             return self._position / self._sample_rate_hz
+
+    @property
+    def latency_s(self) -> float:
+        """How far the sound lags ``position_s`` (the device's output latency)."""
+        with self._lock:
+            stream = self._stream
+        try:
+            return float(stream.latency) if stream is not None else 0.0
+        except Exception:  # a closed stream has no latency
+            return 0.0
 
     @property
     def is_playing(self) -> bool:
@@ -170,6 +186,7 @@ class Player:
                 channels=1,
                 dtype="float32",
                 blocksize=max(1, round(self._sample_rate_hz * BLOCK_DURATION_S)),
+                latency=OUTPUT_LATENCY_S,
                 device=device_index,
                 callback=self._callback,
                 finished_callback=lambda: self._on_stream_finished(generation),

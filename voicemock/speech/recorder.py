@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from voicemock.errors import AudioDeviceError, AudioFileError, StoreError
+from voicemock.errors import AudioDeviceError, AudioFileError, StoreError, VoicemockError
 from voicemock.speech.devices import NO_MICROPHONE, load_sounddevice, resolve_device
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ StopReason = Literal["user", "max_duration", "silence", "device_error"]
 RecorderState = Literal["starting", "recording", "stopped"]
 
 SILENCE_FLOOR_DBFS = -120.0
-BLOCK_DURATION_S = 0.05
+BLOCK_DURATION_S = 0.02  # small blocks: a crash loses at most about one block
 HEADER_UPDATE_INTERVAL_S = 0.1  # a stale header is at most this far behind the data
 FSYNC_INTERVAL_S = 1.0  # survives a power cut, not only a crash, up to this far back
 FIRST_BLOCK_TIMEOUT_S = 5.0
@@ -160,7 +160,8 @@ class Recorder:
     ) -> None:
         """Prepare a recorder; nothing is opened until :meth:`start`.
 
-        ``on_stop`` is called once, from a background thread, when the recording ends.
+        ``on_stop`` is called once when the recording ends (auto-stops call it from a
+        background thread).
         """
         self.out_path = Path(out_path)
         self.device = device
@@ -183,7 +184,7 @@ class Recorder:
         self._stream_finished = threading.Event()
         self._stop_requested = False
         self._auto_reason: StopReason | None = None
-        self._error: AudioDeviceError | None = None
+        self._error: VoicemockError | None = None
         self._recording: Recording | None = None
         self._stream: Any = None
         self._writer: threading.Thread | None = None
@@ -218,8 +219,11 @@ class Recorder:
             return self._frames_captured / self._device_rate_hz
 
     @property
-    def error(self) -> AudioDeviceError | None:
-        """The device failure that stopped the recording, if any (the file is kept)."""
+    def error(self) -> VoicemockError | None:
+        """Why the recording stopped early, if it did; what was recorded is kept either way.
+
+        AudioDeviceError when the device failed, StoreError when the file could not be written.
+        """
         with self._lock:
             return self._error
 
@@ -301,7 +305,7 @@ class Recorder:
             info = sd.query_devices(device_index, kind="input")
             device_rate_hz = round(float(info["default_samplerate"]))
             stream = make(device_rate_hz)
-        except sd.PortAudioError as error:
+        except (sd.PortAudioError, ValueError) as error:
             raise AudioDeviceError(_portaudio_message(error)) from error
         import soxr
 
@@ -463,12 +467,17 @@ class Recorder:
                         self._auto_stop("device_error")
         except Exception as error:  # e.g. disk full: stop cleanly, keep what was written
             with self._lock:
-                self._error = AudioDeviceError(f"recording stopped: could not write: {error}")
+                self._error = StoreError(
+                    f"recording stopped: could not write {self.out_path}: {error}"
+                )
             self._auto_stop("device_error")
         finally:
             with contextlib.suppress(Exception):
                 if self._resampler is not None and writing:
-                    file.write(self._resampler.resample_chunk(np.zeros(0, np.int16), last=True))
+                    rest = self._resampler.resample_chunk(np.zeros(0, np.int16), last=True)
+                    file.write(rest)
+                    with self._lock:
+                        self._frames_written += len(rest)
             with contextlib.suppress(Exception):
                 file.close()  # writes the final header
 

@@ -291,7 +291,19 @@ class OpenAIWhisperTranscriber(_LazyModel):
             model.set_alignment_heads(
                 alignment_heads_dump(heads, dims.n_text_layer, dims.n_text_head)
             )
+        self._warm_up_word_timing()
         return model
+
+    @staticmethod
+    def _warm_up_word_timing() -> None:
+        """Compile openai-whisper's numba DTW now (~2 s), not during the first transcription."""
+        try:
+            import torch
+            from whisper.timing import dtw
+
+            dtw(torch.zeros((2, 2), dtype=torch.float32))
+        except Exception:  # a failed warm-up only moves the cost to the first call
+            return
 
     def transcribe(
         self, audio: Path | FloatArray, *, progress: ProgressCallback | None = None

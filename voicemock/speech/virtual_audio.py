@@ -30,11 +30,14 @@ if TYPE_CHECKING:
 MIC_SINK = "vmic"
 SPEAKER_SINK = "vspk"
 REQUIRED_TOOLS = ("pulseaudio", "pactl", "pacat")
-# The ALSA socket path limit (sun_path) is 108 bytes; mkdtemp under /tmp stays far below it.
+# A Unix socket path (sun_path) holds at most 108 bytes; mkdtemp under /tmp stays far below it.
 _MAX_SOCKET_PATH = 107
 _START_TIMEOUT_S = 10.0
 # A new PulseAudio stream fades in over ~7 ms: leading zeros keep the fed audio itself exact.
 DEFAULT_LEAD_SILENCE_S = 0.05
+# A generous feeder buffer: on a busy machine a 50 ms one underran, which puts a gap of silence
+# into what the microphone hears.
+FEED_LATENCY_MS = 300
 
 
 class VirtualAudioUnavailableError(AudioDeviceError):
@@ -153,6 +156,7 @@ class VirtualAudioServer:
         self.dir = Path()
         self._server: subprocess.Popen[bytes] | None = None
         self._keepalive: list[subprocess.Popen[bytes]] = []
+        self._watchdog: subprocess.Popen[bytes] | None = None
         self._feeds: list[MicFeed] = []
         self._capture: subprocess.Popen[bytes] | None = None
         self._capture_path: Path | None = None
@@ -234,6 +238,7 @@ class VirtualAudioServer:
                 start_new_session=True,
             )
             self._wait_until(lambda: self._pactl_ok("info"), "the server did not start")
+            self._start_watchdog()
             # A null sink with no low-latency client renders in 2 s blocks, so a new recorder
             # would wait up to 2 s for its first callback; permanent 20 ms readers prevent it.
             for sink in (MIC_SINK, SPEAKER_SINK):
@@ -247,6 +252,31 @@ class VirtualAudioServer:
             self.stop()
             raise
         return self
+
+    def _start_watchdog(self) -> None:
+        """If this process dies without stop() (e.g. a killed test run), end the server anyway."""
+        assert self._server is not None
+        # The clients (keep-alive readers, feeders) exit on their own once the server is gone.
+        script = (
+            'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; '
+            'kill -TERM "$2" 2>/dev/null; sleep 1; kill -KILL "$2" 2>/dev/null; '
+            'rm -rf "$3"'
+        )
+        self._watchdog = subprocess.Popen(
+            [
+                "sh",
+                "-c",
+                script,
+                "watchdog",
+                str(os.getpid()),
+                str(self._server.pid),
+                str(self.dir),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def activate(self) -> None:
         """Point this process (``PULSE_SERVER``) and PortAudio at this server's devices."""
@@ -285,6 +315,9 @@ class VirtualAudioServer:
                     self.pactl("exit", timeout_s=2.0)
             _kill_group(self._server)
             self._server = None
+        if self._watchdog is not None:
+            _kill_group(self._watchdog)
+            self._watchdog = None
         if self.dir != Path() and self.dir.is_dir():
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -397,7 +430,7 @@ class VirtualAudioServer:
                     "--format=s16le",
                     f"--rate={self.sample_rate_hz}",
                     "--channels=1",
-                    "--latency-msec=50",
+                    f"--latency-msec={FEED_LATENCY_MS}",
                 ],
                 env=self.tool_env(),
                 stdin=raw,
@@ -440,3 +473,36 @@ class VirtualAudioServer:
         self._capture_path.unlink(missing_ok=True)
         usable = len(data) - len(data) % 2
         return np.frombuffer(data[:usable], dtype="<i2").astype(np.int16)
+
+
+def align(haystack: npt.ArrayLike, needle: npt.ArrayLike) -> tuple[int, float]:
+    """Where ``needle`` sits in ``haystack``: (lag, normalised correlation over the overlap).
+
+    ``haystack[lag + i]`` lines up with ``needle[i]``; the lag is negative when the haystack
+    starts inside the needle (e.g. a recording that began after the clip did).
+    """
+    import numpy as np
+
+    a = np.asarray(haystack, dtype=np.float64)
+    b = np.asarray(needle, dtype=np.float64)
+    if a.size == 0 or b.size == 0:
+        return 0, 0.0
+    size = a.size + b.size - 1
+    nfft = 1 << (size - 1).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(a, nfft) * np.conj(np.fft.rfft(b, nfft)), nfft)
+    lags = np.concatenate([np.arange(a.size), np.arange(-(b.size - 1), 0)])
+    values = np.concatenate([corr[: a.size], corr[nfft - (b.size - 1) :]])
+    lag = int(lags[int(np.argmax(values))])
+    seg_a, seg_b = overlap(a, b, lag)
+    denominator = float(np.linalg.norm(seg_a) * np.linalg.norm(seg_b))
+    return lag, float(np.dot(seg_a, seg_b) / denominator) if denominator else 0.0
+
+
+def overlap(
+    haystack: np.ndarray[Any, Any], needle: np.ndarray[Any, Any], lag: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The parts of ``haystack`` and ``needle`` that line up at ``lag`` (equal lengths)."""
+    start_a = max(lag, 0)
+    start_b = max(-lag, 0)
+    length = max(0, min(len(haystack) - start_a, len(needle) - start_b))
+    return haystack[start_a : start_a + length], needle[start_b : start_b + length]

@@ -85,8 +85,11 @@ class VoicemockApp(App[None]):
         if errors:
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             self.notify(
-                f"{errors[0]}{more}", title="Some questions could not be loaded",
-                severity="warning", markup=False, timeout=10,
+                f"{errors[0]}{more}",
+                title="Some questions could not be loaded",
+                severity="warning",
+                markup=False,
+                timeout=10,
             )
         self._tell_screens_library_changed()
         self.warm_up()
@@ -150,10 +153,7 @@ class VoicemockApp(App[None]):
 
     def report_error(self, error: BaseException, title: str = "Problem") -> None:
         """Show an error as a notification: its message for ours, a short line for others."""
-        if isinstance(error, VoicemockError):
-            text = str(error)
-        else:
-            text = describe_unexpected(error)
+        text = str(error) if isinstance(error, VoicemockError) else describe_unexpected(error)
         self.notify(text, title=title, severity="error", markup=False, timeout=10)
 
     def save_user_settings(self, settings: Settings) -> Path:
@@ -241,12 +241,19 @@ class VoicemockApp(App[None]):
         self.go_home()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The command palette: the app's places first, then Textual's own commands."""
+        """The command palette: this screen's commands, the app's places, then Textual's."""
+        own = getattr(screen, "palette_commands", None)
+        if callable(own):
+            yield from own()
         yield SystemCommand("Home", "Question banks and your progress", self.action_home)
         yield SystemCommand("History", "Every attempt, charts and comparisons", self.action_history)
-        yield SystemCommand("Settings", "Engine, voice, microphone and timings", self.action_settings)
         yield SystemCommand(
-            "Reload question banks", "Read the shipped and your own banks again", self.reload_library
+            "Settings", "Engine, voice, microphone and timings", self.action_settings
+        )
+        yield SystemCommand(
+            "Reload question banks",
+            "Read the shipped and your own banks again",
+            self.reload_library,
         )
         yield from super().get_system_commands(screen)
 

@@ -39,9 +39,7 @@ def short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def series_values(
-    attempts: Sequence[AttemptRecord], keys: tuple[str, ...] | None
-) -> list[float]:
+def series_values(attempts: Sequence[AttemptRecord], keys: tuple[str, ...] | None) -> list[float]:
     """One chart series, oldest attempt first, skipping attempts without the figure."""
     values: list[float] = []
     for attempt in reversed(attempts):
@@ -84,6 +82,7 @@ class HistoryScreen(VoicemockScreen):
         self.marked: list[int] = []  # attempt ids, in the order they were marked
         self.series = 0
         self._question_options: dict[str, str] = {}
+        self.loaded = False  # the store has been read at least once
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -108,7 +107,6 @@ class HistoryScreen(VoicemockScreen):
         table.add_column("Fill/min", key="fillers")
         table.add_column("Length", key="length")
         table.add_column("Question", key="question")
-        table.focus()
         self.load_attempts()
 
     def on_screen_resume(self) -> None:
@@ -130,6 +128,7 @@ class HistoryScreen(VoicemockScreen):
         self.post_message(self.AttemptsLoaded(attempts, questions))
 
     def on_history_screen_attempts_loaded(self, message: AttemptsLoaded) -> None:
+        self.loaded = True
         self.attempts = message.attempts
         ids = {a.id for a in self.attempts}
         self.marked = [i for i in self.marked if i in ids]
@@ -148,7 +147,9 @@ class HistoryScreen(VoicemockScreen):
 
     def _fill_table(self) -> None:
         table = self.query_one("#attempts", DataTable)
-        table.loading = False
+        if table.loading:
+            table.loading = False
+            table.focus()
         row = table.cursor_row
         table.clear()
         for attempt in self.attempts:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from voicemock.errors import VoicemockError
 from voicemock.ui.screens.base import VoicemockScreen
 from voicemock.ui.screens.dialogs import MockSetup, MockSetupDialog
-from voicemock.ui.widgets.chart import sparkline
+from voicemock.ui.widgets.sparkline import sparkline
 
 if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion
@@ -31,15 +31,19 @@ LEVELS = ("junior", "mid", "senior")
 
 def format_when(attempt: AttemptRecord) -> str:
     """An attempt's local date and time, short."""
-    return attempt.created_at.astimezone().strftime("%m-%d %H:%M")
+    return attempt.created_at.astimezone().strftime("%d %b")
+
+
+def score_style(overall: int) -> str:
+    """The colour of an overall score: green from 70, amber from 45, else red."""
+    return "#98c379" if overall >= 70 else "#e5c07b" if overall >= 45 else "#e06c75"
 
 
 def score_text(overall: int | None) -> Text:
     """An overall score coloured by how good it is."""
     if overall is None:
         return Text("—", style="dim")
-    style = "#98c379" if overall >= 70 else "#e5c07b" if overall >= 45 else "#e06c75"
-    return Text(f"{overall:>3}", style=f"bold {style}")
+    return Text(f"{overall:>3}", style=f"bold {score_style(overall)}")
 
 
 def progress_summary(points: Sequence[HistoryPoint]) -> Text:
@@ -61,9 +65,10 @@ def progress_summary(points: Sequence[HistoryPoint]) -> Text:
     else:
         window = min(TREND_WINDOW, len(scores) // 2)
         delta = mean(scores[-window:]) - mean(scores[:window])
-        arrow, style = ("▲", "#98c379") if delta > 0.5 else ("▼", "#e06c75") if delta < -0.5 else ("=", "")
-        text.append(f"{arrow} {delta:+.0f}", style=f"bold {style}".strip())
-        text.append(f" (last {window} vs first {window})\n", style="dim")
+        arrow, style = (
+            ("▲", "#98c379") if delta > 0.5 else ("▼", "#e06c75") if delta < -0.5 else ("=", "")
+        )
+        text.append(f"{arrow} {delta:+.0f}\n", style=f"bold {style}".strip())
     text.append(sparkline(scores[-24:], 0, 100), style="#61afef")
     return text
 
@@ -86,9 +91,9 @@ class HomeScreen(VoicemockScreen):
     """Choose a question (or a mock interview) and see how practice is going."""
 
     BINDINGS = [
-        Binding("enter", "start_question", "Answer", show=True, priority=False),
+        Binding("enter", "start_question", "Answer", priority=True),
         Binding("m", "mock_interview", "Mock interview"),
-        Binding("x", "random_question", "Random"),
+        Binding("x", "random_question", "Random", show=False),
         Binding("slash", "focus_search", "Search"),
         Binding("h", "app.history", "History"),
         Binding("s", "app.settings", "Settings"),
@@ -108,6 +113,7 @@ class HomeScreen(VoicemockScreen):
         self._shown: list[LoadedQuestion] = []
         self._attempt_counts: dict[str, int] = {}
         self._recent: list[AttemptRecord] = []
+        self.progress_loaded = False  # the store has been read at least once
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -159,6 +165,8 @@ class HomeScreen(VoicemockScreen):
         """Fill the filters and the list from the (re)loaded question banks."""
         table = self.query_one("#questions", DataTable)
         table.loading = False
+        if self.focused is None or (self.focused.id == "search" and not self._shown):
+            table.focus()
         library = self.vm.library
         if library is None:
             self.query_one("#question-preview", Static).update(
@@ -248,11 +256,23 @@ class HomeScreen(VoicemockScreen):
             self.vm.open_results(self._recent[row])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Enter answers a question only from the question list (Enter elsewhere is the widget's)."""
+        """Enter answers a question only from the question list (elsewhere it is the widget's)."""
         if action == "start_question":
             focused = self.focused
             return focused is not None and focused.id == "questions"
         return True
+
+    def palette_commands(self) -> list[SystemCommand]:
+        """Home's actions for the command palette."""
+        return [
+            SystemCommand(
+                "Answer a random question", "From the current list", self.action_random_question
+            ),
+            SystemCommand(
+                "Mock interview", "Several questions in a row", self.action_mock_interview
+            ),
+            SystemCommand("Search questions", "Type to filter the list", self.action_focus_search),
+        ]
 
     def action_start_question(self) -> None:
         """Answer the highlighted question."""
@@ -307,6 +327,7 @@ class HomeScreen(VoicemockScreen):
         self.post_message(self.ProgressLoaded(points, recent))
 
     def on_home_screen_progress_loaded(self, message: ProgressLoaded) -> None:
+        self.progress_loaded = True
         self._recent = message.recent
         counts: dict[str, int] = {}
         for point in message.points:

@@ -51,6 +51,21 @@ STAGE_LABELS = {
 }
 
 
+# Share of the whole analysis each stage takes, to show one bar for all of them.
+STAGE_SPANS = {
+    "loading model": (0.0, 0.1),
+    "transcribing": (0.1, 0.85),
+    "scoring": (0.85, 0.98),
+    "save": (0.98, 1.0),
+}
+
+
+def overall_fraction(stage: str, fraction: float) -> float:
+    """Progress through the whole analysis, from a stage and the progress within it."""
+    start, end = STAGE_SPANS.get(stage.lower(), (0.0, 1.0))
+    return start + (end - start) * max(0.0, min(1.0, fraction))
+
+
 def stage_label(stage: str) -> str:
     """A readable label for a pipeline stage name."""
     return STAGE_LABELS.get(stage.lower(), stage.replace("_", " ").capitalize())
@@ -368,7 +383,7 @@ class InterviewScreen(VoicemockScreen):
             return
         self.query_one("#status", Static).update(f"{stage_label(message.stage)}…")
         bar = self.query_one("#analysis-progress", ProgressBar)
-        bar.update(progress=max(0.0, min(1.0, message.fraction)) * 100)
+        bar.update(progress=overall_fraction(message.stage, message.fraction) * 100)
 
     def on_analysis_failed(self, message: AnalysisFailed) -> None:
         self._set_phase("failed")
@@ -382,9 +397,7 @@ class InterviewScreen(VoicemockScreen):
         from voicemock.ui.screens.results import ResultsScreen
 
         self._stop_poll()
-        self.app.switch_screen(
-            ResultsScreen(message.attempt, plan=self.plan, index=self.index)
-        )
+        self.app.switch_screen(ResultsScreen(message.attempt, plan=self.plan, index=self.index))
 
     # -- leaving --------------------------------------------------------------------------------
 

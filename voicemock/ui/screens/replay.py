@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Header, ProgressBar, Static
 
+from voicemock.core.models import FlagKind
 from voicemock.errors import VoicemockError
 from voicemock.ui.messages import PlaybackFailed
 from voicemock.ui.screens.base import VoicemockScreen
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 POSITION_POLL_S = 0.05  # 20 updates a second keeps the highlight on the word being heard
 SEEK_STEP_S = 5.0
-JUMP_KINDS = ("filler", "discourse_filler", "hedge", "long_pause")
+JUMP_KINDS: tuple[FlagKind, ...] = ("filler", "discourse_filler", "hedge", "long_pause")
 FLAG_LEAD_S = 0.4  # start a little before a flag so its context is heard
 FLAG_NAMES = {
     "filler": "filler",
@@ -62,6 +63,7 @@ class ReplayScreen(VoicemockScreen):
         )
         self.position_s = 0.0  # the shown position (the player's, or a cursor without audio)
         self.paused = False
+        self.has_audio = attempt.audio_path is not None and attempt.audio_status == "ok"
         self._poll: Timer | None = None
 
     @property
@@ -86,7 +88,7 @@ class ReplayScreen(VoicemockScreen):
 
     def on_mount(self) -> None:
         self.query_one(TranscriptView).focus()
-        if self.attempt.audio_path is None or self.attempt.audio_status != "ok":
+        if not self.has_audio:
             reason = {
                 "missing": "the recording file is missing",
                 "corrupt": "the recording file is damaged",
@@ -146,7 +148,9 @@ class ReplayScreen(VoicemockScreen):
         duration = self.duration_s
         bar = self.query_one("#replay-bar", ProgressBar)
         bar.update(progress=(self.position_s / duration * 100) if duration > 0 else 0)
-        if playing:
+        if not self.has_audio:
+            state = "(no audio: the cursor shows the place)"
+        elif playing:
             state = "▶ playing"
         elif self.paused:
             state = "⏸ paused"

@@ -9,9 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, Tabs
 
 from voicemock.ui.screens.base import VoicemockScreen
+from voicemock.ui.screens.home import score_style
 from voicemock.ui.widgets.competency_panel import CompetencyPanel
 from voicemock.ui.widgets.metrics_table import MetricsTable
 from voicemock.ui.widgets.star_bar import StarBar, star_spans_text, star_summary
@@ -29,8 +30,8 @@ GATE_TEXT = {
     "too_short": "the answer is too short to show much",
     "keyword_list": "the answer reads like a list of keywords, not an account",
 }
-WPM_KEYS = ("speaking_rate_wpm", "wpm", "rate_wpm")
-FILLER_KEYS = ("fillers_per_min", "filler_rate_per_min", "fillers_per_minute", "filler_rate")
+WPM_KEYS = ("speaking_rate_wpm",)
+FILLER_KEYS = ("fillers_per_min",)
 
 
 def metric_value(metrics: DeliveryMetrics, keys: tuple[str, ...]) -> float | None:
@@ -46,9 +47,8 @@ def summary_line(attempt: AttemptRecord, question: LoadedQuestion | None) -> Tex
     """Overall score, length against the target, speaking rate, fillers and the date."""
     text = Text()
     if attempt.overall is not None:
-        style = "#98c379" if attempt.overall >= 70 else "#e5c07b" if attempt.overall >= 45 else "#e06c75"
         text.append("Overall ", style="bold")
-        text.append(f"{attempt.overall}/100", style=f"bold {style}")
+        text.append(f"{attempt.overall}/100", style=f"bold {score_style(attempt.overall)}")
     else:
         text.append("Not scored", style="dim")
     text.append(f" · {format_clock(attempt.duration_s)}")
@@ -61,7 +61,6 @@ def summary_line(attempt: AttemptRecord, question: LoadedQuestion | None) -> Tex
     fillers = metric_value(attempt.metrics, FILLER_KEYS)
     if fillers is not None:
         text.append(f" · {fillers:.1f} fillers/min")
-    text.append(" · " + attempt.created_at.astimezone().strftime("%Y-%m-%d %H:%M"), style="dim")
     return text
 
 
@@ -141,7 +140,8 @@ class ResultsScreen(VoicemockScreen):
         Binding("p", "replay", "Replay"),
         Binding("h", "history", "History"),
         Binding("escape", "close", "Back"),
-        *(Binding(str(n), f"show_tab({n})", show=False) for n in range(1, len(TABS) + 1)),
+        Binding("1", "show_tab(1)", "Tabs", key_display="1-6"),
+        *(Binding(str(n), f"show_tab({n})", show=False) for n in range(2, len(TABS) + 1)),
     ]
 
     def __init__(
@@ -155,6 +155,9 @@ class ResultsScreen(VoicemockScreen):
         self.attempt = attempt
         self.plan = plan
         self.index = index
+        # Set before mounting: the Header reads it once its own parts exist.
+        when = attempt.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        self.sub_title = f"results of {when}"
 
     @property
     def question(self) -> LoadedQuestion | None:
@@ -217,8 +220,19 @@ class ResultsScreen(VoicemockScreen):
 
     def action_show_tab(self, number: int) -> None:
         """Switch to tab ``number`` (1-based)."""
-        if 1 <= number <= len(TABS):
-            self.query_one(TabbedContent).active = TABS[number - 1]
+        if not 1 <= number <= len(TABS):
+            return
+        tabbed = self.query_one(TabbedContent)
+        # Focus inside the old pane would pull the tabs back to it: park focus on the tabs.
+        tabbed.query_one(Tabs).focus()
+        tabbed.active = TABS[number - 1]
+        self.call_after_refresh(self._focus_pane, TABS[number - 1])
+
+    def _focus_pane(self, pane_id: str) -> None:
+        pane = self.query_one(f"#{pane_id}", TabPane)
+        target = next((w for w in pane.query("*") if w.focusable), None)
+        if target is not None:
+            target.focus()
 
     def action_try_again(self) -> None:
         """Answer the same question again (in the same session when there is one)."""

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from voicemock.config import Settings
 from voicemock.errors import VoicemockError
@@ -59,11 +59,19 @@ class SettingsScreen(VoicemockScreen):
                 Input(s.model, id="model", compact=True, placeholder="tiny.en, base, or a folder"),
             )
             yield from self._row(
-                "Speak questions", Switch(s.speak_questions, id="speak_questions")
+                "Speak questions",
+                Checkbox(
+                    "read each question aloud",
+                    s.speak_questions,
+                    id="speak_questions",
+                    compact=True,
+                ),
             )
             yield from self._row(
                 "Voice",
-                Input(s.voice or "", id="voice", compact=True, placeholder="default (e.g. gmw/en-us)"),
+                Input(
+                    s.voice or "", id="voice", compact=True, placeholder="default (e.g. gmw/en-us)"
+                ),
             )
             yield from self._row(
                 "Voice rate (wpm)",
@@ -102,7 +110,13 @@ class SettingsScreen(VoicemockScreen):
                 Input(f"{s.long_pause_s:g}", id="long_pause_s", type="number", compact=True),
             )
             yield from self._row(
-                "Meaning-based scoring", Switch(s.use_embeddings, id="use_embeddings")
+                "Meaning-based scoring",
+                Checkbox(
+                    "use the local embedding model",
+                    s.use_embeddings,
+                    id="use_embeddings",
+                    compact=True,
+                ),
             )
             yield Static("", id="settings-error")
             with Horizontal(id="settings-buttons"):
@@ -151,7 +165,7 @@ class SettingsScreen(VoicemockScreen):
             **self.vm.settings.model_dump(),
             "engine": engine,
             "model": self.query_one("#model", Input).value.strip() or "tiny.en",
-            "speak_questions": self.query_one("#speak_questions", Switch).value,
+            "speak_questions": self.query_one("#speak_questions", Checkbox).value,
             "voice": _optional_text(self.query_one("#voice", Input).value),
             "rate_wpm": int(self.query_one("#rate_wpm", Input).value or 0),
             "input_device": None if device in (DEFAULT_DEVICE, Select.NULL) else device,
@@ -159,7 +173,7 @@ class SettingsScreen(VoicemockScreen):
             "thinking_time_s": float(self.query_one("#thinking_time_s", Input).value or 0),
             "max_answer_s": float(self.query_one("#max_answer_s", Input).value or 0),
             "long_pause_s": float(self.query_one("#long_pause_s", Input).value or 0),
-            "use_embeddings": self.query_one("#use_embeddings", Switch).value,
+            "use_embeddings": self.query_one("#use_embeddings", Checkbox).value,
         }
         return Settings.model_validate(values)
 

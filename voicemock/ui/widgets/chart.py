@@ -1,27 +1,10 @@
-"""A line chart of one figure over a question's attempts (Plotext), plus a text sparkline."""
+"""A line chart of one figure over a question's attempts (Plotext)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from textual_plotext import PlotextPlot
-
-SPARK_CHARS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: Sequence[float], low: float | None = None, high: float | None = None) -> str:
-    """Values as a one-line string of block characters (oldest first)."""
-    if not values:
-        return ""
-    low = min(values) if low is None else low
-    high = max(values) if high is None else high
-    span = high - low
-    if span <= 0:
-        return SPARK_CHARS[len(SPARK_CHARS) // 2] * len(values)
-    steps = len(SPARK_CHARS) - 1
-    return "".join(
-        SPARK_CHARS[max(0, min(steps, round((v - low) / span * steps)))] for v in values
-    )
 
 
 class TrendChart(PlotextPlot):
@@ -57,7 +40,7 @@ class TrendChart(PlotextPlot):
             plt.xlim(0, 1)
             plt.ylim(0, 1)
             return
-        xs = list(range(1, len(self._values) + 1))
+        xs: list[float] = [float(x) for x in range(1, len(self._values) + 1)]
         plt.plot(xs, self._values, marker="braille")
         plt.scatter(xs, self._values, marker="●")
         plt.xticks(xs if len(xs) <= 12 else xs[:: max(1, len(xs) // 10)])

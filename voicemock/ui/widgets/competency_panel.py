@@ -74,16 +74,12 @@ class CompetencyPanel(Vertical):
             super().__init__()
             self.competency = competency
 
-    def __init__(
-        self, competencies: Sequence[CompetencyScore], *, id: str | None = None
-    ) -> None:
+    def __init__(self, competencies: Sequence[CompetencyScore], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._competencies = tuple(competencies)
 
     def compose(self) -> ComposeResult:
-        options = [
-            Option(competency_prompt(c), id=c.competency_id) for c in self._competencies
-        ]
+        options = [Option(competency_prompt(c), id=c.competency_id) for c in self._competencies]
         yield OptionList(*options, id="competency-list")
         with VerticalScroll():
             yield Static(
@@ -99,9 +95,19 @@ class CompetencyPanel(Vertical):
             return None
         return self._competencies[index]
 
-    @on(OptionList.OptionHighlighted, "#competency-list")
-    def _show(self, event: OptionList.OptionHighlighted) -> None:
-        event.stop()
-        competency = self._competencies[event.option_index]
-        self.query_one("#competency-details", Static).update(competency_details(competency))
+    def on_mount(self) -> None:
+        # The list may highlight its first option before the details pane exists.
+        self.call_after_refresh(self._show_selected)
+
+    def _show_selected(self) -> None:
+        competency = self.selected
+        if competency is None:
+            return
+        for details in self.query("#competency-details").results(Static):
+            details.update(competency_details(competency))
         self.post_message(self.Highlighted(competency))
+
+    @on(OptionList.OptionHighlighted, "#competency-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._show_selected()

@@ -13,7 +13,12 @@ BAND_STYLES: dict[str, str] = {
     "fix": "bold #e06c75",
     "info": "dim",
 }
-BAND_LABELS: dict[str, str] = {"good": "● good", "watch": "● watch", "fix": "● fix", "info": "· info"}
+BAND_LABELS: dict[str, str] = {
+    "good": "● good",
+    "watch": "● watch",
+    "fix": "● fix",
+    "info": "· info",
+}
 
 
 def format_value(metric: Metric) -> str:
@@ -37,9 +42,7 @@ class MetricsTable(DataTable[str | Text]):
     MetricsTable { height: auto; max-height: 100%; }
     """
 
-    def __init__(
-        self, metrics: DeliveryMetrics | None = None, *, id: str | None = None
-    ) -> None:
+    def __init__(self, metrics: DeliveryMetrics | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._metrics = metrics
 

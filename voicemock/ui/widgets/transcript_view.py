@@ -54,7 +54,9 @@ def group_words(transcript: Transcript) -> list[Group]:
         return groups
     # Without usable segments: paragraphs of about 40 words keep re-rendering cheap.
     step = 40
-    return [Group(i, min(i + step, len(words)), words[i].start_s) for i in range(0, len(words), step)]
+    return [
+        Group(i, min(i + step, len(words)), words[i].start_s) for i in range(0, len(words), step)
+    ]
 
 
 def word_char_spans(text: str, words: Sequence[Word]) -> list[tuple[int, int]]:

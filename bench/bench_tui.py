@@ -1,0 +1,323 @@
+"""The app's speed as the user feels it: cold start to first screen, and stop-of-recording to results.
+
+1. Cold start: ``voicemock`` (no arguments) runs in a fresh process on a pseudo-terminal of
+   100x32; the clock runs from spawning it until the first screen (the "Questions" pane) has
+   been written to the terminal. Target <= 1.0 s.
+2. Stop to results: the app runs headless with the real transcriber, scorer and store; the
+   microphone is replaced by a 60 s answer made with the project's own TTS (this measures the
+   analysis, not the sound card). The clock runs from the stop key to the Results screen being
+   shown. Target <= 5 s. Key presses made during the analysis are timed too.
+
+    .venv/bin/python bench/bench_tui.py [--starts N] [--answers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import os
+import select
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VOICEMOCK = ROOT / ".venv" / "bin" / "voicemock"
+START_TARGET_S = 1.0
+RESULTS_TARGET_S = 5.0
+FIRST_SCREEN_MARK = b"Questions"
+QUESTION_ID = "sac-client-resistance"
+ANSWER_TARGET_S = 60.0
+RATE_WPM = 150
+ANSWER_PARTS = (
+    "When a client pushes back, I slow down and try to find out what the pushback is about.",
+    "Last year a man in our outpatient group told me the sessions were a waste of his time.",
+    "I asked him what he wanted from treatment, and I said out loud that he felt forced to come.",
+    "We agreed on one goal that he picked himself, which was keeping his job.",
+    "I made sure he knew that what he told me stayed private, even from his employer.",
+    "Over the next month he came to every session and started to talk in the group.",
+    "Um, looking back, the turning point was letting him set the direction instead of arguing.",
+    "I think I still use that approach: listen first, reflect what I hear, agree on a small goal.",
+)
+
+
+# --------------------------------------------------------------------------- cold start
+
+
+def time_cold_start(home: Path, timeout_s: float = 20.0) -> float:
+    """Seconds from spawning ``voicemock`` on a 100x32 pty until its first screen is drawn."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 32, 100, 0, 0))
+    env = dict(os.environ, VOICEMOCK_HOME=str(home), TERM="xterm-256color", HF_HUB_OFFLINE="1")
+    env.pop("TEXTUAL", None)
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [str(VOICEMOCK)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        close_fds=True,
+    )
+    os.close(slave)
+    seen = b""
+    painted_at: float | None = None
+    try:
+        while time.monotonic() - started < timeout_s:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            seen = (seen + chunk)[-4096:]
+            if FIRST_SCREEN_MARK in seen:
+                painted_at = time.monotonic()
+                break
+        if painted_at is None:
+            raise RuntimeError(
+                f"no first screen within {timeout_s} s; last output: {seen[-300:]!r}"
+            )
+        os.write(master, b"\x11")  # ctrl+q
+        _drain_until_exit(master, proc, 15.0)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        os.close(master)
+    return painted_at - started
+
+
+def _drain_until_exit(master: int, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while proc.poll() is None and time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.05)
+        if ready:
+            try:
+                os.read(master, 65536)
+            except OSError:
+                break
+
+
+# --------------------------------------------------------------------------- stop to results
+
+
+def answer_text(target_s: float) -> str:
+    """Enough sentences to last about ``target_s`` seconds at RATE_WPM."""
+    needed = target_s * RATE_WPM / 60
+    sentences: list[str] = []
+    count = 0
+    while count < needed:
+        for part in ANSWER_PARTS:
+            sentences.append(part)
+            count += len(part.split())
+            if count >= needed:
+                break
+    return " ".join(sentences)
+
+
+def make_answer(folder: Path) -> tuple[Path, float]:
+    """A spoken answer of about a minute (cached between runs); its path and duration."""
+    import soundfile as sf
+
+    from voicemock.speech.tts import synthesize_to_wav
+
+    path = folder / f"answer-{int(ANSWER_TARGET_S)}s-{RATE_WPM}wpm.wav"
+    if not path.exists():
+        synthesize_to_wav(answer_text(ANSWER_TARGET_S), path, rate_wpm=RATE_WPM)
+    return path, float(sf.info(str(path)).duration)
+
+
+@dataclass(frozen=True)
+class ClipRecording:
+    """The recording handed back by the clip recorder."""
+
+    path: Path
+    duration_s: float
+    stopped_by: str
+
+
+class ClipRecorder:
+    """In place of the microphone: the "recording" is a prepared clip, copied when stopped."""
+
+    def __init__(self, clip: Path, duration_s: float, out_path: Path) -> None:
+        self.clip = clip
+        self.duration_s = duration_s
+        self.out_path = out_path
+        self._done = threading.Event()
+        self._result: ClipRecording | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> ClipRecorder:
+        return self
+
+    def stop(self) -> ClipRecording:
+        with self._lock:
+            if self._result is None:
+                shutil.copyfile(self.clip, self.out_path)
+                self._result = ClipRecording(self.out_path, self.duration_s, "user")
+                self._done.set()
+            return self._result
+
+    def wait(self, timeout: float | None = None) -> ClipRecording | None:
+        self._done.wait(timeout)
+        return self._result
+
+    @property
+    def is_recording(self) -> bool:
+        return not self._done.is_set()
+
+    @property
+    def level(self) -> tuple[float, float]:
+        return (-24.0, -10.0)
+
+    @property
+    def elapsed_s(self) -> float:
+        return self.duration_s
+
+    @property
+    def error(self) -> BaseException | None:
+        return None
+
+
+async def _wait(pilot: Any, condition: Any, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the app did not get there within {timeout_s} s")
+        await pilot.pause(0.01)
+
+
+async def time_stop_to_results(
+    clip: Path, duration_s: float, runs: int
+) -> tuple[list[float], list[float]]:
+    """Stop-key-to-Results seconds per run, and key response times during the analyses."""
+    from textual.widgets import DataTable
+
+    from voicemock.config import Settings
+    from voicemock.ui.app import make_app
+    from voicemock.ui.screens.home import HomeScreen
+    from voicemock.ui.screens.interview import InterviewScreen
+    from voicemock.ui.screens.results import ResultsScreen
+    from voicemock.ui.services import Services
+
+    services = replace(
+        Services(),
+        make_speaker=lambda settings: _SilentSpeaker(),
+        make_recorder=lambda out_path, settings: ClipRecorder(clip, duration_s, out_path),
+    )
+    app = make_app(settings=Settings(speak_questions=False), services=services)
+    totals: list[float] = []
+    key_latencies: list[float] = []
+    async with app.run_test(size=(100, 32)) as pilot:
+        await _wait(pilot, lambda: app.warm_state in ("ready", "failed"), 180)
+        if app.warm_state != "ready":
+            raise RuntimeError("the speech model could not be loaded")
+        for _ in range(runs):
+            await _wait(pilot, lambda: isinstance(app.screen, HomeScreen), 10)
+            table = app.screen.query_one("#questions", DataTable)
+            await _wait(pilot, lambda: table.row_count > 0, 10)
+            table.move_cursor(row=table.get_row_index(QUESTION_ID))
+            await pilot.press("enter")
+            await _wait(pilot, lambda: isinstance(app.screen, InterviewScreen), 10)
+            interview = app.screen
+            await _wait(pilot, lambda: interview.phase == "recording", 10)
+            pressed = time.monotonic()
+            await pilot.press("space")
+            # While it analyses: how long does a key take to be answered?
+            while not isinstance(app.screen, ResultsScreen):
+                if interview.phase == "analysing":
+                    before = len(app._notifications)
+                    key_at = time.monotonic()
+                    await pilot.press("escape")
+                    await _wait(
+                        pilot,
+                        lambda: (
+                            len(app._notifications) > before
+                            or isinstance(app.screen, ResultsScreen)
+                        ),
+                        10,
+                    )
+                    key_latencies.append(time.monotonic() - key_at)
+                await pilot.pause(0.2)
+            results = app.screen
+            await _wait(pilot, lambda: results.is_mounted, 10)
+            await pilot.pause(0)  # one refresh: the screen is on the terminal
+            started = interview.stop_requested_at or pressed
+            totals.append(time.monotonic() - started)
+            await pilot.press("escape")
+    return totals, key_latencies
+
+
+class _SilentSpeaker:
+    def speak(self, text: str) -> float:
+        return 0.0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return True
+
+    def stop(self) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------- main
+
+
+def summary(values: list[float]) -> str:
+    """Median, min and max in seconds."""
+    return (
+        f"median {statistics.median(values):.3f} s, min {min(values):.3f} s, "
+        f"max {max(values):.3f} s (n={len(values)})"
+    )
+
+
+def main() -> int:
+    """Run both measurements and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--starts", type=int, default=5, help="cold starts to time")
+    parser.add_argument("--answers", type=int, default=3, help="60 s answers to time")
+    args = parser.parse_args()
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    print(f"CPU cores: {os.cpu_count()}, Python {sys.version.split()[0]}")
+
+    with tempfile.TemporaryDirectory(prefix="vm-bench-tui-") as tmp:
+        home = Path(tmp) / "home"
+        home.mkdir()
+        os.environ["VOICEMOCK_HOME"] = str(home)
+        time_cold_start(home)  # the first run also warms the OS file cache; not counted
+        starts = [time_cold_start(home) for _ in range(args.starts)]
+        verdict = "ok" if statistics.median(starts) <= START_TARGET_S else "OVER TARGET"
+        print(
+            f"cold start to first screen: {summary(starts)}; target <= {START_TARGET_S} s: {verdict}"
+        )
+
+        cache = Path(tempfile.gettempdir()) / "voicemock-bench"
+        cache.mkdir(exist_ok=True)
+        clip, duration_s = make_answer(cache)
+        print(f"answer clip: {duration_s:.1f} s of speech ({clip})")
+        totals, keys = asyncio.run(time_stop_to_results(clip, duration_s, args.answers))
+        verdict = "ok" if statistics.median(totals) <= RESULTS_TARGET_S else "OVER TARGET"
+        print(
+            f"stop of a {duration_s:.0f} s answer to results on screen: {summary(totals)}; "
+            f"target <= {RESULTS_TARGET_S} s: {verdict}"
+        )
+        if keys:
+            print(f"key press answered during the analysis: {summary(keys)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

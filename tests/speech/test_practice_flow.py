@@ -1,0 +1,298 @@
+"""A spoken answer through the whole practice flow, for real: virtual mic, Whisper, scoring, store.
+
+The answer is made with the project's own TTS and played into the virtual microphone of a
+private PulseAudio server; `voicemock practice --no-tui` runs in a subprocess against it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from voicemock.core.store import AttemptRecord, SessionStore
+from voicemock.speech.virtual_audio import VirtualAudioServer
+
+QUESTION_ID = "sac-client-resistance"
+ANSWER = (
+    "When a client pushed back on treatment, I listened first and asked what mattered to him. "
+    "We agreed on one goal that he chose, and he came to every session after that."
+)
+KEY_WORDS = ("client", "listened", "goal", "session")
+SHORT_ANSWER = "I listened to the client, and we agreed on one goal for every session."
+CLI_TIMEOUT_S = 240
+
+
+def words_of(text: str) -> set[str]:
+    return set(re.findall(r"[a-z']+", text.lower()))
+
+
+@dataclass
+class Practice:
+    """A running `voicemock practice --no-tui` child and what it printed so far."""
+
+    proc: subprocess.Popen[str]
+    stdout_parts: list[str]
+    stderr_lines: list[str]
+    readers: list[threading.Thread]
+
+    def wait_for_stderr(self, needle: str, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if any(needle in line for line in self.stderr_lines):
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"never printed {needle!r}; stderr: {''.join(self.stderr_lines)}")
+
+    def finish(self) -> tuple[int, str, str]:
+        code = self.proc.wait(timeout=CLI_TIMEOUT_S)
+        for reader in self.readers:
+            reader.join(timeout=10)
+        return code, "".join(self.stdout_parts), "".join(self.stderr_lines)
+
+
+def start_practice(
+    virtual_audio: VirtualAudioServer, home: Path, *extra: str, stdin: int | IO[Any] | None = None
+) -> Practice:
+    env = virtual_audio.client_env()
+    env.update(VOICEMOCK_HOME=str(home), HF_HUB_OFFLINE="1", COLUMNS="120")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voicemock",
+            "practice",
+            "--question",
+            QUESTION_ID,
+            "--no-tui",
+            *extra,
+        ],
+        stdin=subprocess.DEVNULL if stdin is None else stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    out: list[str] = []
+    err: list[str] = []
+
+    def read(stream: IO[str] | None, into: list[str]) -> None:
+        assert stream is not None
+        for line in stream:
+            into.append(line)
+
+    readers = [
+        threading.Thread(target=read, args=(proc.stdout, out), daemon=True),
+        threading.Thread(target=read, args=(proc.stderr, err), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    return Practice(proc, out, err, readers)
+
+
+def stored_attempts(home: Path) -> list[AttemptRecord]:
+    with SessionStore(home / "voicemock.sqlite3", home / "recordings") as store:
+        return store.list_attempts()
+
+
+@pytest.fixture(scope="module")
+def answer_wav(make_speech: Callable[..., Path]) -> Path:
+    return make_speech(ANSWER, rate_wpm=160)
+
+
+@pytest.fixture(scope="module")
+def short_answer_wav(make_speech: Callable[..., Path]) -> Path:
+    return make_speech(SHORT_ANSWER, rate_wpm=170)
+
+
+@pytest.fixture(scope="module")
+def practised(
+    virtual_audio: VirtualAudioServer, answer_wav: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, int, str, str, float]]:
+    """One real practice turn through the CLI: the question is spoken, the answer fed to the mic.
+
+    Yields (home, exit code, stdout, stderr, seconds of sound the speaker played).
+    """
+    import numpy as np
+
+    home = tmp_path_factory.mktemp("practice-home")
+    virtual_audio.start_speaker_capture()
+    practice = start_practice(virtual_audio, home, "--silence-stop", "1.5", "--max-seconds", "90")
+    try:
+        # "Answer now" comes after the question was spoken; the recorder prints once it runs.
+        practice.wait_for_stderr("Recording to", timeout_s=90)
+        spoken = virtual_audio.stop_speaker_capture()
+        virtual_audio.feed_mic(answer_wav, block=True)
+        code, stdout, stderr = practice.finish()
+    finally:
+        if practice.proc.poll() is None:
+            practice.proc.kill()
+    loud_s = float(np.count_nonzero(np.abs(spoken.astype(np.int32)) > 300)) / 16000
+    yield home, code, stdout, stderr, loud_s
+
+
+def test_practice_cli_records_transcribes_scores_and_stores(
+    practised: tuple[Path, int, str, str, float],
+) -> None:
+    home, code, stdout, stderr, _ = practised
+    assert code == 0, stderr
+    assert "Traceback" not in stderr
+
+    attempts = stored_attempts(home)
+    assert len(attempts) == 1
+    attempt = attempts[0]
+    assert attempt.question_id == QUESTION_ID
+    heard = words_of(attempt.transcript.text)
+    assert set(KEY_WORDS) <= heard, attempt.transcript.text
+    assert attempt.transcript.engine == "faster-whisper"
+    assert attempt.transcript.words and attempt.transcript.words[-1].end_s > 5.0
+    assert attempt.score is not None and attempt.score.question_id == QUESTION_ID
+    assert attempt.overall == attempt.score.overall
+    assert attempt.metrics.value("speaking_rate_wpm") is not None
+    # The recording moved into the store and stopped on silence soon after the answer ended.
+    assert attempt.audio_status == "ok" and attempt.audio_path is not None
+    assert attempt.audio_path.is_relative_to(home / "recordings")
+    assert list((home / "recordings" / "pending").glob("*.wav")) == []
+    assert 8.0 < attempt.duration_s < 20.0
+    assert "stopped after silence" in stderr
+    assert f"voicemock replay {attempt.id}" in stderr
+    # The report on stdout shows the transcript it scored.
+    assert "listened" in stdout.lower()
+
+
+def test_practice_cli_speaks_the_question(practised: tuple[Path, int, str, str, float]) -> None:
+    *_, loud_s = practised
+    # The question is ~14 words: at 165 wpm it is a few seconds of sound on the speaker.
+    assert loud_s > 1.5
+
+
+def test_replay_plays_the_stored_answer_with_its_transcript(
+    practised: tuple[Path, int, str, str, float], virtual_audio: VirtualAudioServer
+) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    home = practised[0]
+    attempt = stored_attempts(home)[0]
+    assert attempt.audio_path is not None
+    env = virtual_audio.client_env()
+    env.update(VOICEMOCK_HOME=str(home), COLUMNS="120")
+    virtual_audio.start_speaker_capture()
+    result = subprocess.run(
+        [sys.executable, "-m", "voicemock", "replay", str(attempt.id), "--from", "5.0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    played = virtual_audio.stop_speaker_capture().astype(np.float64)
+    assert result.returncode == 0, result.stderr
+    # Segments are printed as they play, with their times.
+    assert re.search(r"\[0:\d\d\] ", result.stdout)
+    assert "session" in result.stdout.lower()
+
+    stored, rate_hz = sf.read(str(attempt.audio_path), dtype="int16")
+    assert rate_hz == 16000
+    expected = stored[5 * 16000 :].astype(np.float64)  # --from 5.0
+    # The loud part of what the speaker played is as long as the stored answer after 5 s.
+    loud_played = np.count_nonzero(np.abs(played) > 300) / 16000
+    loud_expected = np.count_nonzero(np.abs(expected) > 300) / 16000
+    assert loud_played == pytest.approx(loud_expected, rel=0.15)
+
+
+def test_replay_of_missing_audio_says_so(practised: tuple[Path, int, str, str, float]) -> None:
+    home = practised[0]
+    attempt = stored_attempts(home)[0]
+    assert attempt.audio_path is not None
+    hidden = attempt.audio_path.with_suffix(".hidden")
+    attempt.audio_path.rename(hidden)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "voicemock", "replay", str(attempt.id)],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, VOICEMOCK_HOME=str(home)),
+            timeout=60,
+        )
+    finally:
+        hidden.rename(attempt.audio_path)
+    assert result.returncode == 1
+    assert f"the recording of attempt {attempt.id} is missing" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "listened" in result.stdout.lower()  # the transcript is still shown
+
+
+def test_ctrl_c_mid_answer_keeps_and_saves_the_answer(
+    virtual_audio: VirtualAudioServer, short_answer_wav: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    practice = start_practice(virtual_audio, home, "--no-speak", "--max-seconds", "90")
+    try:
+        practice.wait_for_stderr("Recording to", timeout_s=60)
+        virtual_audio.feed_mic(short_answer_wav, block=True)
+        practice.proc.send_signal(signal.SIGINT)  # no silence stop: only Ctrl+C ends it
+        code, _, stderr = practice.finish()
+    finally:
+        if practice.proc.poll() is None:
+            practice.proc.kill()
+    assert code == 0, stderr
+    assert "keeping what you said" in stderr
+    attempts = stored_attempts(home)
+    assert len(attempts) == 1
+    assert set(KEY_WORDS) <= words_of(attempts[0].transcript.text)
+    assert attempts[0].audio_status == "ok"
+
+
+def test_pipeline_with_the_recorder_in_process(
+    virtual_audio: VirtualAudioServer, short_answer_wav: Path, voicemock_home: Path
+) -> None:
+    """The same flow without the CLI: Recorder -> analyse_audio -> save_attempt."""
+    from voicemock.config import Settings
+    from voicemock.core.rubrics import load_library
+    from voicemock.pipeline import analyse_audio, pending_recording_path, save_attempt
+    from voicemock.speech.recorder import Recorder
+
+    question = load_library().get(QUESTION_ID)
+    out = pending_recording_path(question.id)
+    recorder = Recorder(out, silence_stop_s=1.0, max_duration_s=60)
+    recorder.start()
+    assert recorder.wait_until_recording(5.0)
+    virtual_audio.feed_mic(short_answer_wav, block=True)
+    recording = recorder.wait(15.0)
+    assert recording is not None and recording.stopped_by == "silence"
+
+    stages: list[str] = []
+    analysed = analyse_audio(
+        recording.path,
+        question,
+        settings=Settings(),
+        progress=lambda stage, fraction: stages.append(stage),
+    )
+    assert [s for i, s in enumerate(stages) if i == 0 or stages[i - 1] != s] == [
+        "loading model",
+        "transcribing",
+        "scoring",
+    ]
+    with SessionStore() as store:
+        session = store.create_session("in process")
+        saved = save_attempt(
+            store, session.id, question, recording.path, analysed, recording.duration_s
+        )
+        assert not out.exists()  # moved into the store
+        again = store.get_attempt(saved.id)
+    assert again.transcript == analysed.transcript
+    assert again.score == analysed.score
+    assert set(KEY_WORDS) <= words_of(again.transcript.text)

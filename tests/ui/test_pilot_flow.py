@@ -1,0 +1,213 @@
+"""The app driven by keys, end to end with the real engines on the virtual audio devices.
+
+The app speaks the question to the virtual speaker, records the virtual microphone (fed with an
+answer made by the project's own TTS), transcribes with the default engine, scores, stores, and
+shows Results; the attempt then appears in History and Replay plays it with the words following.
+A second test walks a mock interview with stand-in audio (it is about navigation only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import (
+    FIXED_QUESTION_ID,
+    ClipRecorder,
+    _attempt_parts,
+    fixed_library,
+    quiet_services,
+    wait_for,
+)
+from voicemock.config import Settings
+
+pytestmark = pytest.mark.ui
+
+ANSWER = (
+    "Last year a colleague and I disagreed about a release date. "
+    "I listened first and asked her to walk me through her reasoning. "
+    "We agreed on a smaller first release, and it shipped on time."
+)
+KEY_WORDS = ("colleague", "release", "listened", "agreed")
+
+
+def words_of(text: str) -> set[str]:
+    return set(re.findall(r"[a-z']+", text.lower()))
+
+
+def rms(samples: Any) -> float:
+    import numpy as np
+
+    data = np.asarray(samples, dtype=np.float64)
+    return float(np.sqrt(np.mean(data * data))) if data.size else 0.0
+
+
+def _require_real_pieces() -> None:
+    for module in ("voicemock.pipeline", "voicemock.speech.recorder", "voicemock.speech.playback"):
+        pytest.importorskip(module, reason=f"{module} is needed for the end-to-end flow")
+
+
+async def _select_question(pilot: Any, question_id: str) -> None:
+    from textual.widgets import DataTable
+
+    app = pilot.app
+    await wait_for(pilot, lambda: app.library is not None)
+    table = app.screen.query_one("#questions", DataTable)
+    await wait_for(pilot, lambda: table.row_count > 0)
+    table.focus()
+    table.move_cursor(row=table.get_row_index(question_id))
+    await pilot.pause()
+
+
+async def test_spoken_answer_goes_through_results_history_and_replay(
+    virtual_audio: Any, make_speech: Callable[..., Path]
+) -> None:
+    _require_real_pieces()
+    from textual.widgets import DataTable
+
+    from voicemock.core.store import SessionStore
+    from voicemock.ui.app import make_app
+    from voicemock.ui.screens.history import HistoryScreen
+    from voicemock.ui.screens.interview import InterviewScreen
+    from voicemock.ui.screens.replay import ReplayScreen
+    from voicemock.ui.screens.results import ResultsScreen
+    from voicemock.ui.services import Services
+    from voicemock.ui.widgets.transcript_view import TranscriptView
+
+    answer_wav = make_speech(ANSWER, rate_wpm=150)
+    # Everything real except the bank: the shipped banks may change, this test's may not.
+    services = Services(load_library=fixed_library)
+    app = make_app(settings=Settings(), services=services)
+    virtual_audio.start_speaker_capture()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await _select_question(pilot, FIXED_QUESTION_ID)
+        await wait_for(pilot, lambda: app.warm_state in ("ready", "failed"), 120)
+        assert app.warm_state == "ready"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        interview = app.screen
+        rec = interview.query_one("#rec-indicator")
+        assert not rec.display  # no REC before the microphone delivers audio
+        # The question is spoken first; recording starts only when it has been heard.
+        await wait_for(pilot, lambda: interview.phase == "recording", 60)
+        heard_question = virtual_audio.stop_speaker_capture()
+        assert rms(heard_question) > 100, "the question was not played to the speaker"
+        await pilot.pause(0.2)
+        assert rec.display and "REC" in str(rec.render())
+
+        feed = virtual_audio.feed_mic(answer_wav)
+        await asyncio.to_thread(feed.wait, feed.duration_s + 30)
+        await pilot.pause(0.6)  # the last words reach the recorder
+        meter = interview.query_one("#level")
+        assert meter.display
+        await pilot.press("space")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), 120)
+        results = app.screen
+        attempt = results.attempt
+        heard = words_of(attempt.transcript.text)
+        assert sum(word in heard for word in KEY_WORDS) >= 3, attempt.transcript.text
+        assert attempt.score is not None and attempt.score.question_id == FIXED_QUESTION_ID
+        assert attempt.audio_status == "ok" and attempt.audio_path is not None
+        recorded_s = attempt.duration_s
+        assert feed.duration_s - 0.5 <= recorded_s <= feed.duration_s + 15
+
+        # Selecting a competency highlights its evidence in the transcript.
+        view = results.query_one(TranscriptView)
+        competencies = [c for c in attempt.score.competencies if c.evidence]
+        if competencies:
+            await pilot.press("down", "up")
+            await pilot.pause()
+            assert view._evidence, "evidence of the highlighted competency is not highlighted"
+
+        stored = SessionStore().list_attempts()
+        assert [a.id for a in stored] == [attempt.id]
+
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        history = app.screen
+        await wait_for(pilot, lambda: history.query_one("#attempts", DataTable).row_count == 1)
+        assert history.attempts[0].id == attempt.id
+
+        virtual_audio.start_speaker_capture()
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReplayScreen))
+        replay = app.screen
+        await wait_for(pilot, lambda: replay.player is not None and replay.player.is_playing, 20)
+        highlighted: set[int] = set()
+        deadline = time.monotonic() + recorded_s + 10
+        while time.monotonic() < deadline and len(highlighted) < 3:
+            await pilot.pause(0.05)
+            current = replay.query_one(TranscriptView).current_word
+            if current is not None:
+                highlighted.add(current)
+        assert len(highlighted) >= 3, "the highlight did not follow the audio"
+        # The highlighted word is the one whose time span holds the playing position.
+        words = attempt.transcript.words
+        for index in highlighted:
+            assert 0 <= index < len(words)
+
+        before = replay.position_s
+        await pilot.press("space")  # pause
+        await pilot.pause(0.3)
+        paused_at = replay.player.position_s
+        await pilot.pause(0.4)
+        assert replay.player.position_s == pytest.approx(paused_at, abs=0.05)
+        assert paused_at >= before
+        await pilot.press("left")
+        await pilot.pause(0.1)
+        assert replay.player.position_s == pytest.approx(max(0.0, paused_at - 5), abs=0.15)
+        played_back = virtual_audio.stop_speaker_capture()
+        assert rms(played_back) > 100, "replay played nothing to the speaker"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+
+
+async def test_mock_interview_asks_each_question_then_returns_home(
+    make_test_app: Callable[..., Any], make_speech: Callable[..., Path]
+) -> None:
+    from voicemock.core.store import SessionStore
+    from voicemock.pipeline import AnalysedAnswer
+    from voicemock.ui.screens.dialogs import MockSetupDialog
+    from voicemock.ui.screens.home import HomeScreen
+    from voicemock.ui.screens.interview import InterviewScreen
+    from voicemock.ui.screens.results import ResultsScreen
+
+    clip = make_speech("A short answer.")
+    asked: list[str] = []
+
+    def analyse(path: Path, question: Any, settings: Settings, progress: Any) -> AnalysedAnswer:
+        asked.append(question.question.id)
+        progress("transcribing", 0.5)
+        transcript, metrics, score = _attempt_parts(
+            "Um so I think I listened. We agreed on a plan. It shipped on time.", 60, 140, 1, 5
+        )
+        return AnalysedAnswer(transcript, metrics, replace(score, question_id=question.id))
+
+    services = quiet_services(clip, analyse=analyse)
+    app = make_test_app(services, speak_questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _select_question(pilot, FIXED_QUESTION_ID)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, MockSetupDialog))
+        # Two questions, in list order, then Start.
+        await pilot.press("backspace", "2", "tab", "down", "enter", "tab", "enter")
+        for number in range(2):
+            await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+            await wait_for(pilot, lambda: app.screen.phase == "recording")
+            await pilot.press("space")
+            await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+            assert app.screen.plan is not None and app.screen.index == number
+            await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert asked == [q.id for q in fixed_library().questions][:2]
+        store = SessionStore()
+        sessions = store.list_sessions()
+        assert len(sessions) == 1 and sessions[0].kind == "mock"
+        assert sessions[0].attempt_count == 2 and sessions[0].finished_at is not None

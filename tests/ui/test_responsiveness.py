@@ -1,0 +1,90 @@
+"""A slow transcription never blocks the keys: the analysis runs in a worker thread.
+
+The injected analysis sleeps until the test lets it go (as a model running in native code
+does, with the GIL released); meanwhile the test presses keys and checks that the app answered
+each one promptly. bench/bench_tui.py measures key latency during a real analysis.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import FIXED_QUESTION_ID, _attempt_parts, quiet_services, wait_for
+from voicemock.config import Settings
+
+pytestmark = pytest.mark.ui
+
+KEY_RESPONSE_LIMIT_S = 1.0  # generous for a loaded CI machine; a frozen UI takes forever
+
+
+async def test_keys_work_while_the_answer_is_analysed(
+    make_test_app: Callable[..., Any], make_speech: Callable[..., Path]
+) -> None:
+    from textual.command import CommandPalette
+    from textual.widgets import DataTable, ProgressBar
+
+    from voicemock.pipeline import AnalysedAnswer
+    from voicemock.ui.screens.interview import InterviewScreen
+    from voicemock.ui.screens.results import ResultsScreen
+
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow_analyse(path: Path, question: Any, settings: Settings, progress: Any) -> Any:
+        started.set()
+        progress("transcribing", 0.5)
+        deadline = time.monotonic() + 30
+        while not release.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        transcript, metrics, score = _attempt_parts(
+            "Um so I think I listened. We agreed on a plan. It shipped on time.", 60, 140, 1, 5
+        )
+        return AnalysedAnswer(transcript, metrics, score)
+
+    app = make_test_app(
+        quiet_services(make_speech("A short answer."), analyse=slow_analyse),
+        speak_questions=False,
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        table = app.screen.query_one("#questions", DataTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        table.move_cursor(row=table.get_row_index(FIXED_QUESTION_ID))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        interview = app.screen
+        await wait_for(pilot, lambda: interview.phase == "recording")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: started.is_set() and interview.phase == "analysing")
+
+        # The progress message posted from the worker thread is shown while it still runs.
+        bar = interview.query_one("#analysis-progress", ProgressBar)
+        await wait_for(pilot, lambda: (bar.progress or 0) > 10, 5)
+
+        # Esc while analysing answers at once with a notice (and does not leave).
+        before = len(app._notifications)
+        pressed_at = time.monotonic()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(app._notifications) > before, KEY_RESPONSE_LIMIT_S)
+        assert time.monotonic() - pressed_at < KEY_RESPONSE_LIMIT_S
+        assert app.screen is interview
+
+        # The command palette opens and closes while the analysis keeps running.
+        pressed_at = time.monotonic()
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), KEY_RESPONSE_LIMIT_S)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is interview, KEY_RESPONSE_LIMIT_S)
+        assert time.monotonic() - pressed_at < 2 * KEY_RESPONSE_LIMIT_S
+        assert not release.is_set() and interview.phase == "analysing"
+
+        release.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), 10)
+        await pilot.pause(0.2)
+        assert app.screen.attempt.overall == 60

@@ -1,0 +1,94 @@
+"""Snapshots of Home, Results and History with fixed data (fixed bank, attempts and times).
+
+Regenerate with ``pytest tests/ui/test_snapshots.py --snapshot-update`` after a deliberate
+change, and look at the SVGs in the report before committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import FIXED_QUESTION_ID, wait_for
+
+pytestmark = pytest.mark.ui
+
+
+async def _home_ready(pilot: Any) -> None:
+    from textual.widgets import DataTable
+
+    app = pilot.app
+    await wait_for(pilot, lambda: app.library is not None)
+    home = app.screen
+    await wait_for(pilot, lambda: home.progress_loaded)
+    table = home.query_one("#questions", DataTable)
+    await wait_for(pilot, lambda: table.row_count > 0)
+    table.move_cursor(row=table.get_row_index(FIXED_QUESTION_ID))
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 32)])
+def test_home(
+    size: tuple[int, int],
+    snap_compare: Callable[..., bool],
+    filled_store: list[Any],
+    make_test_app: Callable[..., Any],
+) -> None:
+    assert snap_compare(make_test_app(), terminal_size=size, run_before=_home_ready)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 32)])
+def test_results(
+    size: tuple[int, int],
+    snap_compare: Callable[..., bool],
+    filled_store: list[Any],
+    make_test_app: Callable[..., Any],
+) -> None:
+    from voicemock.ui.screens.results import ResultsScreen
+
+    async def open_results(pilot: Any) -> None:
+        await _home_ready(pilot)
+        pilot.app.open_results(filled_store[-1])
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ResultsScreen))
+        # The second competency: its evidence sentence is highlighted in the transcript.
+        await pilot.press("down")
+        await pilot.pause()
+
+    assert snap_compare(make_test_app(), terminal_size=size, run_before=open_results)
+
+
+def test_results_delivery_tab(
+    snap_compare: Callable[..., bool], filled_store: list[Any], make_test_app: Callable[..., Any]
+) -> None:
+    from voicemock.ui.screens.results import ResultsScreen
+
+    async def open_delivery(pilot: Any) -> None:
+        await _home_ready(pilot)
+        pilot.app.open_results(filled_store[0])
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ResultsScreen))
+        await pilot.press("2")
+        await pilot.pause()
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=open_delivery)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 32)])
+def test_history(
+    size: tuple[int, int],
+    snap_compare: Callable[..., bool],
+    filled_store: list[Any],
+    make_test_app: Callable[..., Any],
+) -> None:
+    from voicemock.ui.screens.history import HistoryScreen
+
+    async def open_history(pilot: Any) -> None:
+        await _home_ready(pilot)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen))
+        await wait_for(pilot, lambda: pilot.app.screen.loaded)
+        await pilot.press("space", "down", "down", "space")  # mark the newest and the oldest
+        await pilot.pause()
+
+    assert snap_compare(make_test_app(), terminal_size=size, run_before=open_history)

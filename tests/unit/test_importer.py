@@ -1,0 +1,401 @@
+"""Importing interview-prep pages: tolerant parsing, clear errors, drafts that load."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from voicemock import paths
+from voicemock.core.importer import (
+    PLACEHOLDER_PREFIX,
+    ImportedPage,
+    import_page,
+    import_page_file,
+    page_to_bank_yaml,
+    parse_prep_page,
+)
+from voicemock.core.rubrics import load_bank_file, load_library
+from voicemock.errors import ImportPageError
+
+QUESTION = "How do you keep a warehouse team motivated through a long peak season?"
+BASIC = (
+    "I keep people informed about the targets for the week. "
+    "I thank the team when we hit a goal and I try to be fair with the shifts."
+)
+SOLID = (
+    "I start each shift with a short huddle so everyone knows the plan and the reasons for it. "
+    "I rotate the hardest tasks fairly and I listen when someone says they are worn out."
+)
+SOLID_WHY = (
+    "This answer shows planning and fairness and it explains how the team stays informed. "
+    "However, it would be better with a real example from a past season."
+)
+STRONG = (
+    "During peak I plan the rota two weeks ahead and share it in the Monday huddle. "
+    "When two pickers told me they were exhausted, I changed the rotation that same day. "
+    "I recognise good work in front of the whole team and I keep the break room stocked."
+)
+STRONG_WHY = (
+    "The strongest answer pairs leadership with a concrete moment where the candidate acted. "
+    "It could be further improved by giving the result in numbers."
+)
+TIPS = [
+    "Think of one busy period you led and what changed because of you.",
+    "Know how you shared plans and news with the team.",
+    "Be ready to say how you spotted and handled fatigue.",
+]
+EVALUATED = ["Leadership", "Communication skills", "Planning and prioritising", "Fairness"]
+
+
+def make_page(
+    *,
+    bullet: str = "•",
+    numbered: bool = False,
+    heading: Callable[[str], str] = str,
+    indent: str = "  ",
+    blank_lines: int = 0,
+    newline: str = "\n",
+    level: str | None = "SENIOR LEVEL",
+    critiques: bool = True,
+    tips: bool = True,
+    answers: tuple[str, ...] = ("basic", "solid", "strong"),
+    evaluated: list[str] | None = None,
+    question: str | None = QUESTION,
+    footer: bool = True,
+    footer_gap: bool = True,
+    item_gap: bool = False,
+) -> str:
+    """A page in the expected shape, in these tests' own words, with knobs for variations."""
+    gap = [""] * blank_lines
+    lines: list[str] = []
+    if question:
+        lines += [question, ""]
+    if level:
+        lines += [level]
+    if question:
+        lines += [question]
+
+    def section(title: str, body: list[str]) -> None:
+        lines.extend([heading(title), *gap, *body, *gap])
+
+    def bullets(items: list[str]) -> list[str]:
+        out = []
+        for number, item in enumerate(items, start=1):
+            out += [f"{indent}{f'{number}.' if numbered else bullet} {item}"]
+            out += [""] if item_gap else []
+        return out
+
+    if "basic" in answers:
+        section("Sample answer to the question:", [BASIC])
+    if "solid" in answers:
+        section("Here is a more solid answer:", [SOLID])
+        if critiques:
+            section("Why is this a more solid answer?", [SOLID_WHY])
+    if "strong" in answers:
+        section("An example of a exceptional answer:", [STRONG])
+        if critiques:
+            section("Why is this an exceptional answer?", [STRONG_WHY])
+    if tips:
+        section("How to prepare for this question:", bullets(TIPS))
+    if evaluated is None:
+        evaluated = EVALUATED
+    section("What are interviewers evaluating with this question?", bullets(evaluated))
+    if footer:
+        lines += [""] if footer_gap else []
+        lines += ["Sign up for our newsletter", "Want content like this in your inbox?", ""]
+        lines += ["Related Interview Questions12", "How do you train new starters?"]
+    return newline.join(lines) + newline
+
+
+def labels(page: ImportedPage) -> list[str]:
+    return [c.label for c in page.competencies]
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+def test_full_page_is_parsed() -> None:
+    page = parse_prep_page(make_page(), "peak.txt")
+    assert page.question == QUESTION
+    assert page.level == "senior"
+    assert [a.level for a in page.answers] == ["basic", "solid", "strong"]
+    assert [a.text for a in page.answers] == [BASIC, SOLID, STRONG]
+    assert page.answers[0].critique == ""
+    assert page.answers[1].critique == SOLID_WHY
+    assert page.answers[2].critique == STRONG_WHY
+    assert list(page.tips) == TIPS
+    assert labels(page) == EVALUATED  # the footer and related questions are not competencies
+    assert page.missing == ()
+
+
+VARIATIONS = {
+    "crlf": {"newline": "\r\n"},
+    "old mac line ends": {"newline": "\r"},
+    "extra blank lines": {"blank_lines": 2},
+    "no indent": {"indent": ""},
+    "deep indent with tabs": {"indent": "\t  "},
+    "dash bullets": {"bullet": "-"},
+    "star bullets": {"bullet": "*"},
+    "middle dot bullets": {"bullet": "·"},
+    "numbered": {"numbered": True},
+    "lowercase headings": {"heading": str.lower},
+    "uppercase headings": {"heading": str.upper},
+    "markdown headings": {"heading": lambda h: f"## {h}"},
+    "bold headings": {"heading": lambda h: f"**{h}**"},
+    "level in words": {"level": "Level: Senior"},
+    "no footer": {"footer": False},
+    "footer right after the list": {"footer_gap": False},
+    "blank lines between bullets": {"item_gap": True},
+    "blank lines between numbered items": {"item_gap": True, "numbered": True},
+    "footer right after unbulleted list": {"footer_gap": False, "bullet": ""},
+}
+
+
+@pytest.mark.parametrize("knobs", VARIATIONS.values(), ids=VARIATIONS.keys())
+def test_layout_variations_parse_the_same(knobs: dict[str, object]) -> None:
+    page = parse_prep_page(make_page(**knobs), "variant.txt")  # type: ignore[arg-type]
+    assert page.question == QUESTION
+    assert page.level == "senior"
+    assert [a.text for a in page.answers] == [BASIC, SOLID, STRONG]
+    assert [a.critique for a in page.answers] == ["", SOLID_WHY, STRONG_WHY]
+    assert list(page.tips) == TIPS
+    assert labels(page) == EVALUATED
+
+
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [("JUNIOR LEVEL", "junior"), ("MID LEVEL", "mid"), ("Mid-level", "mid"), ("senior", "senior")],
+)
+def test_level_lines(line: str, level: str) -> None:
+    assert parse_prep_page(make_page(level=line)).level == level
+
+
+def test_missing_optional_sections_are_listed_not_fatal() -> None:
+    text = make_page(level=None, critiques=False, tips=False, answers=("solid",))
+    page = parse_prep_page(text, "thin.txt")
+    assert page.level is None
+    assert [a.level for a in page.answers] == ["solid"]
+    assert page.tips == ()
+    missing = " | ".join(page.missing)
+    for part in ("level", "sample answer", "why the more solid answer", "exceptional answer"):
+        assert part in missing
+    assert "preparation tips" in missing
+    draft = yaml.safe_load(page_to_bank_yaml(page))
+    question = draft["questions"][0]
+    assert "tips" not in question
+    assert question["level"] == "junior"
+    assert question["model_answers"] == [{"level": "solid", "text": SOLID}]
+
+
+def test_page_with_no_answers_at_all_still_imports(tmp_path: Path) -> None:
+    page = parse_prep_page(make_page(answers=()), "bare.txt")
+    assert page.answers == ()
+    path = tmp_path / "bare.yaml"
+    path.write_text(page_to_bank_yaml(page))
+    question = load_bank_file(path).questions[0]
+    assert question.model_answers == []
+    assert len(question.competencies) == len(EVALUATED)
+
+
+def test_heading_and_text_on_one_line() -> None:
+    text = (
+        f"{QUESTION}\n"
+        f"Sample answer: {BASIC}\n"
+        f"Why is this a more solid answer? {SOLID_WHY}\n"
+        "What are interviewers evaluating with this question?\n"
+        "- Leadership: keeps the team going when it is hard\n"
+        "- Fairness\n"
+    )
+    page = parse_prep_page(text)
+    assert page.answers[0].text == BASIC
+    # A critique after the sample answer belongs to the sample answer.
+    assert page.answers[0].critique == SOLID_WHY
+    assert labels(page) == ["Leadership", "Fairness"]
+    assert page.competencies[0].description == "keeps the team going when it is hard"
+
+
+def test_unbulleted_competency_list_ends_at_a_blank_line() -> None:
+    text = make_page(evaluated=[], footer=False) + "Leadership\nFairness\n\nSome unrelated text.\n"
+    page = parse_prep_page(text)
+    assert labels(page) == ["Leadership", "Fairness"]
+
+
+def test_request_style_question_without_question_mark() -> None:
+    text = make_page(question="Describe a time you turned around a struggling team.")
+    page = parse_prep_page(text)
+    assert page.question == "Describe a time you turned around a struggling team."
+
+
+def test_missing_competency_list_is_an_error() -> None:
+    text = make_page().split("What are interviewers evaluating")[0]
+    with pytest.raises(ImportPageError) as caught:
+        parse_prep_page(text, "nolist.txt")
+    message = str(caught.value)
+    assert "nolist.txt" in message
+    assert "no 'What are interviewers evaluating' list found" in message
+    assert "no question" not in message
+
+
+def test_empty_competency_list_is_an_error() -> None:
+    with pytest.raises(ImportPageError, match="list is empty"):
+        parse_prep_page(make_page(evaluated=[], footer=False), "empty-list.txt")
+
+
+def test_missing_question_is_an_error() -> None:
+    with pytest.raises(ImportPageError) as caught:
+        parse_prep_page(make_page(question=None), "noq.txt")
+    assert "no question found" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Grocery list\n\n- eggs\n- milk\n- bread\n",
+        "",
+        "Just one paragraph of prose that is not an interview page at all.",
+    ],
+)
+def test_page_without_the_shape_is_a_clear_error(text: str) -> None:
+    with pytest.raises(ImportPageError) as caught:
+        parse_prep_page(text, "random.txt")
+    message = str(caught.value)
+    assert message.startswith("random.txt: ")
+    assert "What are interviewers evaluating" in message
+    assert "\n" not in message
+
+
+# --- the draft ------------------------------------------------------------------------------
+
+
+def test_draft_round_trips_through_the_loader(tmp_path: Path) -> None:
+    page = parse_prep_page(make_page(), "peak.txt")
+    text = page_to_bank_yaml(page, bank_id="my-peak")
+    assert text.startswith("# ")
+    assert "edit" in text.split("bank:")[0].lower()
+    path = tmp_path / "draft.yaml"
+    path.write_text(text, encoding="utf-8")
+    bank = load_bank_file(path)
+    assert bank.bank.id == "my-peak"
+    question = bank.questions[0]
+    assert question.text == QUESTION
+    assert question.level == "senior"
+    assert [c.id for c in question.competencies] == [
+        "leadership",
+        "communication-skills",
+        "planning-and-prioritising",
+        "fairness",
+    ]
+    assert all(c.weight == 1 for c in question.competencies)
+    assert question.tips == TIPS
+    assert [a.level for a in question.model_answers] == ["basic", "solid", "strong"]
+    solid = question.model_answers[1]
+    assert solid.strengths.startswith("This answer shows planning")
+    # The "However, ..." sentence becomes the gap, without its "However".
+    assert solid.gaps == "It would be better with a real example from a past season."
+    assert question.model_answers[2].gaps.startswith("It could be further improved")
+
+
+def test_indicators_come_from_label_words_and_their_forms() -> None:
+    page = parse_prep_page(make_page(), "peak.txt")
+    draft = yaml.safe_load(page_to_bank_yaml(page))
+    comps = {c["id"]: c for c in draft["questions"][0]["competencies"]}
+    planning = comps["planning-and-prioritising"]["indicators"][0]["phrases"]
+    assert "planning and prioritising" in planning
+    assert "planning" in planning
+    assert "plan" in planning  # a lemma of "planning"
+    communication = comps["communication-skills"]["indicators"][0]["phrases"]
+    assert "communication" in communication
+    assert "skills" not in communication  # too generic to be evidence
+
+
+def test_exemplars_come_from_the_page_or_say_edit_me() -> None:
+    page = parse_prep_page(make_page(), "peak.txt")
+    draft = yaml.safe_load(page_to_bank_yaml(page))
+    comps = {c["id"]: c for c in draft["questions"][0]["competencies"]}
+    # "plan" appears in the answers, so the draft quotes the user's page for planning.
+    assert any("plan the rota" in e for e in comps["planning-and-prioritising"]["exemplars"])
+    # Nothing on the page says "leadership": the draft asks the user to write one.
+    leadership = comps["leadership"]["exemplars"]
+    assert len(leadership) == 1
+    assert leadership[0].startswith(PLACEHOLDER_PREFIX)
+
+
+def test_duplicate_competency_labels_are_merged(tmp_path: Path) -> None:
+    page = parse_prep_page(make_page(evaluated=["Fairness", "fairness.", "Leadership"]))
+    assert labels(page) == ["Fairness", "Leadership"]
+
+
+# --- writing drafts -------------------------------------------------------------------------
+
+
+def test_import_page_writes_into_the_user_banks_and_never_overwrites(tmp_path: Path) -> None:
+    source = tmp_path / "peak.txt"
+    source.write_text(make_page(newline="\r\n"), encoding="utf-8")
+    first = import_page(source)
+    assert first.parent == paths.user_rubrics_dir()
+    first_text = first.read_text()
+    second = import_page(source)
+    assert second != first
+    assert second.parent == first.parent
+    assert first.read_text() == first_text
+    library = load_library(shipped_dir=tmp_path / "no-shipped")
+    assert library.errors == ()
+    assert len(library.questions) == 2
+    assert {q.question.text for q in library.questions} == {QUESTION}
+    assert len({q.bank.id for q in library.questions}) == 2
+
+
+def test_existing_file_with_the_draft_name_is_left_alone(tmp_path: Path) -> None:
+    dest = tmp_path / "banks"
+    dest.mkdir()
+    source = tmp_path / "peak.txt"
+    source.write_text(make_page())
+    result = import_page_file(source, dest_dir=dest)
+    result.path.unlink()
+    squatter = dest / result.path.name
+    squatter.write_text("not mine to overwrite")
+    again = import_page_file(source, dest_dir=dest)
+    assert again.path != squatter
+    assert squatter.read_text() == "not mine to overwrite"
+    assert load_bank_file(again.path).questions[0].id == again.question_id
+
+
+def test_explicit_bank_id(tmp_path: Path) -> None:
+    source = tmp_path / "peak.txt"
+    source.write_text(make_page())
+    result = import_page_file(source, bank_id="peak-season")
+    assert load_bank_file(result.path).bank.id == "peak-season"
+    with pytest.raises(ImportPageError, match="already used"):
+        import_page_file(source, bank_id="peak-season")
+    with pytest.raises(ImportPageError, match="lowercase"):
+        import_page_file(source, bank_id="Peak Season")
+
+
+def test_page_saved_in_windows_encoding(tmp_path: Path) -> None:
+    source = tmp_path / "cp1252.txt"
+    source.write_bytes(
+        make_page(bullet="•").replace("Fairness", "Fairness – café").encode("cp1252")
+    )
+    page = parse_prep_page(source.read_bytes().decode("cp1252"))
+    result = import_page_file(source)
+    assert labels(result.page) == labels(page)
+    assert "café" in result.page.competencies[-1].description
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(b"", "is empty"), (b"\x00\x01\x02binary", "not a text file")],
+)
+def test_unreadable_pages(tmp_path: Path, content: bytes, expected: str) -> None:
+    source = tmp_path / "page.txt"
+    source.write_bytes(content)
+    with pytest.raises(ImportPageError, match=expected):
+        import_page(source)
+
+
+def test_missing_page_file(tmp_path: Path) -> None:
+    with pytest.raises(ImportPageError, match="cannot read"):
+        import_page(tmp_path / "absent.txt")

@@ -1,0 +1,141 @@
+"""The specific-example (STAR) detector: own past actions, S/T/A/R spans, seconds per part."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.test_text import timed_transcript
+from voicemock.core.models import Transcript
+from voicemock.core.star import StarAnalysis, analyze_star, find_own_action, is_past_form
+from voicemock.core.text import WordTimeline, split_sentences, tokenize
+
+STORY = (
+    "Two years ago, during my placement at a community clinic, one patient kept missing her "
+    "physiotherapy appointments. I needed to find out why before she lost her place. "
+    "I phoned her and asked what made the mornings hard. She told me she looked after her "
+    "grandson until ten. I moved her sessions to the afternoon and sent her a reminder the "
+    "day before. By the end of the month she had attended every session, and her pain "
+    "score dropped from 7 to 4."
+)
+GENERIC = (
+    "I always listen to patients and explain why the exercises matter. I try to be flexible "
+    "with times and I encourage them to keep going. Communication is key in this job."
+)
+
+
+def star_of(text: str, timed: bool = False) -> tuple[str, StarAnalysis]:
+    transcript = timed_transcript(text) if timed else Transcript.from_text(text)
+    source = transcript.text
+    analysis = analyze_star(source, split_sentences(source), WordTimeline(transcript, source))
+    return source, analysis
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("I asked him what worried him most.", "I asked him what worried him most"),
+        ("Then we quickly agreed on a new date.", "we quickly agreed on a new date"),
+        ("So I sat down with her, and we talked.", "I sat down with her"),
+        ("I did check the notes twice.", "I did check the notes twice"),
+    ],
+)
+def test_own_past_action_is_found_and_quoted(sentence: str, expected: str) -> None:
+    (parsed,) = split_sentences(sentence)
+    action = find_own_action(parsed)
+    assert action is not None
+    assert action.quote == expected
+    assert action.quote in sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I ask clients what worries them.",  # present habit
+        "I would ask what worries them.",  # hypothetical
+        "I have helped many clients with this.",  # general experience, not one event
+        "I didn't ask him anything.",  # negated
+        "I was worried about him.",  # a state, not an action
+        "He asked me to call back.",  # someone else acted
+        "I need to listen more.",  # "need" is not a past form
+    ],
+)
+def test_not_an_own_past_action(sentence: str) -> None:
+    (parsed,) = split_sentences(sentence)
+    assert find_own_action(parsed) is None
+
+
+def test_past_forms() -> None:
+    forms = {t.lower: is_past_form(t) for t in tokenize("went listened need red bed asked set")}
+    assert forms == {
+        "went": True,
+        "listened": True,
+        "need": False,
+        "red": False,
+        "bed": False,
+        "asked": True,
+        "set": False,  # also present tense: not evidence of a past event on its own
+    }
+
+
+def test_concrete_story_gets_all_four_parts_as_exact_substrings() -> None:
+    source, analysis = star_of(STORY)
+    star = analysis.breakdown
+    parts = [span.part for span in star.spans]
+    assert set(parts) == {"S", "T", "A", "R"}
+    assert parts.index("S") < parts.index("A") < parts.index("R")
+    assert star.missing == ()
+    assert star.score == 100
+    for span in star.spans:
+        assert source[span.start_char : span.end_char] == span.text
+    situation = next(s for s in star.spans if s.part == "S")
+    result = next(s for s in star.spans if s.part == "R")
+    assert situation.text.startswith("Two years ago")
+    assert "By the end of the month" in result.text
+    # Untimed text: no seconds.
+    assert star.seconds == {}
+    assert all(span.start_s is None for span in star.spans)
+
+
+def test_timed_story_reports_seconds_per_part() -> None:
+    _, analysis = star_of(STORY, timed=True)
+    star = analysis.breakdown
+    assert set(star.seconds) == {"S", "T", "A", "R"}
+    for span in star.spans:
+        assert span.start_s is not None and span.end_s is not None
+        assert span.end_s > span.start_s
+    # Each part's seconds are the sum of its spans' durations.
+    for part, seconds in star.seconds.items():
+        spans = [s for s in star.spans if s.part == part]
+        total = sum((s.end_s or 0.0) - (s.start_s or 0.0) for s in spans)
+        assert seconds == pytest.approx(total, abs=0.01)
+    # The action part of this story is its longest part.
+    assert star.seconds["A"] == max(star.seconds.values())
+
+
+def test_generic_answer_is_not_a_specific_example() -> None:
+    _, analysis = star_of(GENERIC)
+    star = analysis.breakdown
+    assert star.score == 0
+    assert star.spans == ()
+    assert star.missing == ("S", "T", "A", "R")
+
+
+def test_story_without_result_misses_r() -> None:
+    text = (
+        "Last spring one customer complained that the invoices were wrong. "
+        "I went through every invoice with him and I corrected the two that were wrong."
+    )
+    _, analysis = star_of(text)
+    star = analysis.breakdown
+    assert "R" in star.missing
+    assert {s.part for s in star.spans} == {"S", "A"}
+    assert 0 < star.score < 100
+
+
+def test_ignored_sentences_are_not_labelled() -> None:
+    source = STORY
+    sentences = split_sentences(source)
+    everything = frozenset(s.index for s in sentences)
+    analysis = analyze_star(source, sentences, None, ignore=everything)
+    assert analysis.breakdown.score == 0
+    assert analysis.own_actions == {}

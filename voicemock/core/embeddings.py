@@ -25,7 +25,8 @@ MODEL_ID = "all-MiniLM-L6-v2 (int8 ONNX)"
 EMBEDDING_DIM = 384
 # all-MiniLM-L6-v2 was trained with 256-token inputs; longer ones are cut.
 MAX_TOKENS = 256
-BATCH_SIZE = 32
+# Sorted by length, small batches waste little on padding (8 measured best, 32 within 20%).
+BATCH_SIZE = 8
 INTRA_OP_THREADS = 2
 # Enough for every exemplar of every shipped question several times over.
 CACHE_MAX_ENTRIES = 8192

@@ -289,7 +289,7 @@ class Recorder:
                 channels=1,
                 dtype="int16",
                 blocksize=max(1, round(rate * BLOCK_DURATION_S)),
-                latency="low",
+                latency="high",
                 device=device_index,
                 callback=self._callback,
                 finished_callback=self._stream_finished.set,

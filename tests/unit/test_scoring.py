@@ -15,7 +15,13 @@ from voicemock.core import embeddings
 from voicemock.core.embeddings import Embedder, get_embedder
 from voicemock.core.models import ScoreReport, Transcript
 from voicemock.core.rubric_schema import Question
-from voicemock.core.scoring import KEYWORD_LIST_CAP, OFF_TOPIC_CAP, TOO_SHORT_CAP, score_answer
+from voicemock.core.scoring import (
+    KEYWORD_LIST_CAP,
+    OFF_TOPIC_CAP,
+    TOO_SHORT_CAP,
+    competency_level,
+    score_answer,
+)
 
 # --- A rubric for the client-resistance question type, written for these tests -------------
 
@@ -279,6 +285,26 @@ def test_depth_and_own_action_lift_the_level(client_question: Question) -> None:
     solid_empathy = next(c for c in solid.competencies if c.competency_id == "empathy")
     assert solid_empathy.level == 2  # described, but no depth and no own example
     assert "specific time" in solid_empathy.next_step
+
+
+@pytest.mark.parametrize(
+    ("units", "depth", "own", "level"),
+    [
+        (0, False, False, 0),  # not shown
+        (1, False, False, 1),  # mentioned
+        (0, True, False, 1),  # only a depth concept
+        (2, False, False, 2),  # described
+        (5, False, False, 2),  # more of the same is still "described"
+        (1, True, False, 2),
+        (2, True, False, 3),  # described with depth
+        (1, False, True, 3),  # shown in an own past action
+        (2, False, True, 3),
+        (1, True, True, 3),
+        (2, True, True, 4),  # both
+    ],
+)
+def test_level_meanings(units: int, depth: bool, own: bool, level: int) -> None:
+    assert competency_level(units, depth, own) == level
 
 
 def test_same_meaning_repeated_counts_once(client_question: Question) -> None:

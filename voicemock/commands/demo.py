@@ -1,4 +1,4 @@
-"""``voicemock demo``: speak a sample answer with the project's own TTS, then analyse and score it."""
+"""``voicemock demo``: a sample answer spoken by the built-in voice, analysed and scored."""
 
 from __future__ import annotations
 
@@ -46,7 +46,6 @@ def run(args: argparse.Namespace) -> int:
         with console.status("Speaking a sample answer with the built-in voice..."):
             synthesize_to_wav(DEMO_ANSWER, clip, rate_wpm=150)
     console.print(f"[dim]Sample answer: {clip}[/dim]")
-    console.print(f"[bold]Question:[/bold] {question.question.text}")
     settings = load_settings()
     with console.status("Transcribing and scoring (offline)...") as status:
         analysed = analyse_audio(

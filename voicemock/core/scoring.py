@@ -2,10 +2,11 @@
 
 Per competency the evidence is counted in *distinct* units: each indicator group matched (on
 lemma sequences, outside negation) and each exemplar that some sentence resembles (sentence
-embeddings, when the model is available). The level is ``min(units, 2)``, plus one for a depth
-concept, plus one when the speaker's own concrete past action (from the STAR detector) carries
-that evidence, capped at 4: 0 not shown, 1 mentioned, 2 described, 3 described with depth or
-shown in one's own action, 4 both. Contrary evidence (a red flag, or an indicator under
+embeddings, when the model is available). Levels have fixed meanings: 0 not shown, 1 mentioned
+(one unit), 2 described (two units, or one with a depth concept), 3 described with a depth
+concept or shown in the speaker's own concrete past action (a STAR action sentence that
+carries the evidence), 4 both.
+Contrary evidence (a red flag, or an indicator under
 negation such as "without their consent") drops the competency to 0 and flags it. The overall
 score is the rubric-weighted mean of ``level * 25``, then gates cap it: too short, off topic, or
 mostly a bare list of keywords.
@@ -66,8 +67,8 @@ LEVEL_MEANINGS: dict[int, str] = {
     0: "not shown",
     1: "mentioned",
     2: "described",
-    3: "described with depth or your own example",
-    4: "described with depth and your own example",
+    3: "described with depth, or shown in your own example",
+    4: "described with depth and shown in your own example",
 }
 # What each gate means, for reports.
 GATE_MEANINGS: dict[str, str] = {
@@ -781,6 +782,21 @@ _KIND_ORDER: dict[str, int] = {
 }
 
 
+def competency_level(units: int, has_depth: bool, has_own: bool) -> int:
+    """The level from the evidence, by the fixed meanings of the levels.
+
+    ``units`` is the distinct evidence (indicator groups + exemplars) and ``has_own`` says that
+    some of it sits in the speaker's own past action. One unit is "mentioned" (1), two are
+    "described" (2); a depth concept adds one (so one unit with a depth concept also reads as
+    described), and so does an own past action, which on its own already shows the competency
+    (at least 3). 4 needs all three: two units, a depth concept and an own action.
+    """
+    level = min(units, 2) + int(has_depth) + int(has_own)
+    if has_own:
+        level = max(level, 3)
+    return min(level, 4)
+
+
 def _competency_score(
     cc: _CompiledCompetency,
     found: _CompetencyFindings,
@@ -789,8 +805,7 @@ def _competency_score(
     units = len(found.groups) + len(found.exemplars)
     has_depth = bool(found.depth)
     has_own = any(e.kind == "own_action" for e in found.evidence)
-    level = min(units, 2) + int(has_depth) + int(has_own)
-    level = max(0, min(4, level))
+    level = competency_level(units, has_depth, has_own)
     flagged = bool(found.contrary)
     flag_reasons: tuple[str, ...] = ()
     if flagged:

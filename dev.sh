@@ -80,7 +80,9 @@ case "$cmd" in
     test)
         setup dev
         export HF_HUB_OFFLINE=1
-        say "ruff"; "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check .
+        say "ruff"
+        "$VENV/bin/ruff" check .
+        "$VENV/bin/ruff" format --check .
         say "mypy"; "$VENV/bin/mypy"
         say "pytest"; exec "$VENV/bin/pytest" -q -p no:cacheprovider "$@" ;;
     bench)

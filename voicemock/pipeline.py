@@ -64,18 +64,23 @@ def warm_up_embedder() -> None:
     get_embedder()
 
 
-def _measure_and_score(
+def measure_and_score(
     transcript: Transcript,
     question: LoadedQuestion | None,
     settings: Settings,
-    question_end_s: float | None,
-    progress: Progress | None,
+    question_end_s: float | None = None,
+    progress: Progress | None = None,
 ) -> AnalysedAnswer:
+    """Delivery metrics (with the question's target length) and, given a question, its score."""
     from voicemock.core.metrics import compute_metrics
 
     _report(progress, STAGE_SCORING, 0.0)
+    target = question.question.target_length_s if question is not None else None
     metrics = compute_metrics(
-        transcript, question_end_s=question_end_s, long_pause_s=settings.long_pause_s
+        transcript,
+        question_end_s=question_end_s,
+        long_pause_s=settings.long_pause_s,
+        target_length_s=(target.min, target.max) if target is not None else (60.0, 120.0),
     )
     score: ScoreReport | None = None
     if question is not None:
@@ -113,7 +118,7 @@ def analyse_audio(
         progress=lambda fraction: _report(progress, STAGE_TRANSCRIBING, fraction),
     )
     _report(progress, STAGE_TRANSCRIBING, 1.0)
-    return _measure_and_score(transcript, question, settings, question_end_s, progress)
+    return measure_and_score(transcript, question, settings, question_end_s, progress)
 
 
 def analyse_text(
@@ -123,7 +128,7 @@ def analyse_text(
     progress: Progress | None = None,
 ) -> AnalysedAnswer:
     """Measure and score a typed answer (no timings, so no pace or pause figures)."""
-    return _measure_and_score(Transcript.from_text(text), question, settings, None, progress)
+    return measure_and_score(Transcript.from_text(text), question, settings, None, progress)
 
 
 def save_attempt(

@@ -163,7 +163,7 @@ def _record(
     question: LoadedQuestion, settings: Settings, console: Console
 ) -> tuple[Recording, bool]:
     """Record the answer; returns the recording and whether Ctrl+C ended it."""
-    from voicemock.commands.record import _wait_for_stop, _watch_stdin
+    from voicemock.commands.record import wait_for_stop, watch_stdin
     from voicemock.pipeline import pending_recording_path
     from voicemock.speech.recorder import Recorder
 
@@ -193,9 +193,9 @@ def _record(
         previous_term = signal.signal(signal.SIGTERM, on_term)
     try:
         recorder.start()
-        threading.Thread(target=_watch_stdin, args=(enter,), daemon=True).start()
+        threading.Thread(target=watch_stdin, args=(enter,), daemon=True).start()
         try:
-            _wait_for_stop(recorder, console, enter)
+            wait_for_stop(recorder, console, enter)
         except KeyboardInterrupt:
             interrupted = True
             console.print("[yellow]Stopped (Ctrl+C): keeping what you said.[/]")

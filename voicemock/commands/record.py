@@ -84,14 +84,15 @@ def _meter(recorder: Recorder) -> Text:
     return line
 
 
-def _watch_stdin(stop: threading.Event) -> None:
+def watch_stdin(stop: threading.Event) -> None:
     """Set ``stop`` when a line (Enter) arrives; a closed stdin is not a request to stop."""
     with contextlib.suppress(Exception):
         if sys.stdin is not None and sys.stdin.readline():
             stop.set()
 
 
-def _wait_for_stop(recorder: Recorder, console: Console, stop_now: threading.Event) -> None:
+def wait_for_stop(recorder: Recorder, console: Console, stop_now: threading.Event) -> None:
+    """Show a live level meter and timer until ``stop_now`` is set or the recorder stops."""
     from rich.live import Live
 
     def stopping() -> bool:
@@ -155,9 +156,9 @@ def run(args: argparse.Namespace) -> int:
 
     with _handling((signal.SIGINT, signal.SIGTERM), on_signal):
         recorder.start()
-        threading.Thread(target=_watch_stdin, args=(stop_now,), daemon=True).start()
+        threading.Thread(target=watch_stdin, args=(stop_now,), daemon=True).start()
         try:
-            _wait_for_stop(recorder, console, stop_now)
+            wait_for_stop(recorder, console, stop_now)
         except KeyboardInterrupt:  # handlers could not be installed (not the main thread)
             interrupted.set()
         if interrupted.is_set():

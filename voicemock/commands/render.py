@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -147,16 +148,21 @@ def metrics_table(
     metrics: DeliveryMetrics, *, title: str | None = "Delivery", show_source: bool = False
 ) -> Table:
     """The metrics as a table: label, value, band (coloured) and the band's rule."""
-    table = Table(title=title, title_justify="left", expand=False, show_lines=False)
-    table.add_column("Metric", style="bold", no_wrap=True)
-    table.add_column("Value", justify="right", no_wrap=True)
+    table = Table(
+        title=title, title_justify="left", expand=False, show_lines=False, box=box.SIMPLE_HEAD
+    )
+    table.add_column("Metric", style="bold", max_width=24)
+    table.add_column("Value", justify="right", max_width=14)
     table.add_column("Band", no_wrap=True)
-    table.add_column("Guidance", overflow="fold")
+    table.add_column("Guidance", style="dim", min_width=26, ratio=1, overflow="fold")
     if show_source:
         table.add_column("Source", style="dim", overflow="fold")
     for metric in metrics.metrics:
         band = Text(metric.band if metric.band != "info" else "·", style=band_style(metric.band))
-        row: list[Any] = [metric.label, format_value(metric), band, metric.guidance]
+        # The band's first clause ("130-165 wpm is good") keeps the table readable in 80 columns;
+        # the whole rule is shown with the sources.
+        guidance = metric.guidance if show_source else metric.guidance.split(";")[0]
+        row: list[Any] = [metric.label, format_value(metric), band, guidance]
         if show_source:
             row.append(metric.source)
         table.add_row(*row)

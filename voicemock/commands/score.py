@@ -76,13 +76,11 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from voicemock.config import load_settings
-    from voicemock.core.metrics import compute_metrics
     from voicemock.core.rubrics import load_library
-    from voicemock.core.scoring import score_answer
+    from voicemock.pipeline import measure_and_score
 
     # The question first: a typo in the id fails at once, before any model loads.
     loaded = load_library().get(args.question)
-    question = loaded.question
     settings = load_settings()
     path = Path(args.file)
     status = Console(stderr=True)
@@ -91,20 +89,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         transcript = _transcribe(path, args.engine or settings.engine, args.model or settings.model)
 
-    target = question.target_length_s
-    metrics = compute_metrics(
-        transcript, long_pause_s=settings.long_pause_s, target_length_s=(target.min, target.max)
-    )
-    use_embeddings = settings.use_embeddings and not args.no_embeddings
+    if args.no_embeddings:
+        settings = settings.model_copy(update={"use_embeddings": False})
     with status.status("Scoring against the rubric..."):
-        score = score_answer(
-            transcript,
-            question,
-            rubric_version=loaded.rubric_version,
-            use_embeddings=use_embeddings,
-        )
+        analysed = measure_and_score(transcript, loaded, settings)
     print_score_output(
-        loaded, transcript, metrics, score, as_json=args.json, as_markdown=args.markdown
+        loaded,
+        transcript,
+        analysed.metrics,
+        analysed.score,
+        as_json=args.json,
+        as_markdown=args.markdown,
     )
     return 0
 
@@ -166,41 +161,9 @@ def strip_markdown(text: str) -> str:
 
 def _transcribe(path: Path, engine: str, model: str) -> Transcript:
     """Transcribe an audio file with a progress display on stderr."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        SpinnerColumn,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+    from voicemock.commands.render import transcribe_with_progress
 
-    from voicemock.errors import AudioFileError
-    from voicemock.speech.audio_io import load_audio
-    from voicemock.speech.transcribe import get_transcriber
-
-    # Read the file first: a bad file fails at once, before a model is loaded.
-    samples = load_audio(path)
-    transcriber = get_transcriber(engine=engine, model=model)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task(f"Loading {model} ({engine})", total=None)
-        transcriber.load()
-        progress.update(task, description=f"Transcribing {path.name}", total=1.0, completed=0.0)
-        transcript = transcriber.transcribe(
-            samples, progress=lambda fraction: progress.update(task, completed=fraction)
-        )
-    if not transcript.words:
-        raise AudioFileError(f"{path}: no speech found: no words were recognised")
-    return transcript
+    return transcribe_with_progress(path, engine=engine, model=model)
 
 
 def score_json(

@@ -19,13 +19,12 @@ from typing import Any, Literal
 import yaml
 
 from voicemock import paths
-from voicemock.core.rubric_schema import AnswerLevel, Level
+from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX, AnswerLevel, Level
 from voicemock.core.rubrics import display_path, load_library, parse_bank_text
 from voicemock.errors import ImportPageError, RubricError, VoicemockError
 
 # Exemplars the importer could not take from the page start with this, so the user (and the
 # scorer, if it wants to) can tell them from real ones.
-PLACEHOLDER_PREFIX = "EDIT ME:"
 EVALUATING_LIST = "'What are interviewers evaluating' list"
 _MAX_QUESTION_CHARS = 300
 _MAX_LIST_ITEM_CHARS = 120

@@ -46,6 +46,9 @@ AnswerLevel = Literal["basic", "solid", "strong"]
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 
+# Imported drafts mark sentences the user still has to write; the scorer ignores them.
+PLACEHOLDER_PREFIX = "EDIT ME:"
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)

@@ -26,7 +26,7 @@ from voicemock.core.models import (
     ScoreReport,
     Transcript,
 )
-from voicemock.core.rubric_schema import Competency, Question
+from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX, Competency, Question
 from voicemock.core.star import StarAnalysis, analyze_star
 from voicemock.core.text import Sentence, Token, WordTimeline, split_sentences, tokenize
 
@@ -283,7 +283,10 @@ def _compile(question: Question) -> _CompiledQuestion:
         )
         for c in question.competencies
     )
-    exemplars = tuple(tuple(c.exemplars) for c in question.competencies)
+    exemplars = tuple(
+        tuple(e for e in c.exemplars if not e.startswith(PLACEHOLDER_PREFIX))
+        for c in question.competencies
+    )
     references = (question.text, *(e for group in exemplars for e in group))
     vocabulary_texts = [
         *references,

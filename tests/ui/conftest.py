@@ -27,6 +27,7 @@ from voicemock.core.models import (
     ScoreReport,
     Segment,
     StarBreakdown,
+    StarPart,
     StarSpan,
     Transcript,
     Word,
@@ -169,9 +170,18 @@ ANSWER_2 = (
 )
 
 
-def _attempt_parts(
+def sentence_around(text: str, needle: str) -> tuple[int, int]:
+    """[start, end) of the sentence of ``text`` that holds ``needle``."""
+    at = text.index(needle)
+    start = text.rfind(". ", 0, at)
+    start = 0 if start < 0 else start + 2
+    return start, text.index(".", at) + 1
+
+
+def attempt_parts(
     text: str, overall: int, wpm: float, fillers: float, pause_at: int
 ) -> tuple[Transcript, DeliveryMetrics, ScoreReport]:
+    """A hand-built transcript, metrics and score for ``text`` (one sentence per segment)."""
     words = _words(text)
     # A long pause before word ``pause_at``: shift the rest of the answer by 2.5 s.
     shifted = tuple(
@@ -207,61 +217,62 @@ def _attempt_parts(
     metrics = DeliveryMetrics(
         metrics=(
             Metric("speaking_rate_wpm", "Speaking rate", wpm, "wpm", "good", "130-165 wpm is good"),
-            Metric("fillers_per_min", "Fillers", fillers, "per min", "watch", "under 2 per min"),
-            Metric("long_pauses", "Long pauses", 1.0, "", "watch", "at most 1 in an answer"),
-            Metric("duration_s", "Length", transcript.audio_duration_s, "s", "fix", "60-120 s"),
+            Metric("fillers_per_min", "Fillers per minute", fillers, "/min", "watch", "under 2"),
+            Metric("long_pause_count", "Long pauses", 1.0, "", "watch", "at most 1 an answer"),
+            Metric(
+                "answer_time_s",
+                "Answer length",
+                transcript.audio_duration_s,
+                "s",
+                "fix",
+                "60-120 s",
+            ),
         ),
         flags=tuple(flags),
         notes=("Filler counts from speech recognition are a lower bound.",),
     )
     full = transcript.text
-    listen = full.index("listen")
-    evidence = Evidence(
+    listen_start, listen_end = sentence_around(full, "listen")
+    agreed_start, agreed_end = sentence_around(full, "agreed")
+    listening = Evidence(
         "indicator",
-        full[max(0, full.rfind(".", 0, listen) + 1) :].split(".")[0].strip() + ".",
-        0,
-        0,
+        full[listen_start:listen_end],
+        listen_start,
+        listen_end,
         "listens before arguing",
         "listen",
     )
-    sentence_start = full.find(evidence.sentence)
-    evidence = replace(
-        evidence,
-        start_char=sentence_start,
-        end_char=sentence_start + len(evidence.sentence),
-    )
-    agreed = full.index("agreed")
-    outcome_start = full.rfind(".", 0, agreed) + 2
-    outcome_end = full.index(".", agreed) + 1
-    outcome = Evidence(
+    agreement = Evidence(
         "own_action",
-        full[outcome_start:outcome_end],
-        outcome_start,
-        outcome_end,
+        full[agreed_start:agreed_end],
+        agreed_start,
+        agreed_end,
         "finds a shared way forward",
         "agreed",
     )
     competencies = (
-        CompetencyScore("listening", "Listening first", 3, 75, 1.0, (evidence,), next_step=""),
+        CompetencyScore("listening", "Listening first", 3, 75, 1.0, (listening,)),
         CompetencyScore(
             "resolution",
             "Reaching an agreement",
             2,
             50,
             1.0,
-            (outcome,),
+            (agreement,),
             next_step="Say what you agreed and why it worked for both sides.",
         ),
         CompetencyScore(
             "outcome", "Outcome", 1, 25, 1.0, (), next_step="End with a measurable result."
         ),
     )
-    sentence_ends = [i + 1 for i, ch in enumerate(full) if ch == "."]
-    parts = ("S", "A", "A", "R")
-    spans = []
+    spans: list[StarSpan] = []
     begin = 0
-    for part, end in zip(parts, sentence_ends, strict=False):
-        spans.append(StarSpan(part, full[begin:end].strip(), begin, end, None, None))  # type: ignore[arg-type]
+    parts: tuple[StarPart, ...] = ("S", "A", "A", "R")
+    for part in parts:
+        end = full.find(".", begin) + 1
+        if end <= 0:
+            break
+        spans.append(StarSpan(part, full[begin:end].strip(), begin, end))
         begin = end + 1
     star = StarBreakdown(
         score=70,
@@ -295,7 +306,7 @@ def fill_store(home: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
             (ANSWER_1, 61, 150.0, 2.0, 20),
         ]
     ):
-        transcript, metrics, score = _attempt_parts(text, overall, wpm, fillers, pause_at)
+        transcript, metrics, score = attempt_parts(text, overall, wpm, fillers, pause_at)
         session = store.create_session(f"Practice {n + 1}", "single")
         attempts.append(
             store.add_attempt(
@@ -340,3 +351,13 @@ async def wait_for(pilot: Any, condition: Callable[[], bool], timeout_s: float =
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s} s waiting for the app")
         await pilot.pause(0.05)
+
+
+async def wait_for_screen(pilot: Any, screen_type: type, timeout_s: float = 10.0) -> Any:
+    """Wait until a screen of ``screen_type`` is on top and mounted (composed); return it."""
+    app = pilot.app
+    await wait_for(
+        pilot, lambda: isinstance(app.screen, screen_type) and app.screen.is_mounted, timeout_s
+    )
+    await pilot.pause()
+    return app.screen

@@ -21,10 +21,11 @@ import pytest
 from tests.ui.conftest import (
     FIXED_QUESTION_ID,
     ClipRecorder,
-    _attempt_parts,
+    attempt_parts,
     fixed_library,
     quiet_services,
     wait_for,
+    wait_for_screen,
 )
 from voicemock.config import Settings
 
@@ -91,7 +92,7 @@ async def test_spoken_answer_goes_through_results_history_and_replay(
         await wait_for(pilot, lambda: app.warm_state in ("ready", "failed"), 120)
         assert app.warm_state == "ready"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        await wait_for_screen(pilot, InterviewScreen)
         interview = app.screen
         rec = interview.query_one("#rec-indicator")
         assert not rec.display  # no REC before the microphone delivers audio
@@ -108,7 +109,7 @@ async def test_spoken_answer_goes_through_results_history_and_replay(
         meter = interview.query_one("#level")
         assert meter.display
         await pilot.press("space")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), 120)
+        await wait_for_screen(pilot, ResultsScreen, 120)
         results = app.screen
         attempt = results.attempt
         heard = words_of(attempt.transcript.text)
@@ -130,14 +131,14 @@ async def test_spoken_answer_goes_through_results_history_and_replay(
         assert [a.id for a in stored] == [attempt.id]
 
         await pilot.press("h")
-        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await wait_for_screen(pilot, HistoryScreen)
         history = app.screen
         await wait_for(pilot, lambda: history.query_one("#attempts", DataTable).row_count == 1)
         assert history.attempts[0].id == attempt.id
 
         virtual_audio.start_speaker_capture()
         await pilot.press("p")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReplayScreen))
+        await wait_for_screen(pilot, ReplayScreen)
         replay = app.screen
         await wait_for(pilot, lambda: replay.player is not None and replay.player.is_playing, 20)
         highlighted: set[int] = set()
@@ -166,7 +167,7 @@ async def test_spoken_answer_goes_through_results_history_and_replay(
         played_back = virtual_audio.stop_speaker_capture()
         assert rms(played_back) > 100, "replay played nothing to the speaker"
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await wait_for_screen(pilot, HistoryScreen)
 
 
 async def test_mock_interview_asks_each_question_then_returns_home(
@@ -185,7 +186,7 @@ async def test_mock_interview_asks_each_question_then_returns_home(
     def analyse(path: Path, question: Any, settings: Settings, progress: Any) -> AnalysedAnswer:
         asked.append(question.question.id)
         progress("transcribing", 0.5)
-        transcript, metrics, score = _attempt_parts(
+        transcript, metrics, score = attempt_parts(
             "Um so I think I listened. We agreed on a plan. It shipped on time.", 60, 140, 1, 5
         )
         return AnalysedAnswer(transcript, metrics, replace(score, question_id=question.id))
@@ -195,19 +196,155 @@ async def test_mock_interview_asks_each_question_then_returns_home(
     async with app.run_test(size=(80, 24)) as pilot:
         await _select_question(pilot, FIXED_QUESTION_ID)
         await pilot.press("m")
-        await wait_for(pilot, lambda: isinstance(app.screen, MockSetupDialog))
+        await wait_for_screen(pilot, MockSetupDialog)
         # Two questions, in list order, then Start.
         await pilot.press("backspace", "2", "tab", "down", "enter", "tab", "enter")
         for number in range(2):
-            await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+            await wait_for_screen(pilot, InterviewScreen)
             await wait_for(pilot, lambda: app.screen.phase == "recording")
             await pilot.press("space")
-            await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+            await wait_for_screen(pilot, ResultsScreen)
             assert app.screen.plan is not None and app.screen.index == number
             await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await wait_for_screen(pilot, HomeScreen)
         assert asked == [q.id for q in fixed_library().questions][:2]
         store = SessionStore()
         sessions = store.list_sessions()
         assert len(sessions) == 1 and sessions[0].kind == "mock"
         assert sessions[0].attempt_count == 2 and sessions[0].finished_at is not None
+
+
+async def test_no_microphone_shows_a_dialog_not_a_traceback(
+    no_audio_devices: None, make_test_app: Callable[..., Any]
+) -> None:
+    pytest.importorskip("voicemock.speech.recorder")
+    from voicemock.ui.screens.dialogs import ErrorDialog
+    from voicemock.ui.screens.interview import InterviewScreen
+    from voicemock.ui.services import make_real_recorder
+
+    app = make_test_app(quiet_services(make_recorder=make_real_recorder), speak_questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _select_question(pilot, FIXED_QUESTION_ID)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ErrorDialog, 20)
+        assert "microphone" in app.screen._message.lower()
+        await pilot.press("escape")
+        interview = app.screen
+        assert isinstance(interview, InterviewScreen) and interview.phase == "failed"
+        assert not interview.query_one("#rec-indicator").display
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, InterviewScreen))
+
+
+async def test_thinking_time_counts_down_before_recording(
+    make_test_app: Callable[..., Any], make_speech: Callable[..., Path]
+) -> None:
+    from textual.widgets import Static
+
+    from voicemock.ui.screens.interview import InterviewScreen
+
+    app = make_test_app(
+        quiet_services(make_speech("A short answer.")), speak_questions=False, thinking_time_s=2
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _select_question(pilot, FIXED_QUESTION_ID)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, InterviewScreen)
+        interview = app.screen
+        assert interview.phase == "thinking"
+        status = str(interview.query_one("#status", Static).render())
+        assert "starts in 2 s" in status
+        await wait_for(pilot, lambda: interview.phase == "recording", 5)
+        assert interview.query_one("#rec-indicator").display
+
+
+async def test_settings_are_saved_and_bad_values_refused(
+    make_test_app: Callable[..., Any], voicemock_home: Path
+) -> None:
+    from textual.widgets import Input, Static
+
+    from voicemock.config import load_settings
+    from voicemock.ui.screens.home import HomeScreen
+    from voicemock.ui.screens.settings import SettingsScreen
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        await pilot.press("s")
+        await wait_for_screen(pilot, SettingsScreen)
+        form = app.screen
+        form.query_one("#thinking_time_s", Input).value = "500"
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, SettingsScreen)
+        assert "thinking" in str(form.query_one("#settings-error", Static).render()).lower()
+        assert not (voicemock_home / "settings.json").exists()
+
+        form.query_one("#thinking_time_s", Input).value = "15"
+        form.query_one("#silence_stop_s", Input).value = "3"
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, HomeScreen)
+    saved = load_settings()
+    assert saved.thinking_time_s == 15 and saved.silence_stop_s == 3
+    assert app.settings == saved
+
+
+async def test_replay_without_audio_steps_through_the_flags(
+    filled_store: list[Any], make_test_app: Callable[..., Any]
+) -> None:
+    from voicemock.ui.screens.replay import FLAG_LEAD_S, JUMP_KINDS, ReplayScreen
+    from voicemock.ui.widgets.transcript_view import TranscriptView
+
+    attempt = filled_store[-1]
+    flags = sorted(attempt.metrics.flags_of(*JUMP_KINDS), key=lambda f: f.start_s)
+    assert len(flags) >= 3
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        app.open_replay(attempt)
+        await wait_for_screen(pilot, ReplayScreen)
+        replay = app.screen
+        view = replay.query_one(TranscriptView)
+        for flag in flags:
+            await pilot.press("right_square_bracket")
+            assert replay.position_s == pytest.approx(max(0.0, flag.start_s - FLAG_LEAD_S))
+            assert view.current_word == flag.word_index
+        await pilot.press("left_square_bracket")
+        assert replay.position_s == pytest.approx(max(0.0, flags[-2].start_s - FLAG_LEAD_S))
+        await pilot.press("right")
+        assert replay.position_s == pytest.approx(
+            min(attempt.duration_s, flags[-2].start_s - FLAG_LEAD_S + 5)
+        )
+
+
+async def test_discarding_an_answer_deletes_it_and_saves_nothing(
+    make_test_app: Callable[..., Any], make_speech: Callable[..., Path]
+) -> None:
+    from voicemock.core.store import SessionStore
+    from voicemock.ui.screens.dialogs import ConfirmDialog
+    from voicemock.ui.screens.home import HomeScreen
+    from voicemock.ui.screens.interview import InterviewScreen
+
+    recorders: list[Any] = []
+
+    def make_recorder(out_path: Path, settings: Settings) -> Any:
+        recorders.append(ClipRecorder(make_speech("A short answer."), out_path))
+        return recorders[-1]
+
+    app = make_test_app(quiet_services(make_recorder=make_recorder), speak_questions=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _select_question(pilot, FIXED_QUESTION_ID)
+        await pilot.press("enter")
+        interview = await wait_for_screen(pilot, InterviewScreen)
+        await wait_for(pilot, lambda: interview.phase == "recording")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("n")  # keep recording
+        assert app.screen is interview and interview.phase == "recording"
+        await pilot.press("escape")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for_screen(pilot, HomeScreen)
+        await wait_for(pilot, lambda: recorders[0].wait(0) is not None)
+        await pilot.pause(0.2)
+    assert not recorders[0].out_path.exists()
+    assert SessionStore().list_attempts() == []

@@ -15,7 +15,13 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import FIXED_QUESTION_ID, _attempt_parts, quiet_services, wait_for
+from tests.ui.conftest import (
+    FIXED_QUESTION_ID,
+    attempt_parts,
+    quiet_services,
+    wait_for,
+    wait_for_screen,
+)
 from voicemock.config import Settings
 
 pytestmark = pytest.mark.ui
@@ -42,7 +48,7 @@ async def test_keys_work_while_the_answer_is_analysed(
         deadline = time.monotonic() + 30
         while not release.is_set() and time.monotonic() < deadline:
             time.sleep(0.01)
-        transcript, metrics, score = _attempt_parts(
+        transcript, metrics, score = attempt_parts(
             "Um so I think I listened. We agreed on a plan. It shipped on time.", 60, 140, 1, 5
         )
         return AnalysedAnswer(transcript, metrics, score)
@@ -57,7 +63,7 @@ async def test_keys_work_while_the_answer_is_analysed(
         await wait_for(pilot, lambda: table.row_count > 0)
         table.move_cursor(row=table.get_row_index(FIXED_QUESTION_ID))
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        await wait_for_screen(pilot, InterviewScreen)
         interview = app.screen
         await wait_for(pilot, lambda: interview.phase == "recording")
         await pilot.press("space")
@@ -85,6 +91,38 @@ async def test_keys_work_while_the_answer_is_analysed(
         assert not release.is_set() and interview.phase == "analysing"
 
         release.set()
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), 10)
+        await wait_for_screen(pilot, ResultsScreen, 10)
         await pilot.pause(0.2)
         assert app.screen.attempt.overall == 60
+
+
+def test_first_screen_loads_no_audio_or_model_library(tmp_path: Path) -> None:
+    """Start-up stays light: speech, audio and model libraries load only after the first paint."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    probe = """
+import asyncio, json, sys
+from voicemock.ui.app import make_app
+app = make_app()
+seen = {}
+async def first_paint(pilot):
+    heavy = ("faster_whisper", "ctranslate2", "onnxruntime", "sounddevice", "torch", "whisper",
+             "pyttsx3", "textual_plotext", "soundfile", "numpy")
+    app.screen.call_after_refresh(
+        lambda: seen.setdefault("loaded", [m for m in heavy if m in sys.modules])
+    )
+    while "loaded" not in seen:
+        await asyncio.sleep(0.001)
+    app.exit()
+app.run(headless=True, auto_pilot=first_paint)
+print(json.dumps(seen["loaded"]))
+"""
+    env = dict(os.environ, VOICEMOCK_HOME=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

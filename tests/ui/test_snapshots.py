@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import FIXED_QUESTION_ID, wait_for
+from tests.ui.conftest import FIXED_QUESTION_ID, wait_for, wait_for_screen
 
 pytestmark = pytest.mark.ui
 
@@ -29,7 +29,7 @@ async def _home_ready(pilot: Any) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (100, 32)])
+@pytest.mark.parametrize("size", [(80, 24), (100, 32)], ids=["80x24", "100x32"])
 def test_home(
     size: tuple[int, int],
     snap_compare: Callable[..., bool],
@@ -39,7 +39,7 @@ def test_home(
     assert snap_compare(make_test_app(), terminal_size=size, run_before=_home_ready)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (100, 32)])
+@pytest.mark.parametrize("size", [(80, 24), (100, 32)], ids=["80x24", "100x32"])
 def test_results(
     size: tuple[int, int],
     snap_compare: Callable[..., bool],
@@ -51,7 +51,7 @@ def test_results(
     async def open_results(pilot: Any) -> None:
         await _home_ready(pilot)
         pilot.app.open_results(filled_store[-1])
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ResultsScreen))
+        await wait_for_screen(pilot, ResultsScreen)
         # The second competency: its evidence sentence is highlighted in the transcript.
         await pilot.press("down")
         await pilot.pause()
@@ -67,14 +67,14 @@ def test_results_delivery_tab(
     async def open_delivery(pilot: Any) -> None:
         await _home_ready(pilot)
         pilot.app.open_results(filled_store[0])
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ResultsScreen))
+        await wait_for_screen(pilot, ResultsScreen)
         await pilot.press("2")
         await pilot.pause()
 
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=open_delivery)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (100, 32)])
+@pytest.mark.parametrize("size", [(80, 24), (100, 32)], ids=["80x24", "100x32"])
 def test_history(
     size: tuple[int, int],
     snap_compare: Callable[..., bool],
@@ -86,7 +86,7 @@ def test_history(
     async def open_history(pilot: Any) -> None:
         await _home_ready(pilot)
         await pilot.press("h")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen))
+        await wait_for_screen(pilot, HistoryScreen)
         await wait_for(pilot, lambda: pilot.app.screen.loaded)
         await pilot.press("space", "down", "down", "space")  # mark the newest and the oldest
         await pilot.pause()

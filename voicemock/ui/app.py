@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import logging
+import sys
+import threading
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -22,8 +24,6 @@ from voicemock.ui.services import Services
 if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion, RubricLibrary
     from voicemock.core.store import AttemptRecord, SessionStore
-
-log = logging.getLogger(__name__)
 
 WarmState = Literal["idle", "warming", "ready", "failed"]
 
@@ -58,6 +58,7 @@ class VoicemockApp(App[None]):
         self.library_error: str | None = None
         self.warm_state: WarmState = "idle"
         self._store: SessionStore | None = None
+        self._store_lock = threading.Lock()
 
     # -- start-up -------------------------------------------------------------------------------
 
@@ -138,9 +139,10 @@ class VoicemockApp(App[None]):
     @property
     def store(self) -> SessionStore:
         """The session store (opened on first use; safe to share with worker threads)."""
-        if self._store is None:
-            self._store = self.services.open_store()
-        return self._store
+        with self._store_lock:  # the first use may come from two workers at once
+            if self._store is None:
+                self._store = self.services.open_store()
+            return self._store
 
     def find_question(self, question_id: str) -> LoadedQuestion | None:
         """The loaded question with this id, or None (not loaded yet, or no longer there)."""
@@ -239,6 +241,18 @@ class VoicemockApp(App[None]):
     def action_home(self) -> None:
         """Go back to Home."""
         self.go_home()
+
+    def _fatal_error(self) -> None:
+        """An unforeseen error ends the app: the traceback goes to the log, the user gets a line.
+
+        Overrides Textual's handler (which prints a full traceback); tests still see the
+        exception, as Pilot re-raises it.
+        """
+        error = sys.exc_info()[1] or self._exception
+        message = describe_unexpected(error) if error is not None else "Unexpected problem"
+        self.bell()
+        self._exit_renderables.append(Text(f"voicemock: {message}"))
+        self._close_messages_no_wait()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The command palette: this screen's commands, the app's places, then Textual's."""

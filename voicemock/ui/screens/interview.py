@@ -40,9 +40,12 @@ if TYPE_CHECKING:
     from voicemock.ui.app import InterviewPlan
     from voicemock.ui.services import Recorder, RecordingResult, Speaker
 
-Phase = Literal["speaking", "thinking", "opening", "recording", "stopping", "analysing", "failed"]
+Phase = Literal[
+    "speaking", "thinking", "opening", "recording", "stopping", "analysing", "failed", "done"
+]
 
 LEVEL_POLL_S = 1 / 15  # the meter looks live at 15 frames a second
+MIN_ANSWER_S = 0.5  # a device failure before this much audio leaves nothing to analyse
 STAGE_LABELS = {
     "loading model": "Loading the speech model",
     "transcribing": "Transcribing",
@@ -71,12 +74,20 @@ def stage_label(stage: str) -> str:
     return STAGE_LABELS.get(stage.lower(), stage.replace("_", " ").capitalize())
 
 
+def discard_recording(recorder: Recorder) -> None:
+    """Stop a recorder and delete what it recorded (the user chose to discard the answer)."""
+    with contextlib.suppress(Exception):
+        recorder.stop().path.unlink(missing_ok=True)
+
+
 class InterviewScreen(VoicemockScreen):
     """One question of a practice session, from prompt to analysis."""
 
+    # One key, three meanings: check_action enables the one that fits the phase.
     BINDINGS = [
-        Binding("space", "primary", "Stop", key_display="space"),
-        Binding("enter", "primary", "Stop", show=False),
+        Binding("space,enter", "stop", "Stop", key_display="space"),
+        Binding("space,enter", "answer_now", "Answer now", key_display="space"),
+        Binding("space,enter", "record_again", "Record again", key_display="space"),
         Binding("r", "replay_question", "Replay question"),
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -169,8 +180,12 @@ class InterviewScreen(VoicemockScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show only the keys that do something in the current phase."""
-        if action == "primary":
-            return self.phase in ("speaking", "thinking", "recording", "failed")
+        if action == "stop":
+            return self.phase == "recording"
+        if action == "answer_now":
+            return self.phase in ("speaking", "thinking")
+        if action == "record_again":
+            return self.phase == "failed"
         if action == "replay_question":
             return self.phase in ("speaking", "thinking", "failed")
         return True
@@ -304,11 +319,19 @@ class InterviewScreen(VoicemockScreen):
             rms_dbfs, peak_dbfs = recorder.level
             self.query_one(LevelMeter).set_level(rms_dbfs, peak_dbfs)
 
-    def action_primary(self) -> None:
-        """Space/Enter: skip the prompt or thinking time, stop recording, or record again."""
-        if self.phase in ("speaking", "thinking", "failed"):
+    def action_answer_now(self) -> None:
+        """Skip the rest of the prompt or the thinking time and start recording."""
+        if self.phase in ("speaking", "thinking"):
             self.start_recording()
-        elif self.phase == "recording":
+
+    def action_record_again(self) -> None:
+        """After a failure, record the answer again."""
+        if self.phase == "failed":
+            self.start_recording()
+
+    def action_stop(self) -> None:
+        """Stop recording and analyse the answer."""
+        if self.phase == "recording":
             self.stop_requested_at = time.monotonic()
             self._set_phase("stopping")
             self.stop_recorder()
@@ -336,7 +359,11 @@ class InterviewScreen(VoicemockScreen):
         self.query_one("#timer", Static).update(format_clock(recording.duration_s))
         recorder = self._recorder
         error = recorder.error if recorder is not None else None
+        if error is not None and recording.duration_s < MIN_ANSWER_S:
+            self.post_message(RecordingFailed(str(error)))
+            return
         if error is not None:
+            # The device failed mid-answer: what was recorded is still analysed.
             self.notify(str(error), title="Microphone", severity="warning", markup=False)
         if recording.stopped_by == "silence":
             self.notify("Stopped after the silence.", timeout=3)
@@ -397,6 +424,7 @@ class InterviewScreen(VoicemockScreen):
         from voicemock.ui.screens.results import ResultsScreen
 
         self._stop_poll()
+        self.phase = "done"
         self.app.switch_screen(ResultsScreen(message.attempt, plan=self.plan, index=self.index))
 
     # -- leaving --------------------------------------------------------------------------------
@@ -432,11 +460,13 @@ class InterviewScreen(VoicemockScreen):
     def _discard_and_leave(self) -> None:
         self._cancelled = True
         recorder = self._recorder
-        self._stop_everything()
         if recorder is not None:
-            with contextlib.suppress(Exception):
-                path = recorder.stop().path
-                path.unlink(missing_ok=True)
+            self.app.run_worker(
+                lambda: discard_recording(recorder),
+                thread=True,
+                group="discard",
+                exit_on_error=False,
+            )
         self._leave()
 
     def _leave(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -9,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.lazy import Lazy
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, Tabs
 
 from voicemock.ui.screens.base import VoicemockScreen
@@ -155,6 +157,7 @@ class ResultsScreen(VoicemockScreen):
         self.attempt = attempt
         self.plan = plan
         self.index = index
+        self.painted_at: float | None = None  # monotonic time of the first frame shown
         # Set before mounting: the Header reads it once its own parts exist.
         when = attempt.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         self.sub_title = f"results of {when}"
@@ -178,30 +181,35 @@ class ResultsScreen(VoicemockScreen):
                 with Vertical(id="answer-transcript"):
                     yield Static(legend(), classes="legend")
                     yield TranscriptView(attempt.transcript, attempt.metrics.flags, id="transcript")
-            with TabPane("2 Delivery", id="tab-delivery"), VerticalScroll():
+            # Hidden tabs are built after the first frame, so the results show up sooner.
+            with TabPane("2 Delivery", id="tab-delivery"), Lazy(VerticalScroll()):
                 yield MetricsTable(attempt.metrics, id="metrics")
-            with TabPane("3 STAR", id="tab-star"), VerticalScroll():
+            with TabPane("3 STAR", id="tab-star"), Lazy(VerticalScroll()):
                 if score is not None:
                     yield StarBar(score.star, id="star-bar")
                     yield Static(star_summary(score.star), id="star-summary")
                     yield Static(star_spans_text(score.star), id="star-spans")
                 else:
                     yield Static("This attempt was not scored.", classes="muted")
-            with TabPane("4 Next steps", id="tab-next"), VerticalScroll():
+            with TabPane("4 Next steps", id="tab-next"), Lazy(VerticalScroll()):
                 yield Static(next_steps_text(score, attempt.metrics), id="next-steps")
-            with TabPane("5 Model answers", id="tab-models"), Horizontal():
+            with TabPane("5 Model answers", id="tab-models"), Lazy(Horizontal()):
                 with VerticalScroll(id="your-answer") as yours:
                     yours.border_title = "Your answer"
                     yield Static(attempt.transcript.text or "(no words)", markup=False)
                 with VerticalScroll(id="model-answers") as models:
                     models.border_title = "Model answers"
                     yield Static(model_answers_text(question))
-            with TabPane("6 Tips", id="tab-tips"), VerticalScroll():
+            with TabPane("6 Tips", id="tab-tips"), Lazy(VerticalScroll()):
                 yield Static(tips_text(question), id="tips")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#competency-list").focus()
+        self.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        self.painted_at = time.monotonic()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer Next only inside a mock interview, Try again only for a known question."""

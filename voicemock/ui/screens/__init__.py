@@ -1,0 +1,1 @@
+"""The app's screens: home, interview, results, history, replay, settings and dialogs."""

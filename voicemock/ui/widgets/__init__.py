@@ -1,0 +1,1 @@
+"""Widgets the screens share: transcript, level meter, metrics, competencies, STAR, charts."""

@@ -29,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.text import Text
 
-    from voicemock.core.importer import PLACEHOLDER_PREFIX, import_page_file
+    from voicemock.core.importer import import_page_file
+    from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX
     from voicemock.core.rubrics import display_path
 
     result = import_page_file(args.page, bank_id=args.bank_id)

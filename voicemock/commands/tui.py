@@ -26,6 +26,6 @@ def run_app(args: argparse.Namespace) -> int:
         )
     from voicemock.ui.app import make_app
 
-    app = make_app()
+    app = make_app(start_question_id=getattr(args, "question", None))
     app.run()
     return int(app.return_code or 0)

@@ -50,8 +50,15 @@ class VoicemockApp(App[None]):
     CSS_PATH = "voicemock.tcss"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, show=False)]
 
-    def __init__(self, settings: Settings | None = None, services: Services | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        services: Services | None = None,
+        start_question_id: str | None = None,
+    ) -> None:
         super().__init__()
+        # Set by `voicemock practice --question ID`: go straight to that question's interview.
+        self.start_question_id = start_question_id
         self.settings = settings if settings is not None else load_settings()
         self.services = services if services is not None else Services()
         self.library: RubricLibrary | None = None
@@ -94,6 +101,13 @@ class VoicemockApp(App[None]):
             )
         self._tell_screens_library_changed()
         self.warm_up()
+        if self.start_question_id is not None:
+            question_id, self.start_question_id = self.start_question_id, None
+            question = self.find_question(question_id)
+            if question is None:
+                self.notify(f"No question with id {question_id!r}", severity="error", markup=False)
+            else:
+                self.start_interview([question], "single")
 
     def on_library_failed(self, message: LibraryFailed) -> None:
         self.library_error = message.message
@@ -288,6 +302,13 @@ def describe_unexpected(error: BaseException) -> str:
     return f"Unexpected problem: {name}{': ' + message if message else ''}{where}"
 
 
-def make_app(settings: Settings | None = None, services: Services | None = None) -> VoicemockApp:
-    """Build the app with saved (or given) settings and the real (or given) services."""
-    return VoicemockApp(settings=settings, services=services)
+def make_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    start_question_id: str | None = None,
+) -> VoicemockApp:
+    """Build the app with saved (or given) settings and the real (or given) services.
+
+    With ``start_question_id`` the app opens that question's interview once the banks load.
+    """
+    return VoicemockApp(settings=settings, services=services, start_question_id=start_question_id)

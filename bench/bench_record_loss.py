@@ -9,13 +9,8 @@ is exactly the audio that was fed, with no gap. Target: at most 100 ms lost.
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import statistics
-import subprocess
-import sys
-import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,23 +19,13 @@ from tempfile import TemporaryDirectory
 import numpy as np
 
 from voicemock.speech.recorder import BLOCK_DURATION_S, repair_wav
-from voicemock.speech.virtual_audio import VirtualAudioServer, align, overlap
+from voicemock.speech.virtual_audio import VirtualAudioServer, align, overlap, record_then_kill
 
 RATE_HZ = 16000
 TRIALS = 8
 KILL_AFTER_RANGE_S = (0.3, 4.0)
 TARGET_LOSS_MS = 100.0
 SEED = 20240607
-
-_CHILD = """
-import sys, time
-from voicemock.speech.recorder import Recorder
-recorder = Recorder(sys.argv[1]).start()
-if not recorder.wait_until_recording(10):
-    sys.exit(3)
-print(f"{time.monotonic():.6f}", flush=True)
-time.sleep(120)
-"""
 
 
 @dataclass(frozen=True)
@@ -74,27 +59,12 @@ def run_trial(server: VirtualAudioServer, folder: Path, kill_after_s: float, see
     fed = rng.integers(-6000, 6000, round((kill_after_s + 4.0) * RATE_HZ)).astype(np.int16)
     out = folder / f"killed-{seed}.wav"
     feed = server.feed_mic(fed)
-    child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(out)],
-        env=server.client_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
     try:
-        assert child.stdout is not None
-        first_callback_at = float(child.stdout.readline())
-        time.sleep(max(0.0, first_callback_at + kill_after_s - time.monotonic()))
-        killed_at = time.monotonic()
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(10)
+        killed = record_then_kill(server, out, kill_after_s)
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
         feed.stop()
     # The first callback brings one block that was captured before it ran.
-    captured_s = killed_at - first_callback_at + BLOCK_DURATION_S
+    captured_s = killed.killed_at - killed.first_block_at + BLOCK_DURATION_S
     header_frames = _header_frames(out)
     frames = repair_wav(out)
     with wave.open(str(out)) as reader:

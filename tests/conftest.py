@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterator
@@ -17,17 +18,25 @@ SPEECH_CACHE = Path(__file__).parent / ".speech-cache"
 SHARED_SPEECH_DIR = Path(__file__).resolve().parents[2] / "shared" / "speech"
 
 
+@contextlib.contextmanager
+def data_home(home: Path) -> Iterator[Path]:
+    """Point VOICEMOCK_HOME at ``home`` inside the block, then restore what it was."""
+    old = os.environ.get("VOICEMOCK_HOME")
+    os.environ["VOICEMOCK_HOME"] = str(home)
+    try:
+        yield home
+    finally:
+        if old is None:
+            os.environ.pop("VOICEMOCK_HOME", None)
+        else:
+            os.environ["VOICEMOCK_HOME"] = old
+
+
 @pytest.fixture(autouse=True)
 def voicemock_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Every test gets its own empty data dir."""
-    home = tmp_path_factory.mktemp("home")
-    old = os.environ.get("VOICEMOCK_HOME")
-    os.environ["VOICEMOCK_HOME"] = str(home)
-    yield home
-    if old is None:
-        os.environ.pop("VOICEMOCK_HOME", None)
-    else:
-        os.environ["VOICEMOCK_HOME"] = old
+    with data_home(tmp_path_factory.mktemp("home")) as home:
+        yield home
 
 
 @pytest.fixture(scope="session")

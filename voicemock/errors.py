@@ -43,3 +43,7 @@ class TTSUnavailableError(VoicemockError):
 
 class StoreError(VoicemockError):
     """The session store could not be read or written (e.g. the disk is full)."""
+
+
+class DataDirError(VoicemockError):
+    """The data folder (or one inside it) cannot be created or written."""

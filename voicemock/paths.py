@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from voicemock.errors import DataDirError
+
 APP_NAME = "voicemock"
 HOME_ENV = "VOICEMOCK_HOME"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -12,7 +14,10 @@ SHIPPED_RUBRICS_DIR = PROJECT_ROOT / "rubrics"
 
 
 def data_dir() -> Path:
-    """Return (and create) the user's data directory."""
+    """Return (and create) the user's data directory.
+
+    Raises DataDirError (one line, with the fix) when it cannot be created.
+    """
     override = os.environ.get(HOME_ENV)
     if override:
         path = Path(override).expanduser()
@@ -20,13 +25,25 @@ def data_dir() -> Path:
         from platformdirs import user_data_dir
 
         path = Path(user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    _make_dir(path)
     return path
+
+
+def _make_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        if isinstance(error, FileExistsError) or (path.exists() and not path.is_dir()):
+            reason = "a file with that name is in the way"
+        raise DataDirError(
+            f"cannot use the data folder {path} ({reason}); set {HOME_ENV} to a writable folder"
+        ) from error
 
 
 def _sub(name: str) -> Path:
     path = data_dir() / name
-    path.mkdir(parents=True, exist_ok=True)
+    _make_dir(path)
     return path
 
 

@@ -57,6 +57,13 @@ def load_transcriber(settings: Settings) -> Transcriber:
     return transcriber
 
 
+def check_transcriber(settings: Settings) -> None:
+    """Fail now if the settings' engine or model cannot be loaded (cheap: loads nothing)."""
+    from voicemock.speech.transcribe import check_available
+
+    check_available(settings.engine, settings.model)
+
+
 def warm_up_embedder() -> None:
     """Load the sentence-embedding model now so the first scoring is quick (no-op if absent)."""
     from voicemock.core.embeddings import get_embedder
@@ -72,7 +79,7 @@ def measure_and_score(
     progress: Progress | None = None,
 ) -> AnalysedAnswer:
     """Delivery metrics (with the question's target length) and, given a question, its score."""
-    from voicemock.core.metrics import compute_metrics
+    from voicemock.core.metrics import TARGET_LENGTH_S, compute_metrics
 
     _report(progress, STAGE_SCORING, 0.0)
     target = question.question.target_length_s if question is not None else None
@@ -80,7 +87,7 @@ def measure_and_score(
         transcript,
         question_end_s=question_end_s,
         long_pause_s=settings.long_pause_s,
-        target_length_s=(target.min, target.max) if target is not None else (60.0, 120.0),
+        target_length_s=(target.min, target.max) if target is not None else TARGET_LENGTH_S,
     )
     score: ScoreReport | None = None
     if question is not None:
@@ -109,26 +116,20 @@ def analyse_audio(
     ``progress(stage, fraction)`` is called with the stages "loading model", "transcribing"
     and "scoring". Raises a VoicemockError subclass for unreadable audio or a missing model.
     """
+    from voicemock.speech.audio_io import load_audio
+
+    # The audio first: a silent or broken file fails at once, before a model is loaded.
+    samples = load_audio(Path(audio_path))
     _report(progress, STAGE_LOADING, 0.0)
     transcriber = load_transcriber(settings)
     _report(progress, STAGE_LOADING, 1.0)
     _report(progress, STAGE_TRANSCRIBING, 0.0)
     transcript = transcriber.transcribe(
-        Path(audio_path),
+        samples,
         progress=lambda fraction: _report(progress, STAGE_TRANSCRIBING, fraction),
     )
     _report(progress, STAGE_TRANSCRIBING, 1.0)
     return measure_and_score(transcript, question, settings, question_end_s, progress)
-
-
-def analyse_text(
-    text: str,
-    question: LoadedQuestion | None,
-    settings: Settings,
-    progress: Progress | None = None,
-) -> AnalysedAnswer:
-    """Measure and score a typed answer (no timings, so no pace or pause figures)."""
-    return measure_and_score(Transcript.from_text(text), question, settings, None, progress)
 
 
 def save_attempt(

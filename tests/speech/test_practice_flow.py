@@ -296,3 +296,35 @@ def test_pipeline_with_the_recorder_in_process(
     assert again.transcript == analysed.transcript
     assert again.score == analysed.score
     assert set(KEY_WORDS) <= words_of(again.transcript.text)
+
+
+def test_an_unusable_model_is_refused_before_anything_is_recorded(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from voicemock.cli import main
+
+    code = main(["practice", "--no-tui", "--no-speak", "-q", QUESTION_ID, "--model", "tiny-en"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "unknown Whisper model 'tiny-en'" in err
+    assert "Answer now" not in err  # the user is not asked to answer for nothing
+
+
+def test_unreadable_audio_fails_before_the_model_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    from voicemock import pipeline
+    from voicemock.config import Settings
+    from voicemock.errors import AudioFileError
+
+    def no_model(settings: Settings) -> Any:
+        raise AssertionError("the model was loaded for audio that cannot be transcribed")
+
+    monkeypatch.setattr(pipeline, "load_transcriber", no_model)
+    silent = tmp_path / "silent.wav"
+    sf.write(str(silent), np.zeros(16000, dtype=np.float32), 16000)
+    with pytest.raises(AudioFileError, match="silent"):
+        pipeline.analyse_audio(silent, None, settings=Settings())

@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import struct
-import subprocess
-import sys
-import textwrap
 import time
 import wave
 from collections.abc import Callable
@@ -21,7 +18,7 @@ from tests.fixtures.virtual_audio import align, overlap
 from voicemock.errors import AudioDeviceError, AudioFileError
 from voicemock.speech.devices import NO_MICROPHONE
 from voicemock.speech.recorder import Recorder, repair_wav
-from voicemock.speech.virtual_audio import VirtualAudioServer
+from voicemock.speech.virtual_audio import VirtualAudioServer, record_then_kill
 
 RATE_HZ = 16000
 ANSWER_TEXT = "I split the migration into small steps and checked each one with the team."
@@ -142,42 +139,15 @@ def test_max_duration_stops_at_exactly_the_limit(
     assert sf.info(str(recording.path)).frames == RATE_HZ
 
 
-_CHILD = textwrap.dedent(
-    """
-    import sys, time
-    from voicemock.speech.recorder import Recorder
-    recorder = Recorder(sys.argv[1]).start()
-    if not recorder.wait_until_recording(10):
-        sys.exit(3)
-    print("recording", flush=True)
-    time.sleep(60)
-    """
-)
-
-
 def test_recording_survives_the_process_being_killed(
     virtual_audio: VirtualAudioServer, tmp_path: Path
 ) -> None:
     fed = _noise(6.0, seed=7)
     out = tmp_path / "killed.wav"
     feed = virtual_audio.feed_mic(fed)
-    child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(out)],
-        env=virtual_audio.client_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "recording"
-        time.sleep(2.0)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(10)
+        record_then_kill(virtual_audio, out, after_s=2.0)
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
         feed.stop()
     frames = repair_wav(out)
     with wave.open(str(out)) as reader:  # the strict stdlib reader must accept it now

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.conftest import data_home
 from voicemock import paths
 from voicemock.core.models import SAMPLE_RATE_HZ, Transcript, Word
 from voicemock.errors import AudioFileError, EngineNotAvailableError, ModelNotAvailableError
@@ -74,14 +75,8 @@ needs_openai = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def module_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A data dir for this module's model loads (the converted checkpoint is cached there)."""
-    home = tmp_path_factory.mktemp("transcribe-home")
-    old = os.environ.get("VOICEMOCK_HOME")
-    os.environ["VOICEMOCK_HOME"] = str(home)
-    yield home
-    if old is None:
-        os.environ.pop("VOICEMOCK_HOME", None)
-    else:
-        os.environ["VOICEMOCK_HOME"] = old
+    with data_home(tmp_path_factory.mktemp("transcribe-home")) as home:
+        yield home
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +96,9 @@ def openai_engine(module_home: Path) -> OpenAIWhisperTranscriber:
     if not _openai_available():
         pytest.skip("openai-whisper/torch not installed (optional extra)")
     transcriber = OpenAIWhisperTranscriber("tiny.en")
-    transcriber.load()
+    # Explicitly: a test may ask for this fixture from its body, after its own home is set.
+    with data_home(module_home):
+        transcriber.load()
     return transcriber
 
 
@@ -149,21 +146,18 @@ def _check_progress(calls: list[float]) -> None:
     assert calls[-1] == 1.0
 
 
-def test_faster_whisper_transcribes_known_text(
-    faster_result: tuple[Transcript, list[float]], known_clip: Path
+@pytest.mark.parametrize(
+    ("engine_result", "engine"),
+    [
+        ("faster_result", "faster-whisper"),
+        pytest.param("openai_result", "openai-whisper", marks=needs_openai),
+    ],
+)
+def test_engine_transcribes_known_text(
+    engine_result: str, engine: str, known_clip: Path, request: pytest.FixtureRequest
 ) -> None:
-    transcript, calls = faster_result
-    _check_transcript(transcript, known_clip, "faster-whisper")
-    _check_progress(calls)
-    assert jiwer.wer(normalise(KNOWN_TEXT), words_of(transcript)) <= MAX_WER_VS_TEXT
-
-
-@needs_openai
-def test_openai_whisper_transcribes_known_text(
-    openai_result: tuple[Transcript, list[float]], known_clip: Path
-) -> None:
-    transcript, calls = openai_result
-    _check_transcript(transcript, known_clip, "openai-whisper")
+    transcript, calls = request.getfixturevalue(engine_result)
+    _check_transcript(transcript, known_clip, engine)
     _check_progress(calls)
     assert jiwer.wer(normalise(KNOWN_TEXT), words_of(transcript)) <= MAX_WER_VS_TEXT
 

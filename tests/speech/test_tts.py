@@ -12,7 +12,7 @@ import soundfile as sf
 
 from tests.fixtures.virtual_audio import align
 from voicemock import paths
-from voicemock.errors import TTSUnavailableError
+from voicemock.errors import AudioFileError, TTSUnavailableError
 from voicemock.speech import tts
 from voicemock.speech.tts import QuestionSpeaker
 from voicemock.speech.virtual_audio import VirtualAudioServer, to_pcm16
@@ -111,3 +111,15 @@ def test_without_tts_the_reason_is_given(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_empty_text_is_refused() -> None:
     with pytest.raises(TTSUnavailableError):
         QuestionSpeaker().prompt_wav("   ")
+
+
+def test_synthesis_replaces_a_file_whole_and_refuses_a_folder(tmp_path: Path) -> None:
+    out = tmp_path / "line.wav"
+    out.write_bytes(b"an old file that is not audio")
+    assert tts.synthesize_to_wav("Hello there.", out, rate_wpm=200) == out
+    assert sf.info(str(out)).duration > 0.3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["line.wav"]  # no partial file left
+    folder = tmp_path / "folder.wav"
+    folder.mkdir()
+    with pytest.raises(AudioFileError, match="is a folder"):
+        tts.synthesize_to_wav("Hello there.", folder)

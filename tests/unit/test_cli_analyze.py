@@ -17,11 +17,11 @@ from rich.console import Console
 
 from voicemock.commands.render import (
     analysis_json,
-    format_value,
     marked_transcript,
     metrics_table,
     render_analysis,
 )
+from voicemock.core.metrics import format_metric_value
 from voicemock.core.models import DeliveryMetrics, Flag, Metric, Transcript, Word
 
 SPOKEN = "Um, I think we should ship the release on Friday, after the last review."
@@ -225,8 +225,8 @@ def test_full_report_has_transcript_table_and_notes() -> None:
         (None, "s", "—"),
     ],
 )
-def test_format_value(value: float | None, unit: str, shown: str) -> None:
-    assert format_value(Metric("k", "K", value, unit, "info")) == shown
+def test_format_metric_value(value: float | None, unit: str, shown: str) -> None:
+    assert format_metric_value(Metric("k", "K", value, unit, "info")) == shown
 
 
 def test_analysis_json_round_trips() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_store import make_metrics, make_score, make_transcript, make_wav
+from tests.builders import add_attempt, add_typed_attempt, make_transcript, make_wav
 from voicemock.cli import main
 from voicemock.commands.replay import render_position, word_at
 from voicemock.core.models import Segment, Transcript, Word
@@ -25,18 +25,13 @@ def fill(tmp_path: Path) -> tuple[int, int, list[AttemptRecord]]:
     with SessionStore() as store:
         practice = store.create_session("Resistance drill", kind="single")
         attempts = [
-            store.add_attempt(
+            add_attempt(
+                store,
                 practice.id,
+                make_wav(tmp_path / f"{question_id}.wav"),
                 question_id=question_id,
-                question_text=f"{question_id} text?",
-                rubric_version="bank@1",
-                audio_source=make_wav(tmp_path / f"{question_id}.wav"),
-                transcript=make_transcript(),
-                metrics=make_metrics(rate_wpm=rate),
-                score=make_score(question_id, overall),
-                engine="faster-whisper",
-                model="tiny.en",
-                duration_s=12.0,
+                overall=overall,
+                rate_wpm=rate,
             )
             for question_id, overall, rate in (("q-alpha", 41, 118.0), ("q-beta", 77, 151.0))
         ]
@@ -174,19 +169,7 @@ def test_replay_without_playable_audio_shows_the_transcript_and_says_why(
     _, _, attempts = fill(tmp_path)
     with SessionStore() as store:
         session = store.create_session()
-        typed = store.add_attempt(
-            session.id,
-            question_id="q-typed",
-            question_text="Typed?",
-            rubric_version="",
-            audio_source=None,
-            transcript=Transcript.from_text("a typed answer"),
-            metrics=make_metrics(),
-            score=None,
-            engine="text",
-            model="",
-            duration_s=0.0,
-        )
+        typed = add_typed_attempt(store, session.id, "a typed answer", question_id="q-typed")
     assert main(["replay", str(typed.id)]) == 1
     captured = capsys.readouterr()
     assert "a typed answer" in captured.out
@@ -232,3 +215,36 @@ def test_replay_highlights_the_word_being_heard_and_shows_nearby_segments() -> N
     assert "w10" in shown and "w24" in shown
     assert "w9" not in shown and "w25" not in shown
     assert "0:07 / 0:20" in text.plain
+
+
+def test_titles_with_brackets_are_shown_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    # A question text from a user's bank becomes the title; it is text, not console markup.
+    title = "What [/b] happened when [red] failed?"
+    with SessionStore() as store:
+        session = store.create_session(title)
+    assert main(["sessions", "list"]) == 0
+    assert "[/b] happened" in capsys.readouterr().out
+    assert main(["sessions", "show", str(session.id)]) == 0
+    assert title in capsys.readouterr().out
+
+
+def test_replay_gives_up_on_a_speaker_that_stopped_taking_audio(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from voicemock.commands import replay
+    from voicemock.errors import AudioDeviceError
+
+    class StuckPlayer:
+        """Playback that never ends and whose position stopped moving at 3 s."""
+
+        position_s = 3.0
+
+        def wait(self, timeout: float | None = None) -> bool:
+            return False
+
+    monkeypatch.setattr(replay, "REFRESH_S", 0.0)
+    monkeypatch.setattr(replay, "STALL_S", 0.05)
+    playing = replay._Playing(StuckPlayer())  # type: ignore[arg-type]
+    with pytest.raises(AudioDeviceError, match="stopped playing at 0:03"):
+        while playing():
+            pass

@@ -261,6 +261,9 @@ def test_broken_file_is_reported_and_other_banks_still_load(shipped: Path) -> No
     assert len(library.errors) == 1
     assert "b_broken.yaml line" in library.errors[0]
     assert [b.info.id for b in library.banks] == ["alpha", "gamma"]
+    # The question asked for may be in the broken file: the error says banks failed to load.
+    with pytest.raises(QuestionNotFoundError, match=r"1 bank file\(s\) could not be loaded"):
+        library.get("q-beta")
 
 
 def test_user_banks_come_from_voicemock_home(shipped: Path, voicemock_home: Path) -> None:

@@ -574,6 +574,20 @@ def test_embedder_vectors_are_unit_length_and_cached(embedder: Embedder) -> None
     assert embedder.embed([]).shape == (0, 384)
 
 
+def test_embed_cached_survives_the_cache_filling_up(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    monkeypatch.setattr(embeddings, "CACHE_MAX_ENTRIES", 2)
+    first = embedder.embed_cached(["I listened to him."])
+    # One text already cached plus two new ones overflow the cache, which is then emptied.
+    both = embedder.embed_cached(["I listened to him.", "We agreed.", "It worked."])
+    assert both.shape == (3, 384)
+    assert np.allclose(both[0], first[0], atol=1e-6)
+    assert np.allclose(both[1:], embedder.embed(["We agreed.", "It worked."]), atol=1e-5)
+
+
 # --- The shipped question bank --------------------------------------------------------------
 
 

@@ -4,149 +4,29 @@ from __future__ import annotations
 
 import errno
 import json
-import math
 import sqlite3
-import struct
 import threading
-import wave
 from pathlib import Path
 
 import pytest
 
-from voicemock.core import store as store_module
-from voicemock.core.models import (
-    CompetencyScore,
-    DeliveryMetrics,
-    Evidence,
-    Flag,
-    Metric,
-    ScoreReport,
-    Segment,
-    StarBreakdown,
-    StarSpan,
-    Transcript,
-    Word,
+from tests.builders import (
+    add_attempt,
+    add_typed_attempt,
+    make_metrics,
+    make_score,
+    make_transcript,
+    make_wav,
 )
+from voicemock.core import store as store_module
 from voicemock.core.store import MIGRATIONS, SCHEMA_VERSION, SessionStore
 from voicemock.errors import StoreError
-
-
-def make_wav(path: Path, duration_s: float = 0.5, freq_hz: float = 440.0) -> Path:
-    """A short 16-bit mono sine tone."""
-    rate_hz = 16000
-    frames = b"".join(
-        struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq_hz * i / rate_hz)))
-        for i in range(int(duration_s * rate_hz))
-    )
-    with wave.open(str(path), "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(rate_hz)
-        handle.writeframes(frames)
-    return path
-
-
-def make_transcript(text: str = "Um I listened first and then we agreed") -> Transcript:
-    words = tuple(
-        Word(token, round(i * 0.4, 2), round(i * 0.4 + 0.3, 2), 0.9)
-        for i, token in enumerate(text.split())
-    )
-    half = len(words) // 2
-    segments = (
-        Segment(
-            " ".join(w.text for w in words[:half]),
-            words[0].start_s,
-            words[half - 1].end_s,
-            words[:half],
-        ),
-        Segment(
-            " ".join(w.text for w in words[half:]),
-            words[half].start_s,
-            words[-1].end_s,
-            words[half:],
-        ),
-    )
-    return Transcript(
-        words=words,
-        segments=segments,
-        engine="faster-whisper",
-        model="tiny.en",
-        audio_duration_s=words[-1].end_s + 0.5,
-    )
-
-
-def make_metrics(rate_wpm: float = 142.5) -> DeliveryMetrics:
-    return DeliveryMetrics(
-        metrics=(
-            Metric(
-                "speaking_rate_wpm",
-                "Speaking rate",
-                rate_wpm,
-                "wpm",
-                "good",
-                "130-165 wpm is good",
-                "norms",
-            ),
-            Metric("fillers_per_min", "Fillers", 1.5, "per min", "watch", flag_kinds=("filler",)),
-            Metric("longest_pause_s", "Longest pause", None, "s", "info"),
-        ),
-        flags=(Flag("filler", "Um", 0.0, 0.3, 0), Flag("long_pause", "", 1.0, 3.2, 3)),
-        notes=("filler counts are a lower bound",),
-    )
-
-
-def make_score(question_id: str = "q-one", overall: int = 63) -> ScoreReport:
-    evidence = Evidence("indicator", "I listened first", 3, 19, "listening", "listened", 0.4, 1.5)
-    return ScoreReport(
-        question_id=question_id,
-        rubric_version="bank@1/q@2",
-        overall=overall,
-        competencies=(
-            CompetencyScore(
-                "listening", "Listening", 3, 75, 1.5, (evidence,), False, (), "Say what you heard."
-            ),
-            CompetencyScore("outcome", "Outcome", 1, 25, 1.0, (), True, ("red flag: blamed",)),
-        ),
-        star=StarBreakdown(
-            50, (StarSpan("A", "I listened first", 3, 19, 0.4, 1.5),), {"A": 1.1}, ("S", "R")
-        ),
-        relevance=0.71,
-        gates=("too_short",),
-        notes=("lexical only",),
-        next_steps=("Add a result.",),
-        used_embeddings=True,
-    )
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> SessionStore:
     with SessionStore(tmp_path / "db.sqlite3", tmp_path / "recordings") as opened:
         yield opened  # type: ignore[misc]
-
-
-def add(
-    store: SessionStore,
-    session_id: int,
-    audio: Path | None,
-    *,
-    question_id: str = "q-one",
-    overall: int = 63,
-    move_audio: bool = True,
-) -> store_module.AttemptRecord:
-    return store.add_attempt(
-        session_id,
-        question_id=question_id,
-        question_text=f"Question {question_id}?",
-        rubric_version="bank@1/q@2",
-        audio_source=audio,
-        transcript=make_transcript(),
-        metrics=make_metrics(),
-        score=make_score(question_id, overall),
-        engine="faster-whisper",
-        model="tiny.en",
-        duration_s=4.25,
-        move_audio=move_audio,
-    )
 
 
 def files_under(folder: Path) -> list[Path]:
@@ -232,7 +112,7 @@ def test_attempt_round_trip_keeps_everything(store: SessionStore, tmp_path: Path
     session = store.create_session("Practice", kind="mock")
     source = make_wav(tmp_path / "answer.wav")
     audio_bytes = source.read_bytes()
-    saved = add(store, session.id, source)
+    saved = add_attempt(store, session.id, source)
 
     read = store.get_attempt(saved.id)
     assert read == saved
@@ -263,7 +143,7 @@ def test_attempt_round_trip_keeps_everything(store: SessionStore, tmp_path: Path
 def test_copying_leaves_the_source_alone(store: SessionStore, tmp_path: Path) -> None:
     session = store.create_session()
     source = make_wav(tmp_path / "mine.wav")
-    saved = add(store, session.id, source, move_audio=False)
+    saved = add_attempt(store, session.id, source, move_audio=False)
     assert source.exists()
     assert saved.audio_path is not None
     assert saved.audio_path.read_bytes() == source.read_bytes()
@@ -271,19 +151,7 @@ def test_copying_leaves_the_source_alone(store: SessionStore, tmp_path: Path) ->
 
 def test_attempt_without_audio_or_score(store: SessionStore) -> None:
     session = store.create_session()
-    saved = store.add_attempt(
-        session.id,
-        question_id="typed",
-        question_text="Typed?",
-        rubric_version="",
-        audio_source=None,
-        transcript=Transcript.from_text("just typed words"),
-        metrics=make_metrics(),
-        score=None,
-        engine="text",
-        model="",
-        duration_s=0.0,
-    )
+    saved = add_typed_attempt(store, session.id, "just typed words")
     assert (saved.audio_path, saved.audio_status, saved.score, saved.overall) == (
         None,
         "none",
@@ -296,9 +164,9 @@ def test_attempt_without_audio_or_score(store: SessionStore) -> None:
 def test_listing_is_newest_first_and_filters(store: SessionStore, tmp_path: Path) -> None:
     first = store.create_session("one")
     second = store.create_session("two")
-    a = add(store, first.id, make_wav(tmp_path / "a.wav"), question_id="q-a", overall=10)
-    b = add(store, second.id, make_wav(tmp_path / "b.wav"), question_id="q-b", overall=20)
-    c = add(store, second.id, make_wav(tmp_path / "c.wav"), question_id="q-a", overall=30)
+    a = add_attempt(store, first.id, make_wav(tmp_path / "a.wav"), question_id="q-a", overall=10)
+    b = add_attempt(store, second.id, make_wav(tmp_path / "b.wav"), question_id="q-b", overall=20)
+    c = add_attempt(store, second.id, make_wav(tmp_path / "c.wav"), question_id="q-a", overall=30)
 
     assert [s.id for s in store.list_sessions()] == [second.id, first.id]
     assert [s.id for s in store.list_sessions(limit=1)] == [second.id]
@@ -324,7 +192,7 @@ def test_unknown_ids_give_clear_errors(store: SessionStore) -> None:
     with pytest.raises(StoreError, match="no session with id 42"):
         store.delete_session(42)
     with pytest.raises(StoreError, match="no session with id 3"):
-        add(store, 3, None)
+        add_attempt(store, 3, None)
 
 
 # ------------------------------------------------------------------------------ atomic saves
@@ -345,7 +213,7 @@ def test_failed_insert_leaves_no_orphan_file_and_keeps_the_source(
 
     monkeypatch.setattr(SessionStore, "_insert_attempt", failing_insert)
     with pytest.raises(StoreError, match="still at"):
-        add(store, session.id, source)
+        add_attempt(store, session.id, source)
 
     assert copied, "the audio should have been copied before the insert"
     assert files_under(store.recordings_dir) == []
@@ -364,7 +232,7 @@ def test_interrupted_insert_also_cleans_up(
 
     monkeypatch.setattr(SessionStore, "_insert_attempt", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        add(store, session.id, source)
+        add_attempt(store, session.id, source)
     assert files_under(store.recordings_dir) == []
     assert source.exists()
     assert store.get_session(session.id).attempt_count == 0
@@ -383,7 +251,7 @@ def test_disk_full_gives_a_store_error_and_keeps_the_source(
 
     monkeypatch.setattr(store_module, "_copy_file", full_disk)
     with pytest.raises(StoreError, match="disk is full") as caught:
-        add(store, session.id, source)
+        add_attempt(store, session.id, source)
     assert str(source) in str(caught.value)
     assert source.read_bytes() == original
     assert files_under(store.recordings_dir) == []
@@ -393,7 +261,7 @@ def test_disk_full_gives_a_store_error_and_keeps_the_source(
 def test_missing_source_recording_is_a_store_error(store: SessionStore, tmp_path: Path) -> None:
     session = store.create_session()
     with pytest.raises(StoreError, match="missing"):
-        add(store, session.id, tmp_path / "nowhere.wav")
+        add_attempt(store, session.id, tmp_path / "nowhere.wav")
     assert store.list_attempts() == []
 
 
@@ -404,9 +272,9 @@ def test_missing_and_corrupt_audio_are_reported_not_fatal(
     store: SessionStore, tmp_path: Path
 ) -> None:
     session = store.create_session()
-    gone = add(store, session.id, make_wav(tmp_path / "a.wav"))
-    garbled = add(store, session.id, make_wav(tmp_path / "b.wav"))
-    truncated = add(store, session.id, make_wav(tmp_path / "c.wav"))
+    gone = add_attempt(store, session.id, make_wav(tmp_path / "a.wav"))
+    garbled = add_attempt(store, session.id, make_wav(tmp_path / "b.wav"))
+    truncated = add_attempt(store, session.id, make_wav(tmp_path / "c.wav"))
     assert gone.audio_path and garbled.audio_path and truncated.audio_path
 
     gone.audio_path.unlink()
@@ -439,8 +307,8 @@ def test_a_wav_whose_header_lost_its_size_still_counts_as_audio(tmp_path: Path) 
 def test_delete_session_removes_its_attempts_and_audio(store: SessionStore, tmp_path: Path) -> None:
     keep = store.create_session("keep")
     drop = store.create_session("drop")
-    kept = add(store, keep.id, make_wav(tmp_path / "k.wav"))
-    dropped = [add(store, drop.id, make_wav(tmp_path / f"d{i}.wav")) for i in range(2)]
+    kept = add_attempt(store, keep.id, make_wav(tmp_path / "k.wav"))
+    dropped = [add_attempt(store, drop.id, make_wav(tmp_path / f"d{i}.wav")) for i in range(2)]
 
     store.delete_session(drop.id)
 
@@ -454,8 +322,8 @@ def test_delete_session_removes_its_attempts_and_audio(store: SessionStore, tmp_
 
 def test_delete_attempt_removes_its_audio(store: SessionStore, tmp_path: Path) -> None:
     session = store.create_session()
-    one = add(store, session.id, make_wav(tmp_path / "1.wav"))
-    two = add(store, session.id, make_wav(tmp_path / "2.wav"))
+    one = add_attempt(store, session.id, make_wav(tmp_path / "1.wav"))
+    two = add_attempt(store, session.id, make_wav(tmp_path / "2.wav"))
     store.delete_attempt(one.id)
     assert one.audio_path is not None and not one.audio_path.exists()
     assert two.audio_path is not None and two.audio_path.exists()
@@ -490,8 +358,12 @@ def test_export_then_import_gives_the_same_attempts_and_audio(
     store: SessionStore, tmp_path: Path
 ) -> None:
     session = store.create_session("Mock interview", kind="mock")
-    first = add(store, session.id, make_wav(tmp_path / "1.wav", freq_hz=300), question_id="q-a")
-    second = add(store, session.id, make_wav(tmp_path / "2.wav", freq_hz=500), question_id="q-b")
+    first = add_attempt(
+        store, session.id, make_wav(tmp_path / "1.wav", freq_hz=300), question_id="q-a"
+    )
+    second = add_attempt(
+        store, session.id, make_wav(tmp_path / "2.wav", freq_hz=500), question_id="q-b"
+    )
     store.set_notes(first.id, "rushed the ending")
     store.finish_session(session.id)
     originals = [store.get_attempt(first.id), store.get_attempt(second.id)]
@@ -533,7 +405,7 @@ def test_export_of_an_attempt_with_missing_audio_still_works(
     store: SessionStore, tmp_path: Path
 ) -> None:
     session = store.create_session()
-    attempt = add(store, session.id, make_wav(tmp_path / "a.wav"))
+    attempt = add_attempt(store, session.id, make_wav(tmp_path / "a.wav"))
     assert attempt.audio_path is not None
     attempt.audio_path.unlink()
     folder = store.export_session(session.id, tmp_path / "out")
@@ -545,7 +417,7 @@ def test_export_of_an_attempt_with_missing_audio_still_works(
 
 def exported(store: SessionStore, tmp_path: Path) -> Path:
     session = store.create_session("to import")
-    add(store, session.id, make_wav(tmp_path / "a.wav"))
+    add_attempt(store, session.id, make_wav(tmp_path / "a.wav"))
     return store.export_session(session.id, tmp_path / "out")
 
 
@@ -620,7 +492,7 @@ def test_failed_import_removes_the_audio_it_copied(
 def test_readers_in_threads_while_one_thread_writes(store: SessionStore, tmp_path: Path) -> None:
     session = store.create_session()
     wav = make_wav(tmp_path / "src.wav", duration_s=0.1)
-    add(store, session.id, wav, move_audio=False)
+    add_attempt(store, session.id, wav, move_audio=False)
     errors: list[BaseException] = []
     counts: list[int] = []
     stop = threading.Event()
@@ -638,7 +510,7 @@ def test_readers_in_threads_while_one_thread_writes(store: SessionStore, tmp_pat
     def writer() -> None:
         try:
             for _ in range(20):
-                add(store, session.id, wav, move_audio=False)
+                add_attempt(store, session.id, wav, move_audio=False)
         except BaseException as error:
             errors.append(error)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-ENGINE_CHOICES = ("faster-whisper", "openai-whisper")
+from voicemock.commands.options import ENGINE_CHOICES
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         transcribe_with_progress,
     )
     from voicemock.config import load_settings
-    from voicemock.core.metrics import compute_metrics
+    from voicemock.pipeline import measure_and_score
 
     settings = load_settings()
     path = Path(args.file)
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         model=args.model or settings.model,
         channel=args.channel,
     )
-    metrics = compute_metrics(transcript, question_end_s=None, long_pause_s=settings.long_pause_s)
+    metrics = measure_and_score(transcript, None, settings).metrics
     if args.json:
         sys.stdout.write(json.dumps(analysis_json(transcript, metrics), indent=2) + "\n")
         return 0

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if not clip.exists():
         with console.status("Speaking a sample answer with the built-in voice..."):
             synthesize_to_wav(DEMO_ANSWER, clip, rate_wpm=150)
-    console.print(f"[dim]Sample answer: {clip}[/dim]")
+    console.print(f"Sample answer: {clip}", style="dim", markup=False)
     settings = load_settings()
     with console.status("Transcribing and scoring (offline)...") as status:
         analysed = analyse_audio(

@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     """Print a table of input and output devices, or how to get one."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from voicemock.speech.devices import list_devices
 
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         ]
         table.add_row(
             str(device.index),
-            device.name,
+            Text(device.name),
             str(device.inputs or "-"),
             str(device.outputs or "-"),
             ", ".join(defaults),

@@ -53,17 +53,19 @@ def _version(distribution: str) -> str:
 def check_data_dir() -> Check:
     """The data folder exists and a file can be written in it."""
     from voicemock import paths
+    from voicemock.errors import VoicemockError
 
     try:
         folder = paths.data_dir()
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-", delete=True) as probe:
             probe.write(b"ok")
             probe.flush()
-    except OSError as error:
+    except (OSError, VoicemockError) as error:  # the folder may not even be creatable
+        reason = error.strerror if isinstance(error, OSError) else None
         return Check(
             "Data folder",
             "fail",
-            f"not writable: {error.strerror or error}",
+            f"not writable: {reason or error}",
             "set VOICEMOCK_HOME to a writable folder, or fix the folder's permissions",
         )
     return Check("Data folder", "ok", str(folder))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import signal
 import threading
 from typing import TYPE_CHECKING, Any
+
+from voicemock.commands.options import ENGINE_CHOICES, positive_seconds
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,15 +22,15 @@ if TYPE_CHECKING:
     from voicemock.speech.recorder import Recording
 
 DEFAULT_QUESTION_ID = "sac-client-resistance"
-ENGINE_CHOICES = ("faster-whisper", "openai-whisper")
 MIN_ANSWER_S = 0.3  # shorter than this is a click or an accident, not an answer
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive number of seconds")
-    return value
+# The option that sets each overridable setting, for error messages.
+_OPTION_OF_SETTING = {
+    "engine": "--engine",
+    "model": "--model",
+    "silence_stop_s": "--silence-stop",
+    "max_answer_s": "--max-seconds",
+    "input_device": "--device",
+}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,10 +58,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--model", default=None, metavar="NAME", help="Whisper model")
     parser.add_argument("--device", default=None, help="microphone (index or name)")
     parser.add_argument(
-        "--silence-stop", type=_seconds, default=None, metavar="S", help="stop after S s of silence"
+        "--silence-stop",
+        type=positive_seconds,
+        default=None,
+        metavar="S",
+        help="stop after S s of silence",
     )
     parser.add_argument(
-        "--max-seconds", type=_seconds, default=None, metavar="N", help="stop after N seconds"
+        "--max-seconds",
+        type=positive_seconds,
+        default=None,
+        metavar="N",
+        help="stop after N seconds",
     )
     parser.add_argument("--no-speak", action="store_true", help="show the question, don't say it")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -104,16 +113,18 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "max_answer_s": args.max_seconds,
     }
     if args.device is not None:
-        changes["input_device"] = int(args.device) if args.device.isdigit() else args.device
+        changes["input_device"] = args.device  # an index or (part of) a name
     if args.no_speak:
         changes["speak_questions"] = False
-    try:
-        for name, value in changes.items():
-            if value is not None:
-                setattr(settings, name, value)
-    except ValidationError as error:
-        detail = error.errors()[0]
-        raise VoicemockError(f"invalid {name.replace('_', ' ')}: {detail['msg']}") from error
+    for name, value in changes.items():
+        if value is None:
+            continue
+        try:
+            setattr(settings, name, value)
+        except ValidationError as error:
+            option = _OPTION_OF_SETTING.get(name, name)
+            problem = str(error.errors()[0]["msg"]).removeprefix("Input ").lower()
+            raise VoicemockError(f"{option} {value}: {problem}") from error
     return settings
 
 
@@ -121,8 +132,10 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
     """One turn: speak, record, transcribe, score, save, report."""
     from rich.console import Console
     from rich.panel import Panel
+    from rich.text import Text
 
     from voicemock.core.rubrics import load_library
+    from voicemock.pipeline import check_transcriber
 
     settings = settings_from_args(args)
     console = Console(stderr=True)
@@ -132,7 +145,11 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
         ids = library.ids()
         question_id = DEFAULT_QUESTION_ID if DEFAULT_QUESTION_ID in ids or not ids else ids[0]
     question = library.get(question_id)
-    console.print(Panel(question.question.text, title=f"Question · {question.id}", expand=False))
+    # Before the answer is recorded: an unknown model must not cost the user their answer.
+    check_transcriber(settings)
+    console.print(
+        Panel(Text(question.question.text), title=f"Question · {question.id}", expand=False)
+    )
     if settings.speak_questions:
         _speak(question.question.text, settings, console)
     if settings.thinking_time_s > 0:
@@ -145,6 +162,8 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
 
 def _speak(text: str, settings: Settings, console: Console) -> None:
     """Read the question aloud; when that is impossible say so and carry on."""
+    from rich.markup import escape
+
     from voicemock.errors import VoicemockError
     from voicemock.speech.tts import QuestionSpeaker
 
@@ -153,7 +172,9 @@ def _speak(text: str, settings: Settings, console: Console) -> None:
         speaker.speak(text)
         speaker.wait()
     except VoicemockError as error:
-        console.print(f"[yellow]The question could not be spoken ({error}); read it above.[/]")
+        console.print(
+            f"[yellow]The question could not be spoken ({escape(str(error))}); read it above.[/]"
+        )
     except KeyboardInterrupt:
         speaker.stop()
         raise
@@ -163,13 +184,14 @@ def _record(
     question: LoadedQuestion, settings: Settings, console: Console
 ) -> tuple[Recording, bool]:
     """Record the answer; returns the recording and whether Ctrl+C ended it."""
-    from voicemock.commands.record import wait_for_stop, watch_stdin
+    from rich.markup import escape
+
+    from voicemock.commands.record import STOP_REASONS, record_until_stopped
     from voicemock.pipeline import pending_recording_path
     from voicemock.speech.recorder import Recorder
 
-    out_path = pending_recording_path(question.id)
     recorder = Recorder(
-        out_path,
+        pending_recording_path(question.id),
         device=settings.input_device,
         max_duration_s=settings.max_answer_s,
         silence_stop_s=settings.silence_stop_s,
@@ -182,38 +204,14 @@ def _record(
         f"[bold]Answer now.[/bold] [dim]Stops on {', '.join(stops)} or Ctrl+C.[/dim]",
         highlight=False,
     )
-    enter = threading.Event()
-    interrupted = False
-    previous_term: Any = None
-    with contextlib.suppress(ValueError):  # only the main thread may set signal handlers
-
-        def on_term(signum: int, frame: Any) -> None:
-            raise KeyboardInterrupt
-
-        previous_term = signal.signal(signal.SIGTERM, on_term)
-    try:
-        recorder.start()
-        threading.Thread(target=watch_stdin, args=(enter,), daemon=True).start()
-        try:
-            wait_for_stop(recorder, console, enter)
-        except KeyboardInterrupt:
-            interrupted = True
-            console.print("[yellow]Stopped (Ctrl+C): keeping what you said.[/]")
-        recording = recorder.stop()
-    finally:
-        if previous_term is not None:
-            signal.signal(signal.SIGTERM, previous_term)
-    reasons = {
-        "user": "stopped",
-        "max_duration": "time limit reached",
-        "silence": "stopped after silence",
-        "device_error": "the microphone failed",
-    }
+    recording, interrupted = record_until_stopped(recorder, console)
+    if interrupted:
+        console.print("[yellow]Stopped (Ctrl+C): keeping what you said.[/]")
     console.print(
-        f"[dim]Recorded {recording.duration_s:.1f} s ({reasons[recording.stopped_by]}).[/]"
+        f"[dim]Recorded {recording.duration_s:.1f} s ({STOP_REASONS[recording.stopped_by]}).[/]"
     )
     if recorder.error is not None:
-        console.print(f"[yellow]{recorder.error}[/]")
+        console.print(f"[yellow]{escape(str(recorder.error))}[/]")
     return recording, interrupted
 
 
@@ -225,6 +223,8 @@ def _analyse_and_save(
     interrupted: bool,
     console: Console,
 ) -> int:
+    from rich.markup import escape
+
     from voicemock.core.store import SessionStore
     from voicemock.errors import AudioFileError, VoicemockError
     from voicemock.pipeline import analyse_audio, save_attempt
@@ -233,7 +233,7 @@ def _analyse_and_save(
         with contextlib.suppress(OSError):
             recording.path.unlink()
         raise AudioFileError("nothing was recorded: check the microphone with `voicemock devices`")
-    kept = f"Your recording is kept at {recording.path}"
+    kept = escape(f"Your recording is kept at {recording.path}")
     try:
         with console.status("Loading the speech model...") as status:
 

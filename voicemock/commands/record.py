@@ -11,22 +11,24 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from voicemock.commands.options import positive_seconds
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-    from voicemock.speech.recorder import Recorder
+    from voicemock.speech.recorder import Recorder, Recording
 
 METER_WIDTH = 20
 METER_FLOOR_DBFS = -60.0
 REFRESH_S = 0.1
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive number of seconds")
-    return value
+# Why a recording ended, as told to the user.
+STOP_REASONS = {
+    "user": "stopped",
+    "max_duration": "reached the maximum length",
+    "silence": "stopped after silence",
+    "device_error": "the microphone failed",
+}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,11 +43,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("out", type=Path, metavar="OUT.wav", help="the WAV file to write")
     parser.add_argument(
-        "--max-seconds", type=_positive, metavar="N", help="stop after N seconds (default 300)"
+        "--max-seconds",
+        type=positive_seconds,
+        metavar="N",
+        help="stop after N seconds (default 300)",
     )
     parser.add_argument(
         "--silence-stop",
-        type=_positive,
+        type=positive_seconds,
         metavar="S",
         help="stop after S seconds of silence once you have started speaking",
     )
@@ -103,7 +108,7 @@ def wait_for_stop(recorder: Recorder, console: Console, stop_now: threading.Even
             while not stopping():
                 live.update(_meter(recorder))
     else:
-        console.print(f"Recording to {recorder.out_path} ... (Enter or Ctrl+C stops)")
+        console.print(f"Recording to {recorder.out_path} ... (Enter or Ctrl+C stops)", markup=False)
         while not stopping():
             pass
 
@@ -122,6 +127,31 @@ def _handling(signums: tuple[int, ...], handler: Any) -> Iterator[None]:
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
+
+
+def record_until_stopped(recorder: Recorder, console: Console) -> tuple[Recording, bool]:
+    """Record with the live meter until Enter, Ctrl+C, SIGTERM or an auto-stop.
+
+    Returns the finished recording and whether Ctrl+C or SIGTERM ended it. The file is closed
+    properly whatever happens; only a failure to start raises (AudioDeviceError, StoreError).
+    """
+    stop_now = threading.Event()  # Enter, Ctrl+C or SIGTERM
+    interrupted = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        # A flag, not an exception: a second Ctrl+C cannot cut closing the file short.
+        interrupted.set()
+        stop_now.set()
+
+    with _handling((signal.SIGINT, signal.SIGTERM), on_signal):
+        recorder.start()
+        threading.Thread(target=watch_stdin, args=(stop_now,), daemon=True).start()
+        try:
+            wait_for_stop(recorder, console, stop_now)
+        except KeyboardInterrupt:  # handlers could not be installed (not the main thread)
+            interrupted.set()
+        recording = recorder.stop()
+    return recording, interrupted.is_set()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -146,31 +176,10 @@ def run(args: argparse.Namespace) -> int:
         silence_stop_s=args.silence_stop if args.silence_stop else settings.silence_stop_s,
         silence_threshold_dbfs=args.threshold,
     )
-    stop_now = threading.Event()  # Enter, Ctrl+C or SIGTERM
-    interrupted = threading.Event()
-
-    def on_signal(signum: int, frame: Any) -> None:
-        # A flag, not an exception: a second Ctrl+C cannot cut closing the file short.
-        interrupted.set()
-        stop_now.set()
-
-    with _handling((signal.SIGINT, signal.SIGTERM), on_signal):
-        recorder.start()
-        threading.Thread(target=watch_stdin, args=(stop_now,), daemon=True).start()
-        try:
-            wait_for_stop(recorder, console, stop_now)
-        except KeyboardInterrupt:  # handlers could not be installed (not the main thread)
-            interrupted.set()
-        if interrupted.is_set():
-            console.print("[dim]Stopped.[/dim]")
-        recording = recorder.stop()
-    reasons = {
-        "user": "stopped",
-        "max_duration": "reached the maximum length",
-        "silence": "stopped after silence",
-        "device_error": "the microphone failed",
-    }
-    print(f"{recording.path} ({recording.duration_s:.1f} s, {reasons[recording.stopped_by]})")
+    recording, interrupted = record_until_stopped(recorder, console)
+    if interrupted:
+        console.print("[dim]Stopped.[/dim]")
+    print(f"{recording.path} ({recording.duration_s:.1f} s, {STOP_REASONS[recording.stopped_by]})")
     if recorder.error is not None:
         raise recorder.error
     if recorder.overflows:

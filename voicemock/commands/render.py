@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from voicemock.core.models import Band, DeliveryMetrics, Flag, FlagKind, Metric, Transcript
+from voicemock.core.metrics import format_metric_value
+from voicemock.core.models import Band, DeliveryMetrics, Flag, FlagKind, Transcript
 
 BAND_STYLES: dict[str, str] = {
     "good": "bold green",
@@ -37,23 +38,6 @@ _TRAILING_PUNCTUATION = ".,;:!?…\"')]}”’"
 def band_style(band: Band | str) -> str:
     """The rich style of a band: good green, watch yellow, fix red, info dim."""
     return BAND_STYLES.get(band, "")
-
-
-def format_value(metric: Metric) -> str:
-    """A metric's value with its unit, e.g. "142 wpm", "2.5 s", "3.1 per min", "—" if unknown."""
-    value = metric.value
-    if value is None:
-        return "—"
-    unit = metric.unit.strip()
-    if unit == "%":
-        return f"{value:.0f}%" if abs(value) >= 10 else f"{value:.1f}%"
-    if unit in ("wpm", "words") or float(value).is_integer() or abs(value) >= 100:
-        number = f"{value:.0f}"
-    elif abs(value) >= 1:
-        number = f"{value:.1f}"
-    else:
-        number = f"{value:.2f}"
-    return f"{number} {unit}" if unit else number
 
 
 def _span_lengths(flag: Flag) -> int:
@@ -162,7 +146,7 @@ def metrics_table(
         # The band's first clause ("130-165 wpm is good") keeps the table readable in 80 columns;
         # the whole rule is shown with the sources.
         guidance = metric.guidance if show_source else metric.guidance.split(";")[0]
-        row: list[Any] = [metric.label, format_value(metric), band, guidance]
+        row: list[Any] = [metric.label, format_metric_value(metric), band, guidance]
         if show_source:
             row.append(metric.source)
         table.add_row(*row)

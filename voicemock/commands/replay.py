@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import time
 from typing import TYPE_CHECKING
 
-from voicemock.errors import AudioFileError, VoicemockError
+from voicemock.errors import AudioDeviceError, AudioFileError, VoicemockError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from voicemock.speech.playback import Player
 
 REFRESH_S = 0.05
+STALL_S = 5.0  # no audio taken by the speaker for this long: it is stuck or gone
 CONTEXT_SEGMENTS = 1  # segments shown before and after the one being heard
 CONTEXT_WORDS = 40  # words shown either side when the transcript has no segments
 
@@ -51,21 +53,19 @@ def run(args: argparse.Namespace) -> int:
     from voicemock.config import load_settings
     from voicemock.core.store import SessionStore
 
+    if not args.from_s >= 0:
+        raise VoicemockError("--from must be 0 or more seconds")
     console = Console()
     with SessionStore() as store:
         attempt = store.get_attempt(args.attempt_id)
     _check_audio(attempt, console)
     assert attempt.audio_path is not None  # _check_audio made sure
-    if args.from_s < 0:
-        raise VoicemockError("--from must be 0 or more seconds")
 
     from voicemock.speech.playback import Player
 
     settings = load_settings()
-    device = args.device if args.device is not None else settings.output_device
-    if isinstance(device, str) and device.isdigit():
-        device = int(device)
-    player = Player(device=device)
+    # An index or (part of) a name: the player resolves either.
+    player = Player(device=args.device if args.device is not None else settings.output_device)
     duration_s = player.play(attempt.audio_path, start_s=args.from_s)
     if args.from_s >= duration_s:
         player.stop()
@@ -79,12 +79,34 @@ def run(args: argparse.Namespace) -> int:
         else:
             _follow_lines(player, attempt.transcript, args.from_s, console)
     except KeyboardInterrupt:
-        position_s = player.position_s
+        console.print(f"Stopped at {_clock(player.position_s)}.")
+    finally:
         player.stop()
-        console.print(f"Stopped at {_clock(position_s)}.")
-        return 0
-    player.stop()
     return 0
+
+
+class _Playing:
+    """Waits for playback in short steps, and notices a speaker that stopped taking audio."""
+
+    def __init__(self, player: Player) -> None:
+        self._player = player
+        self._position_s = player.position_s
+        self._moved_at = time.monotonic()
+
+    def __call__(self) -> bool:
+        """Wait one refresh; False once playback has ended. AudioDeviceError on a stall."""
+        if self._player.wait(REFRESH_S):
+            return False
+        position_s = self._player.position_s
+        now = time.monotonic()
+        if position_s != self._position_s:
+            self._position_s, self._moved_at = position_s, now
+        elif now - self._moved_at > STALL_S:
+            raise AudioDeviceError(
+                f"the speaker stopped playing at {_clock(position_s)} "
+                "(check it with `voicemock devices`)"
+            )
+        return True
 
 
 def _check_audio(attempt: AttemptRecord, console: Console) -> None:
@@ -111,7 +133,7 @@ def _print_header(attempt: AttemptRecord, console: Console) -> None:
         f"[bold]Attempt {attempt.id}[/bold] ({attempt.question_id or 'no question'}{score})"
     )
     if attempt.question_text:
-        console.print(f"[dim]{attempt.question_text}[/dim]", highlight=False)
+        console.print(attempt.question_text, style="dim", markup=False, highlight=False)
 
 
 def word_at(transcript: Transcript, position_s: float) -> int:
@@ -177,7 +199,8 @@ def _follow_live(
         refresh_per_second=int(1 / REFRESH_S),
         transient=False,
     ) as live:
-        while not player.wait(REFRESH_S):
+        playing = _Playing(player)
+        while playing():
             live.update(render_position(transcript, player.position_s, duration_s))
         live.update(render_position(transcript, duration_s, duration_s))
 
@@ -188,6 +211,7 @@ def _follow_lines(player: Player, transcript: Transcript, from_s: float, console
     if not segments and transcript.text:
         console.print(transcript.text, markup=False, highlight=False)
     pending = list(segments)
+    playing = _Playing(player)
     while pending:
         position_s = player.position_s
         while pending and pending[0].start_s <= position_s:
@@ -195,10 +219,11 @@ def _follow_lines(player: Player, transcript: Transcript, from_s: float, console
             console.print(
                 f"[{_clock(segment.start_s)}] {segment.text.strip()}", markup=False, highlight=False
             )
-        if player.wait(REFRESH_S):
+        if not playing():
             break
-    for segment in pending:  # playback ended (or the device stopped): show the rest anyway
+    for segment in pending:  # playback ended: show the rest anyway
         console.print(
             f"[{_clock(segment.start_s)}] {segment.text.strip()}", markup=False, highlight=False
         )
-    player.wait(None)
+    while playing():
+        pass

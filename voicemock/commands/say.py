@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
         if out.suffix.lower() != ".wav":
             raise AudioFileError(f"--out writes a WAV file: use a name ending in .wav ({out})")
+        if out.is_dir():
+            raise AudioFileError(f"--out {out} is a folder: give a file name ending in .wav")
         ok, reason = tts_available()
         if not ok:
             raise TTSUnavailableError(f"text-to-speech is unavailable: {reason}")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from voicemock.commands.options import ENGINE_CHOICES
 from voicemock.errors import VoicemockError
 
 if TYPE_CHECKING:
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from voicemock.core.rubric_schema import Question
     from voicemock.core.rubrics import LoadedQuestion
 
-ENGINE_CHOICES = ("faster-whisper", "openai-whisper")
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 # Text files larger than this are not answers (a 5-minute answer is ~5 KB).
 MAX_TEXT_BYTES = 1_000_000
@@ -87,7 +87,11 @@ def run(args: argparse.Namespace) -> int:
     if path.suffix.lower() in TEXT_SUFFIXES:
         transcript = read_transcript_file(path)
     else:
-        transcript = _transcribe(path, args.engine or settings.engine, args.model or settings.model)
+        from voicemock.commands.render import transcribe_with_progress
+
+        transcript = transcribe_with_progress(
+            path, engine=args.engine or settings.engine, model=args.model or settings.model
+        )
 
     if args.no_embeddings:
         settings = settings.model_copy(update={"use_embeddings": False})
@@ -157,13 +161,6 @@ def strip_markdown(text: str) -> str:
         else:
             lines.append(line)
     return "\n".join(lines)
-
-
-def _transcribe(path: Path, engine: str, model: str) -> Transcript:
-    """Transcribe an audio file with a progress display on stderr."""
-    from voicemock.commands.render import transcribe_with_progress
-
-    return transcribe_with_progress(path, engine=engine, model=model)
 
 
 def score_json(
@@ -248,6 +245,7 @@ def render_score(console: Console, score: ScoreReport) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from voicemock.core.report import group_evidence
     from voicemock.core.scoring import GATE_MEANINGS, LEVEL_MEANINGS
 
     overall_style = "bold green" if score.overall >= 70 else "bold yellow"
@@ -276,7 +274,7 @@ def render_score(console: Console, score: ScoreReport) -> None:
             _level_bar(c.level),
             str(c.score),
             LEVEL_MEANINGS.get(c.level, ""),
-            c.next_step,
+            Text(c.next_step),
         )
     console.print(table)
 
@@ -285,8 +283,6 @@ def render_score(console: Console, score: ScoreReport) -> None:
         console.print(Text(f"  {c.label}", style="bold"))
         if not c.evidence:
             console.print(Text("    (nothing in the answer shows it yet)", style="dim"))
-        from voicemock.core.report import group_evidence
-
         for items in group_evidence(c.evidence):
             console.print(_evidence_text(items))
     console.print()
@@ -295,7 +291,7 @@ def render_score(console: Console, score: ScoreReport) -> None:
         console.print()
         console.print(Text("Next steps", style="bold underline"))
         for i, step in enumerate(score.next_steps, start=1):
-            console.print(f"  {i}. {step}", highlight=False)
+            console.print(f"  {i}. {step}", markup=False, highlight=False)
     for note in score.notes:
         console.print(Text.assemble(("Note: ", "bold dim"), (note, "dim")))
 

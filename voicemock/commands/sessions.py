@@ -56,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Run the chosen action (``list`` when none is given)."""
     from rich.console import Console
+    from rich.markup import escape
 
     from voicemock.core.store import SessionStore
 
@@ -69,13 +70,13 @@ def run(args: argparse.Namespace) -> int:
             return _show(store, out, args.session_id, as_json=args.json)
         if action == "export":
             folder = store.export_session(args.session_id, args.dest)
-            err.print(f"Exported session {args.session_id} to [bold]{folder}[/bold]")
+            err.print(f"Exported session {args.session_id} to [bold]{escape(str(folder))}[/bold]")
             print(folder)
             return 0
         if action == "import":
             session = store.import_session(args.folder)
             err.print(
-                f"Imported [bold]{session.title or 'untitled session'}[/bold] as session "
+                f"Imported [bold]{escape(session.title or 'untitled session')}[/bold] as session "
                 f"{session.id} ({session.attempt_count} attempt(s))"
             )
             print(session.id)
@@ -124,6 +125,7 @@ def _attempt_dict(attempt: AttemptRecord) -> dict[str, Any]:
 
 def _list(store: SessionStore, out: Console, *, limit: int | None, as_json: bool) -> int:
     from rich.table import Table
+    from rich.text import Text
 
     sessions = store.list_sessions(limit=limit)
     if as_json:
@@ -145,7 +147,7 @@ def _list(store: SessionStore, out: Console, *, limit: int | None, as_json: bool
             str(session.id),
             _local(session.created_at),
             session.kind,
-            session.title or "-",
+            Text(session.title or "-"),
             str(session.attempt_count),
             mean,
         )
@@ -164,6 +166,7 @@ def _metric_text(metrics: DeliveryMetrics, key: str) -> str:
 
 
 def _show(store: SessionStore, out: Console, session_id: int, *, as_json: bool) -> int:
+    from rich.markup import escape
     from rich.table import Table
 
     session = store.get_session(session_id)
@@ -174,7 +177,7 @@ def _show(store: SessionStore, out: Console, session_id: int, *, as_json: bool) 
         return 0
     finished = f"finished {_local(session.finished_at)}" if session.finished_at else "not finished"
     out.print(
-        f"[bold]Session {session.id}[/bold]  {session.title or ''}\n"
+        f"[bold]Session {session.id}[/bold]  {escape(session.title)}\n"
         f"{session.kind}, started {_local(session.created_at)}, {finished}"
     )
     if not attempts:

@@ -122,17 +122,21 @@ class Embedder:
         """Like ``embed`` but remembers each text's vector (for exemplars and question texts)."""
         import numpy as np
 
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            vectors = self.embed(missing)
-            with self._lock:
-                if len(self._cache) + len(missing) > CACHE_MAX_ENTRIES:
-                    self._cache.clear()
-                for text, vector in zip(missing, vectors, strict=True):
-                    self._cache[text] = vector
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+        wanted = dict.fromkeys(texts)
+        # A local copy: the cache may be cleared (by this call or another thread) meanwhile.
+        with self._lock:
+            found = {t: self._cache[t] for t in wanted if t in self._cache}
+        missing = [t for t in wanted if t not in found]
+        if missing:
+            fresh = dict(zip(missing, self.embed(missing), strict=True))
+            found.update(fresh)
+            with self._lock:
+                if len(self._cache) + len(fresh) > CACHE_MAX_ENTRIES:
+                    self._cache.clear()
+                self._cache.update(fresh)
+        return np.stack([found[t] for t in texts])
 
 
 _embedder: Embedder | None = None

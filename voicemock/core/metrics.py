@@ -953,3 +953,23 @@ def compute_metrics(
     elif speaking_rate is None:
         notes.append(NOTE_TOO_SHORT)
     return DeliveryMetrics(metrics=metrics, flags=tuple(flags), notes=tuple(notes))
+
+
+# --- presentation ------------------------------------------------------------------------------
+
+
+def format_metric_value(metric: Metric) -> str:
+    """A metric's value with its unit, e.g. "142 wpm", "2.5 s", "6.7%", "—" when unknown."""
+    value = metric.value
+    if value is None:
+        return "—"
+    unit = metric.unit.strip()
+    if unit == "%":
+        return f"{value:.0f}%" if abs(value) >= 10 else f"{value:.1f}%"
+    if unit in ("wpm", "words") or float(value).is_integer() or abs(value) >= 100:
+        number = f"{value:.0f}"
+    elif abs(value) >= 1:
+        number = f"{value:.1f}"
+    else:
+        number = f"{value:.2f}"
+    return f"{number} {unit}" if unit else number

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from voicemock.core.metrics import format_metric_value
 from voicemock.core.models import (
     CompetencyScore,
     DeliveryMetrics,
     Evidence,
-    Metric,
     ScoreReport,
     StarBreakdown,
     Transcript,
@@ -49,21 +49,6 @@ def _times(start_s: float | None, end_s: float | None) -> str:
     if start_s is None or end_s is None:
         return ""
     return f" ({clock(start_s)}–{clock(end_s)})"
-
-
-def _metric_value(metric: Metric) -> str:
-    value = metric.value
-    if value is None:
-        return "—"
-    if metric.unit in ("wpm", "words") or float(value).is_integer() or abs(value) >= 100:
-        number = f"{value:.0f}"
-    elif abs(value) >= 1:
-        number = f"{value:.1f}"
-    else:
-        number = f"{value:.2f}"
-    if metric.unit == "%":
-        return f"{number}%"
-    return f"{number} {metric.unit}".strip()
 
 
 def level_text(level: int) -> str:
@@ -133,7 +118,7 @@ def _metrics_lines(metrics: DeliveryMetrics) -> list[str]:
     lines = ["## Delivery", "", "| Metric | Value | Band | Guidance |", "|---|---|---|---|"]
     for metric in metrics.metrics:
         lines.append(
-            f"| {_cell(metric.label)} | {_cell(_metric_value(metric))} | {metric.band} "
+            f"| {_cell(metric.label)} | {_cell(format_metric_value(metric))} | {metric.band} "
             f"| {_cell(metric.guidance)} |"
         )
     lines.append("")

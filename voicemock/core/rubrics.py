@@ -119,9 +119,14 @@ class RubricLibrary:
         if key and len(close) < 3:
             close += [i for i in self._by_id if key in i and i not in close][: 3 - len(close)]
         hint = f"; did you mean {_or_list(close)}?" if close else ""
-        raise QuestionNotFoundError(
-            f"no question with id {question_id!r}{hint} (`voicemock questions` lists them)"
+        # The question may be in a bank that failed to load: say so rather than just "no".
+        broken = (
+            f"; {len(self.errors)} bank file(s) could not be loaded"
+            " (`voicemock questions` shows why)"
+            if self.errors
+            else " (`voicemock questions` lists them)"
         )
+        raise QuestionNotFoundError(f"no question with id {question_id!r}{hint}{broken}")
 
     def search(
         self,

@@ -477,7 +477,7 @@ def _has_negation(sentence: Sentence) -> bool:
 
 def is_keyword_list(sentence: Sentence) -> bool:
     """True for a bare list of keywords: mostly nouns separated by commas, few function words."""
-    words = _unique_words(sentence.tokens)
+    words = sentence.words
     n = len(words)
     if n == 0:
         return False
@@ -489,16 +489,6 @@ def is_keyword_list(sentence: Sentence) -> bool:
     if commas >= 2 and commas >= (n - 1) / 4 and ratio < 0.25:
         return True
     return n >= 6 and ratio < 0.1
-
-
-def _unique_words(tokens: Sequence[Token]) -> list[Token]:
-    seen: set[int] = set()
-    out: list[Token] = []
-    for token in tokens:
-        if token.start_char not in seen:
-            seen.add(token.start_char)
-            out.append(token)
-    return out
 
 
 # --- Scoring -------------------------------------------------------------------------------------

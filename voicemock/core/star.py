@@ -211,17 +211,7 @@ def _any(patterns: Sequence[re.Pattern[str]], text: str) -> bool:
 
 def _normalized(sentence: Sentence) -> str:
     # Cues are written over lowercase words separated by single spaces.
-    return " ".join(t.text.lower().replace("’", "'") for t in _unique_words(sentence))
-
-
-def _unique_words(sentence: Sentence) -> list[Token]:
-    seen: set[int] = set()
-    words: list[Token] = []
-    for token in sentence.tokens:
-        if token.start_char not in seen:
-            seen.add(token.start_char)
-            words.append(token)
-    return words
+    return " ".join(t.text.lower().replace("’", "'") for t in sentence.words)
 
 
 def analyze_star(

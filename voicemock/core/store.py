@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from voicemock import paths
+from voicemock.core.metrics import format_metric_value
 from voicemock.core.models import DeliveryMetrics, ScoreReport, Transcript
 from voicemock.errors import StoreError, VoicemockError
 
@@ -136,6 +137,22 @@ class AttemptRecord:
     overall: int | None
     duration_s: float
     created_at: datetime
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class AttemptContent:
+    """What an attempt holds apart from its audio file, its id and its time."""
+
+    question_id: str
+    question_text: str
+    rubric_version: str
+    transcript: Transcript
+    metrics: DeliveryMetrics
+    score: ScoreReport | None
+    engine: str
+    model: str
+    duration_s: float
     notes: str = ""
 
 
@@ -573,36 +590,24 @@ class SessionStore:
 
     @staticmethod
     def _attempt_row(
-        session_id: int,
-        *,
-        question_id: str,
-        question_text: str,
-        rubric_version: str,
-        audio_relative: str | None,
-        transcript: Transcript,
-        metrics: DeliveryMetrics,
-        score: ScoreReport | None,
-        engine: str,
-        model: str,
-        duration_s: float,
-        created_at: datetime,
-        notes: str,
+        session_id: int, content: AttemptContent, audio_relative: str | None, created_at: datetime
     ) -> dict[str, Any]:
+        score = content.score
         return {
             "session_id": session_id,
-            "question_id": question_id,
-            "question_text": question_text,
-            "rubric_version": rubric_version,
+            "question_id": content.question_id,
+            "question_text": content.question_text,
+            "rubric_version": content.rubric_version,
             "audio_path": audio_relative,
-            "transcript": json.dumps(transcript.to_dict(), ensure_ascii=False),
-            "metrics": json.dumps(metrics.to_dict(), ensure_ascii=False),
+            "transcript": json.dumps(content.transcript.to_dict(), ensure_ascii=False),
+            "metrics": json.dumps(content.metrics.to_dict(), ensure_ascii=False),
             "score": None if score is None else json.dumps(score.to_dict(), ensure_ascii=False),
-            "engine": engine,
-            "model": model,
+            "engine": content.engine,
+            "model": content.model,
             "overall": None if score is None else int(score.overall),
-            "duration_s": float(duration_s),
+            "duration_s": float(content.duration_s),
             "created_at": _to_text(created_at),
-            "notes": notes,
+            "notes": content.notes,
         }
 
     def add_attempt(
@@ -635,21 +640,19 @@ class SessionStore:
             audio_source = Path(audio_source)
             dest, relative = self._audio_dest(session_id, audio_source)
             self._place_audio(audio_source, dest)
-        row = self._attempt_row(
-            session_id,
+        content = AttemptContent(
             question_id=question_id,
             question_text=question_text,
             rubric_version=rubric_version,
-            audio_relative=relative,
             transcript=transcript,
             metrics=metrics,
             score=score,
             engine=engine,
             model=model,
             duration_s=duration_s,
-            created_at=_now(),
             notes=notes,
         )
+        row = self._attempt_row(session_id, content, relative, _now())
         try:
             with self._write() as conn:
                 attempt_id = self._insert_attempt(conn, row)
@@ -846,11 +849,14 @@ class SessionStore:
         """
         folder = Path(folder)
         document = _read_session_file(folder)
-        parsed: list[tuple[_ExportedAttempt, Transcript, DeliveryMetrics, ScoreReport | None]] = []
-        sources: list[Path | None] = []
-        for number, item in enumerate(document.attempts, start=1):
-            parsed.append((item, *_parse_exported_attempt(number, item)))
-            sources.append(_exported_audio(folder, number, item.audio_file))
+        parsed: list[tuple[AttemptContent, datetime, Path | None]] = [
+            (
+                _parse_exported_attempt(number, item),
+                item.created_at,
+                _exported_audio(folder, number, item.audio_file),
+            )
+            for number, item in enumerate(document.attempts, start=1)
+        ]
 
         placed: list[Path] = []
         info = document.session
@@ -867,27 +873,13 @@ class SessionStore:
                     ),
                 )
                 session_id = int(cursor.lastrowid or 0)
-                for (item, transcript, metrics, score), source in zip(parsed, sources, strict=True):
+                for content, created_at, source in parsed:
                     relative: str | None = None
                     if source is not None:
                         dest, relative = self._audio_dest(session_id, source)
                         self._place_audio(source, dest)
                         placed.append(dest)
-                    row = self._attempt_row(
-                        session_id,
-                        question_id=item.question_id,
-                        question_text=item.question_text,
-                        rubric_version=item.rubric_version,
-                        audio_relative=relative,
-                        transcript=transcript,
-                        metrics=metrics,
-                        score=score,
-                        engine=item.engine,
-                        model=item.model,
-                        duration_s=item.duration_s,
-                        created_at=item.created_at,
-                        notes=item.notes,
-                    )
+                    row = self._attempt_row(session_id, content, relative, created_at)
                     self._insert_attempt(conn, row)
         except BaseException as error:
             # The transaction rolled back: take away every file copied for it.
@@ -944,9 +936,7 @@ def _read_session_file(folder: Path) -> _ExportedSession:
         )
 
 
-def _parse_exported_attempt(
-    number: int, item: _ExportedAttempt
-) -> tuple[Transcript, DeliveryMetrics, ScoreReport | None]:
+def _parse_exported_attempt(number: int, item: _ExportedAttempt) -> AttemptContent:
     try:
         transcript = _TRANSCRIPT_ADAPTER.validate_python(item.transcript)
         metrics = _METRICS_ADAPTER.validate_python(item.metrics)
@@ -955,7 +945,18 @@ def _parse_exported_attempt(
         raise StoreError(
             f"attempt {number} in {SESSION_FILE} is not valid ({_first_error(error)})"
         ) from error
-    return transcript, metrics, score
+    return AttemptContent(
+        question_id=item.question_id,
+        question_text=item.question_text,
+        rubric_version=item.rubric_version,
+        transcript=transcript,
+        metrics=metrics,
+        score=score,
+        engine=item.engine,
+        model=item.model,
+        duration_s=item.duration_s,
+        notes=item.notes,
+    )
 
 
 def _exported_audio(folder: Path, number: int, audio_file: str | None) -> Path | None:
@@ -971,13 +972,6 @@ def _exported_audio(folder: Path, number: int, audio_file: str | None) -> Path |
     return path
 
 
-def _format_metric_value(value: float | None, unit: str) -> str:
-    if value is None:
-        return "n/a"
-    text = f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"
-    return f"{text} {unit}".strip()
-
-
 def _simple_attempt_summary(attempt: AttemptRecord) -> str:
     lines = [f"**Question:** {attempt.question_text}", ""]
     if attempt.score is not None:
@@ -989,8 +983,7 @@ def _simple_attempt_summary(attempt: AttemptRecord) -> str:
     if attempt.metrics.metrics:
         lines.append("**Delivery**")
         lines.extend(
-            f"- {m.label}: {_format_metric_value(m.value, m.unit)} ({m.band})"
-            for m in attempt.metrics.metrics
+            f"- {m.label}: {format_metric_value(m)} ({m.band})" for m in attempt.metrics.metrics
         )
         lines.append("")
     lines.extend(["**Transcript**", "", attempt.transcript.text or "(no words)", ""])

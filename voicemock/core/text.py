@@ -149,6 +149,17 @@ class Sentence:
         return tuple(t.lemma for t in self.tokens)
 
     @property
+    def words(self) -> tuple[Token, ...]:
+        """One token per written word (a contraction's extra tokens, "don't" -> "not", dropped)."""
+        seen: set[int] = set()
+        words: list[Token] = []
+        for token in self.tokens:
+            if token.start_char not in seen:
+                seen.add(token.start_char)
+                words.append(token)
+        return tuple(words)
+
+    @property
     def word_count(self) -> int:
         """Words as written (a contraction counts once)."""
         return len({t.start_char for t in self.tokens})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -31,13 +32,25 @@ DEFAULT_ENGINE = FASTER_WHISPER
 INITIAL_PROMPT = "Um, uh, so, uh, I mean, like, you know, um, I was, uh, thinking... Hmm."
 LANGUAGE = "en"
 BEAM_SIZE = 5
+# Decoding options both engines get, so that the same weights give the same words.
+_DECODE_OPTIONS: dict[str, Any] = {
+    "language": LANGUAGE,
+    "task": "transcribe",
+    "beam_size": BEAM_SIZE,
+    "condition_on_previous_text": False,
+    "word_timestamps": True,
+    "initial_prompt": INITIAL_PROMPT,
+}
 
+FASTER_INSTALL_HINT = "faster-whisper is not installed: pip install faster-whisper"
 OPENAI_INSTALL_HINT = (
     "the openai-whisper engine is not installed: pip install torch==2.13.0 openai-whisper "
     "(CPU build of torch first), or use --engine faster-whisper"
 )
 
 ProgressCallback = Callable[[float], None]
+RawWord = tuple[str, float, float, float]  # text, start_s, end_s, probability
+RawSegment = tuple[str, float, float, list[RawWord]]  # text, start_s, end_s, words
 
 
 @runtime_checkable
@@ -82,7 +95,7 @@ def _samples_of(audio: Path | str | FloatArray) -> FloatArray:
     return np.ascontiguousarray(samples)
 
 
-def _clean_words(raw: Iterable[tuple[str, float, float, float]], duration_s: float) -> list[Word]:
+def _clean_words(raw: Iterable[RawWord], duration_s: float) -> list[Word]:
     """Words with stripped text and timings clamped inside the audio."""
     words: list[Word] = []
     for text, start_s, end_s, probability in raw:
@@ -137,7 +150,10 @@ def _build_transcript(
 
 
 class _LazyModel:
-    """Shared lazy, thread-safe loading for both engines."""
+    """What both engines share: lazy thread-safe loading, and turning segments into a Transcript.
+
+    An engine supplies ``_load`` (the model) and ``_decode`` (its raw segments).
+    """
 
     engine = ""
 
@@ -180,6 +196,31 @@ class _LazyModel:
     def _load(self, resolved: ResolvedModel) -> Any:
         raise NotImplementedError
 
+    def _decode(
+        self, samples: FloatArray, duration_s: float, progress: ProgressCallback | None
+    ) -> Iterable[RawSegment]:
+        """The engine's segments of ``samples``; runs under the run lock."""
+        raise NotImplementedError
+
+    def transcribe(
+        self, audio: Path | FloatArray, *, progress: ProgressCallback | None = None
+    ) -> Transcript:
+        """Transcribe a file or float32 16 kHz mono samples; ``progress`` gets 0..1."""
+        samples = _samples_of(audio)
+        self.load()
+        duration_s = samples.shape[0] / SAMPLE_RATE_HZ
+        segments: list[tuple[str, list[Word]]] = []
+        times: list[tuple[float, float]] = []
+        with self._run_lock:
+            for text, start_s, end_s, raw_words in self._decode(samples, duration_s, progress):
+                segments.append((text, _clean_words(raw_words, duration_s)))
+                times.append((float(start_s), float(end_s)))
+        if progress is not None:
+            progress(1.0)
+        return _build_transcript(
+            segments, times, engine=self.engine, model=self.model_name, duration_s=duration_s
+        )
+
 
 class FasterWhisperTranscriber(_LazyModel):
     """faster-whisper (CTranslate2), int8 on the CPU, with VAD and word timestamps."""
@@ -195,9 +236,7 @@ class FasterWhisperTranscriber(_LazyModel):
         try:
             from faster_whisper import WhisperModel
         except ImportError as error:
-            raise EngineNotAvailableError(
-                "faster-whisper is not installed: pip install faster-whisper"
-            ) from error
+            raise EngineNotAvailableError(FASTER_INSTALL_HINT) from error
         return WhisperModel(
             str(resolved.path),
             device="cpu",
@@ -206,38 +245,17 @@ class FasterWhisperTranscriber(_LazyModel):
             local_files_only=True,
         )
 
-    def transcribe(
-        self, audio: Path | FloatArray, *, progress: ProgressCallback | None = None
-    ) -> Transcript:
-        """Transcribe a file or 16 kHz mono samples (progress: 0..1 by segment end)."""
-        samples = _samples_of(audio)
-        self.load()
-        duration_s = samples.shape[0] / SAMPLE_RATE_HZ
-        segments: list[tuple[str, list[Word]]] = []
-        times: list[tuple[float, float]] = []
-        with self._run_lock:
-            segment_iter, _info = self._model.transcribe(
-                samples,
-                language=LANGUAGE,
-                task="transcribe",
-                beam_size=BEAM_SIZE,
-                condition_on_previous_text=False,
-                vad_filter=True,
-                word_timestamps=True,
-                initial_prompt=INITIAL_PROMPT,
-            )
-            # The work happens while the generator is iterated.
-            for segment in segment_iter:
-                raw = ((w.word, w.start, w.end, w.probability) for w in segment.words or ())
-                segments.append((segment.text, _clean_words(raw, duration_s)))
-                times.append((float(segment.start), float(segment.end)))
-                if progress is not None and duration_s > 0:
-                    progress(min(1.0, float(segment.end) / duration_s))
-        if progress is not None:
-            progress(1.0)
-        return _build_transcript(
-            segments, times, engine=self.engine, model=self.model_name, duration_s=duration_s
-        )
+    def _decode(
+        self, samples: FloatArray, duration_s: float, progress: ProgressCallback | None
+    ) -> Iterable[RawSegment]:
+        """Segments as faster-whisper yields them (progress: 0..1 by segment end)."""
+        segment_iter, _info = self._model.transcribe(samples, vad_filter=True, **_DECODE_OPTIONS)
+        # The work happens while the generator is iterated.
+        for segment in segment_iter:
+            raw = [(w.word, w.start, w.end, w.probability) for w in segment.words or ()]
+            yield segment.text, segment.start, segment.end, raw
+            if progress is not None and duration_s > 0:
+                progress(min(1.0, float(segment.end) / duration_s))
 
 
 class _ProgressBar:
@@ -305,19 +323,16 @@ class OpenAIWhisperTranscriber(_LazyModel):
         except Exception:  # a failed warm-up only moves the cost to the first call
             return
 
-    def transcribe(
-        self, audio: Path | FloatArray, *, progress: ProgressCallback | None = None
-    ) -> Transcript:
-        """Transcribe a file or 16 kHz mono samples (never a path: that needs ffmpeg)."""
-        samples = _samples_of(audio)
-        self.load()
-        duration_s = samples.shape[0] / SAMPLE_RATE_HZ
+    def _decode(
+        self, samples: FloatArray, duration_s: float, progress: ProgressCallback | None
+    ) -> Iterable[RawSegment]:
+        """Segments of openai-whisper's result (given samples, never a path: that needs ffmpeg)."""
         module: Any = importlib.import_module("whisper.transcribe")
 
         def make_bar(*_args: Any, **kwargs: Any) -> _ProgressBar:
             return _ProgressBar(progress, **kwargs)
 
-        with self._run_lock, _OPENAI_PATCH_LOCK:
+        with _OPENAI_PATCH_LOCK:
             original = module.tqdm
             module.tqdm = SimpleNamespace(tqdm=make_bar)
             try:
@@ -327,31 +342,41 @@ class OpenAIWhisperTranscriber(_LazyModel):
                     # False (not None) makes it drive the progress bar; it prints nothing else
                     # when the language is given.
                     verbose=False,
-                    language=LANGUAGE,
-                    task="transcribe",
-                    beam_size=BEAM_SIZE,
                     best_of=BEAM_SIZE,
-                    condition_on_previous_text=False,
-                    word_timestamps=True,
-                    initial_prompt=INITIAL_PROMPT,
                     fp16=False,
+                    **_DECODE_OPTIONS,
                 )
             finally:
                 module.tqdm = original
-        segments: list[tuple[str, list[Word]]] = []
-        times: list[tuple[float, float]] = []
         for segment in result.get("segments", []):
-            raw = (
+            raw = [
                 (w["word"], w["start"], w["end"], w.get("probability", 1.0))
                 for w in segment.get("words", [])
-            )
-            segments.append((str(segment["text"]), _clean_words(raw, duration_s)))
-            times.append((float(segment["start"]), float(segment["end"])))
-        if progress is not None:
-            progress(1.0)
-        return _build_transcript(
-            segments, times, engine=self.engine, model=self.model_name, duration_s=duration_s
-        )
+            ]
+            yield str(segment["text"]), segment["start"], segment["end"], raw
+
+
+def check_available(engine: str = DEFAULT_ENGINE, model: str = DEFAULT_MODEL) -> None:
+    """Raise now what loading would raise later (unknown or missing engine, model not here).
+
+    Cheap: it finds the engine package and the model files but loads neither.
+    """
+    from voicemock.speech.whisper_models import resolve_model
+
+    packages = {FASTER_WHISPER: ("faster_whisper", FASTER_INSTALL_HINT)}
+    packages[OPENAI_WHISPER] = ("whisper", OPENAI_INSTALL_HINT)
+    if engine not in packages:
+        raise _unknown_engine(engine)
+    package, hint = packages[engine]
+    if importlib.util.find_spec(package) is None:
+        raise EngineNotAvailableError(hint)
+    resolve_model(model)
+
+
+def _unknown_engine(engine: str) -> EngineNotAvailableError:
+    return EngineNotAvailableError(
+        f"unknown transcription engine {engine!r}: use {' or '.join(ENGINES)}"
+    )
 
 
 _CACHE: dict[tuple[str, str], Transcriber] = {}
@@ -371,9 +396,7 @@ def get_transcriber(engine: str = DEFAULT_ENGINE, model: str = DEFAULT_MODEL) ->
         elif engine == OPENAI_WHISPER:
             transcriber = OpenAIWhisperTranscriber(model)
         else:
-            raise EngineNotAvailableError(
-                f"unknown transcription engine {engine!r}: use {' or '.join(ENGINES)}"
-            )
+            raise _unknown_engine(engine)
         _CACHE[key] = transcriber
         return transcriber
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicemock import paths
-from voicemock.errors import TTSUnavailableError
+from voicemock.errors import AudioFileError, TTSUnavailableError
 
 if TYPE_CHECKING:
     from voicemock.speech.playback import Player
@@ -53,24 +53,41 @@ def synthesize_to_wav(
 ) -> Path:
     """Synthesise ``text`` into a WAV file at ``out_path`` and return the path.
 
-    Raises TTSUnavailableError with the reason when no TTS engine can be used.
+    The file appears whole or not at all (written beside it, then renamed). Raises
+    TTSUnavailableError with the reason when no TTS engine can be used, AudioFileError when
+    ``out_path`` cannot be written.
     """
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    args = [sys.executable, "-c", _CHILD, text, str(out_path), voice or "", str(rate_wpm or "")]
-    with _TTS_LOCK:
+    if out_path.is_dir():
+        raise AudioFileError(f"{out_path} is a folder: give a file name ending in .wav")
+    partial = out_path.with_name(
+        f"{out_path.stem}.{os.getpid()}.{threading.get_ident()}.partial.wav"
+    )
+    args = [sys.executable, "-c", _CHILD, text, str(partial), voice or "", str(rate_wpm or "")]
+    try:
         try:
-            proc = subprocess.run(
-                args, capture_output=True, text=True, timeout=_TIMEOUT_S, check=False
-            )
-        except subprocess.TimeoutExpired as error:
-            raise TTSUnavailableError("text-to-speech did not finish in time") from error
-    if proc.returncode != 0 or not out_path.exists() or out_path.stat().st_size <= 44:
-        detail = (proc.stderr or "").strip().splitlines()
-        reason = detail[-1] if detail else "no audio was produced"
-        if "libespeak" in reason or "espeak" in reason.lower():
-            reason += " (install espeak-ng: apt-get install libespeak-ng1)"
-        raise TTSUnavailableError(f"text-to-speech failed: {reason}")
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise AudioFileError(f"cannot write {out_path}: {error.strerror or error}") from error
+        with _TTS_LOCK:
+            try:
+                proc = subprocess.run(
+                    args, capture_output=True, text=True, timeout=_TIMEOUT_S, check=False
+                )
+            except subprocess.TimeoutExpired as error:
+                raise TTSUnavailableError("text-to-speech did not finish in time") from error
+        if proc.returncode != 0 or not partial.is_file() or partial.stat().st_size <= 44:
+            detail = (proc.stderr or "").strip().splitlines()
+            reason = detail[-1] if detail else "no audio was produced"
+            if "libespeak" in reason or "espeak" in reason.lower():
+                reason += " (install espeak-ng: apt-get install libespeak-ng1)"
+            raise TTSUnavailableError(f"text-to-speech failed: {reason}")
+        try:
+            partial.replace(out_path)
+        except OSError as error:
+            raise AudioFileError(f"cannot write {out_path}: {error.strerror or error}") from error
+    finally:
+        partial.unlink(missing_ok=True)
     return out_path
 
 
@@ -198,14 +215,7 @@ class QuestionSpeaker:
         ok, reason = tts_available()
         if not ok:
             raise TTSUnavailableError(f"text-to-speech is unavailable: {reason}")
-        # Synthesise beside the target and rename, so a crash never leaves a half-written prompt.
-        partial = path.with_name(f"{key}.{os.getpid()}.{threading.get_ident()}.partial.wav")
-        try:
-            synthesize_to_wav(text, partial, voice=self.voice, rate_wpm=self.rate_wpm)
-            partial.replace(path)
-        finally:
-            partial.unlink(missing_ok=True)
-        return path
+        return synthesize_to_wav(text, path, voice=self.voice, rate_wpm=self.rate_wpm)
 
     def speak(self, text: str) -> float:
         """Start speaking ``text`` (returns at once) and return its duration in seconds.

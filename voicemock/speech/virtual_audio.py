@@ -475,6 +475,58 @@ class VirtualAudioServer:
         return np.frombuffer(data[:usable], dtype="<i2").astype(np.int16)
 
 
+# Records into argv[1]; prints time.monotonic() (one clock for every process) once audio arrives.
+_RECORDING_CHILD = """
+import sys, time
+from voicemock.speech.recorder import Recorder
+recorder = Recorder(sys.argv[1]).start()
+if not recorder.wait_until_recording(10):
+    sys.exit(3)
+print(f"{time.monotonic():.6f}", flush=True)
+time.sleep(120)
+"""
+
+
+@dataclass(frozen=True)
+class KilledRecording:
+    """When a recording process first got audio and when it was killed (``time.monotonic()``)."""
+
+    first_block_at: float
+    killed_at: float
+
+
+def record_then_kill(server: VirtualAudioServer, out_path: Path, after_s: float) -> KilledRecording:
+    """Record ``out_path`` in a child process and SIGKILL it ``after_s`` after audio arrives.
+
+    Whatever the microphone should hear must already be fed. Raises
+    VirtualAudioUnavailableError when the child never starts recording.
+    """
+    child = subprocess.Popen(
+        [sys.executable, "-c", _RECORDING_CHILD, str(out_path)],
+        env=server.client_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline().strip()
+        if not line:
+            raise VirtualAudioUnavailableError(
+                f"the recording process never got audio (exit code {child.wait(15)})"
+            )
+        first_block_at = float(line)
+        time.sleep(max(0.0, first_block_at + after_s - time.monotonic()))
+        killed_at = time.monotonic()
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    return KilledRecording(first_block_at, killed_at)
+
+
 def align(haystack: npt.ArrayLike, needle: npt.ArrayLike) -> tuple[int, float]:
     """Where ``needle`` sits in ``haystack``: (lag, normalised correlation over the overlap).
 

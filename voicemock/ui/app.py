@@ -6,7 +6,6 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -28,18 +27,40 @@ if TYPE_CHECKING:
 WarmState = Literal["idle", "warming", "ready", "failed"]
 
 
-@dataclass(frozen=True)
 class InterviewPlan:
-    """The questions of one practice session and the session they are saved in."""
+    """The questions of one practice session and the store session its answers go into.
 
-    questions: tuple[LoadedQuestion, ...]
-    kind: Literal["single", "mock"]
-    session_id: int
+    The store session is created only when the first answer is saved, so leaving before
+    answering (or quitting right after ``voicemock practice --question``) leaves no empty
+    session in the history.
+    """
+
+    def __init__(
+        self, questions: Sequence[LoadedQuestion], kind: Literal["single", "mock"], title: str
+    ) -> None:
+        self.questions: tuple[LoadedQuestion, ...] = tuple(questions)
+        self.kind: Literal["single", "mock"] = kind
+        self.title = title
+        self._session_id: int | None = None
+        self._lock = threading.Lock()  # answers are saved from worker threads
 
     @property
     def is_mock(self) -> bool:
         """True for a mock interview of several questions."""
         return self.kind == "mock"
+
+    @property
+    def session_id(self) -> int | None:
+        """The store session's id, or None while no answer has been saved."""
+        return self._session_id
+
+    def session_for_saving(self, store: SessionStore) -> int:
+        """The store session's id, creating the session with the first saved answer."""
+        with self._lock:
+            if self._session_id is None:
+                session = store.create_session(title=self.title[:120], kind=self.kind)
+                self._session_id = session.id
+            return self._session_id
 
 
 class VoicemockApp(App[None]):
@@ -188,7 +209,7 @@ class VoicemockApp(App[None]):
     # -- navigation -----------------------------------------------------------------------------
 
     def start_interview(self, questions: Sequence[LoadedQuestion], kind: str) -> None:
-        """Open a session in the store and ask its first question."""
+        """Ask the first question of a new session (stored once an answer is saved)."""
         from voicemock.ui.screens.interview import InterviewScreen
 
         if not questions:
@@ -198,16 +219,13 @@ class VoicemockApp(App[None]):
         title = (
             questions[0].question.text if mode == "single" else f"Mock interview ({len(questions)})"
         )
-        try:
-            session = self.store.create_session(title=title[:120], kind=mode)
-        except VoicemockError as error:
-            self.report_error(error, "Session store")
-            return
-        plan = InterviewPlan(tuple(questions), mode, session.id)
+        plan = InterviewPlan(questions, mode, title)
         self.push_screen(InterviewScreen(plan, 0))
 
     def finish_session(self, plan: InterviewPlan) -> None:
-        """Mark a session finished in the store (errors become a notification)."""
+        """Mark a session finished in the store, if it holds an answer (errors: a notice)."""
+        if plan.session_id is None:
+            return
         try:
             self.store.finish_session(plan.session_id)
         except VoicemockError as error:

@@ -111,7 +111,11 @@ class Player(Protocol):
     def is_playing(self) -> bool: ...
 
 
-AnalyseFunction = Callable[["Path", "LoadedQuestion", Settings, ProgressCallback], "AnalysedAnswer"]
+# (audio, question, settings, progress, question_end_s): ``question_end_s`` is when the question
+# ended on the recording's clock (None: unknown), for the "Time to first word" metric.
+AnalyseFunction = Callable[
+    ["Path", "LoadedQuestion", Settings, ProgressCallback, "float | None"], "AnalysedAnswer"
+]
 SaveFunction = Callable[
     ["SessionStore", int, "LoadedQuestion", "Path", "AnalysedAnswer", float],
     "AttemptRecord",
@@ -161,12 +165,26 @@ def make_real_player(settings: Settings) -> Player:
 
 
 def analyse_real(
-    audio_path: Path, question: LoadedQuestion, settings: Settings, progress: ProgressCallback
+    audio_path: Path,
+    question: LoadedQuestion,
+    settings: Settings,
+    progress: ProgressCallback,
+    question_end_s: float | None = None,
 ) -> AnalysedAnswer:
-    """Transcribe and score a recorded answer with the real engines."""
+    """Transcribe and score a recorded answer with the real engines.
+
+    ``question_end_s`` is when the question ended on the recording's clock (for the time to
+    the first word); None when that is unknown.
+    """
     from voicemock.pipeline import analyse_audio
 
-    return analyse_audio(audio_path, question, settings=settings, progress=progress)
+    return analyse_audio(
+        audio_path,
+        question,
+        settings=settings,
+        question_end_s=question_end_s,
+        progress=progress,
+    )
 
 
 def save_real(

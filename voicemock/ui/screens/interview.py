@@ -45,6 +45,10 @@ Phase = Literal[
 ]
 
 LEVEL_POLL_S = 1 / 15  # the meter looks live at 15 frames a second
+# When the question ended, on the recording's clock. The question is on screen (and spoken, and
+# any thinking time is over) before the microphone opens, so the recording's first sample is
+# the moment the user may start answering: the time to the first word counts from 0.
+QUESTION_END_S = 0.0
 MIN_ANSWER_S = 0.5  # a device failure before this much audio leaves nothing to analyse
 STAGE_LABELS = {
     "loading model": "Loading the speech model",
@@ -385,11 +389,18 @@ class InterviewScreen(VoicemockScreen):
             self.post_message(AnalysisProgress(stage, fraction))
 
         try:
-            analysed = services.analyse(recording.path, self.question, self.vm.settings, progress)
+            analysed = services.analyse(
+                recording.path, self.question, self.vm.settings, progress, QUESTION_END_S
+            )
+            if self._cancelled:
+                # The user discarded the answer while it was being analysed: keep nothing.
+                recording.path.unlink(missing_ok=True)
+                return
             self.post_message(AnalysisProgress("save", 1.0))
+            store = self.vm.store
             attempt = services.save_attempt(
-                self.vm.store,
-                self.plan.session_id,
+                store,
+                self.plan.session_for_saving(store),
                 self.question,
                 recording.path,
                 analysed,
@@ -413,6 +424,8 @@ class InterviewScreen(VoicemockScreen):
         bar.update(progress=overall_fraction(message.stage, message.fraction) * 100)
 
     def on_analysis_failed(self, message: AnalysisFailed) -> None:
+        if self._cancelled:
+            return  # the answer was discarded meanwhile (its file too): nothing to report
         self._set_phase("failed")
         self.query_one("#status", Static).update(Text("The answer could not be analysed.", "bold"))
         kept = ""
@@ -423,6 +436,8 @@ class InterviewScreen(VoicemockScreen):
     def on_analysis_finished(self, message: AnalysisFinished) -> None:
         from voicemock.ui.screens.results import ResultsScreen
 
+        if self._cancelled:
+            return
         self._stop_poll()
         self.phase = "done"
         self.app.switch_screen(ResultsScreen(message.attempt, plan=self.plan, index=self.index))

@@ -273,6 +273,9 @@ class ResultsScreen(VoicemockScreen):
         if plan is None:
             return
         self.vm.finish_session(plan)
+        if plan.session_id is None:  # nothing was saved: no summary to give
+            self.vm.go_home()
+            return
         try:
             session = self.vm.store.get_session(plan.session_id)
             mean = f"{session.mean_overall:.0f}" if session.mean_overall is not None else "—"

@@ -117,6 +117,7 @@ def analyse_audio(
     and "scoring". Raises a VoicemockError subclass for unreadable audio or a missing model.
     """
     from voicemock.speech.audio_io import load_audio
+    from voicemock.speech.silence import with_silences
 
     # The audio first: a silent or broken file fails at once, before a model is loaded.
     samples = load_audio(Path(audio_path))
@@ -128,6 +129,8 @@ def analyse_audio(
         samples,
         progress=lambda fraction: _report(progress, STAGE_TRANSCRIBING, fraction),
     )
+    # Whisper stretches words over silences, so pauses are also measured on the audio itself.
+    transcript = with_silences(transcript, samples)
     _report(progress, STAGE_TRANSCRIBING, 1.0)
     return measure_and_score(transcript, question, settings, question_end_s, progress)
 

@@ -123,3 +123,55 @@ def test_synthesis_replaces_a_file_whole_and_refuses_a_folder(tmp_path: Path) ->
     folder.mkdir()
     with pytest.raises(AudioFileError, match="is a folder"):
         tts.synthesize_to_wav("Hello there.", folder)
+
+
+VOICES = (
+    tts.VoiceInfo("gmw/en", "English (Great Britain)", ("en-gb",)),
+    tts.VoiceInfo("gmw/en-us", "English (America)", ("en-us",)),
+    tts.VoiceInfo("gmw/de", "German", ("de",)),
+    tts.VoiceInfo("HKEY/Zira", "Microsoft Zira"),
+)
+
+
+@pytest.mark.parametrize(
+    ("requested", "voice_id"),
+    [
+        ("gmw/en-us", "gmw/en-us"),
+        ("en-us", "gmw/en-us"),  # the language code
+        ("EN-GB", "gmw/en"),
+        ("en", "gmw/en"),  # the id without its family
+        ("german", "gmw/de"),  # the name
+        ("microsoft zira", "HKEY/Zira"),
+        ("klingon", None),
+        ("", None),
+    ],
+)
+def test_a_voice_is_found_by_id_language_or_name(requested: str, voice_id: str | None) -> None:
+    found = tts.resolve_voice(requested, VOICES)
+    assert (found.id if found else None) == voice_id
+
+
+def test_an_unknown_voice_is_refused_with_a_close_match() -> None:
+    assert tts.check_voice("en-us", VOICES) == "gmw/en-us"
+    with pytest.raises(tts.UnknownVoiceError, match=r"did you mean en-us\?.*--list-voices"):
+        tts.check_voice("en-usa", VOICES)
+    with pytest.raises(TTSUnavailableError, match="unknown voice 'vulcan'"):
+        tts.check_voice("vulcan", VOICES)
+
+
+def test_voices_for_a_language_prefix() -> None:
+    assert [v.id for v in tts.voices_for_language(VOICES, "en")] == ["gmw/en", "gmw/en-us"]
+    assert [v.id for v in tts.voices_for_language(VOICES, "en-us")] == ["gmw/en-us"]
+    assert tts.voices_for_language(VOICES, "fr") == []
+
+
+def test_the_engine_takes_the_language_code_as_the_same_voice(tmp_path: Path) -> None:
+    voices = tts.list_voices()
+    assert tts.check_voice("en-us", voices) == "gmw/en-us"
+    by_language = tts.synthesize_to_wav(
+        "Hello there.", tmp_path / "a.wav", voice=tts.check_voice("en-us", voices), rate_wpm=200
+    )
+    by_id = tts.synthesize_to_wav(
+        "Hello there.", tmp_path / "b.wav", voice="gmw/en-us", rate_wpm=200
+    )
+    assert by_language.read_bytes() == by_id.read_bytes()

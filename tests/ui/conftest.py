@@ -356,8 +356,11 @@ async def wait_for(pilot: Any, condition: Callable[[], bool], timeout_s: float =
 async def wait_for_screen(pilot: Any, screen_type: type, timeout_s: float = 10.0) -> Any:
     """Wait until a screen of ``screen_type`` is on top and mounted (composed); return it."""
     app = pilot.app
-    await wait_for(
-        pilot, lambda: isinstance(app.screen, screen_type) and app.screen.is_mounted, timeout_s
-    )
+
+    def shown() -> bool:
+        screen = app.screen
+        return isinstance(screen, screen_type) and bool(getattr(screen, "is_mounted", False))
+
+    await wait_for(pilot, shown, timeout_s)
     await pilot.pause()
     return app.screen

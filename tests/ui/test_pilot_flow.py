@@ -92,8 +92,7 @@ async def test_spoken_answer_goes_through_results_history_and_replay(
         await wait_for(pilot, lambda: app.warm_state in ("ready", "failed"), 120)
         assert app.warm_state == "ready"
         await pilot.press("enter")
-        await wait_for_screen(pilot, InterviewScreen)
-        interview = app.screen
+        interview = await wait_for_screen(pilot, InterviewScreen)
         rec = interview.query_one("#rec-indicator")
         assert not rec.display  # no REC before the microphone delivers audio
         # The question is spoken first; recording starts only when it has been heard.
@@ -109,8 +108,7 @@ async def test_spoken_answer_goes_through_results_history_and_replay(
         meter = interview.query_one("#level")
         assert meter.display
         await pilot.press("space")
-        await wait_for_screen(pilot, ResultsScreen, 120)
-        results = app.screen
+        results = await wait_for_screen(pilot, ResultsScreen, 120)
         attempt = results.attempt
         heard = words_of(attempt.transcript.text)
         assert sum(word in heard for word in KEY_WORDS) >= 3, attempt.transcript.text
@@ -118,6 +116,9 @@ async def test_spoken_answer_goes_through_results_history_and_replay(
         assert attempt.audio_status == "ok" and attempt.audio_path is not None
         recorded_s = attempt.duration_s
         assert feed.duration_s - 0.5 <= recorded_s <= feed.duration_s + 15
+        # Time to the first word counts from the start of the recording (the question's end).
+        latency_s = attempt.metrics.value("response_latency_s")
+        assert latency_s is not None and 0.0 <= latency_s < recorded_s - feed.duration_s + 1.0
 
         # Selecting a competency highlights its evidence in the transcript.
         view = results.query_one(TranscriptView)
@@ -131,15 +132,13 @@ async def test_spoken_answer_goes_through_results_history_and_replay(
         assert [a.id for a in stored] == [attempt.id]
 
         await pilot.press("h")
-        await wait_for_screen(pilot, HistoryScreen)
-        history = app.screen
+        history = await wait_for_screen(pilot, HistoryScreen)
         await wait_for(pilot, lambda: history.query_one("#attempts", DataTable).row_count == 1)
         assert history.attempts[0].id == attempt.id
 
         virtual_audio.start_speaker_capture()
         await pilot.press("p")
-        await wait_for_screen(pilot, ReplayScreen)
-        replay = app.screen
+        replay = await wait_for_screen(pilot, ReplayScreen)
         await wait_for(pilot, lambda: replay.player is not None and replay.player.is_playing, 20)
         highlighted: set[int] = set()
         deadline = time.monotonic() + recorded_s + 10
@@ -175,16 +174,20 @@ async def test_mock_interview_asks_each_question_then_returns_home(
 ) -> None:
     from voicemock.core.store import SessionStore
     from voicemock.pipeline import AnalysedAnswer
-    from voicemock.ui.screens.dialogs import MockSetupDialog
+    from voicemock.ui.screens.dialogs import MockSetupDialog, MockSummaryDialog
     from voicemock.ui.screens.home import HomeScreen
     from voicemock.ui.screens.interview import InterviewScreen
     from voicemock.ui.screens.results import ResultsScreen
 
     clip = make_speech("A short answer.")
     asked: list[str] = []
+    question_ends: list[float | None] = []
 
-    def analyse(path: Path, question: Any, settings: Settings, progress: Any) -> AnalysedAnswer:
+    def analyse(
+        path: Path, question: Any, settings: Settings, progress: Any, question_end_s: float | None
+    ) -> AnalysedAnswer:
         asked.append(question.question.id)
+        question_ends.append(question_end_s)
         progress("transcribing", 0.5)
         transcript, metrics, score = attempt_parts(
             "Um so I think I listened. We agreed on a plan. It shipped on time.", 60, 140, 1, 5
@@ -206,8 +209,15 @@ async def test_mock_interview_asks_each_question_then_returns_home(
             await wait_for_screen(pilot, ResultsScreen)
             assert app.screen.plan is not None and app.screen.index == number
             await pilot.press("n")
+        # The last "n" finishes: Home, with a summary of the answers on top until closed.
+        summary = await wait_for_screen(pilot, MockSummaryDialog)
+        assert len(summary.attempts) == 2 and summary.asked == 2
+        assert "2 of 2 questions answered" in str(summary.query_one("#mock-summary").render())
+        await pilot.press("enter")
         await wait_for_screen(pilot, HomeScreen)
         assert asked == [q.id for q in fixed_library().questions][:2]
+        # The question was shown (and its thinking time over) before each recording started.
+        assert question_ends == [0.0, 0.0]
         store = SessionStore()
         sessions = store.list_sessions()
         assert len(sessions) == 1 and sessions[0].kind == "mock"
@@ -249,8 +259,7 @@ async def test_thinking_time_counts_down_before_recording(
     async with app.run_test(size=(80, 24)) as pilot:
         await _select_question(pilot, FIXED_QUESTION_ID)
         await pilot.press("enter")
-        await wait_for_screen(pilot, InterviewScreen)
-        interview = app.screen
+        interview = await wait_for_screen(pilot, InterviewScreen)
         assert interview.phase == "thinking"
         status = str(interview.query_one("#status", Static).render())
         assert "starts in 2 s" in status
@@ -271,8 +280,7 @@ async def test_settings_are_saved_and_bad_values_refused(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.library is not None)
         await pilot.press("s")
-        await wait_for_screen(pilot, SettingsScreen)
-        form = app.screen
+        form = await wait_for_screen(pilot, SettingsScreen)
         form.query_one("#thinking_time_s", Input).value = "500"
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, SettingsScreen)
@@ -301,8 +309,7 @@ async def test_replay_without_audio_steps_through_the_flags(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.library is not None)
         app.open_replay(attempt)
-        await wait_for_screen(pilot, ReplayScreen)
-        replay = app.screen
+        replay = await wait_for_screen(pilot, ReplayScreen)
         view = replay.query_one(TranscriptView)
         for flag in flags:
             await pilot.press("right_square_bracket")

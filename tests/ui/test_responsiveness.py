@@ -42,7 +42,9 @@ async def test_keys_work_while_the_answer_is_analysed(
     release = threading.Event()
     started = threading.Event()
 
-    def slow_analyse(path: Path, question: Any, settings: Settings, progress: Any) -> Any:
+    def slow_analyse(
+        path: Path, question: Any, settings: Settings, progress: Any, question_end_s: float | None
+    ) -> Any:
         started.set()
         progress("transcribing", 0.5)
         deadline = time.monotonic() + 30

@@ -92,3 +92,20 @@ def test_history(
         await pilot.pause()
 
     assert snap_compare(make_test_app(), terminal_size=size, run_before=open_history)
+
+
+def test_delete_dialog_shows_its_keys(
+    snap_compare: Callable[..., bool], filled_store: list[Any], make_test_app: Callable[..., Any]
+) -> None:
+    from voicemock.ui.screens.dialogs import ConfirmDialog
+    from voicemock.ui.screens.history import HistoryScreen
+
+    async def ask_to_delete(pilot: Any) -> None:
+        await _home_ready(pilot)
+        await pilot.press("h")
+        await wait_for_screen(pilot, HistoryScreen)
+        await wait_for(pilot, lambda: pilot.app.screen.loaded)
+        await pilot.press("delete")
+        await wait_for_screen(pilot, ConfirmDialog)
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=ask_to_delete)

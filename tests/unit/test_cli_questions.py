@@ -137,6 +137,47 @@ def test_import_writes_a_draft_that_questions_lists(
     assert rows[0]["bank"] == "peak"
 
 
+def test_imported_draft_is_listed_as_a_draft(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    page = tmp_path / "peak-page.txt"
+    page.write_text(make_page())
+    code, _out, err = run_cli(capsys, "import", str(page))
+    assert code == 0, err
+    code, out, _err = run_cli(capsys, "questions", "--search", "warehouse", "--json")
+    assert [r["draft"] for r in json.loads(out)] == [True]
+    code, out, _err = run_cli(capsys, "questions", "--search", "warehouse")
+    assert code == 0
+    assert "(draft)" in out and "draft: true" in out
+
+
+def test_user_banks_are_not_drafts(banks: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = run_cli(capsys, "questions", "--json")
+    assert code == 0
+    assert not any(r["draft"] for r in json.loads(out))
+    code, out, _err = run_cli(capsys, "questions")
+    assert "(draft)" not in out
+
+
+def test_importing_a_page_twice_names_the_first_draft(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "peak-page.txt"
+    page.write_text(make_page())
+    assert run_cli(capsys, "import", str(page))[0] == 0
+    (first,) = paths.user_rubrics_dir().glob("*.yaml")
+    code, _out, err = run_cli(capsys, "import", str(page))
+    assert code != 0
+    assert err.startswith("voicemock: peak-page.txt is already imported")
+    assert first.name in err and "--force" in err
+    assert "Traceback" not in err
+    assert list(paths.user_rubrics_dir().glob("*.yaml")) == [first]
+    code, _out, err = run_cli(capsys, "import", str(page), "--force")
+    assert code == 0, err
+    assert len(list(paths.user_rubrics_dir().glob("*.yaml"))) == 2
+
+
 def test_import_of_a_page_without_the_shape_fails_cleanly(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -79,7 +82,7 @@ def test_show_prints_attempts_with_scores_and_metrics(
         assert attempt.question_id in out
     assert "41" in out and "77" in out  # overall scores
     assert "118" in out and "151" in out  # speaking rates
-    assert "wpm" in out and "Fillers/min" in out
+    assert "wpm" in out and "Fill/m" in out and "Attempt" in out
     assert out.index("q-alpha") < out.index("q-beta")  # in answer order
 
     assert main(["sessions", "show", str(practice_id), "--json"]) == 0
@@ -110,9 +113,17 @@ def test_export_then_import_through_the_cli(
     wavs = sorted(folder.glob("*.wav"))
     assert len(wavs) == 2
 
-    assert main(["sessions", "import", str(folder)]) == 0
-    new_id = int(capsys.readouterr().out.strip())
-    assert new_id != practice_id
+    assert main(["sessions", "import", str(folder), "--allow-duplicate"]) == 0
+    captured = capsys.readouterr()
+    # One clear line: the new id, the title in quotes, and the folder it came from.
+    line = captured.out.strip()
+    assert "\n" not in line and captured.err == ""
+    found = re.fullmatch(
+        r'Imported session (\d+) "Resistance drill" \(2 attempt\(s\)\) from (.+)', line
+    )
+    assert found is not None, line
+    new_id = int(found[1])
+    assert new_id != practice_id and Path(found[2]) == folder
 
     assert main(["sessions", "show", str(new_id), "--json"]) == 0
     imported = json.loads(capsys.readouterr().out)
@@ -248,3 +259,153 @@ def test_replay_gives_up_on_a_speaker_that_stopped_taking_audio(
     with pytest.raises(AudioDeviceError, match="stopped playing at 0:03"):
         while playing():
             pass
+
+
+def test_list_limit_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fill(tmp_path)
+    for bad in ("0", "-1"):
+        with pytest.raises(SystemExit) as caught:
+            main(["sessions", "list", "--limit", bad])
+        assert caught.value.code == 2
+        assert "must be 1 or more" in capsys.readouterr().err
+
+
+def test_show_and_list_fit_80_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    with SessionStore() as store:
+        session = store.create_session(
+            "Tell me about a time a client resisted the plan you proposed, and what you did "
+            "about it in the weeks that followed."
+        )
+        kept = add_attempt(
+            store, session.id, make_wav(tmp_path / "a.wav"), question_id="sac-client-resistance"
+        )
+        gone = add_attempt(
+            store, session.id, make_wav(tmp_path / "b.wav"), question_id="beh-failure"
+        )
+    assert gone.audio_path is not None
+    gone.audio_path.unlink()
+
+    assert main(["sessions", "show", str(session.id)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80, out
+    header = next(line for line in lines if "Question" in line)
+    assert header.split()[:2] == ["Attempt", "Time"]
+    assert "Fill/m" in header and "Pause" in header  # headers whole, not cut
+    # Question ids stay on one line, whole.
+    assert any("sac-client-resistance" in line for line in lines), out
+    assert f"attempt {gone.id}: missing" in out
+    row = next(line for line in lines if "sac-client-resistance" in line)
+    assert row.split()[0] == str(kept.id)
+
+    assert main(["sessions", "list"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80, out
+    assert "weeks that followed" in " ".join(out.split())  # long titles fold, not cut
+
+
+def test_import_accepts_the_export_destination_and_refuses_duplicates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    practice_id, _, _ = fill(tmp_path)
+    dest = tmp_path / "exp"
+    assert main(["sessions", "export", str(practice_id), str(dest)]) == 0
+    capsys.readouterr()
+
+    monkeypatch.setenv("VOICEMOCK_HOME", str(tmp_path / "other-home"))
+    # The folder given to export, not the one it made: accepted, and it says which.
+    assert main(["sessions", "import", str(dest)]) == 0
+    out = capsys.readouterr().out
+    assert f"from {dest / f'voicemock-session-{practice_id}'}" in out
+    assert main(["sessions", "import", str(dest)]) == 1
+    err = capsys.readouterr().err
+    assert "already in the store as session 1" in err and "--allow-duplicate" in err
+    assert main(["sessions", "list", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1
+
+
+def test_import_of_a_bad_session_json_names_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "session.json").write_text(
+        json.dumps({"format": "voicemock-session", "format_version": 1, "attempts": []}),
+        encoding="utf-8",
+    )
+    assert main(["sessions", "import", str(folder)]) == 1
+    assert 'the field "session" is missing' in capsys.readouterr().err
+
+
+def pending_wav(home: Path, name: str, age_s: float = 60.0) -> Path:
+    """A recording left in the pending folder ``age_s`` ago."""
+    folder = home / "recordings" / "pending"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = make_wav(folder / name, duration_s=1.0)
+    then = time.time() - age_s
+    os.utime(path, (then, then))
+    return path
+
+
+def test_pending_lists_kept_recordings(
+    voicemock_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sessions", "pending"]) == 0
+    assert "No recordings are waiting" in capsys.readouterr().out
+    path = pending_wav(voicemock_home, "20260102-030405-000006-beh-failure.wav")
+    assert main(["sessions", "pending", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed == [
+        {
+            "path": str(path),
+            "question_id": "beh-failure",
+            "recorded_at": "2026-01-02T03:04:05.000006",
+            "duration_s": 1.0,
+        }
+    ]
+    assert main(["sessions", "pending"]) == 0
+    out = capsys.readouterr().out
+    assert "beh-failure" in out and "voicemock sessions recover" in out
+
+
+def test_recover_scores_and_saves_a_kept_recording(
+    voicemock_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.builders import make_metrics
+    from voicemock import pipeline
+    from voicemock.config import Settings
+    from voicemock.core.rubrics import LoadedQuestion
+
+    calls: list[tuple[Path, str | None, float | None]] = []
+
+    def fake_analyse(
+        audio_path: Path,
+        question: LoadedQuestion | None,
+        *,
+        settings: Settings,
+        question_end_s: float | None = None,
+        progress: object = None,
+    ) -> pipeline.AnalysedAnswer:
+        # Transcription is tested elsewhere; here: what is scored against what, and saved.
+        calls.append((audio_path, question.id if question else None, question_end_s))
+        return pipeline.AnalysedAnswer(make_transcript(), make_metrics(), None)
+
+    monkeypatch.setattr(pipeline, "analyse_audio", fake_analyse)
+    fresh = pending_wav(voicemock_home, "20260102-030405-000001-beh-failure.wav", age_s=0)
+    old = pending_wav(voicemock_home, "20260102-030405-000002-beh-failure.wav")
+
+    assert main(["sessions", "recover"]) == 0  # all of them, but not one still being written
+    err = capsys.readouterr().err
+    assert calls == [(old, "beh-failure", 0.0)]
+    assert not old.exists() and fresh.exists()
+    with SessionStore() as store:
+        [attempt] = store.list_attempts()
+    assert attempt.question_id == "beh-failure" and attempt.audio_status == "ok"
+    assert f"voicemock replay {attempt.id}" in err
+
+    assert main(["sessions", "recover", str(fresh), "-q", "no-such-question"]) == 1
+    assert "--question" in capsys.readouterr().err
+    assert fresh.exists()

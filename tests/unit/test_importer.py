@@ -10,14 +10,17 @@ import yaml
 
 from voicemock import paths
 from voicemock.core.importer import (
-    PLACEHOLDER_PREFIX,
     ImportedPage,
     import_page,
     import_page_file,
     page_to_bank_yaml,
     parse_prep_page,
 )
-from voicemock.core.rubrics import load_bank_file, load_library
+from voicemock.core.models import Transcript
+from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX
+from voicemock.core.rubrics import draft_path_of, load_bank_file, load_library
+from voicemock.core.scoring import score_answer
+from voicemock.core.text import GENERIC_WORDS, lemma_of, tokenize
 from voicemock.errors import ImportPageError
 
 QUESTION = "How do you keep a warehouse team motivated through a long peak season?"
@@ -323,6 +326,150 @@ def test_exemplars_come_from_the_page_or_say_edit_me() -> None:
     assert leadership[0].startswith(PLACEHOLDER_PREFIX)
 
 
+# A page shaped like the client-pushback page, in these tests' own words.
+CARE_QUESTION = "How do you respond when a patient refuses part of their care plan?"
+CARE_ANSWERS = {
+    "basic": (
+        "I stay calm and explain the plan again. I listen to what worries the patient and I "
+        "offer another option when I can."
+    ),
+    "solid": (
+        "I listen to their worries first and show empathy for how hard the change is. I explain "
+        "the reasons in plain words and keep everything they share confidential."
+    ),
+    "strong": (
+        "I start by listening to their worries and responding with empathy and honest warmth. "
+        "Respecting confidentiality is central, because trust holds the whole relationship "
+        "together. My ability to work with a diverse patient population helps me adapt my "
+        "approach to each person's cultural background."
+    ),
+}
+CARE_EVALUATED = [
+    "Empathy",
+    "Problem-solving",
+    "Patient confidentiality",
+    "Ability to work with diverse patient population",
+]
+
+
+def care_page() -> str:
+    lines = [CARE_QUESTION, "", "MID LEVEL", CARE_QUESTION]
+    for heading, level in (
+        ("Sample answer to the question:", "basic"),
+        ("Here is a more solid answer:", "solid"),
+        ("An example of a exceptional answer:", "strong"),
+    ):
+        lines += [heading, CARE_ANSWERS[level]]
+    lines += ["What are interviewers evaluating with this question?"]
+    lines += [f"  • {label}" for label in CARE_EVALUATED]
+    return "\n".join(lines) + "\n"
+
+
+def care_draft() -> dict[str, list[str]]:
+    """Competency id -> every indicator phrase of the draft made from the care page."""
+    draft = yaml.safe_load(page_to_bank_yaml(parse_prep_page(care_page(), "care.txt")))
+    return {
+        c["id"]: [p for g in c["indicators"] for p in g["phrases"]]
+        for c in draft["questions"][0]["competencies"]
+    }
+
+
+def test_indicators_are_never_bare_generic_or_question_words() -> None:
+    question_lemmas = {t.lemma for t in tokenize(CARE_QUESTION)}
+    for comp_id, phrases in care_draft().items():
+        for phrase in phrases:
+            words = phrase.split()
+            if len(words) == 1:
+                lemma = lemma_of(phrase.lower())
+                assert lemma not in GENERIC_WORDS, (comp_id, phrase)
+                assert lemma not in question_lemmas, (comp_id, phrase)
+                assert phrase not in {"ability", "skills", "work", "solving"}, (comp_id, phrase)
+
+
+def test_indicators_use_the_label_as_a_phrase_and_its_forms() -> None:
+    draft = care_draft()
+    solving = draft["problem-solving"]
+    # The compound stays whole and also reads as a verb phrase ("we solved the problem").
+    assert {"problem-solving", "problem solving", "solve problem"} <= set(solving)
+    confidentiality = draft["patient-confidentiality"]
+    assert "patient confidentiality" in confidentiality and "confidentiality" in confidentiality
+    diversity = draft["ability-to-work-with-diverse-patient-population"]
+    assert "diverse patient population" in diversity and "diverse" in diversity
+    # The page's own form of a label word.
+    assert "confidential" in confidentiality
+
+
+def test_indicators_include_the_pages_phrases_around_the_competency() -> None:
+    draft = care_draft()
+    # From the sentence that names the competency; words of the sentence the page uses again.
+    empathy = draft["empathy"]
+    assert "listening to their worries" in empathy
+    diversity = draft["ability-to-work-with-diverse-patient-population"]
+    assert "adapt my approach" in diversity and "cultural background" in diversity
+    # "trust holds the whole relationship" is in the confidentiality sentence, not the others.
+    assert not any("trust" in p for p in empathy + diversity)
+
+
+def test_draft_is_marked_as_a_draft(tmp_path: Path) -> None:
+    source = tmp_path / "care.txt"
+    source.write_text(care_page())
+    result = import_page_file(source)
+    assert load_bank_file(result.path).bank.draft is True
+    assert "draft: true" in result.path.read_text()
+    loaded = load_library().get(result.question_id)
+    assert loaded.bank.draft
+    assert draft_path_of(loaded.question) == result.path
+
+
+def test_scoring_an_imported_draft_makes_sense(tmp_path: Path) -> None:
+    source = tmp_path / "care.txt"
+    source.write_text(care_page())
+    result = import_page_file(source)
+    loaded = load_library().get(result.question_id)
+    answer = (
+        "I see a refusal as a sign about the plan, not about the patient. Last month a patient "
+        "refused his evening medication, and I listened to his worries before saying anything. "
+        "I kept what he told me confidential, and we agreed on a smaller first step. I also "
+        "adapted my approach to his cultural background, and by the end of the week he took "
+        "the medication every evening."
+    )
+    report = score_answer(
+        Transcript.from_text(answer),
+        loaded.question,
+        rubric_version=loaded.rubric_version,
+        use_embeddings=False,
+    )
+    levels = {c.competency_id: c.level for c in report.competencies}
+    # "not about the patient" negates a generic word: no contradiction of anything.
+    assert not any(c.flagged for c in report.competencies), [
+        c.flag_reasons for c in report.competencies
+    ]
+    assert levels["empathy"] >= 1
+    assert levels["patient-confidentiality"] >= 1
+    assert levels["ability-to-work-with-diverse-patient-population"] >= 1
+    # The draft's problem-solving exemplar is a placeholder: it is never given as advice.
+    advice = [report.next_steps, *(c.next_step for c in report.competencies)]
+    assert PLACEHOLDER_PREFIX not in str(advice)
+    # And the report says the question is an unedited draft, and where to edit it.
+    assert any("imported draft" in n and result.path.name in n for n in report.notes)
+
+
+def test_importing_the_same_page_again_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "care.txt"
+    source.write_text(care_page())
+    first = import_page_file(source)
+    with pytest.raises(ImportPageError) as caught:
+        import_page_file(source)
+    message = str(caught.value)
+    assert first.path.name in message and "--force" in message
+    assert len(list(paths.user_rubrics_dir().glob("*.yaml"))) == 1
+    # On purpose: --force, or a bank id for the copy.
+    forced = import_page_file(source, force=True)
+    named = import_page_file(source, bank_id="care-copy")
+    assert len({first.path, forced.path, named.path}) == 3
+    assert load_library().errors == ()
+
+
 def test_duplicate_competency_labels_are_merged(tmp_path: Path) -> None:
     page = parse_prep_page(make_page(evaluated=["Fairness", "fairness.", "Leadership"]))
     assert labels(page) == ["Fairness", "Leadership"]
@@ -337,7 +484,7 @@ def test_import_page_writes_into_the_user_banks_and_never_overwrites(tmp_path: P
     first = import_page(source)
     assert first.parent == paths.user_rubrics_dir()
     first_text = first.read_text()
-    second = import_page(source)
+    second = import_page(source, force=True)
     assert second != first
     assert second.parent == first.parent
     assert first.read_text() == first_text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -868,3 +869,155 @@ def test_any_word_list_gives_consistent_metrics(
     # Filler flags and the word-level helpers agree with the full computation.
     assert find_fillers(words) == list(metrics.flags_of("filler"))
     assert find_hedges(words) == list(metrics.flags_of("hedge"))
+
+
+# --- pauses from the audio's silences ----------------------------------------------------------
+
+
+def pauses_of(metrics: DeliveryMetrics) -> list[tuple[str, float, float, int]]:
+    return [
+        (f.kind, f.start_s, f.end_s, f.word_index) for f in metrics.flags_of("pause", "long_pause")
+    ]
+
+
+# As Whisper times "And so my fellow Americans, ask not what": "ask" and "what" are stretched
+# back over the silences before them, so no word gap shows those pauses.
+STRETCHED = words_at(
+    ("And", 0.3, 0.76),
+    ("so,", 0.76, 1.08),
+    ("my", 1.08, 1.42),
+    ("fellow", 1.42, 1.78),
+    ("Americans,", 1.78, 2.26),
+    ("ask", 2.26, 3.88),
+    ("not", 3.88, 4.3),
+    ("what", 4.3, 5.7),
+    ("your", 5.7, 6.02),
+    ("country.", 6.02, 6.9),
+)
+# Energy silences: before the answer, two inside stretched words, and after the last word.
+STRETCHED_SILENCES = [(0.0, 0.3), (2.05, 3.29), (4.32, 5.42), (6.5, 7.4)]
+
+
+def test_a_silence_inside_a_stretched_word_is_a_pause() -> None:
+    without = compute_metrics(audio(STRETCHED))
+    assert value(without, "pause_count") == 0
+    metrics = compute_metrics(audio(STRETCHED), silences=STRETCHED_SILENCES)
+    assert pauses_of(metrics) == [("pause", 2.05, 3.29, 5), ("pause", 4.32, 5.42, 7)]
+    assert value(metrics, "pause_count") == 2
+    assert value(metrics, "longest_pause_s") == pytest.approx(1.24)
+    assert band(metrics, "longest_pause_s") == "good"
+    # Answer length still runs from the first word's start to the last word's end ...
+    assert value(metrics, "answer_time_s") == pytest.approx(6.6)
+    assert value(metrics, "speaking_rate_wpm") == pytest.approx(round(10 / (6.6 / 60), 1))
+    # ... while speaking time leaves the pauses out.
+    speaking_s = 6.6 - 1.24 - 1.1
+    assert value(metrics, "articulation_rate_wpm") == pytest.approx(
+        round(10 / (speaking_s / 60), 1)
+    )
+    assert value(without, "articulation_rate_wpm") == value(without, "speaking_rate_wpm")
+
+
+def test_a_silence_under_a_word_stretched_forward_points_at_the_next_word() -> None:
+    # "team." is stretched over the silence after it; the gap before "And" is Whisper's.
+    words = words_at(
+        ("with", 0.82, 1.04), ("the", 1.04, 1.18), ("team.", 1.18, 2.66), ("And", 3.36, 3.62),
+        ("then", 3.62, 3.82),
+    )  # fmt: skip
+    metrics = compute_metrics(audio(words), silences=[(1.38, 3.335)])
+    # One pause, with the silence's own edges rather than the word gap's 2.66-3.36.
+    assert pauses_of(metrics) == [("pause", 1.38, 3.335, 3)]
+    assert value(metrics, "longest_pause_s") == pytest.approx(1.96)
+    assert [f.kind for f in find_pauses(words, long_pause_s=1.5, silences=[(1.38, 3.335)])] == [
+        "long_pause"
+    ]
+
+
+def test_silences_outside_the_answer_are_not_pauses() -> None:
+    words = words_at(("We", 1.0, 1.2), ("shipped", 1.2, 1.7), ("it.", 1.7, 2.0))
+    silences = [(0.0, 0.95), (2.05, 3.0), (3.5, 4.0)]
+    metrics = compute_metrics(audio(words), silences=silences, question_end_s=0.0)
+    assert value(metrics, "pause_count") == 0
+    assert value(metrics, "longest_pause_s") == 0.0
+    assert value(metrics, "response_latency_s") == pytest.approx(1.0)
+
+
+def test_leading_and_trailing_silence_inside_stretched_edge_words_is_not_a_pause() -> None:
+    # Whisper starts the first word at 0.0 and ends the last at the end of the audio.
+    words = words_at(("And", 0.0, 0.76), ("so", 0.76, 1.0), ("country.", 1.0, 2.5))
+    metrics = compute_metrics(audio(words), silences=[(0.0, 0.33), (1.6, 2.45)])
+    assert value(metrics, "pause_count") == 0
+    assert value(metrics, "answer_time_s") == pytest.approx(2.5)
+
+
+def test_a_word_gap_the_audio_does_not_show_still_counts() -> None:
+    # A breath or a quiet "um" Whisper left out: a gap in the words, sound in the audio.
+    words = words_at(("one", 0.0, 0.5), ("two", 1.0, 1.3), ("three", 1.3, 2.5), ("four", 2.5, 3.0))
+    metrics = compute_metrics(audio(words), silences=[(1.6, 2.4)])
+    assert pauses_of(metrics) == [("pause", 0.5, 1.0, 1), ("pause", 1.6, 2.4, 3)]
+
+
+def test_a_long_silence_is_a_long_pause() -> None:
+    # "waited" is mostly heard after the silence, so the pause comes before it.
+    words = words_at(("I", 0.0, 0.2), ("waited", 0.2, 3.5), ("then", 3.5, 3.8))
+    metrics = compute_metrics(audio(words), silences=[(0.3, 2.9)])
+    assert pauses_of(metrics) == [("long_pause", 0.3, 2.9, 1)]
+    assert value(metrics, "long_pause_count") == 1
+    assert band(metrics, "long_pause_count") == "watch"
+    assert band(metrics, "longest_pause_s") == "watch"
+
+
+def test_silences_shorter_than_a_pause_after_clipping_are_ignored() -> None:
+    words = words_at(("yes", 0.0, 0.5), ("we", 0.5, 0.8), ("did", 0.8, 1.2))
+    # 0.2 s inside the answer (the rest lies after the last word).
+    assert compute_metrics(audio(words), silences=[(1.0, 1.9)]).flags_of("pause") == ()
+
+
+def test_the_transcript_silences_are_used_by_default() -> None:
+    transcript = replace(audio(STRETCHED), silences=tuple(STRETCHED_SILENCES))
+    assert compute_metrics(transcript) == compute_metrics(
+        audio(STRETCHED), silences=STRETCHED_SILENCES
+    )
+    # An explicit empty list means "no silences": word gaps only.
+    assert value(compute_metrics(transcript, silences=[]), "pause_count") == 0
+
+
+def test_typed_text_has_no_pauses_even_with_silences() -> None:
+    metrics = compute_metrics(Transcript.from_text("we shipped it"), silences=[(0.0, 5.0)])
+    assert value(metrics, "pause_count") is None
+
+
+silence_specs = st.lists(st.tuples(st.floats(-1.0, 40.0), st.floats(0.0, 4.0)), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(word_specs, silence_specs)
+def test_pauses_with_any_silences_stay_consistent(
+    specs: list[tuple[str, float, float]], silence_items: list[tuple[float, float]]
+) -> None:
+    words = build_words(specs)
+    silences = [(start_s, start_s + length_s) for start_s, length_s in silence_items]
+    # Without silences (None or empty) the word-gap pauses are unchanged.
+    assert find_pauses(words, silences=[]) == find_pauses(words)
+    metrics = compute_metrics(audio(words), silences=silences)
+    pauses = metrics.flags_of("pause", "long_pause")
+    tokens = [k for k, w in enumerate(words) if normalize_token(w.text)]
+    if value(metrics, "pause_count") is None:  # no words, or no timings (all at 0 s)
+        assert pauses == ()
+        return
+    first_s = words[tokens[0]].start_s
+    last_s = max(words[k].end_s for k in tokens)
+    previous_end_s = first_s
+    for flag in pauses:
+        assert flag.end_s - flag.start_s >= 0.25 - 1e-9, flag
+        assert previous_end_s - 1e-9 <= flag.start_s < flag.end_s <= last_s + 1e-9, flag
+        previous_end_s = flag.end_s
+        # The word after the pause is heard (at least partly) after it.
+        assert flag.word_index in tokens[1:], flag
+        assert words[flag.word_index].end_s >= flag.end_s - 0.005, flag
+    assert value(metrics, "pause_count") == len(pauses)
+    answer_s = value(metrics, "answer_time_s")
+    assert answer_s == pytest.approx(max(0.0, last_s - first_s), abs=0.01)
+    speaking = value(metrics, "speaking_rate_wpm")
+    articulation = value(metrics, "articulation_rate_wpm")
+    if speaking is not None and articulation is not None:
+        assert articulation >= speaking - 0.1

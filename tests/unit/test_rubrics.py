@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from voicemock import paths
-from voicemock.core.rubrics import LoadedQuestion, load_bank_file, load_library
+from voicemock.core.rubric_schema import Question
+from voicemock.core.rubrics import LoadedQuestion, draft_path_of, load_bank_file, load_library
 from voicemock.errors import QuestionNotFoundError, RubricError
 
 
@@ -325,6 +326,28 @@ def test_rubric_version_names_bank_and_question_versions(shipped: Path) -> None:
     loaded = load_library(shipped_dir=shipped).get("q-one")
     assert isinstance(loaded, LoadedQuestion)
     assert loaded.rubric_version == "team@2/q-one@3"
+
+
+def test_draft_banks_are_remembered_with_their_file(shipped: Path) -> None:
+    user_dir = paths.user_rubrics_dir()
+    user_dir.mkdir(parents=True, exist_ok=True)
+    draft = user_dir / "draft.yaml"
+    text = bank_text("mine", [question_data("q-draft")])
+    draft.write_text(text.replace("  version: 1\n", "  version: 1\n  draft: true\n", 1))
+    write_bank(shipped, "b.yaml", "done", [question_data("q-done")])
+    library = load_library(shipped_dir=shipped)
+    loaded = library.get("q-draft")
+    assert loaded.bank.draft and not library.get("q-done").bank.draft
+    assert draft_path_of(loaded.question) == draft
+    assert draft_path_of(library.get("q-done").question) is None
+    # A question of the same id that is not the one loaded from the draft is not a draft.
+    other = Question.model_validate({**question_data("q-draft"), "text": "Something else?"})
+    assert draft_path_of(other) is None
+    # Once its author removes the mark, a reload forgets it.
+    draft.write_text(text)
+    reloaded = load_library(shipped_dir=shipped).get("q-draft")
+    assert draft_path_of(reloaded.question) is None
+    assert draft_path_of(loaded.question) is None
 
 
 # --- get and search -------------------------------------------------------------------------

@@ -307,6 +307,43 @@ def test_level_meanings(units: int, depth: bool, own: bool, level: int) -> None:
     assert competency_level(units, depth, own) == level
 
 
+@pytest.mark.parametrize(
+    ("units", "depth", "level"),
+    [(1, False, 2), (2, False, 3), (1, True, 3), (2, True, 4)],
+)
+def test_an_action_beside_the_evidence_only_adds_one(units: int, depth: bool, level: int) -> None:
+    # The action is in the sentence but not in the clause that has the evidence: it supports
+    # the competency without showing it, so there is no "at least 3".
+    assert competency_level(units, depth, True, own_shows_it=False) == level
+
+
+STORY_OPENING = "Last spring one client told me he wanted to leave the programme. "
+
+
+def test_own_action_shows_the_competency_only_in_its_own_clause(
+    client_question: Question,
+) -> None:
+    shown = score(
+        STORY_OPENING + "I kept everything he told me private, and we agreed on a first step.",
+        client_question,
+        None,
+    )
+    beside = score(
+        STORY_OPENING + "We agreed on a first step, and everything he told me stayed private.",
+        client_question,
+        None,
+    )
+    shown_c = next(c for c in shown.competencies if c.competency_id == "confidentiality")
+    beside_c = next(c for c in beside.competencies if c.competency_id == "confidentiality")
+    assert shown_c.level == 3
+    (action,) = [e for e in shown_c.evidence if e.kind == "own_action"]
+    assert action.matched == "I kept everything he told me private"
+    assert beside_c.level == 2
+    (action,) = [e for e in beside_c.evidence if e.kind == "own_action"]
+    assert "same sentence" in action.reason
+    assert any("you yourself did" in step for step in (*beside.next_steps, beside_c.next_step))
+
+
 def test_same_meaning_repeated_counts_once(client_question: Question) -> None:
     once = score(
         "I listen to the client and let them talk as long as they need.", client_question, None
@@ -426,6 +463,119 @@ def test_negation_that_is_not_a_contradiction(client_question: Question, sentenc
     assert not any(c.flagged for c in report.competencies), [
         c.flag_reasons for c in report.competencies
     ]
+
+
+GENERIC_QUESTION_YAML = """
+id: test-generic-words
+text: How do you respond when a client pushes back on their treatment plan?
+competencies:
+  - id: diversity
+    label: Ability to work with diverse client population
+    description: Adapts to each client.
+    indicators:
+      - meaning: the label's words
+        phrases: [client, clients, population, treatment, diverse client population]
+      - meaning: cultural factors
+        phrases: [culture, their community]
+    exemplars:
+      - I adapted the plan to his culture.
+"""
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # A negated generic word, or a word of the question, says nothing against a competency.
+        "I treat pushback as a signal about the relationship, not about the client.",
+        "It was never about the treatment itself.",
+    ],
+)
+def test_negated_generic_word_is_no_contradiction(sentence: str) -> None:
+    question = load_question(GENERIC_QUESTION_YAML)
+    report = score(SOLID + " " + sentence, question, None)
+    (diversity,) = report.competencies
+    assert not diversity.flagged, diversity.flag_reasons
+    assert not any(e.sentence == sentence for e in diversity.evidence)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "matched"),
+    [
+        # A phrase of two content words, or a specific word, still contradicts when negated.
+        ("I have never worked with a diverse client population.", "never worked with a diverse"),
+        ("I don't ask about their culture.", "don't ask about their culture"),
+    ],
+)
+def test_negated_phrase_or_specific_word_still_contradicts(sentence: str, matched: str) -> None:
+    question = load_question(GENERIC_QUESTION_YAML)
+    report = score(SOLID + " " + sentence, question, None)
+    (diversity,) = report.competencies
+    assert diversity.flagged and diversity.level == 0
+    negated = [e for e in diversity.evidence if e.kind == "negated"]
+    assert negated and negated[0].sentence == sentence
+    # The quote starts at the negator, in the speaker's words.
+    assert negated[0].matched.startswith(matched.split()[0])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "flagged"),
+    [
+        ("I tell their employer when they miss a session.", True),
+        ("She was afraid I would tell her employer, so we went through what stays private.", False),
+        ("He worried that we share their information with the court.", False),
+    ],
+)
+def test_a_feared_practice_is_not_a_red_flag(
+    client_question: Question, sentence: str, flagged: bool
+) -> None:
+    report = score(SOLID + " " + sentence, client_question, None)
+    confidentiality = next(c for c in report.competencies if c.competency_id == "confidentiality")
+    assert confidentiality.flagged is flagged, confidentiality.flag_reasons
+
+
+def test_evidence_quotes_the_speakers_own_words(client_question: Question) -> None:
+    text = "When he pushed back I acknowledged his feelings and then I explained the reasons."
+    report = score_answer(Transcript.from_text(text), client_question, use_embeddings=False)
+    empathy = next(c for c in report.competencies if c.competency_id == "empathy")
+    (indicator,) = [e for e in empathy.evidence if e.kind == "indicator"]
+    # The rubric says "acknowledge their feelings"; the evidence quotes what was said.
+    assert indicator.matched == "acknowledged his feelings"
+    assert "'acknowledge their feelings'" in indicator.reason
+    for c in report.competencies:
+        for e in c.evidence:
+            assert e.matched_start_char is not None and e.matched_end_char is not None
+            assert text[e.matched_start_char : e.matched_end_char] == e.matched
+            assert e.start_char <= e.matched_start_char < e.matched_end_char <= e.end_char
+
+
+@pytest.mark.parametrize(
+    ("sentence", "counts"),
+    [
+        ("We talked about what recovery means in her community.", True),
+        ("We talked about the client's community and its history.", True),
+        ("We met at a community clinic near his home.", False),
+    ],
+)
+def test_a_possessive_in_a_phrase_stands_for_someones(sentence: str, counts: bool) -> None:
+    question = load_question(GENERIC_QUESTION_YAML)
+    (diversity,) = score(sentence, question, None).competencies
+    found = [e.matched for e in diversity.evidence if e.kind == "indicator"]
+    assert any("community" in m for m in found) is counts, found
+
+
+def test_placeholder_exemplars_are_never_advice() -> None:
+    question = load_question(
+        GENERIC_QUESTION_YAML.replace(
+            "      - I adapted the plan to his culture.",
+            "      - 'EDIT ME: write a sentence a strong answer would say.'",
+        )
+    )
+    shown_nothing = score(WEAK, question, None)
+    contradicted = score(SOLID + " I don't ask about their culture.", question, None)
+    for report in (shown_nothing, contradicted):
+        advice = [*report.next_steps, *(c.next_step for c in report.competencies)]
+        assert advice and not any("EDIT ME" in a for a in advice), advice
+    assert contradicted.competencies[0].next_step.startswith("You said")
 
 
 def test_negated_sentence_gets_no_similarity_credit(
@@ -713,3 +863,117 @@ def test_score_command_on_audio(
     assert evidence and all(e.start_s is not None for e in evidence)
     assert all(transcript.text[e.start_char : e.end_char] == e.sentence for e in evidence)
     assert report.star.seconds
+
+
+# --- The report on the terminal and in Markdown ---------------------------------------------
+
+
+def _flat(text: str) -> str:
+    """Text with every run of whitespace (line wraps, indents) as one space."""
+    return " ".join(text.split())
+
+
+def test_score_report_fits_80_columns_and_gives_each_step_once(
+    user_bank: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from voicemock.core.report import UNTIMED_LINE
+
+    monkeypatch.setenv("COLUMNS", "80")
+    answer = tmp_path / "answer.txt"
+    answer.write_text(SOLID, "utf-8")
+    assert run_cli("score", str(answer), "-q", "test-client-pushback", "--json") == 0
+    report = ScoreReport.from_dict(json.loads(capsys.readouterr().out)["score"])
+    assert run_cli("score", str(answer), "-q", "test-client-pushback") == 0
+    out = capsys.readouterr().out
+    assert max(len(line.rstrip()) for line in out.splitlines()) <= 80
+
+    # Every next step is shown once: in the Next steps section, not in the competency table.
+    steps = set(report.next_steps) | {c.next_step for c in report.competencies if c.next_step}
+    assert steps
+    after = _flat(out.split("Next steps")[-1])
+    for step in steps:
+        assert _flat(out).count(_flat(step)) == 1, step
+        assert _flat(step) in after
+    assert out.count("Next step") == 1
+
+    # The relevance figure says what it is.
+    assert report.relevance is not None
+    assert f"on-topic: {report.relevance:.2f} similarity to the question" in out
+    assert "relevance" not in out
+
+    # A typed answer: no unknown timing rows, one line saying why; repeated rows merged.
+    assert "—" not in out
+    assert out.count(UNTIMED_LINE) == 1
+    assert "Speaking rate" not in out and "Fillers per minute" not in out
+
+    # Wrapped evidence quotes and reasons stay indented under their competency.
+    evidence = out.split("\nEvidence\n")[1].split("Specific example")[0]
+    assert all(line.startswith("  ") for line in evidence.splitlines() if line.strip())
+    assert any(line.startswith("      ") for line in evidence.splitlines())
+
+    assert run_cli("score", str(answer), "-q", "test-client-pushback", "--all-metrics") == 0
+    every = capsys.readouterr().out
+    assert "Fillers per minute" in every and "Speaking rate" in every and "—" in every
+
+
+def test_evidence_quotes_the_speakers_words_not_the_rubric_phrase() -> None:
+    from voicemock.core.models import Evidence
+    from voicemock.core.report import evidence_quote, evidence_reason
+
+    text = "Then I asked him what he wanted from treatment."
+
+    def evidence(
+        kind: str, phrase: str, said: str | None = None, reason: str | None = None
+    ) -> Evidence:
+        """``phrase`` is the rubric's; ``said`` the speaker's words when the scorer gave them."""
+        at = None if said is None else text.index(said)
+        return Evidence(
+            kind,  # type: ignore[arg-type]
+            text,
+            0,
+            len(text),
+            reason or f"indicator '{phrase}' (asking open questions)",
+            phrase if said is None else said,
+            matched_start_char=at,
+            matched_end_char=None if at is None or said is None else at + len(said),
+        )
+
+    # The scorer's span is what is quoted.
+    spanned = evidence("indicator", "ask open questions", "asked him what")
+    assert evidence_reason(spanned) == "indicator “asked him what” (asking open questions)"
+    assert evidence_quote(spanned) == (text.index("asked"), text.index(" he wanted"))
+    # Evidence kept without a span: the rubric phrase is looked up in the sentence, in
+    # another tense or with another pronoun.
+    assert evidence_reason(evidence("indicator", "I asked her")) == (
+        "indicator “I asked him” (asking open questions)"
+    )
+    found = evidence_quote(evidence("indicator", "ask what"))
+    assert found is not None and text[found[0] : found[1]] == "asked him what"
+    # Words that are not there are not quoted as if the speaker said them.
+    assert evidence_reason(evidence("indicator", "check understanding")) == (
+        "indicator like 'check understanding' (asking open questions)"
+    )
+    own = evidence("own_action", "", "I asked him", reason="your own past action: 'I asked him'")
+    assert evidence_reason(own) == "your own past action: “I asked him”"
+    similar = "similar to exemplar: 'I asked what he wanted.' (0.81)"
+    exemplar = evidence("exemplar", "", text, reason=similar)
+    assert evidence_reason(exemplar) == similar and evidence_quote(exemplar) is None
+
+
+def test_score_command_markdown_gives_each_step_once(
+    user_bank: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = tmp_path / "answer.txt"
+    answer.write_text(SOLID, "utf-8")
+    assert run_cli("score", str(answer), "-q", "test-client-pushback", "--json") == 0
+    report = ScoreReport.from_dict(json.loads(capsys.readouterr().out)["score"])
+    assert run_cli("score", str(answer), "-q", "test-client-pushback", "--markdown") == 0
+    markdown = capsys.readouterr().out
+    for c in report.competencies:
+        if c.next_step:
+            assert markdown.count(c.next_step) == 1
+    assert "similarity to the question" in markdown
+    assert "| Fillers (um, uh) |" in markdown and "Fillers per minute" not in markdown

@@ -355,3 +355,83 @@ def test_lexical_scorer_ranks_model_answers_and_flags_none(
             if r.gates
         ]
     assert problems == []
+
+
+# --- Evidence on the seed question, end to end with the lexical scorer -------------------------
+
+
+def _seed_question(banks: dict[str, QuestionBank], question_id: str) -> Question:
+    return next(q for q in banks["substance_abuse_counselor"].questions if q.id == question_id)
+
+
+def _competency(text: str, question: Question, competency_id: str) -> Any:
+    from voicemock.core.models import Transcript
+    from voicemock.core.scoring import score_answer
+
+    report = score_answer(Transcript.from_text(text), question, use_embeddings=False)
+    return next(c for c in report.competencies if c.competency_id == competency_id)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cultural"),
+    [
+        ("Two years ago I worked at a community clinic in the city.", False),
+        ("I asked what recovery meant in her community.", True),
+        ("We talked about his background and the client's community.", True),
+    ],
+)
+def test_a_community_clinic_names_no_cultural_factor(
+    banks: dict[str, QuestionBank], sentence: str, cultural: bool
+) -> None:
+    question = _seed_question(banks, "sac-client-resistance")
+    diversity = _competency(sentence, question, "diversity")
+    reasons = [e.reason for e in diversity.evidence if e.kind == "indicator"]
+    assert any("(naming cultural factors)" in r for r in reasons) is cultural, reasons
+
+
+def test_any_question_is_not_asking_about_culture(banks: dict[str, QuestionBank]) -> None:
+    question = _seed_question(banks, "sac-client-resistance")
+    text = "Last month I asked him what he wanted to get out of treatment."
+    assert _competency(text, question, "diversity").level == 0
+    text = "Last month I asked about her background instead of assuming what she needed."
+    assert _competency(text, question, "diversity").level >= 2
+
+
+@pytest.mark.parametrize("question_id", ["sac-client-resistance", "sac-family-involvement"])
+@pytest.mark.parametrize(
+    ("sentence", "flagged"),
+    [
+        ("When a client is late, I share what they tell me with their employer.", True),
+        ("If they relapse, I tell their employer so work can keep an eye on them.", True),
+        ("Last year I kept what he told me private, even from his employer.", False),
+        ("She worried her employer would find out, so we went through what stays private.", False),
+    ],
+)
+def test_sharing_with_an_employer_breaks_confidentiality(
+    banks: dict[str, QuestionBank], question_id: str, sentence: str, flagged: bool
+) -> None:
+    question = _seed_question(banks, question_id)
+    confidentiality = _competency(sentence, question, "confidentiality")
+    assert confidentiality.flagged is flagged, confidentiality.flag_reasons
+    if flagged:
+        assert confidentiality.level == 0
+        (flag,) = [e for e in confidentiality.evidence if e.kind == "red_flag"]
+        assert flag.matched and flag.matched in sentence
+
+
+def test_demo_answer_levels_follow_what_it_shows(banks: dict[str, QuestionBank]) -> None:
+    from voicemock.commands.demo import DEMO_ANSWER
+    from voicemock.core.models import Transcript
+    from voicemock.core.scoring import score_answer
+
+    question = _seed_question(banks, "sac-client-resistance")
+    report = score_answer(Transcript.from_text(DEMO_ANSWER), question, use_embeddings=False)
+    levels = {c.competency_id: c.level for c in report.competencies}
+    # The demo never mentions the client's background or culture: one open question is not
+    # "asking rather than assuming".
+    assert levels["diversity"] == 0
+    # Confidentiality is shown by what the speaker did about it, quoted as such.
+    confidentiality = next(c for c in report.competencies if c.competency_id == "confidentiality")
+    actions = [e.matched for e in confidentiality.evidence if e.kind == "own_action"]
+    assert actions == ["I kept what he told me private"]
+    assert not any(c.flagged for c in report.competencies)

@@ -6,7 +6,13 @@ import pytest
 
 from tests.unit.test_text import timed_transcript
 from voicemock.core.models import Transcript
-from voicemock.core.star import StarAnalysis, analyze_star, find_own_action, is_past_form
+from voicemock.core.star import (
+    StarAnalysis,
+    analyze_star,
+    find_own_action,
+    find_own_actions,
+    is_past_form,
+)
 from voicemock.core.text import WordTimeline, split_sentences, tokenize
 
 STORY = (
@@ -64,9 +70,45 @@ def test_not_an_own_past_action(sentence: str) -> None:
     assert find_own_action(parsed) is None
 
 
+@pytest.mark.parametrize(
+    ("sentence", "clauses"),
+    [
+        # One action per clause; the clause is what the speaker did there.
+        (
+            "I asked him what he wanted, and I kept what he told me private.",
+            ["I asked him what he wanted", "I kept what he told me private"],
+        ),
+        # More verbs of the same subject stay in its clause ...
+        (
+            "I took a breath, stayed calm and asked for a call.",
+            ["I took a breath, stayed calm and asked for a call"],
+        ),
+        # ... a new subject or a clause word ends it.
+        (
+            "I went through the limits and she signed a release because she trusted me.",
+            ["I went through the limits"],
+        ),
+    ],
+)
+def test_every_own_action_has_its_clause(sentence: str, clauses: list[str]) -> None:
+    (parsed,) = split_sentences(sentence)
+    actions = find_own_actions(parsed)
+    spans = []
+    for action in actions:
+        first = parsed.tokens[action.start_token]
+        last = parsed.tokens[action.end_token - 1]
+        spans.append(sentence[first.start_char : last.end_char])
+        assert sentence[action.start_char : action.end_char] == action.quote
+        assert action.covers(action.start_token) and not action.covers(action.end_token)
+    assert spans == clauses
+
+
 def test_past_forms() -> None:
-    forms = {t.lower: is_past_form(t) for t in tokenize("went listened need red bed asked set")}
+    forms = {
+        t.lower: is_past_form(t) for t in tokenize("went listened need red bed asked set kept")
+    }
     assert forms == {
+        "kept": True,
         "went": True,
         "listened": True,
         "need": False,

@@ -99,6 +99,50 @@ def test_a_file_that_is_not_a_database_gives_a_store_error(tmp_path: Path) -> No
         SessionStore(db, tmp_path / "rec")
 
 
+class _FullDiskConnection(sqlite3.Connection):
+    """A connection on a full disk: SQLite creates the file, then cannot set up its journal."""
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+        if "journal_mode" in sql:
+            raise sqlite3.OperationalError("database or disk is full")
+        return super().execute(sql, *args)  # type: ignore[arg-type]
+
+
+def test_a_full_disk_on_first_open_says_so_and_leaves_no_empty_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_connect = sqlite3.connect
+
+    def connect(*args: object, **kwargs: object) -> sqlite3.Connection:
+        return real_connect(*args, factory=_FullDiskConnection, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", connect)
+    db = tmp_path / "new.sqlite3"
+    with pytest.raises(StoreError) as caught:
+        SessionStore(db, tmp_path / "rec")
+    message = str(caught.value)
+    assert "the disk is full" in message and "MB free" in message
+    assert "move it aside" not in message
+    assert not db.exists()  # the 0-byte file SQLite created is gone
+
+
+def test_an_empty_database_file_is_a_new_store(tmp_path: Path) -> None:
+    db = tmp_path / "empty.sqlite3"
+    db.write_bytes(b"")
+    with SessionStore(db, tmp_path / "rec") as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.create_session("works").id == 1
+
+
+def test_describe_free_space_looks_at_the_nearest_existing_folder(tmp_path: Path) -> None:
+    import shutil
+
+    free = store_module.disk_free_bytes(tmp_path / "not" / "yet" / "there.wav")
+    assert free is not None
+    assert abs(free - shutil.disk_usage(tmp_path).free) < 50_000_000
+    assert store_module.describe_free_space(tmp_path).endswith(" MB free")
+
+
 def test_default_locations_come_from_the_data_dir(voicemock_home: Path) -> None:
     with SessionStore() as store:
         assert store.db_path.parent == voicemock_home
@@ -411,7 +455,7 @@ def test_export_of_an_attempt_with_missing_audio_still_works(
     folder = store.export_session(session.id, tmp_path / "out")
     data = json.loads((folder / "session.json").read_text(encoding="utf-8"))
     assert data["attempts"][0]["audio_file"] is None
-    imported = store.import_session(folder)
+    imported = store.import_session(folder, allow_duplicate=True)
     assert store.list_attempts(session_id=imported.id)[0].audio_status == "none"
 
 
@@ -457,6 +501,66 @@ def test_import_rejects_a_bad_folder_and_changes_nothing(
     assert files_under(store.recordings_dir) == files_before
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.clear(), 'the field "format" is missing'),
+        (lambda d: d["attempts"][0].pop("created_at"), 'the field "attempts[0].created_at"'),
+        (
+            lambda d: d["attempts"][0]["transcript"]["words"][0].update(start_s="soon"),
+            'the field "attempts[0].transcript.words[0].start_s" is wrong',
+        ),
+        (lambda d: d["session"].update(kind="party"), 'the field "session.kind" is wrong'),
+    ],
+)
+def test_a_bad_session_json_names_the_field(
+    store: SessionStore, tmp_path: Path, change: object, message: str
+) -> None:
+    folder = exported(store, tmp_path)
+    rewrite(folder, change)
+    with pytest.raises(StoreError) as caught:
+        store.import_session(folder)
+    assert message in str(caught.value)
+
+
+def test_import_accepts_the_folder_the_export_was_made_in(
+    store: SessionStore, tmp_path: Path
+) -> None:
+    folder = exported(store, tmp_path)
+    parent = folder.parent
+    assert store_module.find_exported_session(parent) == folder
+    with SessionStore(tmp_path / "other.sqlite3", tmp_path / "other-rec") as other:
+        imported = other.import_session(parent)
+        assert imported.title == "to import" and imported.attempt_count == 1
+
+    second = store.create_session("another")
+    store.export_session(second.id, parent)
+    with pytest.raises(StoreError, match=r"holds 2 exported sessions") as caught:
+        store_module.find_exported_session(parent)
+    assert str(folder) in str(caught.value)  # says which one to pass
+
+
+def test_importing_the_same_session_twice_is_refused(store: SessionStore, tmp_path: Path) -> None:
+    folder = exported(store, tmp_path)
+    # Into the store that still holds the original: that is a copy of session 1.
+    with pytest.raises(StoreError, match=r"already in the store as session 1.*--allow-duplicate"):
+        store.import_session(folder)
+    with SessionStore(tmp_path / "other.sqlite3", tmp_path / "other-rec") as other:
+        first = other.import_session(folder)
+        before = files_under(other.recordings_dir)
+        with pytest.raises(StoreError, match=f"already in the store as session {first.id}"):
+            other.import_session(folder)
+        assert [s.id for s in other.list_sessions()] == [first.id]
+        assert files_under(other.recordings_dir) == before
+        # Asked for explicitly, a second copy is made.
+        copy = other.import_session(folder, allow_duplicate=True)
+        assert copy.id != first.id and copy.attempt_count == 1
+        # The same session exported again (a new export of it) is still the same session.
+        again = other.export_session(first.id, tmp_path / "again")
+        with pytest.raises(StoreError, match="already in the store"):
+            other.import_session(again)
+
+
 def test_import_of_a_folder_without_session_json(store: SessionStore, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(StoreError, match=r"no session\.json"):
@@ -481,7 +585,7 @@ def test_failed_import_removes_the_audio_it_copied(
 
     monkeypatch.setattr(SessionStore, "_insert_attempt", failing_insert)
     with pytest.raises(StoreError, match="disk is full"):
-        store.import_session(folder)
+        store.import_session(folder, allow_duplicate=True)
     assert files_under(store.recordings_dir) == files_before
     assert store.list_sessions() == sessions_before
 

@@ -37,6 +37,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="analyse one channel of a stereo file instead of the down-mix",
     )
     parser.add_argument(
+        "--all-metrics",
+        action="store_true",
+        help="show every delivery figure (by default the core ones; --json has them all)",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print the transcript and metrics as JSON"
     )
     parser.set_defaults(func=run)
@@ -49,26 +54,48 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from rich.console import Console
+    from rich.text import Text
 
     from voicemock.commands.render import (
         analysis_json,
+        channel_label,
+        probe_audio,
         render_analysis,
         transcribe_with_progress,
     )
+    from voicemock.commands.score import ALL_METRICS_HINT
     from voicemock.config import load_settings
     from voicemock.pipeline import measure_and_score
+    from voicemock.speech.audio_io import parse_channel
 
     settings = load_settings()
     path = Path(args.file)
+    status = Console(stderr=True)
+    channel = args.channel
+    parse_channel(channel)  # a misspelt channel fails before anything is read
+    probe = probe_audio(path)
+    if channel is not None and probe.channels == 1:
+        status.print(Text(f"{path.name} is mono: --channel {channel} ignored.", style="yellow"))
+        channel = None
     transcript = transcribe_with_progress(
         path,
         engine=args.engine or settings.engine,
         model=args.model or settings.model,
-        channel=args.channel,
+        channel=channel,
+        console=status,
+        probe=probe,
     )
     metrics = measure_and_score(transcript, None, settings).metrics
     if args.json:
         sys.stdout.write(json.dumps(analysis_json(transcript, metrics), indent=2) + "\n")
         return 0
-    render_analysis(Console(), transcript, metrics, heading=str(path))
+    render_analysis(
+        Console(),
+        transcript,
+        metrics,
+        heading=str(path),
+        all_metrics=args.all_metrics,
+        audio_label=channel_label(probe, channel),
+        more_hint=ALL_METRICS_HINT,
+    )
     return 0

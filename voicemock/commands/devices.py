@@ -9,8 +9,8 @@ No sound devices found, so answers cannot be recorded or played here
 (analyse, score and the other commands still work on audio files).
 To fix:
   - plug in a microphone or headset, then run `voicemock devices` again;
-  - on Linux, make sure a sound server runs (`pactl info`) and that ALSA can reach it
-    (Debian/Ubuntu: apt-get install libasound2-plugins; check `arecord -l`);
+  - on Linux, make sure a sound server runs (`pactl info`) and ALSA can reach
+    it (Debian/Ubuntu: apt-get install libasound2-plugins; check `arecord -l`);
   - in a container or over SSH there is usually no sound device at all."""
 
 
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     devices = list_devices()
     console = Console()
     if not devices:
-        Console(stderr=True).print(NO_DEVICES_HELP, markup=False, highlight=False, soft_wrap=True)
+        Console(stderr=True).print(NO_DEVICES_HELP, markup=False, highlight=False)
         return 0
     table = Table(title="Sound devices", title_justify="left")
     table.add_column("#", justify="right")

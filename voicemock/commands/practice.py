@@ -9,20 +9,29 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
+import shlex
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from voicemock.commands.options import ENGINE_CHOICES, positive_seconds
+from voicemock.commands.options import ENGINE_CHOICES
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from voicemock.config import Settings
     from voicemock.core.rubrics import LoadedQuestion
+    from voicemock.core.store import AttemptRecord
+    from voicemock.pipeline import AnalysedAnswer
     from voicemock.speech.recorder import Recording
 
 DEFAULT_QUESTION_ID = "sac-client-resistance"
 MIN_ANSWER_S = 0.3  # shorter than this is a click or an accident, not an answer
+# The ranges Settings accepts (voicemock.config; kept here so --help needs no pydantic import).
+MAX_ANSWER_RANGE_S = (5.0, 3600.0)
+SILENCE_STOP_RANGE_S = (1.0, 60.0)
 # The option that sets each overridable setting, for error messages.
 _OPTION_OF_SETTING = {
     "engine": "--engine",
@@ -30,7 +39,30 @@ _OPTION_OF_SETTING = {
     "silence_stop_s": "--silence-stop",
     "max_answer_s": "--max-seconds",
     "input_device": "--device",
+    "output_device": "--speaker",
 }
+
+
+def seconds_between(low_s: float, high_s: float) -> Callable[[str], float]:
+    """An argparse type: a number of seconds from ``low_s`` to ``high_s``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from error
+        if not (math.isfinite(value) and low_s <= value <= high_s):
+            raise argparse.ArgumentTypeError(
+                f"must be from {low_s:g} to {high_s:g} seconds (got {text})"
+            )
+        return value
+
+    return parse
+
+
+def recover_command(path: Path) -> str:
+    """The command that scores and saves a recording kept after a failed or interrupted turn."""
+    return f"voicemock sessions recover {shlex.quote(str(path))}"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,20 +88,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--engine", choices=ENGINE_CHOICES, default=None, help="speech engine")
     parser.add_argument("--model", default=None, metavar="NAME", help="Whisper model")
-    parser.add_argument("--device", default=None, help="microphone (index or name)")
     parser.add_argument(
-        "--silence-stop",
-        type=positive_seconds,
-        default=None,
-        metavar="S",
-        help="stop after S s of silence",
+        "--device", default=None, help="microphone (index or name, see `voicemock devices`)"
     )
     parser.add_argument(
+        "--speaker",
+        default=None,
+        metavar="DEVICE",
+        help="speaker the question is read on (index or name, see `voicemock devices`)",
+    )
+    low_s, high_s = SILENCE_STOP_RANGE_S
+    parser.add_argument(
+        "--silence-stop",
+        type=seconds_between(low_s, high_s),
+        default=None,
+        metavar="S",
+        help=f"stop after S s of silence ({low_s:g} to {high_s:g})",
+    )
+    low_s, high_s = MAX_ANSWER_RANGE_S
+    parser.add_argument(
         "--max-seconds",
-        type=positive_seconds,
+        type=seconds_between(low_s, high_s),
         default=None,
         metavar="N",
-        help="stop after N seconds",
+        help=f"stop after N seconds ({low_s:g} to {high_s:g}; default 300)",
     )
     parser.add_argument("--no-speak", action="store_true", help="show the question, don't say it")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -114,6 +156,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     }
     if args.device is not None:
         changes["input_device"] = args.device  # an index or (part of) a name
+    if getattr(args, "speaker", None) is not None:
+        changes["output_device"] = args.speaker
     if args.no_speak:
         changes["speak_questions"] = False
     for name, value in changes.items():
@@ -131,11 +175,14 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 def practice_in_terminal(args: argparse.Namespace) -> int:
     """One turn: speak, record, transcribe, score, save, report."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.panel import Panel
     from rich.text import Text
 
+    from voicemock import paths
     from voicemock.core.rubrics import load_library
     from voicemock.pipeline import check_transcriber
+    from voicemock.speech.recorder import check_microphone, check_recording_space
 
     settings = settings_from_args(args)
     console = Console(stderr=True)
@@ -145,8 +192,14 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
         ids = library.ids()
         question_id = DEFAULT_QUESTION_ID if DEFAULT_QUESTION_ID in ids or not ids else ids[0]
     question = library.get(question_id)
-    # Before the answer is recorded: an unknown model must not cost the user their answer.
+    # Before the question is asked: an unknown model, a missing microphone or a full disk must
+    # not cost the user an answer they have already given.
     check_transcriber(settings)
+    check_microphone(settings.input_device)
+    warning = check_recording_space(paths.recordings_dir())
+    if warning:
+        console.print(f"[yellow]{escape(warning)}[/]")
+    out_path = _pending_path(question.id)
     console.print(
         Panel(Text(question.question.text), title=f"Question · {question.id}", expand=False)
     )
@@ -156,42 +209,85 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
         with console.status(f"Think for {settings.thinking_time_s:.0f} s..."):
             threading.Event().wait(settings.thinking_time_s)
 
-    recording, interrupted = _record(question, settings, console)
-    return _analyse_and_save(args, question, settings, recording, interrupted, console)
+    recording, interrupted = _record(out_path, settings, console)
+    if recording.duration_s < MIN_ANSWER_S:
+        from voicemock.errors import AudioFileError
+
+        with contextlib.suppress(OSError):
+            recording.path.unlink()
+        raise AudioFileError("nothing was recorded: check the microphone with `voicemock devices`")
+    # The recording starts as soon as the question has been asked: its clock starts at 0.
+    analysed, attempt = analyse_and_save(
+        recording.path, question, settings, recording.duration_s, console, question_end_s=0.0
+    )
+    _print_result(args.json, question, analysed, attempt)
+    note = " (stopped early)" if interrupted else ""
+    console.print(
+        f"Saved as attempt [bold]{attempt.id}[/bold] in session {attempt.session_id}{note}. "
+        f"Replay it: [bold]voicemock replay {attempt.id}[/bold]"
+    )
+    return 0
+
+
+def _pending_path(question_id: str) -> Path:
+    from voicemock.errors import StoreError
+    from voicemock.pipeline import pending_recording_path
+
+    try:
+        return pending_recording_path(question_id)
+    except OSError as error:
+        raise StoreError(
+            f"cannot create the folder for recordings: {error.strerror or error}"
+        ) from error
 
 
 def _speak(text: str, settings: Settings, console: Console) -> None:
     """Read the question aloud; when that is impossible say so and carry on."""
     from rich.markup import escape
 
-    from voicemock.errors import VoicemockError
+    from voicemock.errors import AudioDeviceError, VoicemockError
+    from voicemock.speech.devices import NO_SPEAKER
     from voicemock.speech.tts import QuestionSpeaker
 
     speaker = QuestionSpeaker(settings.voice, settings.rate_wpm, settings.output_device)
     try:
         speaker.speak(text)
         speaker.wait()
+    except AudioDeviceError as error:
+        # The generic message points at --device, which picks the microphone here.
+        reason = "no speaker found" if str(error) == NO_SPEAKER else str(error)
+        if "voicemock devices" in reason:  # that advice comes once, below
+            reason = reason.split(":")[0]
+        reason = reason[:1].lower() + reason[1:]
+        console.print(
+            f"[yellow]The question could not be spoken ({escape(reason)}); it is shown above "
+            "instead. Choose a speaker with --speaker (see `voicemock devices`) or pass "
+            "--no-speak.[/]"
+        )
     except VoicemockError as error:
         console.print(
-            f"[yellow]The question could not be spoken ({escape(str(error))}); read it above.[/]"
+            f"[yellow]The question could not be spoken ({escape(str(error))}); "
+            "it is shown above instead.[/]"
         )
     except KeyboardInterrupt:
         speaker.stop()
         raise
 
 
-def _record(
-    question: LoadedQuestion, settings: Settings, console: Console
-) -> tuple[Recording, bool]:
-    """Record the answer; returns the recording and whether Ctrl+C ended it."""
+def _record(out_path: Path, settings: Settings, console: Console) -> tuple[Recording, bool]:
+    """Record the answer; returns the recording and whether Ctrl+C ended it.
+
+    Raises StoreError (with the command that saves it later) when the file could not be
+    written, e.g. on a full disk: what was recorded is kept.
+    """
     from rich.markup import escape
 
     from voicemock.commands.record import STOP_REASONS, record_until_stopped
-    from voicemock.pipeline import pending_recording_path
+    from voicemock.errors import StoreError
     from voicemock.speech.recorder import Recorder
 
     recorder = Recorder(
-        pending_recording_path(question.id),
+        out_path,
         device=settings.input_device,
         max_duration_s=settings.max_answer_s,
         silence_stop_s=settings.silence_stop_s,
@@ -200,80 +296,122 @@ def _record(
     if settings.silence_stop_s:
         stops.append(f"{settings.silence_stop_s:g} s of silence")
     stops.append(f"{settings.max_answer_s:g} s limit")
-    console.print(
-        f"[bold]Answer now.[/bold] [dim]Stops on {', '.join(stops)} or Ctrl+C.[/dim]",
-        highlight=False,
-    )
-    recording, interrupted = record_until_stopped(recorder, console)
+    banner = f"[bold]Answer now.[/bold] [dim]Stops on {', '.join(stops)} or Ctrl+C.[/dim]"
+    recording, interrupted = record_until_stopped(recorder, console, banner)
     if interrupted:
         console.print("[yellow]Stopped (Ctrl+C): keeping what you said.[/]")
     console.print(
         f"[dim]Recorded {recording.duration_s:.1f} s ({STOP_REASONS[recording.stopped_by]}).[/]"
     )
-    if recorder.error is not None:
-        console.print(f"[yellow]{escape(str(recorder.error))}[/]")
+    error = recorder.error
+    if isinstance(error, StoreError):
+        # Transcribing now would only fail at saving: keep the file for later instead.
+        raise StoreError(
+            f"{error}; free some space, then score and save it with: "
+            f"{recover_command(recording.path)}"
+        ) from error
+    if error is not None:
+        console.print(f"[yellow]{escape(str(error))}[/]")
     return recording, interrupted
 
 
-def _analyse_and_save(
-    args: argparse.Namespace,
-    question: LoadedQuestion,
+def analyse_and_save(
+    audio_path: Path,
+    question: LoadedQuestion | None,
     settings: Settings,
-    recording: Recording,
-    interrupted: bool,
+    duration_s: float,
     console: Console,
-) -> int:
+    *,
+    question_end_s: float | None,
+    move_audio: bool = True,
+) -> tuple[AnalysedAnswer, AttemptRecord]:
+    """Transcribe, score and save a recorded answer as a new single-question session.
+
+    Progress shows on ``console``. When anything fails or Ctrl+C comes, the recording stays
+    where it is and the message says how to save it later; the error is then re-raised.
+    ``move_audio`` moves the file into the store (False copies it).
+    """
     from rich.markup import escape
 
     from voicemock.core.store import SessionStore
     from voicemock.errors import AudioFileError, VoicemockError
     from voicemock.pipeline import analyse_audio, save_attempt
 
-    if recording.duration_s < MIN_ANSWER_S:
-        with contextlib.suppress(OSError):
-            recording.path.unlink()
-        raise AudioFileError("nothing was recorded: check the microphone with `voicemock devices`")
-    kept = escape(f"Your recording is kept at {recording.path}")
+    kept = f"Your recording is kept at {audio_path}."
+    later = f"{kept} Score and save it later with: {recover_command(audio_path)}"
     try:
-        with console.status("Loading the speech model...") as status:
-
-            def progress(stage: str, fraction: float) -> None:
-                percent = f" {fraction:.0%}" if stage == "transcribing" else ""
-                status.update(f"{stage.capitalize()}{percent}...")
-
-            analysed = analyse_audio(recording.path, question, settings=settings, progress=progress)
+        # Opened first: a store that cannot be written fails before a long transcription.
         with SessionStore() as store:
-            session = store.create_session(title=question.question.text, kind="single")
+            with console.status("Loading the speech model...") as status:
+
+                def progress(stage: str, fraction: float) -> None:
+                    percent = f" {fraction:.0%}" if stage == "transcribing" else ""
+                    status.update(f"{stage.capitalize()}{percent}...")
+
+                analysed = analyse_audio(
+                    audio_path,
+                    question,
+                    settings=settings,
+                    question_end_s=question_end_s,
+                    progress=progress,
+                )
+            title = question.question.text if question is not None else "Recovered recording"
+            session = store.create_session(title=title, kind="single")
             try:
                 attempt = save_attempt(
                     store,
                     session.id,
                     question,
-                    recording.path,
+                    audio_path,
                     analysed,
-                    recording.duration_s,
-                    move_audio=True,
+                    duration_s,
+                    move_audio=move_audio,
                 )
             except BaseException:
                 with contextlib.suppress(VoicemockError):
                     store.delete_session(session.id)  # no empty session left behind
                 raise
             store.finish_session(session.id)
+    except AudioFileError:
+        console.print(f"[yellow]{escape(kept)}[/]", soft_wrap=True)  # saving it would not help
+        raise
     except VoicemockError:
-        console.print(f"[yellow]{kept}[/]")
+        console.print(f"[yellow]{escape(later)}[/]", soft_wrap=True)
         raise
     except KeyboardInterrupt:
-        console.print(f"[yellow]Interrupted before saving. {kept}[/]")
+        console.print(f"[yellow]Interrupted before saving. {escape(later)}[/]", soft_wrap=True)
         raise
+    return analysed, attempt
 
-    from voicemock.commands.score import print_score_output
 
-    print_score_output(
-        question, analysed.transcript, analysed.metrics, analysed.score, as_json=args.json
-    )
-    note = " (stopped early)" if interrupted else ""
-    console.print(
-        f"Saved as attempt [bold]{attempt.id}[/bold] in session {attempt.session_id}{note}. "
-        f"Replay it: [bold]voicemock replay {attempt.id}[/bold]"
-    )
-    return 0
+def _print_result(
+    as_json: bool, question: LoadedQuestion, analysed: AnalysedAnswer, attempt: AttemptRecord
+) -> None:
+    """The report on stdout: JSON with the stored ids, or the transcript, metrics and score."""
+    if as_json:
+        import json
+        import sys
+
+        from voicemock.commands.score import score_json
+
+        document = {
+            "session_id": attempt.session_id,
+            "attempt_id": attempt.id,
+            "question_id": question.id,
+            **score_json(analysed.transcript, analysed.metrics, analysed.score),
+        }
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return
+    from rich.console import Console
+
+    from voicemock.commands.render import render_analysis
+    from voicemock.commands.score import render_score
+
+    out = Console()
+    # The question itself was shown in its panel just before: not repeated here.
+    render_analysis(out, analysed.transcript, analysed.metrics, heading="Your answer")
+    out.print()
+    if analysed.score is None:
+        out.print("[dim]No rubric score for this answer.[/dim]")
+    else:
+        render_score(out, analysed.score)

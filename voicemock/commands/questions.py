@@ -79,6 +79,7 @@ def question_to_dict(loaded: LoadedQuestion) -> dict[str, Any]:
         "source": loaded.source,
         "path": str(loaded.path),
         "rubric_version": loaded.rubric_version,
+        "draft": loaded.bank.draft,
     }
 
 
@@ -99,11 +100,7 @@ def _print_table(found: tuple[LoadedQuestion, ...], library: RubricLibrary) -> N
     table = Table(
         title=f"{len(found)} of {len(library)} questions",
         title_justify="left",
-        caption=(
-            f"(yours) = from your banks in {display_path(paths.user_rubrics_dir())}"
-            if any(q.source == "user" for q in found)
-            else None
-        ),
+        caption=_caption(found, display_path(paths.user_rubrics_dir())),
         caption_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -122,6 +119,8 @@ def _print_table(found: tuple[LoadedQuestion, ...], library: RubricLibrary) -> N
         ident = Text(question.id)
         if loaded.source == "user":
             ident.append("\n(yours)", style="dim")
+        if loaded.bank.draft:
+            ident.append("\n(draft)", style="yellow")
         competencies = ", ".join(c.label for c in question.competencies)
         if wide:
             table.add_row(
@@ -136,3 +135,16 @@ def _print_table(found: tuple[LoadedQuestion, ...], library: RubricLibrary) -> N
             details.append(f"\n{question.role}; evaluates: {competencies}", style="dim")
             table.add_row(ident, Text(question.level), details)
     console.print(table)
+
+
+def _caption(found: tuple[LoadedQuestion, ...], user_dir: str) -> str | None:
+    """What the marks under the ids mean, for the marks that appear."""
+    lines = []
+    if any(q.source == "user" for q in found):
+        lines.append(f"(yours) = from your banks in {user_dir}")
+    if any(q.bank.draft for q in found):
+        lines.append(
+            "(draft) = an unedited `voicemock import` draft: scores are rough until you edit "
+            "its file and delete its line 'draft: true'"
+        )
+    return "\n".join(lines) or None

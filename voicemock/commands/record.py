@@ -28,6 +28,7 @@ STOP_REASONS = {
     "max_duration": "reached the maximum length",
     "silence": "stopped after silence",
     "device_error": "the microphone failed",
+    "write_error": "the file could not be written",
 }
 
 
@@ -108,7 +109,11 @@ def wait_for_stop(recorder: Recorder, console: Console, stop_now: threading.Even
             while not stopping():
                 live.update(_meter(recorder))
     else:
-        console.print(f"Recording to {recorder.out_path} ... (Enter or Ctrl+C stops)", markup=False)
+        console.print(
+            f"Recording to {recorder.out_path} ... (Enter or Ctrl+C stops)",
+            markup=False,
+            soft_wrap=True,
+        )
         while not stopping():
             pass
 
@@ -129,11 +134,15 @@ def _handling(signums: tuple[int, ...], handler: Any) -> Iterator[None]:
             signal.signal(signum, old)
 
 
-def record_until_stopped(recorder: Recorder, console: Console) -> tuple[Recording, bool]:
+def record_until_stopped(
+    recorder: Recorder, console: Console, banner: str | None = None
+) -> tuple[Recording, bool]:
     """Record with the live meter until Enter, Ctrl+C, SIGTERM or an auto-stop.
 
-    Returns the finished recording and whether Ctrl+C or SIGTERM ended it. The file is closed
-    properly whatever happens; only a failure to start raises (AudioDeviceError, StoreError).
+    ``banner`` (console markup) is printed once the microphone is open, so the user is never
+    told to speak into a microphone that then fails to start. Returns the finished recording
+    and whether Ctrl+C or SIGTERM ended it. The file is closed properly whatever happens; only
+    a failure to start raises (AudioDeviceError, StoreError).
     """
     stop_now = threading.Event()  # Enter, Ctrl+C or SIGTERM
     interrupted = threading.Event()
@@ -145,6 +154,8 @@ def record_until_stopped(recorder: Recorder, console: Console) -> tuple[Recordin
 
     with _handling((signal.SIGINT, signal.SIGTERM), on_signal):
         recorder.start()
+        if banner:
+            console.print(banner, highlight=False)
         threading.Thread(target=watch_stdin, args=(stop_now,), daemon=True).start()
         try:
             wait_for_stop(recorder, console, stop_now)

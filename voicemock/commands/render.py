@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from voicemock.core.metrics import format_metric_value
 from voicemock.core.models import Band, DeliveryMetrics, Flag, FlagKind, Transcript
+from voicemock.core.report import delivery_rows, display_notes
 
 BAND_STYLES: dict[str, str] = {
     "good": "bold green",
@@ -38,6 +41,18 @@ _TRAILING_PUNCTUATION = ".,;:!?…\"')]}”’"
 def band_style(band: Band | str) -> str:
     """The rich style of a band: good green, watch yellow, fix red, info dim."""
     return BAND_STYLES.get(band, "")
+
+
+def hanging(lead: str | Text, body: RenderableType, *, indent: int = 0) -> RenderableType:
+    """``lead`` then ``body``, with the body's wrapped lines kept right of the lead.
+
+    For list items, notes and quotes: a plain print would wrap them back to column 0.
+    """
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(lead, body)
+    return Padding(grid, (0, 0, 0, indent)) if indent else grid
 
 
 def _span_lengths(flag: Flag) -> int:
@@ -129,24 +144,36 @@ def legend(kinds: Iterable[str] | None = None) -> Text:
 
 
 def metrics_table(
-    metrics: DeliveryMetrics, *, title: str | None = "Delivery", show_source: bool = False
+    metrics: DeliveryMetrics,
+    *,
+    title: str | None = "Delivery",
+    show_source: bool = False,
+    all_metrics: bool = False,
 ) -> Table:
-    """The metrics as a table: label, value, band (coloured) and the band's rule."""
+    """The metrics as a table: label, value, band (coloured) and a short rule for the band.
+
+    By default the core figures only (see ``voicemock.core.report.delivery_rows``): unknown
+    timing figures of a typed answer are left out. ``all_metrics`` shows every metric.
+    """
     table = Table(
-        title=title, title_justify="left", expand=False, show_lines=False, box=box.SIMPLE_HEAD
+        title=title,
+        title_justify="left",
+        expand=False,
+        show_lines=False,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
     )
     table.add_column("Metric", style="bold", max_width=24)
-    table.add_column("Value", justify="right", max_width=14)
+    table.add_column("Value", justify="right", no_wrap=True)
     table.add_column("Band", no_wrap=True)
-    table.add_column("Guidance", style="dim", min_width=26, ratio=1, overflow="fold")
+    table.add_column("Guidance", style="dim", ratio=1, overflow="fold")
     if show_source:
         table.add_column("Source", style="dim", overflow="fold")
-    for metric in metrics.metrics:
+    for metric in delivery_rows(metrics, all_metrics=all_metrics):
         band = Text(metric.band if metric.band != "info" else "·", style=band_style(metric.band))
-        # The band's first clause ("130-165 wpm is good") keeps the table readable in 80 columns;
-        # the whole rule is shown with the sources.
-        guidance = metric.guidance if show_source else metric.guidance.split(";")[0]
-        row: list[Any] = [metric.label, format_metric_value(metric), band, guidance]
+        # The whole rule is long; it is shown only beside the sources.
+        guidance = (metric.rule or metric.guidance) if show_source else metric.guidance
+        row: list[Any] = [metric.label, metric.value, band, guidance]
         if show_source:
             row.append(metric.source)
         table.add_row(*row)
@@ -166,16 +193,20 @@ def render_transcript(
 
 
 def render_metrics(
-    console: Console, metrics: DeliveryMetrics, *, show_source: bool = False
+    console: Console,
+    metrics: DeliveryMetrics,
+    *,
+    show_source: bool = False,
+    all_metrics: bool = False,
 ) -> None:
-    """Print the metrics table with band colours."""
-    console.print(metrics_table(metrics, show_source=show_source))
+    """Print the metrics table with band colours (the core figures, or all of them)."""
+    console.print(metrics_table(metrics, show_source=show_source, all_metrics=all_metrics))
 
 
 def render_notes(console: Console, notes: Iterable[str]) -> None:
-    """Print caveats, one per line (e.g. filler counts from Whisper are a lower bound)."""
+    """Print caveats, one each, wrapped lines indented (e.g. filler counts are a lower bound)."""
     for note in notes:
-        console.print(Text.assemble(("Note: ", "bold dim"), (note, "dim")))
+        console.print(hanging(Text("Note:", style="bold dim"), Text(note, style="dim")))
 
 
 def render_analysis(
@@ -185,25 +216,85 @@ def render_analysis(
     *,
     heading: str | None = None,
     show_source: bool = False,
+    all_metrics: bool = False,
+    audio_label: str = "",
+    more_hint: str = "",
 ) -> None:
-    """Print a heading, the marked transcript, the metrics table and the notes."""
+    """Print a heading, the marked transcript, the metrics table and the notes.
+
+    ``audio_label`` says which part of the audio was used (e.g. "left channel");
+    ``more_hint`` is printed under a compact table (e.g. which option shows every figure).
+    """
     if heading:
         console.print(Text(heading, style="bold"))
     source = f"{transcript.engine} {transcript.model}".strip()
     if transcript.timed:
+        used = f" ({audio_label})" if audio_label else ""
         console.print(
-            Text(f"{transcript.audio_duration_s:.1f} s of audio, transcribed by {source}", "dim")
+            Text(
+                f"{transcript.audio_duration_s:.1f} s of audio{used}, transcribed by {source}",
+                "dim",
+            )
         )
     console.print()
     render_transcript(console, transcript, metrics)
     console.print()
-    render_metrics(console, metrics, show_source=show_source)
-    render_notes(console, metrics.notes)
+    render_metrics(console, metrics, show_source=show_source, all_metrics=all_metrics)
+    render_notes(console, display_notes(metrics))
+    if more_hint and not all_metrics:
+        console.print(Text(more_hint, style="dim"))
 
 
 def analysis_json(transcript: Transcript, metrics: DeliveryMetrics) -> dict[str, Any]:
     """The analysis as one JSON-able dict: {"transcript": ..., "metrics": ...}."""
     return {"transcript": transcript.to_dict(), "metrics": metrics.to_dict()}
+
+
+@dataclass(frozen=True)
+class AudioProbe:
+    """What an audio file's header says, read cheaply; None where it could not be read.
+
+    ``declared_s`` is the length the header claims when it is longer than the audio that is
+    there (a file cut short while it was written or copied).
+    """
+
+    channels: int | None = None
+    duration_s: float | None = None
+    declared_s: float | None = None
+
+
+# libsndfile logs "data : 92800 (should be 28800)" when a WAV's data chunk is cut short.
+_CUT_SHORT = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+# Streaming writers put a placeholder size in the header; that is not a cut-short file.
+_PLACEHOLDER_SIZE = 0xFFFF0000
+
+
+def probe_audio(path: Path) -> AudioProbe:
+    """Channels, length and any cut-short length of an audio file, from its header only."""
+    import soundfile as sf
+
+    try:
+        info = sf.info(str(path))
+    except Exception:  # unreadable here: load_audio gives the real error (or reads it via PyAV)
+        return AudioProbe()
+    duration_s = info.frames / info.samplerate if info.samplerate > 0 else None
+    declared_s = None
+    found = _CUT_SHORT.search(str(getattr(info, "extra_info", "")))
+    if found and duration_s:
+        declared, actual = int(found.group(1)), int(found.group(2))
+        if actual < declared < _PLACEHOLDER_SIZE:
+            declared_s = duration_s * declared / actual
+    return AudioProbe(int(info.channels), duration_s, declared_s)
+
+
+def channel_label(probe: AudioProbe, channel: str | int | None) -> str:
+    """Which audio was analysed: "left channel", "channel 3", "2 channels mixed" or ""."""
+    if channel is not None:
+        name = str(channel).strip().lower()
+        return f"{name} channel" if name in ("left", "right") else f"channel {name}"
+    if probe.channels is not None and probe.channels > 1:
+        return f"{probe.channels} channels mixed"
+    return ""
 
 
 def transcribe_with_progress(
@@ -213,12 +304,13 @@ def transcribe_with_progress(
     model: str,
     channel: str | int | None = None,
     console: Console | None = None,
+    probe: AudioProbe | None = None,
 ) -> Transcript:
     """Read an audio file, then load the model and transcribe it under a progress display.
 
-    The display goes to stderr (or ``console``) and disappears when done. The file is read
-    first, so a bad file fails at once, before a model is loaded. Raises AudioFileError when
-    the recording holds no recognisable words.
+    The display goes to stderr (or ``console``), only on a terminal, and disappears when done.
+    The file is read first, so a bad file fails at once, before a model is loaded; a file cut
+    short gets a warning. Raises AudioFileError when the recording holds no recognisable words.
     """
     from rich.progress import (
         BarColumn,
@@ -231,10 +323,21 @@ def transcribe_with_progress(
 
     from voicemock.errors import AudioFileError
     from voicemock.speech.audio_io import load_audio
+    from voicemock.speech.silence import with_silences
     from voicemock.speech.transcribe import get_transcriber
 
     path = Path(path)
+    console = console or Console(stderr=True)
     samples = load_audio(path, channel=channel)
+    probe = probe or probe_audio(path)
+    if probe.declared_s is not None and probe.duration_s is not None:
+        console.print(
+            Text(
+                f"Warning: {path.name} is cut short: {probe.duration_s:.1f} s of the "
+                f"{probe.declared_s:.1f} s its header gives.",
+                style="yellow",
+            )
+        )
     transcriber = get_transcriber(engine=engine, model=model)
     with Progress(
         SpinnerColumn(),
@@ -242,8 +345,10 @@ def transcribe_with_progress(
         BarColumn(),
         TaskProgressColumn(),
         TimeElapsedColumn(),
-        console=console or Console(stderr=True),
+        console=console,
         transient=True,
+        # Off a terminal rich would still print a blank line when the display stops.
+        disable=not console.is_terminal,
     ) as progress:
         task = progress.add_task(f"Loading {model} ({engine})", total=None)
         transcriber.load()
@@ -253,4 +358,5 @@ def transcribe_with_progress(
         )
     if not transcript.words:
         raise AudioFileError(f"{path}: no speech found: no words were recognised")
-    return transcript
+    # Whisper stretches words over silences, so pauses are also measured on the audio itself.
+    return with_silences(transcript, samples)

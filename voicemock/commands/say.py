@@ -21,11 +21,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Speak TEXT aloud with the voice used for questions, or save it with --out.",
     )
     parser.add_argument("text", nargs="?", metavar="TEXT", help="what to say")
-    parser.add_argument("--voice", help="voice id (see --list-voices); default: from Settings")
+    parser.add_argument(
+        "--voice",
+        help="voice id or language code, e.g. gmw/en-us or en-us (see --list-voices); "
+        "default: from Settings",
+    )
     parser.add_argument("--rate", type=_rate, metavar="WPM", help="words per minute (80-400)")
     parser.add_argument("--out", type=Path, metavar="FILE.wav", help="write a WAV, don't play")
     parser.add_argument("--device", help="speaker index or name (see `voicemock devices`)")
-    parser.add_argument("--list-voices", action="store_true", help="list the voices and exit")
+    parser.add_argument(
+        "--list-voices",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="LANG",
+        help="list the voices (only those of a language with LANG, e.g. en) and exit",
+    )
     parser.set_defaults(func=run)
 
 
@@ -35,22 +46,29 @@ def run(args: argparse.Namespace) -> int:
 
     from voicemock.config import load_settings
     from voicemock.errors import AudioFileError, TTSUnavailableError
-    from voicemock.speech.tts import QuestionSpeaker, list_voices, synthesize_to_wav, tts_available
+    from voicemock.speech.tts import (
+        QuestionSpeaker,
+        UnknownVoiceError,
+        check_voice,
+        synthesize_to_wav,
+        tts_available,
+    )
 
     console = Console(stderr=True)
-    if args.list_voices:
-        ok, reason = tts_available()
-        if not ok:
-            raise TTSUnavailableError(f"text-to-speech is unavailable: {reason}")
-        for info in list_voices():
-            languages = ", ".join(info.languages)
-            print(f"{info.id}\t{info.name}" + (f"\t{languages}" if languages else ""))
-        return 0
+    if args.list_voices is not None:
+        return print_voices(args.list_voices)
     text = " ".join((args.text or "").split())
     if not text:
         raise TTSUnavailableError("nothing to say: give the text, e.g. voicemock say 'Hello'")
     settings = load_settings()
     voice = args.voice or settings.voice
+    if voice:
+        try:
+            voice = check_voice(voice)
+        except UnknownVoiceError as error:
+            if args.voice:
+                raise
+            raise UnknownVoiceError(f"{error} (the voice is set in Settings)") from error
     rate_wpm = args.rate or settings.rate_wpm
     if args.out is not None:
         out = Path(args.out)
@@ -73,4 +91,46 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         speaker.stop()
         raise
+    return 0
+
+
+def print_voices(language_prefix: str) -> int:
+    """Print the voices (those of one language when a prefix is given) as a table."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from voicemock.errors import TTSUnavailableError
+    from voicemock.speech.tts import list_voices, tts_available, voices_for_language
+
+    ok, reason = tts_available()
+    if not ok:
+        raise TTSUnavailableError(f"text-to-speech is unavailable: {reason}")
+    voices = list_voices()
+    if language_prefix:
+        voices = voices_for_language(voices, language_prefix)
+        if not voices:
+            raise TTSUnavailableError(
+                f"no voice speaks a language starting with {language_prefix!r}: "
+                "`voicemock say --list-voices` lists them all"
+            )
+    elif not voices:
+        raise TTSUnavailableError("the text-to-speech engine offers no voices")
+    console = Console()
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("VOICE", no_wrap=True)
+    table.add_column("LANGUAGE", no_wrap=True)
+    table.add_column("NAME")
+    for info in voices:
+        table.add_row(info.id, ", ".join(info.languages), info.name)
+    console.print(table)
+    sample = next((v for v in voices if v.languages), voices[0])
+    example = f"--voice {sample.id}"
+    if sample.languages:
+        example += f" or --voice {sample.languages[0]}"
+    console.print(
+        f"--voice takes either column, e.g. {example}",
+        markup=False,
+        highlight=False,
+    )
     return 0

@@ -12,7 +12,7 @@ from voicemock.commands.options import ENGINE_CHOICES
 from voicemock.errors import VoicemockError
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
     from rich.text import Text
 
     from voicemock.core.models import DeliveryMetrics, Evidence, ScoreReport, Transcript
@@ -23,6 +23,15 @@ TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 # Text files larger than this are not answers (a 5-minute answer is ~5 KB).
 MAX_TEXT_BYTES = 1_000_000
 _LEVEL_STYLES = {0: "red", 1: "yellow", 2: "yellow", 3: "green", 4: "bold green"}
+# The level meanings in a few words, so the competency table keeps one line per competency.
+SHORT_LEVEL_MEANINGS = {
+    0: "not shown",
+    1: "mentioned",
+    2: "described",
+    3: "in depth, or your own example",
+    4: "in depth and your own example",
+}
+ALL_METRICS_HINT = "Every delivery figure: --all-metrics (or --json)."
 
 
 class TranscriptFileError(VoicemockError):
@@ -62,6 +71,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--no-embeddings",
         action="store_true",
         help="score on lexical signals only (skip the sentence-embedding model)",
+    )
+    parser.add_argument(
+        "--all-metrics",
+        action="store_true",
+        help="show every delivery figure (by default the core ones; --json has them all)",
     )
     output = parser.add_mutually_exclusive_group()
     output.add_argument(
@@ -104,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         analysed.score,
         as_json=args.json,
         as_markdown=args.markdown,
+        all_metrics=args.all_metrics,
+        more_hint=ALL_METRICS_HINT,
     )
     return 0
 
@@ -183,8 +199,14 @@ def print_score_output(
     as_json: bool = False,
     as_markdown: bool = False,
     console: Console | None = None,
+    all_metrics: bool = False,
+    more_hint: str = "",
 ) -> None:
-    """Print an analysed answer as JSON, as Markdown, or as a rich report on the terminal."""
+    """Print an analysed answer as JSON, as Markdown, or as a rich report on the terminal.
+
+    The report's delivery table holds the core figures, or every one with ``all_metrics``
+    (JSON always has them all); ``more_hint`` says how to see the rest.
+    """
     import json
 
     from voicemock.core.rubric_schema import Question
@@ -197,7 +219,7 @@ def print_score_output(
     if as_markdown:
         from voicemock.core.report import markdown_report
 
-        sys.stdout.write(markdown_report(q, transcript, metrics, score))
+        sys.stdout.write(markdown_report(q, transcript, metrics, score, all_metrics=all_metrics))
         return
 
     from rich.console import Console
@@ -205,7 +227,9 @@ def print_score_output(
     from voicemock.commands.render import render_analysis
 
     console = console or Console()
-    render_analysis(console, transcript, metrics, heading=q.text)
+    render_analysis(
+        console, transcript, metrics, heading=q.text, all_metrics=all_metrics, more_hint=more_hint
+    )
     console.print()
     if score is None:
         console.print("[dim]No rubric score for this answer.[/dim]")
@@ -220,32 +244,46 @@ def _level_bar(level: int) -> Text:
     return Text.assemble(("■" * level, style), ("□" * (4 - level), "dim"))
 
 
-def _evidence_text(items: Sequence[Evidence]) -> Text:
-    """One sentence with every reason it counted (or counted against)."""
+def _evidence_item(items: Sequence[Evidence]) -> RenderableType:
+    """One sentence with every reason it counted (or counted against), wrapped lines indented.
+
+    The speaker's own words behind each reason are underlined in the quote when known.
+    """
+    from rich.console import Group
     from rich.text import Text
 
-    from voicemock.core.report import clock
+    from voicemock.commands.render import hanging
+    from voicemock.core.report import clock, evidence_quote, evidence_reason
 
     first = items[0]
     contrary = any(e.kind in ("red_flag", "negated") for e in items)
-    text = Text("    ")
-    text.append("✗ " if contrary else "✓ ", style="bold red" if contrary else "green")
-    text.append(f"“{first.sentence}”", style="italic")
-    if first.start_s is not None and first.end_s is not None:
-        text.append(f" {clock(first.start_s)}–{clock(first.end_s)}", style="dim")
+    mark = Text("✗" if contrary else "✓", style="bold red" if contrary else "green")
+    quote = Text(first.sentence, style="italic")
     for e in items:
-        bad = e.kind in ("red_flag", "negated")
-        text.append("\n      · ")
-        text.append(e.reason, style="red" if bad else "cyan")
-    return text
+        span = evidence_quote(e)
+        if span is not None and e.kind != "own_action":
+            quote.stylize("underline", *span)
+    line = Text("“") + quote + Text("”")
+    if first.start_s is not None and first.end_s is not None:
+        line.append(f" {clock(first.start_s)}–{clock(first.end_s)}", style="dim")
+    reasons = [
+        hanging(
+            "·",
+            Text(evidence_reason(e), style="red" if e.kind in ("red_flag", "negated") else "cyan"),
+        )
+        for e in items
+    ]
+    return hanging(mark, Group(line, *reasons), indent=4)
 
 
 def render_score(console: Console, score: ScoreReport) -> None:
-    """Print the overall score, each competency's level with evidence, STAR and next steps."""
+    """Print the overall score, each competency's level, the evidence, STAR and next steps."""
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    from voicemock.core.report import group_evidence
+    from voicemock.commands.render import hanging
+    from voicemock.core.report import group_evidence, other_next_steps, relevance_text
     from voicemock.core.scoring import GATE_MEANINGS, LEVEL_MEANINGS
 
     overall_style = "bold green" if score.overall >= 70 else "bold yellow"
@@ -253,51 +291,60 @@ def render_score(console: Console, score: ScoreReport) -> None:
         overall_style = "bold red"
     heading = Text("Rubric score ", style="bold")
     heading.append(f"{score.overall}/100", style=overall_style)
-    if score.relevance is not None:
-        heading.append(f"   relevance {score.relevance:.2f}", style="dim")
     console.print(heading)
+    if score.relevance is not None:
+        console.print(Text(f"  {relevance_text(score.relevance)}", style="dim"))
     for gate in score.gates:
-        console.print(Text(f"  ⚠ {GATE_MEANINGS.get(gate, gate)}", style="bold yellow"))
+        console.print(
+            hanging(Text("⚠", style="bold yellow"), Text(GATE_MEANINGS.get(gate, gate)), indent=2)
+        )
 
-    table = Table(title="Competencies", title_justify="left")
+    table = Table(title="Competencies", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
     table.add_column("Competency", style="bold")
     table.add_column("Level", no_wrap=True)
-    table.add_column("Score", justify="right")
+    table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Meaning")
-    table.add_column("Next step", overflow="fold")
     for c in score.competencies:
         label = Text(c.label)
         if c.flagged:
             label.append(" ✗", style="bold red")
-        table.add_row(
-            label,
-            _level_bar(c.level),
-            str(c.score),
-            LEVEL_MEANINGS.get(c.level, ""),
-            Text(c.next_step),
-        )
+        meaning = SHORT_LEVEL_MEANINGS.get(c.level) or LEVEL_MEANINGS.get(c.level, "")
+        table.add_row(label, _level_bar(c.level), str(c.score), meaning)
     console.print(table)
-
+    if any(c.flagged for c in score.competencies):
+        console.print(
+            Text.assemble(("  ✗", "bold red"), " contradicted by something you said (see Evidence)")
+        )
+    console.print()
     console.print(Text("Evidence", style="bold underline"))
     for c in score.competencies:
         console.print(Text(f"  {c.label}", style="bold"))
         if not c.evidence:
             console.print(Text("    (nothing in the answer shows it yet)", style="dim"))
         for items in group_evidence(c.evidence):
-            console.print(_evidence_text(items))
+            console.print(_evidence_item(items))
     console.print()
     render_star(console, score)
-    if score.next_steps:
+    others = other_next_steps(score)
+    if score.next_steps or others:
         console.print()
         console.print(Text("Next steps", style="bold underline"))
+        steps = Table.grid(padding=(0, 1, 0, 0))
+        steps.add_column(justify="right", no_wrap=True)
+        steps.add_column(overflow="fold")
         for i, step in enumerate(score.next_steps, start=1):
-            console.print(f"  {i}. {step}", markup=False, highlight=False)
+            steps.add_row(f"  {i}.", Text(step))
+        for step in others:
+            steps.add_row("  ·", Text(step, style="dim"))
+        console.print(steps)
     for note in score.notes:
-        console.print(Text.assemble(("Note: ", "bold dim"), (note, "dim")))
+        console.print(hanging(Text("Note:", style="bold dim"), Text(note, style="dim")))
 
 
 def render_star(console: Console, score: ScoreReport) -> None:
     """Print the STAR breakdown: score, each part's text and time, and what is missing."""
+    from rich.padding import Padding
+    from rich.table import Table
     from rich.text import Text
 
     from voicemock.core.star import PART_NAMES
@@ -306,19 +353,32 @@ def render_star(console: Console, score: ScoreReport) -> None:
     console.print(Text(f"Specific example (STAR) {star.score}/100", style="bold underline"))
     if not star.spans:
         console.print(
-            Text(
-                "  No specific example: say when it happened, what you did (past tense) and "
-                "what came of it.",
-                style="dim",
+            Padding(
+                Text(
+                    "No specific example: say when it happened, what you did (past tense) and "
+                    "what came of it.",
+                    style="dim",
+                ),
+                (0, 0, 0, 2),
             )
         )
         return
+    timed = any(span.start_s is not None and span.end_s is not None for span in star.spans)
+    grid = Table.grid(padding=(0, 2, 0, 0))
+    grid.add_column(no_wrap=True, style="bold magenta")
+    if timed:
+        grid.add_column(justify="right", no_wrap=True, style="dim")
+    grid.add_column(overflow="fold")
     for span in star.spans:
-        line = Text(f"  {PART_NAMES[span.part]:<9} ", style="bold magenta")
-        if span.start_s is not None and span.end_s is not None:
-            line.append(f"{span.end_s - span.start_s:4.1f} s  ", style="dim")
-        line.append(span.text)
-        console.print(line)
+        cells: list[str | Text] = [PART_NAMES[span.part]]
+        if timed:
+            start_s, end_s = span.start_s, span.end_s
+            cells.append(
+                f"{end_s - start_s:.1f} s" if start_s is not None and end_s is not None else ""
+            )
+        cells.append(Text(span.text))
+        grid.add_row(*cells)
+    console.print(Padding(grid, (0, 0, 0, 2)))
     if star.missing:
         missing = ", ".join(PART_NAMES[p] for p in star.missing)
         console.print(Text(f"  Missing: {missing}", style="yellow"))

@@ -1,25 +1,54 @@
-"""``voicemock sessions``: list, show, export, import and delete stored practice sessions."""
+"""``voicemock sessions``: list, show, export, import and delete stored practice sessions.
+
+Also ``pending`` and ``recover``: recordings kept after an interrupted or failed practice turn
+wait in the recordings' pending folder until they are scored and saved as attempts.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from voicemock.config import Settings
     from voicemock.core.models import DeliveryMetrics
+    from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptRecord, SessionRecord, SessionStore
 
-# The delivery figures shown per attempt in `sessions show`: metric key -> column header.
+# The delivery figures shown per attempt in `sessions show`: metric key -> short column header.
 KEY_METRICS = {
     "speaking_rate_wpm": "wpm",
-    "fillers_per_min": "Fillers/min",
-    "longest_pause_s": "Max pause",
+    "fillers_per_min": "Fill/m",
+    "longest_pause_s": "Pause",
 }
+METRICS_LEGEND = "wpm: speaking rate · Fill/m: fillers per minute · Pause: longest pause (s)"
+# Widths of the `sessions show` columns other than Question (header or widest value).
+_SHOW_FIXED_WIDTHS = (7, 5, 5, 4, *(max(len(h), 4) for h in KEY_METRICS.values()))
+MIN_QUESTION_WIDTH = 8
+# Pending recordings are named <YYYYmmdd-HHMMSS-micro>-<question id>.wav (pipeline's format).
+_PENDING_NAME = re.compile(r"^(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<question>.+)$")
+NO_QUESTION_ID = "answer"  # what a pending recording of no particular question is called
+RECENT_S = 10.0  # a pending file written to this recently may still be being recorded
+
+
+def _positive_count(text: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from error
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more (leave it out to list them all)")
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,7 +61,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
 
     list_parser = actions.add_parser("list", help="list sessions (the default)")
-    list_parser.add_argument("--limit", type=int, default=None, help="show at most N sessions")
+    list_parser.add_argument(
+        "--limit", type=_positive_count, default=None, metavar="N", help="show at most N sessions"
+    )
     list_parser.add_argument("--json", action="store_true", help="print JSON")
 
     show = actions.add_parser("show", help="show a session's attempts with scores and metrics")
@@ -43,12 +74,50 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.add_argument("session_id", type=int, metavar="ID")
     export.add_argument("dest", type=Path, metavar="DEST", help="folder to create the export in")
 
-    importer = actions.add_parser("import", help="import a session folder made by export")
+    importer = actions.add_parser(
+        "import",
+        help="import a session folder made by export",
+        description=(
+            "Import a session made by `sessions export`: its folder (voicemock-session-N), or "
+            "the folder it was exported into when that holds only one."
+        ),
+    )
     importer.add_argument("folder", type=Path, metavar="FOLDER")
+    importer.add_argument(
+        "--allow-duplicate",
+        action="store_true",
+        help="import it even when the same session is already stored",
+    )
 
     delete = actions.add_parser("delete", help="delete a session and its recordings")
     delete.add_argument("session_id", type=int, metavar="ID")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    pending = actions.add_parser(
+        "pending", help="list recordings kept after an interrupted practice, not yet saved"
+    )
+    pending.add_argument("--json", action="store_true", help="print JSON")
+
+    recover = actions.add_parser(
+        "recover",
+        help="score and save a kept recording as an attempt",
+        description=(
+            "Transcribe a recording kept after an interrupted or failed practice turn, score it "
+            "against the question named in its file name, and save it as an attempt in a new "
+            "session. Without PATH, every pending recording is recovered (see `sessions "
+            "pending`)."
+        ),
+    )
+    recover.add_argument(
+        "path", type=Path, nargs="?", default=None, metavar="PATH", help="the recording (WAV)"
+    )
+    recover.add_argument(
+        "--question",
+        "-q",
+        default=None,
+        metavar="ID",
+        help="score against this question instead of the one in the file name",
+    )
 
     parser.set_defaults(func=run, action=None, limit=None, json=False)
 
@@ -56,30 +125,36 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Run the chosen action (``list`` when none is given)."""
     from rich.console import Console
-    from rich.markup import escape
 
-    from voicemock.core.store import SessionStore
+    from voicemock.core.store import SessionStore, find_exported_session
 
     out = Console()
     err = Console(stderr=True)
+    action = args.action or "list"
+    if action == "pending":
+        return _pending(out, as_json=args.json)
+    if action == "recover":
+        return _recover(err, args.path, args.question)
     with SessionStore() as store:
-        action = args.action or "list"
         if action == "list":
             return _list(store, out, limit=args.limit, as_json=args.json)
         if action == "show":
             return _show(store, out, args.session_id, as_json=args.json)
         if action == "export":
+            from rich.markup import escape
+
             folder = store.export_session(args.session_id, args.dest)
             err.print(f"Exported session {args.session_id} to [bold]{escape(str(folder))}[/bold]")
             print(folder)
             return 0
         if action == "import":
-            session = store.import_session(args.folder)
-            err.print(
-                f"Imported [bold]{escape(session.title or 'untitled session')}[/bold] as session "
-                f"{session.id} ({session.attempt_count} attempt(s))"
+            folder = find_exported_session(args.folder)
+            session = store.import_session(folder, allow_duplicate=args.allow_duplicate)
+            title = json.dumps(session.title or "untitled", ensure_ascii=False)
+            print(
+                f"Imported session {session.id} {title} ({session.attempt_count} attempt(s)) "
+                f"from {folder}"
             )
-            print(session.id)
             return 0
         if action == "delete":
             return _delete(store, err, args.session_id, assume_yes=args.yes)
@@ -124,6 +199,7 @@ def _attempt_dict(attempt: AttemptRecord) -> dict[str, Any]:
 
 
 def _list(store: SessionStore, out: Console, *, limit: int | None, as_json: bool) -> int:
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
@@ -134,13 +210,15 @@ def _list(store: SessionStore, out: Console, *, limit: int | None, as_json: bool
     if not sessions:
         out.print("No sessions yet. Start one with [bold]voicemock practice[/bold].")
         return 0
-    table = Table(title="Practice sessions", title_justify="left")
-    table.add_column("ID", justify="right", style="bold")
-    table.add_column("Started")
-    table.add_column("Kind")
-    table.add_column("Title", overflow="fold")
-    table.add_column("Attempts", justify="right")
-    table.add_column("Mean score", justify="right")
+    table = Table(
+        title="Practice sessions", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False
+    )
+    table.add_column("ID", justify="right", style="bold", no_wrap=True)
+    table.add_column("Started", no_wrap=True)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Title", overflow="fold", ratio=1)
+    table.add_column("Attempts", justify="right", no_wrap=True)
+    table.add_column("Mean", justify="right", no_wrap=True)
     for session in sessions:
         mean = "-" if session.mean_overall is None else f"{session.mean_overall:.0f}"
         table.add_row(
@@ -165,9 +243,18 @@ def _metric_text(metrics: DeliveryMetrics, key: str) -> str:
     return f"[{colour}]{number}[/{colour}]" if colour else number
 
 
+def _question_width(console_width: int) -> int:
+    """Room for the Question column of `sessions show` once the other columns are laid out."""
+    columns = len(_SHOW_FIXED_WIDTHS) + 1
+    # Each column has one space of padding either side and one separator between columns.
+    taken = sum(_SHOW_FIXED_WIDTHS) + 2 * columns + (columns - 1)
+    return max(MIN_QUESTION_WIDTH, console_width - taken)
+
+
 def _show(store: SessionStore, out: Console, session_id: int, *, as_json: bool) -> int:
-    from rich.markup import escape
+    from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     session = store.get_session(session_id)
     attempts = list(reversed(store.list_attempts(session_id=session_id)))  # in answer order
@@ -176,38 +263,45 @@ def _show(store: SessionStore, out: Console, session_id: int, *, as_json: bool) 
         print(json.dumps(document, indent=2, ensure_ascii=False))
         return 0
     finished = f"finished {_local(session.finished_at)}" if session.finished_at else "not finished"
-    out.print(
-        f"[bold]Session {session.id}[/bold]  {escape(session.title)}\n"
-        f"{session.kind}, started {_local(session.created_at)}, {finished}"
-    )
+    heading = Text.assemble((f"Session {session.id}", "bold"), "  ", session.title or "")
+    out.print(heading)
+    out.print(f"{session.kind}, started {_local(session.created_at)}, {finished}")
     if not attempts:
         out.print("No attempts in this session.")
         return 0
-    table = Table(title_justify="left")
-    table.add_column("#", justify="right", style="bold")
-    table.add_column("Time")
-    table.add_column("Question", min_width=10, overflow="fold")
-    table.add_column("Score", justify="right")
-    table.add_column("Secs", justify="right")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    table.add_column("Attempt", justify="right", style="bold", no_wrap=True)
+    table.add_column("Time", no_wrap=True)
+    table.add_column(
+        "Question",
+        no_wrap=True,
+        overflow="ellipsis",
+        max_width=_question_width(out.width),
+    )
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Secs", justify="right", no_wrap=True)
     for header in KEY_METRICS.values():
-        table.add_column(header, justify="right")
-    table.add_column("Audio")
+        table.add_column(header, justify="right", no_wrap=True)
     for attempt in attempts:
         overall = "-" if attempt.overall is None else str(attempt.overall)
-        audio = {"ok": "ok", "none": "-"}.get(
-            attempt.audio_status, f"[red]{attempt.audio_status}[/red]"
-        )
         table.add_row(
             str(attempt.id),
             attempt.created_at.astimezone().strftime("%H:%M"),
-            attempt.question_id or "-",
+            Text(attempt.question_id or "-"),
             overall,
             f"{attempt.duration_s:.0f}",
             *(_metric_text(attempt.metrics, key) for key in KEY_METRICS),
-            audio,
         )
     out.print(table)
-    out.print("[dim]Replay an attempt with: voicemock replay ATTEMPT[/dim]")
+    out.print(f"[dim]{METRICS_LEGEND}[/dim]")
+    problems = [
+        f"attempt {a.id}: {'missing' if a.audio_status == 'missing' else 'damaged'}"
+        for a in attempts
+        if a.audio_status in ("missing", "corrupt")
+    ]
+    if problems:
+        out.print(f"[yellow]Recording {'; '.join(problems)} (replay shows the transcript only).[/]")
+    out.print("[dim]Replay an attempt with: voicemock replay ATTEMPT_ID (the Attempt column)[/dim]")
     return 0
 
 
@@ -227,3 +321,208 @@ def _delete(store: SessionStore, err: Console, session_id: int, *, assume_yes: b
     store.delete_session(session_id)
     err.print(f"Deleted session {session_id} and its recordings.")
     return 0
+
+
+# --------------------------------------------------------------------------- pending recordings
+
+
+@dataclass(frozen=True)
+class PendingRecording:
+    """A recording kept in the pending folder, not (yet) saved as an attempt."""
+
+    path: Path
+    question_id: str | None  # None: the recording is not of a particular question
+    recorded_at: datetime
+    duration_s: float | None  # None when the file cannot be read
+
+
+def pending_folder() -> Path:
+    """Where recordings wait until they are saved as attempts."""
+    from voicemock import paths
+    from voicemock.pipeline import PENDING_DIR_NAME
+
+    return paths.recordings_dir() / PENDING_DIR_NAME
+
+
+def question_id_of(path: Path) -> str | None:
+    """The question id in a pending recording's file name; None when it names none."""
+    match = _PENDING_NAME.match(Path(path).stem)
+    if match is None or match["question"] == NO_QUESTION_ID:
+        return None
+    return match["question"]
+
+
+def _recorded_at(path: Path) -> datetime:
+    match = _PENDING_NAME.match(path.stem)
+    if match is not None:
+        try:
+            return datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S-%f")
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(path.stat().st_mtime)
+
+
+def _wav_duration_s(path: Path) -> float | None:
+    """Length of a WAV without changing it (a header left stale by a crash is read around)."""
+    import soundfile as sf
+
+    try:
+        info = sf.info(str(path))
+        frames = int(info.frames)
+        rate_hz = int(info.samplerate)
+        if frames <= 0:
+            # A recording cut off mid-way may claim no frames: count its bytes (16-bit mono).
+            frames = max(0, (path.stat().st_size - 44) // 2)
+        return frames / rate_hz
+    except (RuntimeError, OSError):
+        return None
+
+
+def pending_recordings() -> list[PendingRecording]:
+    """Recordings waiting in the pending folder, oldest first."""
+    folder = pending_folder()
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.glob("*.wav"):
+        if not path.is_file():
+            continue
+        found.append(
+            PendingRecording(path, question_id_of(path), _recorded_at(path), _wav_duration_s(path))
+        )
+    return sorted(found, key=lambda item: (item.recorded_at, item.path.name))
+
+
+def _pending(out: Console, *, as_json: bool) -> int:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    items = pending_recordings()
+    if as_json:
+        document = [
+            {
+                "path": str(item.path),
+                "question_id": item.question_id,
+                "recorded_at": item.recorded_at.isoformat(),
+                "duration_s": item.duration_s,
+            }
+            for item in items
+        ]
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return 0
+    if not items:
+        out.print("No recordings are waiting to be saved.")
+        return 0
+    table = Table(
+        title=f"Recordings not yet saved ({pending_folder()})",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+    )
+    table.add_column("Recorded", no_wrap=True)
+    table.add_column("Secs", justify="right", no_wrap=True)
+    table.add_column("Question", no_wrap=True, overflow="ellipsis")
+    table.add_column("File", overflow="fold")
+    for item in items:
+        secs = "?" if item.duration_s is None else f"{item.duration_s:.0f}"
+        table.add_row(
+            item.recorded_at.strftime("%Y-%m-%d %H:%M"),
+            secs,
+            Text(item.question_id or "-"),
+            Text(item.path.name),
+        )
+    out.print(table)
+    out.print(
+        "Save one with: [bold]voicemock sessions recover PATH[/bold] "
+        "(all: [bold]voicemock sessions recover[/bold])",
+        highlight=False,
+    )
+    return 0
+
+
+def _recover(err: Console, path: Path | None, question_id: str | None) -> int:
+    """Save one kept recording (``path``) or every pending one as attempts."""
+    from rich.markup import escape
+
+    from voicemock.config import load_settings
+    from voicemock.errors import VoicemockError
+    from voicemock.pipeline import check_transcriber
+
+    settings = load_settings()
+    check_transcriber(settings)
+    if path is not None:
+        _recover_one(err, Path(path), question_id, settings)
+        return 0
+    now = time.time()
+    items = [item for item in pending_recordings() if now - item.path.stat().st_mtime >= RECENT_S]
+    if not items:
+        err.print("No recordings are waiting to be saved.")
+        return 0
+    failed = 0
+    for item in items:
+        try:
+            _recover_one(err, item.path, question_id, settings)
+        except VoicemockError as error:
+            failed += 1
+            err.print(f"[red]{escape(item.path.name)}: {escape(str(error))}[/red]", soft_wrap=True)
+    if failed:
+        err.print(
+            f"{failed} of {len(items)} recording(s) could not be saved; they are kept in "
+            f"{pending_folder()} (delete the ones you do not need)."
+        )
+        return 1
+    return 0
+
+
+def _recover_one(
+    err: Console, path: Path, question_id: str | None, settings: Settings
+) -> AttemptRecord:
+    """Repair, transcribe, score and save one kept recording; prints where it went."""
+    from rich.markup import escape
+
+    from voicemock.commands.practice import analyse_and_save
+    from voicemock.errors import AudioFileError, QuestionNotFoundError
+    from voicemock.speech.recorder import repair_wav
+
+    if not path.is_file():
+        raise AudioFileError(f"no recording at {path} (see `voicemock sessions pending`)")
+    if path.suffix.lower() == ".wav":
+        repair_wav(path)  # a recording cut off by a crash has a stale header
+    duration_s = _wav_duration_s(path)
+    if duration_s is None:
+        raise AudioFileError(f"{path} cannot be read as audio")
+    wanted = question_id or question_id_of(path)
+    question: LoadedQuestion | None = None
+    if wanted:
+        from voicemock.core.rubrics import load_library
+
+        try:
+            question = load_library().get(wanted)
+        except QuestionNotFoundError as error:
+            raise QuestionNotFoundError(
+                f"{error}; pass --question ID to score {path.name} against another question"
+            ) from error
+    pending = pending_folder().resolve()
+    # Kept in the pending folder: moved into the store; anywhere else it is the user's: copied.
+    move_audio = path.resolve().parent == pending
+    err.print(f"Recovering {escape(str(path))}", highlight=False, soft_wrap=True)
+    # Pending recordings start right after the question was asked: their clock starts at 0.
+    _, attempt = analyse_and_save(
+        path,
+        question,
+        settings,
+        duration_s,
+        err,
+        question_end_s=0.0,
+        move_audio=move_audio,
+    )
+    score = "" if attempt.overall is None else f", overall {attempt.overall}/100"
+    err.print(
+        f"Saved as attempt [bold]{attempt.id}[/bold] in session {attempt.session_id}"
+        f" ({escape(attempt.question_id or 'no question')}{score}). "
+        f"Replay it: [bold]voicemock replay {attempt.id}[/bold]",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return attempt

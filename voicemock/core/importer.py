@@ -20,7 +20,9 @@ import yaml
 
 from voicemock import paths
 from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX, AnswerLevel, Level
-from voicemock.core.rubrics import display_path, load_library, parse_bank_text
+from voicemock.core.rubrics import RubricLibrary, display_path, load_library, parse_bank_text
+from voicemock.core.scoring import EVERYDAY_WORDS, FUNCTION_WORDS
+from voicemock.core.text import GENERIC_WORDS, lemma_of, phrase_lemmas, tokenize
 from voicemock.errors import ImportPageError, RubricError, VoicemockError
 
 # Exemplars the importer could not take from the page start with this, so the user (and the
@@ -32,7 +34,9 @@ _MAX_HEADING_CHARS = 80
 _MAX_ID_WORDS = 6
 _MAX_ID_CHARS = 40
 _MIN_REQUEST_WORDS = 4
-_MAX_PHRASES = 12
+_MAX_PHRASES = 10
+_MAX_PAGE_PHRASES = 6
+_MIN_PHRASE_WORD_CHARS = 3
 _MAX_PAGE_EXEMPLARS = 2
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
 
@@ -119,16 +123,56 @@ _GAP_RE = re.compile(
 )
 _LEADING_CONTRAST_RE = re.compile(r"^(?:however|but|still|that said)\s*,?\s*", re.IGNORECASE)
 _WORD_RE = re.compile(r"[a-z][a-z-]*[a-z]|[a-z]")
-# Words that say nothing about which competency a label names.
-_GENERIC_WORDS = frozenset(
+# Words of a label that say nothing about which competency it names ("Ability to work with ...").
+_LABEL_FILLER = frozenset(
     re.findall(
         r"\S+",
         """a an and as at be by for from in into of on or the their them they to with your you
         ability abilities able skill skills work working knowledge understanding good strong
         effective effectively general overall capacity capability capabilities experience
-        demonstrated demonstrate show showing""",
+        demonstrated demonstrate show shows showing candidate""",
     )
 )
+# Verbs that carry little meaning of their own: "create a safe space" is about the space.
+_LIGHT_VERBS = frozenset(
+    re.findall(
+        r"\S+",
+        """be have do make take give get go come put bring find use create start provide ensure
+        face allow meet help address offer include become remain aim emphasize highlight
+        mention involve adopt faced based""",
+    )
+)
+# Words the page uses about answers and interviews, not about the work.
+_PAGE_META = frozenset(
+    re.findall(
+        r"\S+",
+        """answer answers candidate candidates question questions interview interviewer
+        interviewers example examples response responses further importance level detail details
+        specific""",
+    )
+)
+# Words too broad to be evidence alone, though they make good phrases ("adapt my approach").
+_BROAD_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """approach need concern space active open unique issue goal plan step option strategy
+        information support importance level way""",
+    )
+)
+_MIN_KEY_WORD_COUNT = 2
+_MAX_KEY_WORDS = 4
+# Function words the scorer's list leaves out, and reflexives.
+_REFLEXIVES = frozenset(
+    re.findall(
+        r"\S+",
+        """myself ourselves yourself himself herself themselves where whose whom whether each
+        every own such other another both either""",
+    )
+)
+_PREPOSITIONS = frozenset({"to", "with", "for", "about", "of", "on", "in"})
+_THIRD_PERSON_POSSESSIVES = frozenset({"their", "his", "her"})
+_OWN_POSSESSIVES = frozenset({"my", "our"})
+_ARTICLES = frozenset({"a", "an", "the", "any", "some"})
 _QUESTION_STOPWORDS = frozenset(
     re.findall(
         r"\S+",
@@ -288,12 +332,20 @@ def page_to_bank_yaml(
     question_id = question_id or question_slug(page.question)
     bank_id = bank_id or f"imported-{question_id}"
     sentences = _answer_sentences(page.answers)
+    # What the page says about the answers and how to prepare also names what shows each one.
+    notes = [s for a in page.answers for s in _split(a.critique)] + list(page.tips)
+    weak = _weak_words(page.question)
+    # A page phrase naming another competency ("open communication" beside "empathy") is that
+    # competency's evidence; one naming its own would count the label word twice.
+    label_words = frozenset(
+        w for c in page.competencies for w in _label_words(_label(c.label, weak))
+    )
     competencies = []
     used_ids: set[str] = set()
     for comp in page.competencies:
         comp_id = _unique(slugify(comp.label), used_ids)
         used_ids.add(comp_id)
-        competencies.append(_competency_draft(comp, comp_id, sentences))
+        competencies.append(_competency_draft(comp, comp_id, sentences, notes, weak, label_words))
     question: dict[str, Any] = {
         "id": question_id,
         "text": page.question,
@@ -313,6 +365,7 @@ def page_to_bank_yaml(
             "title": f"Imported: {_shorten(page.question, 70)}",
             "version": 1,
             "description": f"Imported from {_one_line(page.source_name)}.",
+            "draft": True,
         },
         "questions": [question],
     }
@@ -322,18 +375,22 @@ def page_to_bank_yaml(
     return _header(page, question_id) + body
 
 
-def import_page(path: Path, dest_dir: Path | None = None) -> Path:
+def import_page(path: Path, dest_dir: Path | None = None, *, force: bool = False) -> Path:
     """Read a page and write its draft bank (never overwriting); returns the draft's path."""
-    return import_page_file(path, dest_dir).path
+    return import_page_file(path, dest_dir, force=force).path
 
 
 def import_page_file(
-    path: Path, dest_dir: Path | None = None, bank_id: str | None = None
+    path: Path,
+    dest_dir: Path | None = None,
+    bank_id: str | None = None,
+    *,
+    force: bool = False,
 ) -> ImportResult:
     """Read a page, parse it and write its draft bank; the result says what went into it."""
     path = Path(path)
     page = parse_prep_page(read_page_text(path), source_name=path.name)
-    return write_draft(page, dest_dir=dest_dir, bank_id=bank_id)
+    return write_draft(page, dest_dir=dest_dir, bank_id=bank_id, force=force)
 
 
 def read_page_text(path: Path) -> str:
@@ -355,15 +412,23 @@ def read_page_text(path: Path) -> str:
 
 
 def write_draft(
-    page: ImportedPage, dest_dir: Path | None = None, bank_id: str | None = None
+    page: ImportedPage,
+    dest_dir: Path | None = None,
+    bank_id: str | None = None,
+    *,
+    force: bool = False,
 ) -> ImportResult:
     """Write the page's draft bank into ``dest_dir`` (default: the user's banks) under a new name.
 
     Ids are chosen so the draft loads beside every bank already there: a question or bank id
     that is taken gets a numeric suffix. An explicit ``bank_id`` that is taken is an error.
+    A page whose question is already in one of the user's banks is refused (it was imported
+    before) unless ``force`` is set or a ``bank_id`` is given for the new copy.
     """
     dest = Path(dest_dir) if dest_dir is not None else paths.user_rubrics_dir()
     library = load_library([dest] if dest.is_dir() else None)
+    if not force and bank_id is None:
+        _refuse_duplicate(page, library)
     taken_questions = set(library.ids())
     taken_banks = {bank.info.id: bank.path for bank in library.banks}
     if bank_id is not None:
@@ -393,6 +458,22 @@ def write_draft(
             f"could not write the draft into {display_path(dest)}: {error.strerror or error}"
         ) from error
     return ImportResult(written, bank_id, question_id, page)
+
+
+def _refuse_duplicate(page: ImportedPage, library: RubricLibrary) -> None:
+    """Raise if the user's banks already hold the page's question (the same text)."""
+    key = _question_key(page.question)
+    for loaded in library.questions:
+        if loaded.source == "user" and _question_key(loaded.question.text) == key:
+            raise ImportPageError(
+                f"{page.source_name} is already imported: {display_path(loaded.path)} has its "
+                f"question (id {loaded.id}); edit that file, or import again with --force "
+                "(or --bank-id ID) to make a second copy"
+            )
+
+
+def _question_key(question: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", question.casefold()))
 
 
 def slugify(text: str, max_words: int | None = None) -> str:
@@ -590,50 +671,298 @@ def _unique(base: str, taken: set[str]) -> str:
 
 
 def _lemma(word: str) -> str:
-    import simplemma
-
-    return str(simplemma.lemmatize(word, lang="en"))
+    return lemma_of(word)
 
 
-def _core_words(label: str) -> list[str]:
-    words = _WORD_RE.findall(label.lower().replace("-", " "))
-    return [w for w in words if w not in _GENERIC_WORDS] or words
+@dataclass(frozen=True)
+class _Label:
+    """What a competency label offers as indicators."""
+
+    text: str  # lowercase
+    specific: tuple[str, ...]  # words that name it on their own ("empathy", "confidentiality")
+    compounds: tuple[tuple[str, str], ...]  # hyphenated pairs: ("problem", "solving")
+    core: tuple[str, ...]  # the longest run of meaningful words: "diverse client population"
 
 
-def _stem(word: str) -> str:
-    # A crude shared prefix finds the page's own forms of a label word (empathy -> empathizing).
-    return word[:6] if len(word) >= 7 else word
+def _label(label: str, weak: frozenset[str]) -> _Label:
+    text = label.lower()
+    parts = text.split()
+    compounds = tuple(
+        (a, b)
+        for part in parts
+        if part.count("-") == 1
+        for a, b in [part.strip(".,;:").split("-")]
+        if _WORD_RE.fullmatch(a) and _WORD_RE.fullmatch(b)
+    )
+    in_compound = {w for pair in compounds for w in pair}
+    words = _WORD_RE.findall(text.replace("-", " "))
+    specific = tuple(
+        w
+        for w in words
+        if w not in in_compound
+        and w not in _LABEL_FILLER
+        and _lemma(w) not in weak
+        and len(w) >= _MIN_PHRASE_WORD_CHARS
+    )
+    runs: list[list[str]] = [[]]
+    for word in words:
+        if word in _LABEL_FILLER:
+            runs.append([])
+        else:
+            runs[-1].append(word)
+    core = max(runs, key=lambda run: len(run))
+    return _Label(text, tuple(_dedupe(specific)), compounds, tuple(core))
+
+
+def _label_words(label: _Label) -> set[str]:
+    return {*label.specific, *(w for pair in label.compounds for w in pair)}
+
+
+def _shares_stem(word: str, label_word: str) -> bool:
+    """True for the page's own forms of a label word (empathy -> empathizing, empathetic)."""
+    return _prefix_family(word, label_word) or lemma_of(word) == lemma_of(label_word)
+
+
+def _prefix_family(word: str, label_word: str) -> bool:
+    common = 0
+    for a, b in zip(word, label_word, strict=False):
+        if a != b:
+            break
+        common += 1
+    # Long enough to be the same word family: "confidential" shares "confidentiality"'s stem,
+    # "confident" does not; "community" is no form of "communication".
+    return common >= max(5, len(label_word) - 3)
+
+
+def _weak_words(question: str) -> frozenset[str]:
+    """Lemmas that alone say nothing about a competency of this question."""
+    question_words = {
+        lemma_of(w) for w in _WORD_RE.findall(question.lower()) if w not in FUNCTION_WORDS
+    }
+    return frozenset(GENERIC_WORDS | _LIGHT_VERBS | question_words | EVERYDAY_WORDS)
+
+
+def _label_phrases(label: _Label, page_words: Iterable[str]) -> list[str]:
+    """The label as a phrase, its meaningful core, its compounds and its specific words."""
+    phrases = [label.text] if len(label.core) >= 2 or label.specific else []
+    if "-" in label.text:
+        phrases.append(label.text.replace("-", " "))
+    if len(label.core) >= 2:
+        phrases.append(" ".join(label.core))
+        # "diverse client population" also reads "diverse population", "diverse clients".
+        phrases += [
+            f"{a} {b}"
+            for i, a in enumerate(label.core)
+            for b in label.core[i + 1 :]
+            if a in label.specific or b in label.specific
+        ]
+    for first, second in label.compounds:
+        if second.endswith("ing"):
+            # "problem-solving" is also "solve the problem", "decision-making" "make decisions".
+            phrases.append(f"{_lemma(second)} {first}")
+    for word in label.specific:
+        phrases += [word, _lemma(word)]
+    page_forms = sorted(
+        {w for w in page_words if "-" not in w for s in label.specific if _shares_stem(w, s)}
+    )
+    phrases += page_forms
+    return _dedupe(phrases)
+
+
+def _mentions(sentence: str, label: _Label) -> bool:
+    words = _WORD_RE.findall(sentence.lower())
+    if any(_shares_stem(w, s) for w in words for s in label.specific):
+        return True
+    lowered = sentence.lower()
+    return any(f"{a}-{b}" in lowered or f"{a} {b}" in lowered for a, b in label.compounds)
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A word of a page sentence, with hyphenated compounds kept whole ("non-judgmental")."""
+
+    text: str
+    lemma: str
+    clause_break: bool  # punctuation before it ends a clause
+
+
+def _units(sentence: str) -> list[_Unit]:
+    units: list[_Unit] = []
+    previous_start = -1
+    for token in tokenize(sentence):
+        if token.start_char == previous_start:
+            continue  # the second half of a contraction ("don't" -> "do" + "not")
+        previous_start = token.start_char
+        if units and token.punct_before == "-":
+            last = units[-1]
+            joined = f"{last.text}-{token.lower}"
+            units[-1] = _Unit(joined, joined, last.clause_break)
+            continue
+        units.append(_Unit(token.lower, token.lemma, token.clause_break))
+    return units
+
+
+def _clauses(sentence: str) -> list[list[_Unit]]:
+    clauses: list[list[_Unit]] = [[]]
+    for unit in _units(sentence):
+        if unit.clause_break and clauses[-1]:
+            clauses.append([])
+        clauses[-1].append(unit)
+    return [c for c in clauses if c]
+
+
+def _page_phrases(
+    passages: Iterable[Sequence[_Unit]], weak: frozenset[str], label_words: frozenset[str]
+) -> list[str]:
+    """Short phrases of the page around a competency: "unique needs", "listening to their ...".
+
+    A phrase is two words that each carry meaning on their own (not generic, everyday or light,
+    not the question's own words and not a competency's label word), next to each other or joined
+    by a preposition or a possessive; articles are left out, as the scorer allows a word or
+    two between a phrase's words. A modifier does not end a phrase: "strict [patient ...]".
+    """
+    found: list[str] = []
+    for units in passages:
+        for i, first in enumerate(units):
+            if not _meaningful(first, weak, label_words):
+                continue
+            j = i + 1
+            middle: list[str] = []
+            if j < len(units) and units[j].text in _PREPOSITIONS:
+                middle.append(units[j].text)
+                j += 1
+            if j < len(units) and units[j].text in _THIRD_PERSON_POSSESSIVES:
+                middle.append("their")  # stands for anyone's in the scorer
+                j += 1
+            elif j < len(units) and units[j].text in _OWN_POSSESSIVES:
+                middle.append(units[j].text)
+                j += 1
+            elif j < len(units) and units[j].text in _ARTICLES:
+                j += 1
+            if j >= len(units) or any(u.clause_break for u in units[i + 1 : j + 1]):
+                continue
+            second = units[j]
+            if not _meaningful(second, weak, label_words):
+                continue
+            following = units[j + 1] if j + 1 < len(units) else None
+            if (
+                following is not None
+                and not following.clause_break
+                and _is_word(following)
+                and following.text not in _LABEL_FILLER
+            ):
+                continue  # "maintain strict [patient confidentiality]": a modifier
+            found.append(" ".join([first.text, *middle, second.text]))
+    return _dedupe(found)
+
+
+def _key_words(phrases: Sequence[str], page: Sequence[str], weak: frozenset[str]) -> list[str]:
+    """Words of the phrases that the page keeps using: a story says "I listened", not
+    "listening to their concerns". Only words that carry meaning alone and occur at least
+    twice on the page, so one turn of phrase does not become evidence.
+    """
+    counts: dict[str, int] = {}
+    for text in page:
+        for unit in _units(text):
+            counts[unit.lemma] = counts.get(unit.lemma, 0) + 1
+    found: list[str] = []
+    lemmas: set[str] = set()
+    for phrase in phrases:
+        for unit in _units(phrase):
+            if (
+                _meaningful(unit, weak | _BROAD_WORDS, frozenset())
+                and counts.get(unit.lemma, 0) >= _MIN_KEY_WORD_COUNT
+                and unit.lemma not in lemmas
+            ):
+                lemmas.add(unit.lemma)
+                found.append(unit.text)
+    return found[:_MAX_KEY_WORDS]
+
+
+def _taken_words(phrases: Iterable[tuple[str, ...]]) -> frozenset[str]:
+    """The lemmas of one-word phrases (already indicators, so not repeated)."""
+    return frozenset(p[0] for p in phrases if len(p) == 1)
+
+
+def _is_word(unit: _Unit) -> bool:
+    """A content word (not a function word), whatever its meaning."""
+    return unit.text not in FUNCTION_WORDS and unit.text not in _REFLEXIVES
+
+
+def _meaningful(unit: _Unit, weak: frozenset[str], label_words: frozenset[str]) -> bool:
+    word = unit.text
+    return (
+        len(word) >= _MIN_PHRASE_WORD_CHARS
+        and word.replace("-", "").isalpha()
+        and not (word.endswith("ly") and len(word) > 4)
+        and _is_word(unit)
+        and word not in _LABEL_FILLER
+        and word not in _PAGE_META
+        and unit.lemma not in weak
+        and not any(_shares_stem(part, w) for part in word.split("-") for w in label_words)
+    )
 
 
 def _answer_sentences(answers: Sequence[ImportedAnswer]) -> list[str]:
     order = {"strong": 0, "solid": 1, "basic": 2}
     out: list[str] = []
     for answer in sorted(answers, key=lambda a: order[a.level]):
-        out += [s.strip() for s in _SENTENCE_SPLIT_RE.split(answer.text) if s.strip()]
+        out += _split(answer.text)
     return _dedupe(out)
 
 
-def _competency_draft(comp: ImportedCompetency, comp_id: str, sentences: Sequence[str]) -> Any:
-    label_lower = comp.label.lower()
-    core = _core_words(comp.label)
-    stems_of_word = [{_stem(w), _stem(_lemma(w))} for w in core]
-    stems = set().union(*stems_of_word)
-    phrases = [label_lower]
-    core_phrase = " ".join(core)
-    if "-" in label_lower:
-        phrases.append(label_lower.replace("-", " "))
-    phrases.append(core_phrase)
-    for word in core:
-        phrases += [word, _lemma(word)]
-    # The page's own inflections of the label words (empathy -> empathetic, empathizing).
-    page_words = {w for s in sentences for w in _WORD_RE.findall(s.lower()) if "-" not in w}
-    phrases += sorted(w for w in page_words if len(w) >= 5 and any(w.startswith(s) for s in stems))
+def _split(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_SPLIT_RE.split(text) if s.strip()]
+
+
+def _competency_draft(
+    comp: ImportedCompetency,
+    comp_id: str,
+    sentences: Sequence[str],
+    notes: Sequence[str],
+    weak: frozenset[str],
+    label_words: frozenset[str] = frozenset(),
+) -> Any:
+    """One competency of the draft: indicator groups from the label and the page, exemplars.
+
+    Bare generic words (client, patient, problem ...) and the question's own words never
+    become indicators: every answer says them, so they prove nothing and, negated, would
+    read as contradictions.
+    """
+    label = _label(comp.label, weak)
+    page_words = {w for s in [*sentences, *notes] for w in _WORD_RE.findall(s.lower())}
+    label_phrases = _label_phrases(label, page_words)
+    if not label_phrases:
+        label_phrases = [label.text]
+    # Where the page talks about this competency: answer sentences that name it, and the
+    # clauses of critiques and tips that do (those often list several competencies at once).
+    passages = [_units(s) for s in sentences if _mentions(s, label)]
+    passages += [
+        clause
+        for note in notes
+        for clause in _clauses(note)
+        if _mentions(" ".join(u.text for u in clause), label)
+    ]
+    taken = {phrase_lemmas(p) for p in label_phrases}
+    page_phrases = [
+        p for p in _page_phrases(passages, weak, label_words) if phrase_lemmas(p) not in taken
+    ][:_MAX_PAGE_PHRASES]
+    page_phrases += _key_words(page_phrases, [*sentences, *notes], weak | _taken_words(taken))
+    # Meanings read as advice: "Describe empathy in more detail: also cover <meaning>".
+    indicators = [{"meaning": f"{label.text} by name", "phrases": label_phrases[:_MAX_PHRASES]}]
+    if page_phrases:
+        indicators.append(
+            {
+                "meaning": f"the page's words for it, such as '{page_phrases[0]}'",
+                "phrases": page_phrases,
+            }
+        )
 
     def label_words_in(sentence: str) -> int:
         words = _WORD_RE.findall(sentence.lower())
-        return sum(
-            any(w.startswith(stem) for w in words for stem in word_stems)
-            for word_stems in stems_of_word
+        return sum(any(_shares_stem(w, s) for w in words) for s in label.specific) + sum(
+            f"{a}-{b}" in sentence.lower() or f"{a} {b}" in sentence.lower()
+            for a, b in label.compounds
         )
 
     # The sentences naming most of the label's words, strongest answer first on ties.
@@ -643,20 +972,17 @@ def _competency_draft(comp: ImportedCompetency, comp_id: str, sentences: Sequenc
     exemplars = [s for count, _i, s in ranked if count > 0][:_MAX_PAGE_EXEMPLARS]
     if not exemplars:
         exemplars = [
-            f"{PLACEHOLDER_PREFIX} write a sentence a strong answer would say "
-            f"to show {label_lower}."
+            f"{PLACEHOLDER_PREFIX} write a sentence a strong answer would say to show {label.text}."
         ]
     description = comp.description or (
-        f"Shows {label_lower} in the answer. (Imported draft: say what a strong answer does.)"
+        f"Shows {label.text} in the answer. (Imported draft: say what a strong answer does.)"
     )
     return {
         "id": comp_id,
         "label": comp.label,
         "description": description,
         "weight": 1,
-        "indicators": [
-            {"meaning": label_lower, "phrases": _dedupe(phrases)[:_MAX_PHRASES]},
-        ],
+        "indicators": indicators,
         "exemplars": exemplars,
     }
 
@@ -692,6 +1018,8 @@ def _header(page: ImportedPage, question_id: str) -> str:
         "  against it;",
         "- role and level: set them so `voicemock questions --role ...` finds this question.",
         f"Check that it loads with: voicemock questions --search {question_id}",
+        "When you have finished, delete the line 'draft: true' under 'bank:' (until then",
+        "`voicemock questions` and every score say that this is an unedited draft).",
     ]
     if page.missing:
         lines.append("Not found on the page: " + "; ".join(page.missing) + ".")

@@ -22,6 +22,8 @@ MATTR_WINDOW = 50
 TARGET_LENGTH_S = (60.0, 120.0)
 REPEATED_PHRASE_MIN_USES = 3
 _MIN_RATE_WORDS = 2  # one word has no rate worth showing
+# Word and silence timings are given to the millisecond or so; closer than this is touching.
+_TIME_TOLERANCE_S = 0.005
 
 NOTE_FILLERS_LOWER_BOUND = (
     "Filler counts from Whisper are a lower bound: Whisper leaves out many um/uh sounds."
@@ -523,19 +525,93 @@ def _filler_flags(ctx: _Context) -> list[Flag]:
     return [_span_flag(ctx, "filler", k, k) for k in range(ctx.n) if ctx.is_filler(k)]
 
 
-def _pause_flags(ctx: _Context, min_pause_s: float, long_pause_s: float) -> list[Flag]:
+def _pause_flag(
+    start_s: float, end_s: float, word_index: int, long_pause_s: float, length_s: float
+) -> Flag:
+    kind: FlagKind = "long_pause" if length_s >= round(long_pause_s, 3) else "pause"
+    label = "long pause" if kind == "long_pause" else "pause"
+    return Flag(kind, f"{length_s:.2f} s {label}", start_s, end_s, word_index)
+
+
+def _gap_pause_flags(ctx: _Context, min_pause_s: float, long_pause_s: float) -> list[Flag]:
     flags: list[Flag] = []
-    long_s = round(long_pause_s, 3)
     for k in range(1, ctx.n):
         before, after = ctx.tokens[k - 1], ctx.tokens[k]
         gap_s = _gap_s(before, after)
         if gap_s < round(min_pause_s, 3) or gap_s <= 0:
             continue
-        kind: FlagKind = "long_pause" if gap_s >= long_s else "pause"
-        label = "long pause" if kind == "long_pause" else "pause"
         flags.append(
-            Flag(kind, f"{gap_s:.2f} s {label}", before.end_s, after.start_s, after.word_index)
+            _pause_flag(before.end_s, after.start_s, after.word_index, long_pause_s, gap_s)
         )
+    return flags
+
+
+def _word_after(tokens: Sequence[_Token], start_s: float, end_s: float) -> int | None:
+    """The token heard right after the pause [start_s, end_s], or None when none follows it.
+
+    A word whose timing straddles the pause end was stretched by the recogniser: it comes
+    after the pause when more of its timing lies after the pause than before it.
+    """
+    for k, token in enumerate(tokens):
+        if token.start_s >= end_s - _TIME_TOLERANCE_S:
+            return k
+        if token.end_s > end_s:
+            before_s = max(0.0, min(token.end_s, start_s) - token.start_s)
+            if token.end_s - max(token.start_s, end_s) > before_s:
+                return k
+    return None
+
+
+def _pause_flags(
+    ctx: _Context,
+    min_pause_s: float,
+    long_pause_s: float,
+    silences: Sequence[tuple[float, float]] | None = None,
+) -> list[Flag]:
+    gap_flags = _gap_pause_flags(ctx, min_pause_s, long_pause_s)
+    tokens = ctx.tokens
+    if silences is None or not tokens:
+        return gap_flags
+    span_start_s = tokens[0].start_s
+    span_end_s = max(t.end_s for t in tokens)
+    # (start_s, end_s, the word-gap flag or None for a silence of the audio)
+    spans: list[tuple[float, float, Flag | None]] = [(f.start_s, f.end_s, f) for f in gap_flags]
+    for start_s, end_s in silences:
+        # Silence before the first word is response latency; after the last word, the end of
+        # the recording: neither is a pause, so only the part inside the answer counts.
+        start_s, end_s = max(float(start_s), span_start_s), min(float(end_s), span_end_s)
+        if end_s > start_s:
+            spans.append((start_s, end_s, None))
+    spans.sort(key=lambda span: (span[0], span[1]))
+    groups: list[list[tuple[float, float, Flag | None]]] = []
+    for span in spans:
+        # Word gaps never join each other (a zero-length word keeps them apart, as without
+        # silences); a silence joins whatever it overlaps or touches.
+        last = groups[-1] if groups else []
+        touches = bool(last) and span[0] <= max(end_s for _, end_s, _ in last)
+        if touches and (span[2] is None or any(flag is None for _, _, flag in last)):
+            last.append(span)
+        else:
+            groups.append([span])
+    flags: list[Flag] = []
+    for group in groups:
+        quiet = [(a, b) for a, b, flag in group if flag is None]
+        gaps = [flag for _, _, flag in group if flag is not None]
+        if not quiet:
+            flags.extend(gaps)  # a word gap the audio does not show as silence still counts
+            continue
+        # Where the audio shows the silence, its edges are exact to a frame; the recogniser's
+        # word edges are often 0.1-0.3 s off.
+        start_s, end_s = min(a for a, _ in quiet), max(b for _, b in quiet)
+        length_s = round(end_s - start_s, 3)
+        k = _word_after(tokens, start_s, end_s)
+        # With no word heard before it, a silence is the start of the answer; with none after
+        # it, the end: neither is a pause (though a word gap there still is).
+        leading = k == 0 or tokens[0].start_s >= start_s - _TIME_TOLERANCE_S
+        if length_s < round(min_pause_s, 3) or k is None or leading:
+            flags.extend(gaps)
+            continue
+        flags.append(_pause_flag(start_s, end_s, tokens[k].word_index, long_pause_s, length_s))
     return flags
 
 
@@ -558,14 +634,19 @@ def find_hedges(words: Sequence[Word]) -> list[Flag]:
 
 
 def find_pauses(
-    words: Sequence[Word], *, min_pause_s: float = PAUSE_MIN_S, long_pause_s: float = LONG_PAUSE_S
+    words: Sequence[Word],
+    *,
+    min_pause_s: float = PAUSE_MIN_S,
+    long_pause_s: float = LONG_PAUSE_S,
+    silences: Sequence[tuple[float, float]] | None = None,
 ) -> list[Flag]:
     """Silent gaps between words: "pause" from min_pause_s, "long_pause" from long_pause_s.
 
     The flag spans the gap; its word_index is the word after it. Silence before the first word
-    is response latency, not a pause.
+    is response latency, not a pause. ``silences`` are silent intervals of the audio (from its
+    energy): those inside the answer count too, even where a word's timing covers them.
     """
-    return _pause_flags(_Context(_tokenize(words)), min_pause_s, long_pause_s)
+    return _pause_flags(_Context(_tokenize(words)), min_pause_s, long_pause_s, silences)
 
 
 def find_repetitions(words: Sequence[Word]) -> list[Flag]:
@@ -671,11 +752,14 @@ def compute_metrics(
     question_end_s: float | None = None,
     long_pause_s: float = LONG_PAUSE_S,
     target_length_s: tuple[float, float] = TARGET_LENGTH_S,
+    silences: Sequence[tuple[float, float]] | None = None,
 ) -> DeliveryMetrics:
     """All delivery figures of one answer, each with its band, plus every flagged moment.
 
     ``question_end_s`` is when the spoken question ended, on the answer audio's clock (for the
     response latency); ``target_length_s`` is the question's (min, max) answer length.
+    ``silences`` are the audio's silent intervals (start_s, end_s); None takes the
+    transcript's own (``Transcript.silences``), and without any, pauses come from word gaps.
     """
     tokens = _tokenize(transcript.words)
     ctx = _Context(tokens)
@@ -689,7 +773,9 @@ def compute_metrics(
     repetition_flags = [_span_flag(ctx, "repetition", a, b) for a, b in _repetition_spans(ctx)]
     phrases = _repeated_phrases(ctx, REPEATED_PHRASE_MIN_USES)
     phrase_flags = _phrase_flags(ctx, phrases)
-    pause_flags = _pause_flags(ctx, PAUSE_MIN_S, long_pause_s) if timed else []
+    if silences is None:
+        silences = transcript.silences or None
+    pause_flags = _pause_flags(ctx, PAUSE_MIN_S, long_pause_s, silences) if timed else []
 
     filler_count = len(filler_flags)
     discourse_words = sum(b - a + 1 for a, b in discourse)
@@ -844,7 +930,8 @@ def compute_metrics(
             pause_value,
             "",
             pause_band,
-            "silent gaps of 250 ms or more between words",
+            "silences of 250 ms or more within the answer; found from the word timings and "
+            "from the loudness of the recording",
             SOURCE_PAUSES,
             ("pause", "long_pause"),
         ),

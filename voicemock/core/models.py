@@ -83,6 +83,9 @@ class Transcript:
     engine: str = "text"
     model: str = ""
     audio_duration_s: float = 0.0
+    # Silent stretches of the audio (start_s, end_s), found from its energy: Whisper stretches
+    # words over silence, so word gaps alone miss pauses. Empty when unknown (typed text).
+    silences: tuple[tuple[float, float], ...] = ()
 
     @property
     def timed(self) -> bool:
@@ -105,6 +108,7 @@ class Transcript:
             "audio_duration_s": self.audio_duration_s,
             "words": [w.to_dict() for w in self.words],
             "segments": [s.to_dict() for s in self.segments],
+            "silences": [[start_s, end_s] for start_s, end_s in self.silences],
         }
 
     @classmethod
@@ -123,6 +127,7 @@ class Transcript:
             engine=str(data.get("engine", "text")),
             model=str(data.get("model", "")),
             audio_duration_s=float(data.get("audio_duration_s", 0.0)),
+            silences=tuple((float(a), float(b)) for a, b in data.get("silences", ())),
         )
 
 
@@ -247,9 +252,13 @@ class Evidence:
     start_char: int
     end_char: int
     reason: str
-    matched: str = ""  # the phrase or exemplar that matched
+    matched: str = ""  # the speaker's own words that matched (the rubric's are in reason)
     start_s: float | None = None
     end_s: float | None = None
+    # The speaker's own words that matched, at [matched_start_char, matched_end_char) of the
+    # scored text (inside the sentence); None when the scorer does not know the span.
+    matched_start_char: int | None = None
+    matched_end_char: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

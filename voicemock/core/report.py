@@ -1,19 +1,24 @@
 """A Markdown report of one scored answer: score, evidence, STAR breakdown, next steps, delivery.
 
 Used by ``voicemock score --markdown`` and by session exports, so it depends only on the core
-value types (no rich, no textual).
+value types (no rich, no textual). The display helpers here (metric value formats, the compact
+delivery rows, the user's words behind a piece of evidence) are shared with the terminal report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from voicemock.core.metrics import format_metric_value
+from voicemock.core.metrics import NOTE_UNTIMED, format_metric_value
 from voicemock.core.models import (
+    Band,
     CompetencyScore,
     DeliveryMetrics,
     Evidence,
+    Metric,
     ScoreReport,
     StarBreakdown,
     Transcript,
@@ -24,6 +29,31 @@ from voicemock.core.star import PART_NAMES, STAR_PARTS
 
 if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion
+
+UNTIMED_LINE = "Timing figures (answer length, speaking rate, pauses) need a recording."
+RELEVANCE_LABEL = "similarity to the question and its model sentences"
+_BAND_RANK: dict[str, int] = {"info": 0, "good": 1, "watch": 2, "fix": 3}
+_MAX_QUOTE_GAP = 2
+# The phrase a reason quotes: "indicator 'listen' (meaning)", "your own past action: 'I did'".
+_REASON_QUOTE = re.compile(r"'(.+?)'(?=\s*\(|\s*$)")
+_PRONOUNS = frozenset(
+    [
+        "he",
+        "she",
+        "they",
+        "him",
+        "her",
+        "them",
+        "his",
+        "hers",
+        "their",
+        "theirs",
+        "it",
+        "its",
+        "someone",
+        "somebody",
+    ]
+)
 
 
 def clock(seconds: float) -> str:
@@ -56,6 +86,292 @@ def level_text(level: int) -> str:
     return f"{level}/4 ({LEVEL_MEANINGS.get(level, '')})"
 
 
+def metric_value_text(metric: Metric) -> str:
+    """A metric's value in one format per unit: "33.7 s", "142 wpm", "3.6/min", "1.9/100 words".
+
+    Seconds always carry one decimal, rates per minute and per 100 words one, percentages one,
+    ratios two, counts none; "—" when the value is unknown.
+    """
+    value = metric.value
+    if value is None:
+        return "—"
+    unit = " ".join(metric.unit.split()).lower()
+    if unit == "s":
+        return f"{value:.1f} s"
+    if unit == "wpm":
+        return f"{value:.0f} wpm"
+    if unit in ("per min", "/min", "per minute"):
+        return f"{value:.1f}/min"
+    if unit in ("per 100 words", "/100 words"):
+        return f"{value:.1f}/100 words"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "ratio":
+        return f"{value:.2f}"
+    if unit in ("", "words", "count") and float(value).is_integer():
+        return f"{value:.0f}"
+    return format_metric_value(metric)
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One line of a delivery table as shown: ``guidance`` is short, ``rule`` the whole rule."""
+
+    key: str
+    label: str
+    value: str
+    band: Band
+    guidance: str = ""
+    rule: str = ""
+    source: str = ""
+
+
+def _first_clause(text: str) -> str:
+    return text.split(";")[0].strip()
+
+
+def _first_rule(metric: Metric) -> str:
+    return _first_clause(metric.guidance)
+
+
+def _worst(*bands: Band) -> Band:
+    return max(bands, key=lambda band: _BAND_RANK.get(band, 0))
+
+
+def _length_rule(metric: Metric) -> str:
+    found = re.match(r"\s*([\d.]+\s*-\s*[\d.]+ s) is good", metric.guidance)
+    return f"{found.group(1)} is good" if found else _first_clause(metric.guidance)
+
+
+def _fillers_rule(metric: Metric) -> str:
+    found = re.search(r"([\d.]+) or fewer per minute", metric.guidance)
+    return f"up to {found.group(1)}/min is fine" if found else _first_clause(metric.guidance)
+
+
+def _known(metrics: DeliveryMetrics, key: str) -> Metric | None:
+    metric = metrics.get(key)
+    return metric if metric is not None and metric.value is not None else None
+
+
+def _row(
+    metric: Metric, label: str = "", guidance: str | Callable[[Metric], str] = ""
+) -> DeliveryRow:
+    short = guidance(metric) if callable(guidance) else guidance
+    return DeliveryRow(
+        metric.key,
+        label or metric.label,
+        metric_value_text(metric),
+        metric.band,
+        short,
+        metric.guidance,
+        metric.source,
+    )
+
+
+def _compact_rows(metrics: DeliveryMetrics) -> list[DeliveryRow]:
+    """The core figures, merged where two rows said one thing, without unknown values."""
+    rows: list[DeliveryRow] = []
+    simple: tuple[tuple[str, str, str | Callable[[Metric], str]], ...] = (
+        ("answer_time_s", "Answer length", _length_rule),
+        ("word_count", "Words", ""),
+        ("speaking_rate_wpm", "Speaking rate", _first_rule),
+    )
+    for key, label, guidance in simple:
+        metric = _known(metrics, key)
+        if metric is not None:
+            rows.append(_row(metric, label, guidance))
+
+    per_min = _known(metrics, "fillers_per_min")
+    count = _known(metrics, "filler_count")
+    if per_min is not None:
+        value = metric_value_text(per_min)
+        if count is not None:
+            value += f" ({metric_value_text(count)})"
+        rows.append(
+            DeliveryRow(
+                per_min.key,
+                "Fillers (um, uh)",
+                value,
+                per_min.band,
+                _fillers_rule(per_min),
+                per_min.guidance,
+                per_min.source,
+            )
+        )
+    elif count is not None:
+        rows.append(_row(count, "Fillers (um, uh)"))
+
+    discourse = _known(metrics, "discourse_filler_count")
+    if discourse is not None:
+        rows.append(_row(discourse, "Discourse fillers", "like, you know, I mean"))
+
+    long_pauses = _known(metrics, "long_pause_count")
+    longest = _known(metrics, "longest_pause_s")
+    if long_pauses is not None:
+        value = metric_value_text(long_pauses)
+        band = long_pauses.band
+        rule = _first_clause(long_pauses.guidance)
+        if longest is not None:
+            value += f" (longest {metric_value_text(longest)})"
+            band = _worst(band, longest.band)
+            rule = _first_clause(longest.guidance)
+        rows.append(
+            DeliveryRow(
+                long_pauses.key,
+                "Long pauses",
+                value,
+                band,
+                rule,
+                long_pauses.guidance,
+                long_pauses.source,
+            )
+        )
+    elif longest is not None:
+        rows.append(_row(longest, "Longest pause", _first_rule))
+
+    latency = _known(metrics, "response_latency_s")
+    if latency is not None:
+        rows.append(_row(latency, "Time to first word", "after the question ends"))
+    hedges = _known(metrics, "hedge_count")
+    if hedges is not None:
+        rows.append(_row(hedges, "Hedges", "each softens a claim"))
+
+    words = _known(metrics, "repetition_count")
+    phrases = _known(metrics, "repeated_phrase_count")
+    if words is not None and phrases is not None:
+        rows.append(
+            DeliveryRow(
+                phrases.key,
+                "Repeated words/phrases",
+                f"{metric_value_text(words)} / {metric_value_text(phrases)}",
+                _worst(words.band, phrases.band),
+                "vary your wording",
+                f"{words.guidance}; {phrases.guidance}",
+                phrases.source,
+            )
+        )
+    elif words is not None or phrases is not None:
+        only = words or phrases
+        assert only is not None
+        rows.append(_row(only, guidance=_first_rule))
+
+    diversity = _known(metrics, "lexical_diversity_mattr")
+    if diversity is not None:
+        rows.append(_row(diversity, "Lexical diversity", "variety of words"))
+    return rows
+
+
+def delivery_rows(metrics: DeliveryMetrics, *, all_metrics: bool = False) -> list[DeliveryRow]:
+    """The rows of a delivery table: the core figures, or every metric with ``all_metrics``.
+
+    The core set leaves out figures that are unknown (the timing figures of a typed answer)
+    and merges rows that repeat each other (fillers per minute with their count, long pauses
+    with the longest one, repeated words with repeated phrases).
+    """
+    rows = [] if all_metrics else _compact_rows(metrics)
+    if rows:
+        return rows
+    # Every metric, also when none of the core ones is there (a hand-made or older set).
+    return [
+        _row(m, guidance=_first_rule) for m in metrics.metrics if all_metrics or m.value is not None
+    ]
+
+
+def display_notes(metrics: DeliveryMetrics) -> list[str]:
+    """The metrics' notes as shown to the user (the untimed caveat in one short line)."""
+    return [UNTIMED_LINE if note == NOTE_UNTIMED else note for note in metrics.notes]
+
+
+def relevance_text(relevance: float) -> str:
+    """The relevance figure with what it means, e.g. "on-topic: 0.77 similarity to ..."."""
+    return f"on-topic: {relevance:.2f} {RELEVANCE_LABEL}"
+
+
+def evidence_quote(evidence: Evidence) -> tuple[int, int] | None:
+    """Where the speaker's own matching words are in ``evidence.sentence``, or None.
+
+    Uses the scorer's span when it gives one; otherwise (evidence stored before spans were
+    kept, when ``matched`` held the rubric phrase) that phrase found in the sentence word for
+    word or lemma for lemma ("agree on" in "we agreed on"). An exemplar match has no such
+    words: the whole sentence is similar.
+    """
+    if evidence.kind == "exemplar":
+        return None
+    sentence = evidence.sentence
+    start_char, end_char = evidence.matched_start_char, evidence.matched_end_char
+    if start_char is not None and end_char is not None:
+        start, end = start_char - evidence.start_char, end_char - evidence.start_char
+        if 0 <= start < end <= len(sentence):
+            return start, end
+    words = evidence.matched.split()
+    if not words:
+        return None
+    pattern = r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)"
+    found = re.search(pattern, sentence, flags=re.IGNORECASE)
+    if found:
+        return found.start(), found.end()
+    return _lemma_span(sentence, evidence.matched)
+
+
+def _lemma_span(sentence: str, phrase: str) -> tuple[int, int] | None:
+    """The first words of ``sentence`` that say ``phrase`` lemma for lemma ("we agreed on").
+
+    Like the scorer, a pronoun stands for any pronoun ("I asked her" finds "I asked him") and
+    up to two other words may come between (never across a comma).
+    """
+    from voicemock.core.text import tokenize
+
+    wanted = [t.lemma for t in tokenize(phrase)]
+    tokens = tokenize(sentence)
+    for start, token in enumerate(tokens):
+        if not wanted or not _same_word(wanted[0], token.lemma):
+            continue
+        k, last = 1, start
+        for j in range(start + 1, len(tokens)):
+            if k == len(wanted) or j - last > _MAX_QUOTE_GAP + 1 or tokens[j].clause_break:
+                break
+            if _same_word(wanted[k], tokens[j].lemma):
+                k, last = k + 1, j
+        if k == len(wanted):
+            return token.start_char, tokens[last].end_char
+    return None
+
+
+def _same_word(wanted: str, lemma: str) -> bool:
+    return wanted == lemma or (wanted in _PRONOUNS and lemma in _PRONOUNS)
+
+
+def evidence_reason(evidence: Evidence) -> str:
+    """The reason, quoting the speaker's own words where it names the rubric's phrase.
+
+    "indicator 'I asked her' (asking)" becomes "indicator “I asked him” (asking)". When the
+    speaker's words are unknown the rubric phrase stays, marked as an example ("like '...'")
+    so that it does not read as a quote.
+    """
+    reason = evidence.reason
+    quoted = _REASON_QUOTE.search(reason)
+    if evidence.kind == "exemplar" or quoted is None:
+        return reason
+    span = evidence_quote(evidence)
+    if span is not None:
+        words = evidence.sentence[span[0] : span[1]]
+    elif evidence.kind == "own_action":  # its quote is the speaker's words already
+        words = quoted.group(1)
+    else:
+        return f"{reason[: quoted.start()]}like {reason[quoted.start() :]}"
+    return f"{reason[: quoted.start()]}“{words}”{reason[quoted.end() :]}"
+
+
+def other_next_steps(score: ScoreReport) -> list[str]:
+    """Competency next steps that the overall list does not already give, in rubric order."""
+    listed = set(score.next_steps)
+    others: list[str] = []
+    for c in score.competencies:
+        if c.next_step and c.next_step not in listed and c.next_step not in others:
+            others.append(c.next_step)
+    return others
+
+
 def group_evidence(evidence: Iterable[Evidence]) -> list[list[Evidence]]:
     """Evidence items grouped by sentence, in order of first appearance."""
     groups: dict[tuple[int, int], list[Evidence]] = {}
@@ -69,18 +385,18 @@ def evidence_line(items: Sequence[Evidence]) -> str:
     first = items[0]
     contrary = any(e.kind in ("red_flag", "negated") for e in items)
     mark = "−" if contrary else "+"
-    reasons = "; ".join(_inline(e.reason) for e in items)
+    reasons = "; ".join(_inline(evidence_reason(e)) for e in items)
     return f"- {mark} “{_inline(first.sentence)}”{_times(first.start_s, first.end_s)} — {reasons}"
 
 
-def _competency_section(score: CompetencyScore) -> list[str]:
+def _competency_section(score: CompetencyScore, listed: Iterable[str] = ()) -> list[str]:
     lines = [f"### {_inline(score.label)}: {level_text(score.level)}, {score.score}/100", ""]
     if score.flagged:
         lines.extend(f"- **Contradicted:** {_inline(reason)}" for reason in score.flag_reasons)
     lines.extend(evidence_line(items) for items in group_evidence(score.evidence))
     if not score.evidence and not score.flagged:
         lines.append("- No evidence found in the answer.")
-    if score.next_step:
+    if score.next_step and score.next_step not in set(listed):
         lines.extend(["", f"**Next step:** {_inline(score.next_step)}"])
     lines.append("")
     return lines
@@ -114,16 +430,17 @@ def star_lines(star: StarBreakdown) -> list[str]:
     return lines
 
 
-def _metrics_lines(metrics: DeliveryMetrics) -> list[str]:
+def _metrics_lines(metrics: DeliveryMetrics, all_metrics: bool = False) -> list[str]:
     lines = ["## Delivery", "", "| Metric | Value | Band | Guidance |", "|---|---|---|---|"]
-    for metric in metrics.metrics:
+    for row in delivery_rows(metrics, all_metrics=all_metrics):
+        guidance = (row.rule or row.guidance) if all_metrics else row.guidance
         lines.append(
-            f"| {_cell(metric.label)} | {_cell(format_metric_value(metric))} | {metric.band} "
-            f"| {_cell(metric.guidance)} |"
+            f"| {_cell(row.label)} | {_cell(row.value)} | {row.band} | {_cell(guidance)} |"
         )
     lines.append("")
-    lines.extend(f"- {_inline(note)}" for note in metrics.notes)
-    if metrics.notes:
+    notes = display_notes(metrics)
+    lines.extend(f"- {_inline(note)}" for note in notes)
+    if notes:
         lines.append("")
     return lines
 
@@ -144,7 +461,7 @@ def score_lines(score: ScoreReport) -> list[str]:
         )
         lines.append("")
     if score.relevance is not None:
-        lines.extend([f"Relevance to the question: {score.relevance:.2f}", ""])
+        lines.extend([f"{relevance_text(score.relevance).capitalize()}.", ""])
     lines.extend(["| Competency | Level | Score | Weight |", "|---|---|---|---|"])
     for c in score.competencies:
         flag = " (contradicted)" if c.flagged else ""
@@ -156,7 +473,7 @@ def score_lines(score: ScoreReport) -> list[str]:
         lines.extend(["## Next steps", "", *_bullets(score.next_steps, numbered=True), ""])
     lines.extend(["## Evidence", ""])
     for c in score.competencies:
-        lines.extend(_competency_section(c))
+        lines.extend(_competency_section(c, score.next_steps))
     lines.extend(star_lines(score.star))
     if score.notes:
         lines.extend(["## Notes", "", *_bullets(score.notes), ""])
@@ -168,8 +485,13 @@ def markdown_report(
     transcript: Transcript,
     metrics: DeliveryMetrics | None,
     score: ScoreReport | None,
+    *,
+    all_metrics: bool = False,
 ) -> str:
-    """The whole report as Markdown: question, score and evidence, STAR, delivery, transcript."""
+    """The whole report as Markdown: question, score and evidence, STAR, delivery, transcript.
+
+    The delivery table holds the core figures, or every metric with ``all_metrics``.
+    """
     q: Question = question if isinstance(question, Question) else question.question
     lines = [f"# {_inline(q.text)}", "", f"Question `{q.id}` · {_inline(q.role)} · {q.level}"]
     if score is not None and score.rubric_version:
@@ -180,7 +502,7 @@ def markdown_report(
     else:
         lines.extend(["No rubric score for this answer.", ""])
     if metrics is not None and metrics.metrics:
-        lines.extend(_metrics_lines(metrics))
+        lines.extend(_metrics_lines(metrics, all_metrics))
     lines.extend(["## Transcript", ""])
     text = transcript.text
     lines.append(f"> {_inline(text)}" if text else "(no words)")

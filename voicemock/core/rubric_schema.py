@@ -136,6 +136,7 @@ class BankInfo(_Strict):
     title: str = Field(min_length=1)
     version: int = Field(default=1, ge=1)
     description: str = ""
+    draft: bool = False  # an unedited `voicemock import` draft; its author removes this
 
 
 class QuestionBank(_Strict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,6 +177,32 @@ class RubricLibrary:
         return tuple(level for level in ("junior", "mid", "senior") if level in present)
 
 
+# question id -> (the draft question as loaded, its file): lets the scorer, which sees only a
+# Question, say that it comes from an unedited draft and where to edit it.
+_draft_sources: dict[str, tuple[Question, Path]] = {}
+_draft_lock = threading.Lock()
+
+
+def draft_path_of(question: Question) -> Path | None:
+    """The file of this question's bank if the last load found that bank marked ``draft``."""
+    with _draft_lock:
+        entry = _draft_sources.get(question.id)
+    if entry is None:
+        return None
+    loaded, path = entry
+    return path if loaded is question or loaded == question else None
+
+
+def _remember_drafts(banks: Sequence[LoadedBank]) -> None:
+    with _draft_lock:
+        for bank in banks:
+            for loaded in bank.questions:
+                if bank.info.draft:
+                    _draft_sources[loaded.id] = (loaded.question, loaded.path)
+                else:
+                    _draft_sources.pop(loaded.id, None)
+
+
 def display_path(path: Path) -> str:
     """A path as shown in messages: relative paths as given, the home directory as ``~``."""
     if not path.is_absolute():
@@ -284,6 +311,7 @@ def load_library(
             if kept:
                 bank_path_of[bank.bank.id] = path
                 banks.append(LoadedBank(bank.bank, path, source, tuple(kept)))
+    _remember_drafts(banks)
     return RubricLibrary(banks=tuple(banks), errors=tuple(errors))
 
 

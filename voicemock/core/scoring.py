@@ -4,12 +4,15 @@ Per competency the evidence is counted in *distinct* units: each indicator group
 lemma sequences, outside negation) and each exemplar that some sentence resembles (sentence
 embeddings, when the model is available). Levels have fixed meanings: 0 not shown, 1 mentioned
 (one unit), 2 described (two units, or one with a depth concept), 3 described with a depth
-concept or shown in the speaker's own concrete past action (a STAR action sentence that
-carries the evidence), 4 both.
-Contrary evidence (a red flag, or an indicator under
-negation such as "without their consent") drops the competency to 0 and flags it. The overall
-score is the rubric-weighted mean of ``level * 25``, then gates cap it: too short, off topic, or
-mostly a bare list of keywords.
+concept or shown in the speaker's own concrete past action (the evidence sits in the clause of
+a first-person past-tense action: "I kept what he told me private"), 4 both.
+Contrary evidence (a red flag, or an indicator under negation such as "without their
+consent") drops the competency to 0 and flags it. A negated indicator counts as contrary only
+when it says something specific: a phrase of two or more content words, or one word that is
+neither generic (client, problem ...) nor a word of the question ("not about the client" is no
+contradiction). Evidence quotes the speaker's own matching words, not the rubric's phrase.
+The overall score is the rubric-weighted mean of ``level * 25``, then gates cap it: too short,
+off topic, or mostly a bare list of keywords.
 """
 
 from __future__ import annotations
@@ -27,8 +30,16 @@ from voicemock.core.models import (
     Transcript,
 )
 from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX, Competency, Question
-from voicemock.core.star import StarAnalysis, analyze_star
-from voicemock.core.text import Sentence, Token, WordTimeline, split_sentences, tokenize
+from voicemock.core.rubrics import display_path, draft_path_of
+from voicemock.core.star import OwnAction, StarAnalysis, analyze_star
+from voicemock.core.text import (
+    GENERIC_WORDS,
+    Sentence,
+    Token,
+    WordTimeline,
+    split_sentences,
+    tokenize,
+)
 
 if TYPE_CHECKING:
     from voicemock.core.embeddings import Embedder, Vectors
@@ -163,9 +174,15 @@ _DETERMINERS = frozenset({"the", "a", "an", "my", "our", "this", "that", "one", 
 _RELATIVE_OBJECTS = frozenset({"what", "everything", "anything", "something", "whatever", "all"})
 # Pronouns in a rubric phrase stand for anyone: "hear them out" matches "hear her out".
 _WILDCARD_WORDS = frozenset(
-    {"them", "him", "her", "they", "he", "she", "it", "someone", "somebody", "their", "his"}
+    {"them", "him", "her", "they", "he", "she", "it", "someone", "somebody"}
 )
 _WILDCARD = "*"
+# A possessive in a phrase stands for someone's: "their community" matches "his community" and
+# "the client's community", but not "a community clinic" (an article is nobody's).
+_POSSESSIVE_WORDS = frozenset({"their", "his", "its"})
+_POSSESSIVE = "*'s"
+_POSSESSIVE_FILLERS = frozenset({"his", "her", "their", "its"})
+_ANY_WILDCARD = frozenset({_WILDCARD, _POSSESSIVE})
 # What a pronoun in a phrase may match: another pronoun, or the start of a noun phrase (the
 # gap allowance takes the noun: "hear [the] client out"). Not any word: "backed it" must not
 # match "go back next year".
@@ -176,6 +193,10 @@ _WILDCARD_FILLERS = frozenset(
     everyone everybody anyone the a an my our your one each
     """
     )
+)
+# Words that turn what follows into someone's fear, not the speaker's practice.
+_FEAR_WORDS = frozenset(
+    {"worry", "worried", "afraid", "fear", "feared", "scared", "suspect", "nervous", "anxious"}
 )
 # Words that make prose prose; a bare list of keywords has almost none of them.
 FUNCTION_WORDS = frozenset(
@@ -191,7 +212,7 @@ FUNCTION_WORDS = frozenset(
 )
 
 # Words any story uses; sharing them with the rubric says nothing about the topic.
-_EVERYDAY_WORDS = frozenset(
+EVERYDAY_WORDS = frozenset(
     str.split(
         """
     go come get make take give put say tell know think want like see look feel find keep let
@@ -207,6 +228,7 @@ _EVERYDAY_WORDS = frozenset(
 class _Phrase:
     text: str
     lemmas: tuple[str, ...]
+    contradicts: bool = True  # whether a negated match counts as contrary evidence
 
 
 @dataclass(frozen=True)
@@ -237,7 +259,9 @@ class _Occurrence:
     sentence: Sentence
     start: int  # token index
     end: int  # token index, exclusive
-    polarity: str  # "positive" | "contrary" | "other" (negated, but about someone else)
+    # "positive" | "contrary" | "other" (negated, but about someone else or too generic to say)
+    polarity: str
+    first_negator: int | None = None  # token index of the negator that governs it, if any
 
 
 @dataclass
@@ -250,6 +274,9 @@ class _CompetencyFindings:
     contrary_quotes: list[str] = field(default_factory=list)  # the words that contradict
     depth: dict[str, Sentence] = field(default_factory=dict)
     supporting: set[int] = field(default_factory=set)  # sentence indices with positive evidence
+    similar: set[int] = field(default_factory=set)  # sentences resembling an exemplar
+    matched_at: dict[int, list[int]] = field(default_factory=dict)  # sentence -> match starts
+    own_shows_it: bool = False  # an own action's clause holds the evidence
     contrary: list[Evidence] = field(default_factory=list)
 
 
@@ -257,13 +284,27 @@ _compiled_cache: dict[int, _CompiledQuestion] = {}
 _compiled_lock = threading.Lock()
 
 
-def _phrase(text: str) -> _Phrase:
+def _phrase(text: str, question_lemmas: frozenset[str] = frozenset()) -> _Phrase:
     tokens = tokenize(text)
-    lemmas = tuple(_WILDCARD if t.lower in _WILDCARD_WORDS else t.lemma for t in tokens)
+    lemmas = tuple(_pattern_word(t) for t in tokens)
     # A phrase made only of pronouns would match anything; keep it literal.
-    if lemmas and all(lemma == _WILDCARD for lemma in lemmas):
+    if lemmas and all(lemma in _ANY_WILDCARD for lemma in lemmas):
         lemmas = tuple(t.lemma for t in tokens)
-    return _Phrase(text, lemmas)
+    content = [t.lemma for t in tokens if _is_content(t) and _pattern_word(t) not in _ANY_WILDCARD]
+    # Negating a lone generic word or a word of the question says nothing against the
+    # competency: "a signal about the relationship, not about the client" is no contradiction.
+    contradicts = len(content) >= 2 or (
+        len(content) == 1 and content[0] not in GENERIC_WORDS and content[0] not in question_lemmas
+    )
+    return _Phrase(text, lemmas, contradicts)
+
+
+def _pattern_word(token: Token) -> str:
+    if token.lower in _WILDCARD_WORDS:
+        return _WILDCARD
+    if token.lower in _POSSESSIVE_WORDS:
+        return _POSSESSIVE
+    return token.lemma
 
 
 def _compile(question: Question) -> _CompiledQuestion:
@@ -271,11 +312,15 @@ def _compile(question: Question) -> _CompiledQuestion:
     cached = _compiled_cache.get(id(question))
     if cached is not None and cached.question is question:
         return cached
+    question_lemmas = frozenset(t.lemma for t in tokenize(question.text) if _is_content(t))
     competencies = tuple(
         _CompiledCompetency(
             competency=c,
             groups=tuple(
-                _Group(g.meaning, tuple(_phrase(p) for p in g.phrases if _phrase(p).lemmas))
+                _Group(
+                    g.meaning,
+                    tuple(p for p in (_phrase(t, question_lemmas) for t in g.phrases) if p.lemmas),
+                )
                 for g in c.indicators
             ),
             depth=tuple(p for p in (_phrase(d) for d in c.depth) if p.lemmas),
@@ -284,8 +329,7 @@ def _compile(question: Question) -> _CompiledQuestion:
         for c in question.competencies
     )
     exemplars = tuple(
-        tuple(e for e in c.exemplars if not e.startswith(PLACEHOLDER_PREFIX))
-        for c in question.competencies
+        tuple(e for e in c.exemplars if not _is_placeholder(e)) for c in question.competencies
     )
     references = (question.text, *(e for group in exemplars for e in group))
     vocabulary_texts = [
@@ -304,12 +348,16 @@ def _compile(question: Question) -> _CompiledQuestion:
     return compiled
 
 
+def _is_placeholder(exemplar: str) -> bool:
+    return exemplar.strip().upper().startswith(PLACEHOLDER_PREFIX)
+
+
 def _is_content(token: Token) -> bool:
     """A word that says what the answer is about (not a function word or an everyday word)."""
     return (
         token.lower not in FUNCTION_WORDS
         and token.lemma not in FUNCTION_WORDS
-        and token.lemma not in _EVERYDAY_WORDS
+        and token.lemma not in EVERYDAY_WORDS
         and not token.lemma[:1].isdigit()
     )
 
@@ -320,13 +368,21 @@ def _is_content(token: Token) -> bool:
 def _token_matches(pattern: str, token: Token) -> bool:
     if pattern == _WILDCARD:
         return token.lower in _WILDCARD_FILLERS
+    if pattern == _POSSESSIVE:
+        return token.lower in _POSSESSIVE_FILLERS or _is_possessive_noun(token)
     return pattern == token.lemma or pattern == token.lower
+
+
+def _is_possessive_noun(token: Token) -> bool:
+    """ "client's" (not "it's", "that's" or "he's", where 's is "is")."""
+    surface = token.text.lower().replace("’", "'")
+    return surface.endswith("'s") and token.lower not in FUNCTION_WORDS
 
 
 def _may_match(sentence: Sentence, phrase: _Phrase) -> bool:
     """Cheap pre-check: the phrase's first word occurs in the sentence at all."""
     first = phrase.lemmas[0]
-    return first == _WILDCARD or first in sentence.positions
+    return first in _ANY_WILDCARD or first in sentence.positions
 
 
 def _find_phrase(sentence: Sentence, phrase: _Phrase) -> list[tuple[int, int]]:
@@ -334,7 +390,7 @@ def _find_phrase(sentence: Sentence, phrase: _Phrase) -> list[tuple[int, int]]:
     tokens = sentence.tokens
     pattern = phrase.lemmas
     found: list[tuple[int, int]] = []
-    if pattern[0] == _WILDCARD:
+    if pattern[0] in _ANY_WILDCARD:
         starts: Sequence[int] = range(len(tokens))
     else:
         starts = sentence.positions.get(pattern[0], ())
@@ -440,12 +496,20 @@ def _occurrences(sentence: Sentence, phrase: _Phrase) -> list[_Occurrence]:
         negators = _negators_before(sentence, start)
         # Two negators cancel: "never share anything without consent" is a good practice.
         if len(negators) % 2 == 0:
-            polarity = "positive"
-        else:
-            about = _subject_before(sentence, negators[-1] + 1)
-            polarity = "other" if about == "other" else "contrary"
-        out.append(_Occurrence(sentence, start, end, polarity))
+            out.append(_Occurrence(sentence, start, end, "positive"))
+            continue
+        about = _subject_before(sentence, negators[-1] + 1)
+        contrary = about != "other" and phrase.contradicts
+        polarity = "contrary" if contrary else "other"
+        out.append(_Occurrence(sentence, start, end, polarity, min(negators)))
     return out
+
+
+def _span(occurrence: _Occurrence) -> tuple[int, int]:
+    """Where the answer's own matching words are (from the negator, for a negated match)."""
+    tokens = occurrence.sentence.tokens
+    first = occurrence.start if occurrence.first_negator is None else occurrence.first_negator
+    return tokens[first].start_char, tokens[occurrence.end - 1].end_char
 
 
 def _snippet(occurrence: _Occurrence, before: int = 8) -> str:
@@ -467,8 +531,22 @@ def _red_flag_occurrences(sentence: Sentence, phrase: _Phrase) -> list[_Occurren
         # Someone else's bad practice, told as part of a story, is not the speaker's.
         if _subject_before(sentence, start) == "other":
             continue
+        # Nor is what someone feared would happen: "she worried I would tell her employer".
+        if _feared_before(sentence, start):
+            continue
         out.append(_Occurrence(sentence, start, end, "contrary"))
     return out
+
+
+def _feared_before(sentence: Sentence, index: int) -> bool:
+    """True when a word of fear or suspicion earlier in the clause governs token ``index``."""
+    tokens = sentence.tokens
+    for j in range(index - 1, -1, -1):
+        if tokens[j].lemma in _FEAR_WORDS or tokens[j].lower in _FEAR_WORDS:
+            return True
+        if _is_clause_start(tokens[j]):
+            return False
+    return False
 
 
 def _has_negation(sentence: Sentence) -> bool:
@@ -515,6 +593,12 @@ def score_answer(
     star = analyze_star(text, sentences, timeline, ignore=list_sentences)
 
     notes: list[str] = []
+    draft = draft_path_of(question)
+    if draft is not None:
+        notes.append(
+            "this question comes from an imported draft; edit "
+            f"{display_path(draft)} to improve scoring"
+        )
     if use_embeddings and embedder is None:
         from voicemock.core.embeddings import embedder_unavailable_reason, get_embedder
 
@@ -616,19 +700,23 @@ def _evidence(
     kind: EvidenceKind,
     sentence: Sentence,
     reason: str,
-    matched: str,
+    span: tuple[int, int],
     timeline: WordTimeline,
 ) -> Evidence:
+    """Evidence quoting ``sentence``; ``span`` is where the speaker's matching words are."""
     times = timeline.times(sentence.start_char, sentence.end_char)
+    start, end = span
     return Evidence(
         kind=kind,
         sentence=sentence.text,
         start_char=sentence.start_char,
         end_char=sentence.end_char,
         reason=reason,
-        matched=matched,
+        matched=sentence.text[start - sentence.start_char : end - sentence.start_char],
         start_s=None if times is None else times[0],
         end_s=None if times is None else times[1],
+        matched_start_char=start,
+        matched_end_char=end,
     )
 
 
@@ -656,7 +744,11 @@ def _collect(
                 found.contrary_quotes.append(_snippet(flags[0]))
                 found.contrary.append(
                     _evidence(
-                        "red_flag", sentence, f"red flag '{phrase.text}'", phrase.text, timeline
+                        "red_flag",
+                        sentence,
+                        f"red flag '{phrase.text}'",
+                        _span(flags[0]),
+                        timeline,
                     )
                 )
                 break  # one red flag per sentence is enough to quote it
@@ -675,7 +767,7 @@ def _collect(
                             "negated",
                             sentence,
                             f"negated indicator '{phrase.text}' ({group.meaning})",
-                            phrase.text,
+                            _span(contrary[0]),
                             timeline,
                         )
                     )
@@ -683,6 +775,9 @@ def _collect(
                 if positive:
                     indicator_sentences.add(sentence.index)
                     found.supporting.add(sentence.index)
+                    found.matched_at.setdefault(sentence.index, []).extend(
+                        o.start for o in positive
+                    )
                     if g not in found.groups:
                         found.groups[g] = sentence
                         found.evidence.append(
@@ -690,7 +785,7 @@ def _collect(
                                 "indicator",
                                 sentence,
                                 f"indicator '{phrase.text}' ({group.meaning})",
-                                phrase.text,
+                                _span(positive[0]),
                                 timeline,
                             )
                         )
@@ -698,12 +793,18 @@ def _collect(
         for phrase in cc.depth:
             if phrase.text in found.depth or not _may_match(sentence, phrase):
                 continue
-            if any(o.polarity == "positive" for o in _occurrences(sentence, phrase)):
+            positive = [o for o in _occurrences(sentence, phrase) if o.polarity == "positive"]
+            if positive:
                 found.depth[phrase.text] = sentence
                 found.supporting.add(sentence.index)
+                found.matched_at.setdefault(sentence.index, []).extend(o.start for o in positive)
                 found.evidence.append(
                     _evidence(
-                        "depth", sentence, f"depth concept '{phrase.text}'", phrase.text, timeline
+                        "depth",
+                        sentence,
+                        f"depth concept '{phrase.text}'",
+                        _span(positive[0]),
+                        timeline,
                     )
                 )
 
@@ -731,6 +832,7 @@ def _collect(
             if cosine < EXEMPLAR_THRESHOLD or cosine - echo < QUESTION_ECHO_MARGIN:
                 continue
             found.supporting.add(sentence.index)
+            found.similar.add(sentence.index)
             if sentence.index in indicator_sentences:
                 continue  # already counted through its indicator
             previous = found.exemplars.get(best)
@@ -742,27 +844,52 @@ def _collect(
                     "exemplar",
                     sentence,
                     f"similar to exemplar: '{exemplars[e]}' ({cosine:.2f})",
-                    exemplars[e],
+                    (sentence.start_char, sentence.end_char),
                     timeline,
                 )
             )
 
-    for index in sorted(found.supporting):
-        action = star.own_actions.get(index)
-        if action is not None:
-            sentence = next(s for s in prose if s.index == index)
-            found.evidence.append(
-                _evidence(
-                    "own_action",
-                    sentence,
-                    f"your own past action: '{action.quote}'",
-                    action.quote,
-                    timeline,
-                )
+    # The speaker's own action shows the competency when the evidence sits in the action's own
+    # clause; an action elsewhere in the same sentence only supports it (see competency_level).
+    supporting = sorted(found.supporting)
+    linked = [(i, _linked_action(star.all_actions.get(i, ()), found, i)) for i in supporting]
+    chosen = next(((i, a) for i, a in linked if a is not None), None)
+    found.own_shows_it = chosen is not None
+    if chosen is None:
+        chosen = next(((i, star.own_actions[i]) for i in supporting if i in star.own_actions), None)
+    if chosen is not None:
+        index, action = chosen
+        assert action is not None
+        sentence = next(s for s in prose if s.index == index)
+        where = "" if found.own_shows_it else ", in the same sentence"
+        found.evidence.append(
+            _evidence(
+                "own_action",
+                sentence,
+                f"your own past action{where}: '{action.quote}'",
+                (action.start_char, action.end_char),
+                timeline,
             )
-            break
+        )
     found.evidence.sort(key=lambda e: (e.start_char, _KIND_ORDER[e.kind]))
     return found
+
+
+def _linked_action(
+    actions: Sequence[OwnAction], found: _CompetencyFindings, index: int
+) -> OwnAction | None:
+    """The speaker's own action in sentence ``index`` that shows this competency, if any.
+
+    A phrase shows it only inside the action's own clause: in "I asked him what he wanted,
+    and it stayed private" the asking is no confidentiality action. A sentence that resembles
+    an exemplar as a whole shows it through any of its actions.
+    """
+    if not actions:
+        return None
+    if index in found.similar:
+        return actions[0]
+    starts = found.matched_at.get(index, [])
+    return next((a for a in actions if any(a.covers(t) for t in starts)), None)
 
 
 _KIND_ORDER: dict[str, int] = {
@@ -775,17 +902,20 @@ _KIND_ORDER: dict[str, int] = {
 }
 
 
-def competency_level(units: int, has_depth: bool, has_own: bool) -> int:
+def competency_level(units: int, has_depth: bool, has_own: bool, own_shows_it: bool = True) -> int:
     """The level from the evidence, by the fixed meanings of the levels.
 
     ``units`` is the distinct evidence (indicator groups + exemplars) and ``has_own`` says that
-    some of it sits in the speaker's own past action. One unit is "mentioned" (1), two are
-    "described" (2); a depth concept adds one (so one unit with a depth concept also reads as
-    described), and so does an own past action, which on its own already shows the competency
-    (at least 3). 4 needs all three: two units, a depth concept and an own action.
+    a sentence with some of it also tells the speaker's own past action. One unit is
+    "mentioned" (1), two are "described" (2); a depth concept adds one (so one unit with a
+    depth concept also reads as described), and so does an own past action. When the evidence
+    sits in the action's own clause (``own_shows_it``: "I kept what he told me private"), the
+    action shows the competency, which is at least 3; an action elsewhere in the sentence
+    ("we agreed on a goal, and it stayed private") only adds its one. 4 needs all three: two
+    units, a depth concept and an own action.
     """
     level = min(units, 2) + int(has_depth) + int(has_own)
-    if has_own:
+    if has_own and own_shows_it:
         level = max(level, 3)
     return min(level, 4)
 
@@ -798,7 +928,7 @@ def _competency_score(
     units = len(found.groups) + len(found.exemplars)
     has_depth = bool(found.depth)
     has_own = any(e.kind == "own_action" for e in found.evidence)
-    level = competency_level(units, has_depth, has_own)
+    level = competency_level(units, has_depth, has_own, found.own_shows_it)
     flagged = bool(found.contrary)
     flag_reasons: tuple[str, ...] = ()
     if flagged:
@@ -837,18 +967,24 @@ def _competency_steps(
     """(kind, text) steps that would lift this competency, the most useful first."""
     competency = cc.competency
     name = competency.label[0].lower() + competency.label[1:]
-    exemplar = competency.exemplars[0]
+    # A draft's placeholder exemplar ("EDIT ME: ...") is an instruction to its author, never
+    # advice to the speaker.
+    exemplar = next((e for e in competency.exemplars if not _is_placeholder(e)), None)
     if found.contrary_quotes:
         said = _quote(found.contrary_quotes[0])
-        return [
-            (
-                "contrary",
-                f'You said "{said}", which contradicts {name} — say instead something like: '
-                f'"{exemplar}"',
-            )
-        ]
+        instead = (
+            f'say instead something like: "{exemplar}"'
+            if exemplar is not None
+            else f"say what you do that shows {name}"
+        )
+        return [("contrary", f'You said "{said}", which contradicts {name} — {instead}')]
     if level == 0:
-        return [("show", competency.next_step or f'Show {name}: for example, "{exemplar}"')]
+        example = (
+            f'for example, "{exemplar}"'
+            if exemplar is not None
+            else "say what you did that shows it, in one specific example"
+        )
+        return [("show", competency.next_step or f"Show {name}: {example}")]
     steps: list[tuple[str, str]] = []
     missing = [g.meaning for i, g in enumerate(cc.groups) if i not in found.groups]
     if units < 2 and missing:
@@ -862,6 +998,8 @@ def _competency_steps(
                 f"Add a specific time from your own work that shows {name}, and its outcome",
             )
         )
+    elif not found.own_shows_it:
+        steps.append(("example", f"Say what you yourself did in your example that showed {name}"))
     if not has_depth and cc.depth:
         hint = " or ".join(f"'{d.text}'" for d in cc.depth[:2])
         steps.append(("depth", f"Name a depth concept such as {hint} and say why it matters here"))

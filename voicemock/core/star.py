@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from voicemock.core.models import StarBreakdown, StarPart, StarSpan
 from voicemock.core.text import Sentence, Token, WordTimeline
@@ -36,6 +36,7 @@ IRREGULAR_PAST = _wordset(
     overheard overtook paid proved ran rang rebuilt redid retold rewrote rode rose sang sank sat
     saw sent shook shone shot showed slept slid sold sought sped spent spoke spun sprang stood
     stole stuck stung strode struck strove swam swept swore swung taught thought threw told took
+    kept
     tore understood undertook upheld underwent wept withdrew withheld woke won wore wound wrote
     went said did had was were
     """
@@ -49,6 +50,13 @@ PAST_STATE = _wordset(
     """
 )
 FIRST_PERSON_SUBJECTS = frozenset({"i", "we"})
+# Words that end the clause of an action ...
+_CLAUSE_ENDING_WORDS = _wordset(
+    "but so because while although though whereas since unless until which who"
+)
+# ... and words that end it only when a new subject follows ("and she signed").
+_JOINING_WORDS = _wordset("and or then")
+_SUBJECT_PRONOUNS = _wordset("i we he she they it you")
 _ADVERBS = _wordset(
     """
     then also just first finally immediately quickly really actually eventually gently calmly
@@ -131,10 +139,22 @@ _WEAK_RESULT_PATTERNS = tuple(
 
 @dataclass(frozen=True)
 class OwnAction:
-    """A sentence where the speaker says what they themselves did (first person, past tense)."""
+    """A sentence where the speaker says what they themselves did (first person, past tense).
+
+    ``start_token``/``end_token`` (exclusive) span the action's clause in the sentence's
+    tokens, from its subject to the next clause boundary: what the speaker did there.
+    """
 
     sentence_index: int
     quote: str  # from the subject, a few words: "I asked him what worried him"
+    start_token: int = 0
+    end_token: int = 0
+    start_char: int = 0  # where the quote is in the scored text
+    end_char: int = 0
+
+    def covers(self, token_index: int) -> bool:
+        """True when the token lies in this action's clause."""
+        return self.start_token <= token_index < self.end_token
 
 
 @dataclass(frozen=True)
@@ -143,7 +163,9 @@ class StarAnalysis:
 
     breakdown: StarBreakdown
     labels: tuple[StarPart | None, ...]  # per sentence
-    own_actions: dict[int, OwnAction]  # sentence index -> own past action
+    own_actions: dict[int, OwnAction]  # sentence index -> its first own past action
+    # sentence index -> every own past action in it, one per clause
+    all_actions: dict[int, tuple[OwnAction, ...]] = field(default_factory=dict)
 
 
 def is_past_form(token: Token) -> bool:
@@ -160,33 +182,71 @@ def is_past_form(token: Token) -> bool:
 
 def find_own_action(sentence: Sentence) -> OwnAction | None:
     """The first "I/we + past-tense action verb" in the sentence, or None."""
+    actions = find_own_actions(sentence)
+    return actions[0] if actions else None
+
+
+def find_own_actions(sentence: Sentence) -> tuple[OwnAction, ...]:
+    """Every "I/we + past-tense action verb" of the sentence, at most one per clause."""
     tokens = sentence.tokens
-    for i, token in enumerate(tokens):
-        if token.lower not in FIRST_PERSON_SUBJECTS:
+    found: list[OwnAction] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i].lower in FIRST_PERSON_SUBJECTS and _acts(tokens, i):
+            action = _own_action(sentence, i)
+            found.append(action)
+            i = max(action.end_token, i + 1)
             continue
-        for j in range(i + 1, min(i + 5, len(tokens))):
-            candidate = tokens[j]
-            if candidate.lower in _ADVERBS or (
-                candidate.lower.endswith("ly") and len(candidate.lower) > 4
-            ):
-                continue
-            if candidate.lower == "did":
-                # "I did call her" is an action; "I did not call her" is not.
-                if j + 1 < len(tokens) and tokens[j + 1].lower == "not":
-                    break
-                return _own_action(sentence, i)
-            if is_past_form(candidate) and candidate.lower not in PAST_STATE:
-                return _own_action(sentence, i)
-            break
-    return None
+        i += 1
+    return tuple(found)
+
+
+def _acts(tokens: Sequence[Token], subject: int) -> bool:
+    """True when a past-tense action verb follows the subject (adverbs may come between)."""
+    for j in range(subject + 1, min(subject + 5, len(tokens))):
+        candidate = tokens[j]
+        if candidate.lower in _ADVERBS or (
+            candidate.lower.endswith("ly") and len(candidate.lower) > 4
+        ):
+            continue
+        if candidate.lower == "did":
+            # "I did call her" is an action; "I did not call her" is not.
+            return not (j + 1 < len(tokens) and tokens[j + 1].lower == "not")
+        return is_past_form(candidate) and candidate.lower not in PAST_STATE
+    return False
+
+
+def _clause_end(tokens: Sequence[Token], subject: int) -> int:
+    """Index of the first token after the clause that starts at ``subject``.
+
+    The clause runs on over more verbs of the same subject ("I took a breath, stayed calm
+    and asked for a call"); a new subject ("and she signed"), a clause word ("because",
+    "which") or other punctuation ends it.
+    """
+    for j in range(subject + 2, len(tokens)):
+        token = tokens[j]
+        if token.lower in _CLAUSE_ENDING_WORDS:
+            return j
+        if not token.clause_break and token.lower not in _JOINING_WORDS:
+            continue
+        k = j + 1 if token.lower in _JOINING_WORDS else j
+        while k < len(tokens) and tokens[k].lower in _ADVERBS:
+            k += 1
+        if k < len(tokens) and is_past_form(tokens[k]):
+            continue  # another verb of the same subject
+        following = tokens[k].lower if k < len(tokens) else ""
+        if token.clause_break or following in _SUBJECT_PRONOUNS:
+            return j
+    return len(tokens)
 
 
 def _own_action(sentence: Sentence, subject_index: int) -> OwnAction:
     """Quote the action from its subject to the end of its clause (at most ten words)."""
     tokens = sentence.tokens
+    clause_end = _clause_end(tokens, subject_index)
     last = subject_index
     words = 1
-    for j in range(subject_index + 1, len(tokens)):
+    for j in range(subject_index + 1, clause_end):
         if tokens[j].start_char == tokens[last].start_char:
             last = j  # the second half of a contraction
             continue
@@ -198,7 +258,14 @@ def _own_action(sentence: Sentence, subject_index: int) -> OwnAction:
         words += 1
     start = tokens[subject_index].start_char - sentence.start_char
     end = tokens[last].end_char - sentence.start_char
-    return OwnAction(sentence.index, sentence.text[start:end])
+    return OwnAction(
+        sentence.index,
+        sentence.text[start:end],
+        start_token=subject_index,
+        end_token=clause_end,
+        start_char=sentence.start_char + start,
+        end_char=sentence.start_char + end,
+    )
 
 
 def _has_past_narrative(sentence: Sentence) -> bool:
@@ -227,6 +294,7 @@ def analyze_star(
     sentences that are not prose (bare keyword lists).
     """
     own_actions: dict[int, OwnAction] = {}
+    all_actions: dict[int, tuple[OwnAction, ...]] = {}
     labels: list[StarPart | None] = []
     seen_action = False
     previous: StarPart | None = None
@@ -236,9 +304,11 @@ def analyze_star(
             previous = None
             continue
         cues = _normalized(sentence)
-        action = find_own_action(sentence)
+        actions = find_own_actions(sentence)
+        action = actions[0] if actions else None
         if action is not None:
             own_actions[sentence.index] = action
+            all_actions[sentence.index] = actions
         label: StarPart | None
         if _any(_STRONG_RESULT_PATTERNS, cues) or (
             seen_action and action is None and _any(_WEAK_RESULT_PATTERNS, cues)
@@ -266,6 +336,7 @@ def analyze_star(
             StarBreakdown(score=0, spans=(), seconds={}, missing=STAR_PARTS),
             tuple(None for _ in sentences),
             own_actions,
+            all_actions,
         )
 
     spans = _merge_spans(text, sentences, labels, timeline)
@@ -280,6 +351,7 @@ def analyze_star(
         StarBreakdown(score=score, spans=tuple(spans), seconds=seconds, missing=missing),
         tuple(labels),
         own_actions,
+        all_actions,
     )
 
 

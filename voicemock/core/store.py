@@ -209,6 +209,25 @@ def _is_disk_full(error: BaseException) -> bool:
     return isinstance(error, sqlite3.Error) and "disk is full" in str(error).lower()
 
 
+def disk_free_bytes(path: Path) -> int | None:
+    """Free bytes on the disk holding ``path`` (or its nearest existing parent); None if unknown."""
+    folder = Path(path)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return int(shutil.disk_usage(folder).free)
+    except OSError:
+        return None
+
+
+def describe_free_space(path: Path) -> str:
+    """How much space is left on the disk holding ``path``, for messages: ``"0.4 MB free"``."""
+    free = disk_free_bytes(path)
+    if free is None:
+        return "free space unknown"
+    return f"{free / 1e6:.1f} MB free"
+
+
 def audio_file_status(path: Path) -> AudioStatus:
     """Whether an audio file is there and looks playable (a WAV with a format and some data)."""
     try:
@@ -291,10 +310,29 @@ _METRICS_ADAPTER = TypeAdapter(DeliveryMetrics)
 _SCORE_ADAPTER = TypeAdapter(ScoreReport)
 
 
-def _first_error(error: ValidationError) -> str:
-    detail = error.errors()[0]
-    where = ".".join(str(part) for part in detail["loc"]) or "top level"
-    return f"{where}: {detail['msg']}"
+def _field_path(loc: Sequence[int | str], prefix: str = "") -> str:
+    """A pydantic location as a field path a user can find in the file: ``attempts[0].score``."""
+    path = prefix
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _first_error(error: ValidationError, prefix: str = "") -> str:
+    """The first problem pydantic found, naming the field by its full path (and how many more)."""
+    problems = error.errors()
+    detail = problems[0]
+    where = _field_path(detail["loc"], prefix)
+    message = str(detail["msg"])
+    if detail["type"] == "missing":
+        text = f'the field "{where}" is missing' if where else "a field is missing"
+    elif where:
+        text = f'the field "{where}" is wrong: {message[:1].lower()}{message[1:]}'
+    else:
+        text = f"{message[:1].lower()}{message[1:]}"
+    if len(problems) > 1:
+        text += f", and {len(problems) - 1} more problem(s)"
+    return text
 
 
 # --------------------------------------------------------------------------- the store
@@ -323,8 +361,23 @@ class SessionStore:
             self.recordings_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"cannot create the session store folder: {error}") from error
-        with self._connection() as conn:
-            self._migrate(conn)
+        existed = self.db_path.exists()
+        try:
+            with self._connection() as conn:
+                self._migrate(conn)
+        except BaseException:
+            self.close()
+            if not existed:
+                self._remove_empty_database()
+            raise
+
+    def _remove_empty_database(self) -> None:
+        """Take away the empty files a failed first open left (e.g. on a full disk)."""
+        for suffix in ("", "-wal", "-shm"):
+            path = self.db_path.with_name(self.db_path.name + suffix)
+            with contextlib.suppress(OSError):
+                if path.stat().st_size == 0:
+                    path.unlink()
 
     # -- connections
 
@@ -347,6 +400,15 @@ class SessionStore:
         except sqlite3.DatabaseError as error:
             if conn is not None:
                 conn.close()
+            if _is_disk_full(error):
+                raise StoreError(
+                    f"cannot open the session store {self.db_path}: the disk is full "
+                    f"({describe_free_space(self.db_path)})"
+                ) from error
+            if isinstance(error, sqlite3.OperationalError):  # e.g. unreadable, locked, I/O
+                raise StoreError(
+                    f"the session store {self.db_path} cannot be opened ({error})"
+                ) from error
             raise StoreError(
                 f"the session store {self.db_path} cannot be opened ({error}); "
                 "move it aside to start a new one"
@@ -427,7 +489,8 @@ class SessionStore:
 
     def _error(self, doing: str, error: BaseException) -> StoreError:
         if _is_disk_full(error):
-            return StoreError(f"cannot {doing}: the disk is full")
+            free = describe_free_space(self.db_path)
+            return StoreError(f"cannot {doing}: the disk is full ({free})")
         return StoreError(f"cannot {doing} ({self.db_path}): {error}")
 
     def schema_version(self) -> int:
@@ -572,7 +635,8 @@ class SessionStore:
                 tmp.unlink()
             if _is_disk_full(error):
                 raise StoreError(
-                    f"the disk is full: the recording was not saved, it is still at {source}"
+                    f"the disk is full ({describe_free_space(dest.parent)}): the recording was "
+                    f"not saved, it is still at {source}"
                 ) from error
             raise StoreError(
                 f"cannot copy the recording into {dest.parent} ({error.strerror or error}); "
@@ -841,13 +905,16 @@ class SessionStore:
             raise StoreError(f"cannot export to {dest_dir}: {error.strerror or error}") from error
         return folder
 
-    def import_session(self, folder: Path) -> SessionRecord:
+    def import_session(self, folder: Path, *, allow_duplicate: bool = False) -> SessionRecord:
         """Add a session exported by ``export_session`` (a new id; audio copied in).
 
-        The folder is untrusted: everything is validated before anything is written, and a
-        bad folder raises StoreError naming what is wrong.
+        ``folder`` is the exported folder, or a folder holding exactly one (see
+        :func:`find_exported_session`). The folder is untrusted: everything is validated before
+        anything is written, and a bad folder raises StoreError naming what is wrong. A session
+        that is already in the store (imported before, or the original) is refused with a
+        StoreError unless ``allow_duplicate``.
         """
-        folder = Path(folder)
+        folder = find_exported_session(Path(folder))
         document = _read_session_file(folder)
         parsed: list[tuple[AttemptContent, datetime, Path | None]] = [
             (
@@ -862,6 +929,14 @@ class SessionStore:
         info = document.session
         try:
             with self._write() as conn:
+                if not allow_duplicate:
+                    existing = self._same_session(conn, document)
+                    if existing is not None:
+                        raise StoreError(
+                            f"{folder} is already in the store as session {existing} "
+                            "(see `voicemock sessions show "
+                            f"{existing}`); add --allow-duplicate to import a second copy"
+                        )
                 cursor = conn.execute(
                     "INSERT INTO sessions (title, kind, created_at, finished_at) "
                     "VALUES (?, ?, ?, ?)",
@@ -894,6 +969,29 @@ class SessionStore:
             raise
         return self.get_session(session_id)
 
+    @staticmethod
+    def _same_session(conn: sqlite3.Connection, document: _ExportedSession) -> int | None:
+        """The id of a stored session that ``document`` is a copy of, or None.
+
+        Sessions keep their creation time (to the microsecond) through export and import, so
+        the same title, kind and time, with attempts made at the same times on the same
+        questions, is the same session.
+        """
+        info = document.session
+        wanted = sorted((_to_text(a.created_at), a.question_id) for a in document.attempts)
+        candidates = conn.execute(
+            "SELECT id FROM sessions WHERE created_at = ? AND title = ? AND kind = ? ORDER BY id",
+            (_to_text(info.created_at), info.title, info.kind),
+        ).fetchall()
+        for (candidate,) in candidates:
+            rows = conn.execute(
+                "SELECT created_at, question_id FROM attempts WHERE session_id = ?", (candidate,)
+            ).fetchall()
+            have = sorted((_to_text(_from_text(row[0])), str(row[1])) for row in rows)
+            if have == wanted:
+                return int(candidate)
+        return None
+
 
 # --------------------------------------------------------------------------- export helpers
 
@@ -914,6 +1012,31 @@ def _attempt_export_dict(attempt: AttemptRecord, audio_file: str | None) -> dict
         "created_at": _to_text(attempt.created_at),
         "notes": attempt.notes,
     }
+
+
+def find_exported_session(folder: Path) -> Path:
+    """The exported session folder meant by ``folder``: itself, or the one export inside it.
+
+    ``sessions export`` makes ``DEST/voicemock-session-N``; giving DEST back is accepted when it
+    holds exactly one exported session. Raises StoreError saying what to pass otherwise.
+    """
+    folder = Path(folder)
+    if (folder / SESSION_FILE).is_file() or not folder.is_dir():
+        return folder  # _read_session_file explains a missing folder
+    try:
+        inside = sorted(child for child in folder.iterdir() if (child / SESSION_FILE).is_file())
+    except OSError as error:
+        raise StoreError(f"cannot read the folder {folder}: {error.strerror or error}") from error
+    if len(inside) == 1:
+        return inside[0]
+    if len(inside) > 1:
+        names = ", ".join(child.name for child in inside[:5])
+        more = ", ..." if len(inside) > 5 else ""
+        raise StoreError(
+            f"{folder} holds {len(inside)} exported sessions ({names}{more}): "
+            f"import one at a time, e.g. `voicemock sessions import {inside[0]}`"
+        )
+    return folder
 
 
 def _read_session_file(folder: Path) -> _ExportedSession:
@@ -937,14 +1060,20 @@ def _read_session_file(folder: Path) -> _ExportedSession:
 
 
 def _parse_exported_attempt(number: int, item: _ExportedAttempt) -> AttemptContent:
-    try:
-        transcript = _TRANSCRIPT_ADAPTER.validate_python(item.transcript)
-        metrics = _METRICS_ADAPTER.validate_python(item.metrics)
-        score = None if item.score is None else _SCORE_ADAPTER.validate_python(item.score)
-    except ValidationError as error:
-        raise StoreError(
-            f"attempt {number} in {SESSION_FILE} is not valid ({_first_error(error)})"
-        ) from error
+    def check(adapter: TypeAdapter[Any], value: Any, field: str) -> Any:
+        try:
+            return adapter.validate_python(value)
+        except ValidationError as error:
+            where = f"attempts[{number - 1}].{field}"
+            raise StoreError(
+                f"attempt {number} in {SESSION_FILE} is not valid ({_first_error(error, where)})"
+            ) from error
+
+    transcript: Transcript = check(_TRANSCRIPT_ADAPTER, item.transcript, "transcript")
+    metrics: DeliveryMetrics = check(_METRICS_ADAPTER, item.metrics, "metrics")
+    score: ScoreReport | None = (
+        None if item.score is None else check(_SCORE_ADAPTER, item.score, "score")
+    )
     return AttemptContent(
         question_id=item.question_id,
         question_text=item.question_text,

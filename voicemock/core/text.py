@@ -38,6 +38,18 @@ _CONTRACTION_SUFFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _NEGATIVE_STEMS = {"won": "will", "can": "can", "shan": "shall", "ain": "be", "don": "do"}
 
+# Lemmas that name the people and stuff of almost any job, or competence in general: on its own
+# such a word is no evidence for (or against) a competency. "patient" is here as the noun; as
+# the adjective it is a weak signal anyway.
+GENERIC_WORDS = frozenset(
+    str.split(
+        """
+    client patient customer user people person individual population member problem issue
+    work job ability skill experience knowledge situation process thing way role task
+    """
+    )
+)
+
 # British spellings mapped to one form so a rubric written in either matches answers in either.
 _SPELLING = {
     "judgement": "judgment",

@@ -9,6 +9,7 @@ far, and :func:`repair_wav` makes a stale header match the data again.
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
 import queue
@@ -21,12 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from voicemock.errors import AudioDeviceError, AudioFileError, StoreError, VoicemockError
-from voicemock.speech.devices import NO_MICROPHONE, load_sounddevice, resolve_device
+from voicemock.speech.devices import NO_MICROPHONE, list_devices, load_sounddevice, resolve_device
 
 if TYPE_CHECKING:
     import numpy as np
 
-StopReason = Literal["user", "max_duration", "silence", "device_error"]
+StopReason = Literal["user", "max_duration", "silence", "device_error", "write_error"]
 RecorderState = Literal["starting", "recording", "stopped"]
 
 SILENCE_FLOOR_DBFS = -120.0
@@ -37,6 +38,15 @@ FIRST_BLOCK_TIMEOUT_S = 5.0
 STALL_TIMEOUT_S = 2.0
 MIN_SPEECH_S = 0.2  # a click is not an answer: silence-stop arms only after this much sound
 _SFC_UPDATE_HEADER_NOW = 0x1060  # libsndfile command, not exported by soundfile
+BYTES_PER_SECOND = 16000 * 2  # what the recording costs on disk: 16 kHz, 16-bit mono
+# An answer and its copy into the store must fit: below this much free space, do not start.
+MIN_FREE_TO_RECORD_BYTES = 10_000_000
+LOW_SPACE_WARNING_BYTES = 50_000_000
+DISK_FULL_BELOW_BYTES = 1_000_000  # a failed write with less free than this is a full disk
+NO_SOUND_DEVICES = (
+    "No microphone found: no sound devices are visible at all, so maybe no sound server is "
+    "running (check `pactl info`) or there is no sound card (see `voicemock devices`)"
+)
 _END = object()
 
 
@@ -129,11 +139,92 @@ def _plausible_chunk(handle: Any, position: int, file_size: int) -> bool:
     return printable and position + 8 + chunk_size <= file_size
 
 
+def _no_microphone_message() -> str:
+    """NO_MICROPHONE, or, when no device at all is visible, a hint about the sound server."""
+    try:
+        nothing_at_all = not list_devices()
+    except VoicemockError:
+        nothing_at_all = True
+    return NO_SOUND_DEVICES if nothing_at_all else NO_MICROPHONE
+
+
+def check_microphone(device: str | int | None = None) -> int | None:
+    """Make sure the microphone exists before anything else happens; returns its index.
+
+    ``device`` is an index or (part of) a name, None for the default. Raises AudioDeviceError
+    with a one-line reason: no such device, no input at all, or no sound server.
+    """
+    try:
+        return resolve_device(device, "input")
+    except AudioDeviceError as error:
+        if str(error) == NO_MICROPHONE:
+            raise AudioDeviceError(_no_microphone_message()) from error
+        raise
+
+
+def check_recording_space(folder: Path) -> str | None:
+    """Refuse to record when the disk holding ``folder`` is (nearly) full; warn when low.
+
+    Raises StoreError below MIN_FREE_TO_RECORD_BYTES; returns a warning below
+    LOW_SPACE_WARNING_BYTES, else None. Saying how much is free either way.
+    """
+    from voicemock.core.store import disk_free_bytes
+
+    free = disk_free_bytes(folder)
+    if free is None:
+        return None
+    if free < MIN_FREE_TO_RECORD_BYTES:
+        raise StoreError(
+            f"not enough disk space to record an answer: {free / 1e6:.1f} MB free in {folder} "
+            f"(at least {MIN_FREE_TO_RECORD_BYTES / 1e6:.0f} MB needed); free some space or "
+            "set VOICEMOCK_HOME to a folder on another disk"
+        )
+    if free < LOW_SPACE_WARNING_BYTES:
+        # Each answer briefly needs twice its size: the recording and its copy in the store.
+        minutes = free / (2 * BYTES_PER_SECOND) / 60
+        return (
+            f"Only {free / 1e6:.0f} MB free on the disk: room for about {minutes:.0f} "
+            "minutes of answers."
+        )
+    return None
+
+
+def write_failure_message(path: Path, error: BaseException, detail: str = "") -> str:
+    """Why writing the recording ``path`` failed, in one line, saying that the file is kept.
+
+    ``detail`` is the system's reason when known (libsndfile only says "System error.").
+    """
+    from voicemock.core.store import describe_free_space, disk_free_bytes
+
+    free = disk_free_bytes(path)
+    reason = detail or (error.strerror if isinstance(error, OSError) else "") or str(error)
+    disk_full = (isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        "no space left" in reason.lower() or (free is not None and free < DISK_FULL_BELOW_BYTES)
+    )
+    if disk_full:
+        return (
+            f"the disk is full ({describe_free_space(path)}); "
+            f"your recording so far is kept at {path}"
+        )
+    return f"recording stopped: could not write {path} ({reason}); what was recorded is kept"
+
+
+def _libsndfile_reason(file: Any) -> str:
+    """The system's reason for libsndfile's last error on ``file`` ("No space left on device")."""
+    try:
+        import soundfile as sf
+
+        text: str = sf._ffi.string(sf._snd.sf_strerror(file._file)).decode("utf-8", "replace")
+    except Exception:  # private API gone: the caller falls back to what it knows
+        return ""
+    return text.removeprefix("System error :").strip().rstrip(".")
+
+
 def _portaudio_message(error: BaseException) -> str:
     """A one-line user message for a PortAudio failure to open or run the microphone."""
     text = str(error)
     if "querying device -1" in text or "No Default Input Device" in text.replace("_", " "):
-        return NO_MICROPHONE
+        return _no_microphone_message()
     if "Invalid number of channels" in text:
         return "The selected device has no microphone input (see `voicemock devices`)"
     return f"The microphone could not be opened: {text}"
@@ -222,7 +313,8 @@ class Recorder:
     def error(self) -> VoicemockError | None:
         """Why the recording stopped early, if it did; what was recorded is kept either way.
 
-        AudioDeviceError when the device failed, StoreError when the file could not be written.
+        AudioDeviceError when the device failed, StoreError when the file could not be written
+        (then ``stopped_by`` is "write_error").
         """
         with self._lock:
             return self._error
@@ -260,7 +352,7 @@ class Recorder:
 
     def _open(self) -> None:
         sd = load_sounddevice()
-        device_index = resolve_device(self.device, "input")
+        device_index = check_microphone(self.device)
         stream = self._open_stream(sd, device_index, self.sample_rate_hz)
         try:
             self._open_file()
@@ -316,10 +408,26 @@ class Recorder:
     def _open_file(self) -> None:
         import soundfile as sf
 
+        from voicemock.core.store import describe_free_space
+
+        path = self.out_path
         try:
-            self.out_path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Created here first: libsndfile reports any failure as just "System error.".
+            with path.open("wb"):
+                pass
+        except OSError as error:
+            reason = error.strerror or str(error)
+            if isinstance(error, IsADirectoryError):
+                reason = "it is a folder"
+            elif isinstance(error, FileNotFoundError) and path.parent.is_dir():
+                reason = f"files cannot be created in {path.parent}"
+            elif error.errno in (errno.ENOSPC, errno.EDQUOT):
+                reason = f"the disk is full ({describe_free_space(path.parent)})"
+            raise StoreError(f"cannot write the recording to {path}: {reason}") from error
+        try:
             self._file = sf.SoundFile(
-                str(self.out_path),
+                str(path),
                 mode="w",
                 samplerate=self.sample_rate_hz,
                 channels=1,
@@ -327,7 +435,9 @@ class Recorder:
                 format="WAV",
             )
         except (OSError, RuntimeError) as error:
-            raise StoreError(f"cannot write the recording to {self.out_path}: {error}") from error
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise StoreError(f"cannot write the recording to {path}: {error}") from error
 
     def stop(self) -> Recording:
         """Stop recording (idempotent) and return the finished Recording."""
@@ -466,11 +576,11 @@ class Recorder:
                             self._error = AudioDeviceError(problem)
                         self._auto_stop("device_error")
         except Exception as error:  # e.g. disk full: stop cleanly, keep what was written
+            message = write_failure_message(self.out_path, error, _libsndfile_reason(file))
             with self._lock:
-                self._error = StoreError(
-                    f"recording stopped: could not write {self.out_path}: {error}"
-                )
-            self._auto_stop("device_error")
+                self._error = StoreError(message)
+            writing = False
+            self._auto_stop("write_error")
         finally:
             with contextlib.suppress(Exception):
                 if self._resampler is not None and writing:

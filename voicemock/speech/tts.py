@@ -11,6 +11,7 @@ by a fresh engine in its own short-lived subprocess (killable, output captured),
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import importlib.util
 import json
@@ -18,6 +19,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -104,13 +106,75 @@ for voice in engine.getProperty("voices"):
 _ESPEAK_LIBRARIES = ("libespeak-ng.so.1", "libespeak.so.1")
 
 
+LIST_VOICES_HINT = "`voicemock say --list-voices` lists them"
+
+
+class UnknownVoiceError(TTSUnavailableError):
+    """The requested voice is not one the text-to-speech engine offers."""
+
+
 @dataclass(frozen=True)
 class VoiceInfo:
-    """A TTS voice: ``id`` is what Settings.voice and ``--voice`` take."""
+    """A TTS voice: ``id`` is what Settings.voice and ``--voice`` take (a language code too)."""
 
     id: str
     name: str
     languages: tuple[str, ...] = ()
+
+
+def _id_tail(voice: VoiceInfo) -> str:
+    return voice.id.casefold().rsplit("/", 1)[-1]
+
+
+def resolve_voice(requested: str, voices: Sequence[VoiceInfo]) -> VoiceInfo | None:
+    """The voice ``requested`` names: its id, a language code (en-us) or its name, any case.
+
+    The id wins over a language, a language over a name; None when nothing matches.
+    """
+    wanted = requested.strip().casefold()
+    if not wanted:
+        return None
+    tests = (
+        lambda v: v.id.casefold() == wanted,
+        lambda v: wanted in (language.casefold() for language in v.languages),
+        lambda v: _id_tail(v) == wanted,  # espeak-ng: "en-us" for "gmw/en-us"
+        lambda v: v.name.casefold() == wanted,
+    )
+    for test in tests:
+        found = next((v for v in voices if test(v)), None)
+        if found is not None:
+            return found
+    return None
+
+
+def voices_for_language(voices: Sequence[VoiceInfo], prefix: str) -> list[VoiceInfo]:
+    """The voices whose language starts with ``prefix`` ("en" finds en-us, en-gb ...)."""
+    wanted = prefix.strip().casefold()
+    return [
+        v
+        for v in voices
+        if any(language.casefold().startswith(wanted) for language in v.languages)
+        or (not v.languages and _id_tail(v).startswith(wanted))
+    ]
+
+
+def check_voice(requested: str, voices: Sequence[VoiceInfo] | None = None) -> str:
+    """The engine's id of the voice ``requested`` names (see resolve_voice).
+
+    Raises UnknownVoiceError, with a close match when there is one, when the engine has no
+    such voice. When the voices cannot be listed (no TTS here) the request is returned as it
+    is, and synthesis says what is wrong.
+    """
+    known = list_voices() if voices is None else list(voices)
+    if not known:
+        return requested
+    found = resolve_voice(requested, known)
+    if found is not None:
+        return found.id
+    names = sorted({v.id for v in known} | {lang for v in known for lang in v.languages})
+    close = difflib.get_close_matches(requested.strip().casefold(), names, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise UnknownVoiceError(f"unknown voice {requested!r}{hint}: {LIST_VOICES_HINT}")
 
 
 def tts_available() -> tuple[bool, str]:

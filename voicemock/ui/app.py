@@ -231,6 +231,16 @@ class VoicemockApp(App[None]):
         except VoicemockError as error:
             self.report_error(error, "Session store")
 
+    def show_mock_summary(self, attempts: Sequence[AttemptRecord], asked: int) -> None:
+        """Show the answers of a finished mock interview; its History button opens History."""
+        from voicemock.ui.screens.dialogs import MockSummaryDialog
+
+        def closed(open_history: bool | None) -> None:
+            if open_history:
+                self.open_history()
+
+        self.push_screen(MockSummaryDialog(attempts, asked), closed)
+
     def open_results(self, attempt: AttemptRecord) -> None:
         """Show the results of a stored attempt."""
         from voicemock.ui.screens.results import ResultsScreen

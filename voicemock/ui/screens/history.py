@@ -13,13 +13,13 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Select, Static
 
+from voicemock.core.metrics import format_metric_value
 from voicemock.errors import VoicemockError
+from voicemock.ui.formatting import score_text, short
 from voicemock.ui.screens.base import VoicemockScreen
 from voicemock.ui.screens.dialogs import ConfirmDialog
-from voicemock.ui.screens.home import score_text
 from voicemock.ui.screens.results import FILLER_KEYS, WPM_KEYS, metric_value
 from voicemock.ui.widgets.chart import TrendChart
-from voicemock.ui.widgets.metrics_table import format_value
 from voicemock.ui.widgets.transcript_view import TranscriptView, format_clock
 
 if TYPE_CHECKING:
@@ -32,11 +32,7 @@ CHART_SERIES: tuple[tuple[str, tuple[str, ...] | None, tuple[float, float] | Non
     ("Fillers per minute", FILLER_KEYS, None),
 )
 MAX_QUESTION_LABEL = 60
-
-
-def short(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+COMPARE_VALUE_WIDTH = 17  # "2.4 per 100 words"
 
 
 def series_values(attempts: Sequence[AttemptRecord], keys: tuple[str, ...] | None) -> list[float]:
@@ -58,7 +54,8 @@ class HistoryScreen(VoicemockScreen):
     """All attempts, newest first; mark two of one question to compare them."""
 
     BINDINGS = [
-        Binding("enter", "open_results", "Results", show=False),
+        # A priority binding so the footer shows it over the table's own (hidden) Enter.
+        Binding("enter", "open_results", "Results", key_display="⏎", priority=True),
         Binding("space", "mark", "Mark"),
         Binding("c", "compare", "Compare"),
         Binding("p", "replay", "Replay"),
@@ -96,7 +93,7 @@ class HistoryScreen(VoicemockScreen):
             table.loading = True
             yield table
             yield TrendChart(id="history-chart")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#attempts", DataTable)
@@ -193,6 +190,13 @@ class HistoryScreen(VoicemockScreen):
         row = table.cursor_row
         return self.attempts[row] if self.attempts and 0 <= row < len(self.attempts) else None
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter opens results only from the attempts list (elsewhere it is the widget's)."""
+        if action == "open_results":
+            focused = self.focused
+            return focused is not None and focused.id == "attempts"
+        return True
+
     @on(DataTable.RowSelected, "#attempts")
     def action_open_results(self) -> None:
         """Open the results of the attempt under the cursor."""
@@ -253,7 +257,14 @@ class HistoryScreen(VoicemockScreen):
 
         when = attempt.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         self.app.push_screen(
-            ConfirmDialog(f"Delete the attempt of {when} and its recording?", "Delete", "Keep"),
+            ConfirmDialog(
+                f"Delete the attempt of {when}?",
+                "Delete",
+                "Keep",
+                yes_keys=("y", "d"),
+                no_keys=("n", "escape"),
+                detail="Its transcript, scores and recording are deleted for good.",
+            ),
             answer,
         )
 
@@ -262,7 +273,9 @@ def compare_rows(older: AttemptRecord, newer: AttemptRecord) -> list[tuple[str, 
     """(figure, older, newer, change) rows: overall, length, competencies, delivery metrics."""
     rows: list[tuple[str, str, str, Text]] = []
 
-    def change(a: float | None, b: float | None, better_up: bool | None, digits: int = 0) -> Text:
+    def change(
+        a: float | None, b: float | None, better_up: bool | None, digits: int = 0, unit: str = ""
+    ) -> Text:
         if a is None or b is None:
             return Text("")
         delta = b - a
@@ -271,7 +284,7 @@ def compare_rows(older: AttemptRecord, newer: AttemptRecord) -> list[tuple[str, 
         style = ""
         if better_up is not None:
             style = "#98c379" if (delta > 0) == better_up else "#e06c75"
-        return Text(f"{delta:+.{digits}f}", style=style)
+        return Text(f"{delta:+.{digits}f}{unit}", style=style)
 
     rows.append(
         (
@@ -286,7 +299,7 @@ def compare_rows(older: AttemptRecord, newer: AttemptRecord) -> list[tuple[str, 
             "Length",
             format_clock(older.duration_s),
             format_clock(newer.duration_s),
-            change(older.duration_s, newer.duration_s, None),
+            change(older.duration_s, newer.duration_s, None, unit=" s"),
         )
     )
     old_levels = {c.competency_id: c for c in (older.score.competencies if older.score else ())}
@@ -306,8 +319,8 @@ def compare_rows(older: AttemptRecord, newer: AttemptRecord) -> list[tuple[str, 
         rows.append(
             (
                 metric.label,
-                "—" if before_metric is None else format_value(before_metric),
-                format_value(metric),
+                "—" if before_metric is None else format_metric_value(before_metric),
+                format_metric_value(metric),
                 change(
                     None if before_metric is None else before_metric.value,
                     metric.value,
@@ -342,13 +355,19 @@ class CompareScreen(VoicemockScreen):
                     when = attempt.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
                     view.border_title = f"{side.capitalize()} · {when}"
                     yield view
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#compare-table", DataTable)
         older = self.older.created_at.astimezone().strftime("%m-%d %H:%M")
         newer = self.newer.created_at.astimezone().strftime("%m-%d %H:%M")
-        table.add_columns("Figure", older, newer, "Change")
+        # Fixed value columns so the change column stays on screen at 80 columns; long figure
+        # names give way first.
+        figure_width = max(16, min(34, self.size.width - 2 * COMPARE_VALUE_WIDTH - 7 - 10))
+        table.add_column("Figure", width=figure_width)
+        table.add_column(older, width=COMPARE_VALUE_WIDTH)
+        table.add_column(newer, width=COMPARE_VALUE_WIDTH)
+        table.add_column("Change", width=7)
         for figure, before, after, delta in compare_rows(self.older, self.newer):
             table.add_row(figure, before, after, delta)
         table.focus()

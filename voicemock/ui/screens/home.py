@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from datetime import date, datetime
 from statistics import mean
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from voicemock.errors import VoicemockError
+from voicemock.ui.formatting import score_text
 from voicemock.ui.screens.base import VoicemockScreen
 from voicemock.ui.screens.dialogs import MockSetup, MockSetupDialog
 from voicemock.ui.widgets.sparkline import sparkline
@@ -29,21 +31,11 @@ TREND_WINDOW = 3  # attempts compared at each end for the trend
 LEVELS = ("junior", "mid", "senior")
 
 
-def format_when(attempt: AttemptRecord) -> str:
-    """An attempt's local date and time, short."""
-    return attempt.created_at.astimezone().strftime("%d %b")
-
-
-def score_style(overall: int) -> str:
-    """The colour of an overall score: green from 70, amber from 45, else red."""
-    return "#98c379" if overall >= 70 else "#e5c07b" if overall >= 45 else "#e06c75"
-
-
-def score_text(overall: int | None) -> Text:
-    """An overall score coloured by how good it is."""
-    if overall is None:
-        return Text("—", style="dim")
-    return Text(f"{overall:>3}", style=f"bold {score_style(overall)}")
+def format_when(attempt: AttemptRecord, today: date | None = None) -> str:
+    """When an attempt was made, short: the time for today's, else the day."""
+    local = attempt.created_at.astimezone()
+    today = today if today is not None else datetime.now().astimezone().date()
+    return local.strftime("%H:%M") if local.date() == today else local.strftime("%d %b")
 
 
 def progress_summary(points: Sequence[HistoryPoint]) -> Text:
@@ -141,7 +133,7 @@ class HomeScreen(VoicemockScreen):
                 yield Static("", id="progress-summary")
                 yield Static("Recent attempts", classes="section-title")
                 yield DataTable(id="recent", cursor_type="row", show_header=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         questions = self.query_one("#questions", DataTable)

@@ -44,6 +44,7 @@ Phase = Literal[
     "speaking", "thinking", "opening", "recording", "stopping", "analysing", "failed", "done"
 ]
 
+RECORDING_PHASES: tuple[Phase, ...] = ("opening", "recording", "stopping")
 LEVEL_POLL_S = 1 / 15  # the meter looks live at 15 frames a second
 # When the question ended, on the recording's clock. The question is on screen (and spoken, and
 # any thinking time is over) before the microphone opens, so the recording's first sample is
@@ -78,6 +79,19 @@ def stage_label(stage: str) -> str:
     return STAGE_LABELS.get(stage.lower(), stage.replace("_", " ").capitalize())
 
 
+def analysis_failure_text(message: AnalysisFailed) -> str:
+    """The failure in words, then where the recording is kept (its long path said once)."""
+    text = message.message
+    path = message.audio_path
+    if not path or not Path(path).exists():
+        return text
+    prefix = f"{path}: "
+    if text.startswith(prefix):
+        text = text[len(prefix) :]
+        text = text[:1].upper() + text[1:]
+    return f"{text}\n\nYour recording is kept at {path}"
+
+
 def discard_recording(recorder: Recorder) -> None:
     """Stop a recorder and delete what it recorded (the user chose to discard the answer)."""
     with contextlib.suppress(Exception):
@@ -93,7 +107,8 @@ class InterviewScreen(VoicemockScreen):
         Binding("space,enter", "answer_now", "Answer now", key_display="space"),
         Binding("space,enter", "record_again", "Record again", key_display="space"),
         Binding("r", "replay_question", "Replay question"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "discard", "Discard"),
+        Binding("escape", "cancel", "Back"),
     ]
 
     def __init__(self, plan: InterviewPlan, index: int) -> None:
@@ -135,7 +150,7 @@ class InterviewScreen(VoicemockScreen):
             yield LevelMeter(id="level")
             yield ProgressBar(total=100, show_eta=False, id="analysis-progress")
             yield Static("", id="hint")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#rec-indicator").display = False
@@ -192,6 +207,10 @@ class InterviewScreen(VoicemockScreen):
             return self.phase == "failed"
         if action == "replay_question":
             return self.phase in ("speaking", "thinking", "failed")
+        if action == "discard":
+            return self.phase in RECORDING_PHASES
+        if action == "cancel":
+            return self.phase not in RECORDING_PHASES
         return True
 
     def _after_question(self) -> None:
@@ -245,6 +264,7 @@ class InterviewScreen(VoicemockScreen):
                 title="Could not speak the question",
                 severity="warning",
                 markup=False,
+                timeout=10,
             )
         if self.phase == "speaking":
             self._after_question()
@@ -370,9 +390,9 @@ class InterviewScreen(VoicemockScreen):
             # The device failed mid-answer: what was recorded is still analysed.
             self.notify(str(error), title="Microphone", severity="warning", markup=False)
         if recording.stopped_by == "silence":
-            self.notify("Stopped after the silence.", timeout=3)
+            self.notify("Stopped after the silence.", timeout=6)
         elif recording.stopped_by == "max_duration":
-            self.notify("Stopped at the time limit.", timeout=3)
+            self.notify("Stopped at the time limit.", timeout=6)
         if self.stop_requested_at is None:
             self.stop_requested_at = time.monotonic()
         self._set_phase("analysing")
@@ -428,10 +448,7 @@ class InterviewScreen(VoicemockScreen):
             return  # the answer was discarded meanwhile (its file too): nothing to report
         self._set_phase("failed")
         self.query_one("#status", Static).update(Text("The answer could not be analysed.", "bold"))
-        kept = ""
-        if message.audio_path and Path(message.audio_path).exists():
-            kept = f"\n\nYour recording is kept at {message.audio_path}"
-        self.app.push_screen(ErrorDialog("Analysis", message.message + kept))
+        self.app.push_screen(ErrorDialog("Analysis", analysis_failure_text(message)))
 
     def on_analysis_finished(self, message: AnalysisFinished) -> None:
         from voicemock.ui.screens.results import ResultsScreen
@@ -456,16 +473,30 @@ class InterviewScreen(VoicemockScreen):
         self.workers.cancel_group(self, "speak")
         self.workers.cancel_group(self, "record")
 
+    def action_discard(self) -> None:
+        """Ask, then throw away the answer being recorded and leave the question."""
+        if self.phase not in RECORDING_PHASES:
+            self.action_cancel()
+            return
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self._discard_and_leave()
+
+        dialog = ConfirmDialog(
+            "Discard this answer?",
+            "Discard",
+            "Keep recording",
+            yes_keys=("y", "d"),
+            no_keys=("n", "escape"),
+            detail="The recording so far is deleted and nothing is saved.",
+        )
+        self.app.push_screen(dialog, answer)
+
     def action_cancel(self) -> None:
-        """Leave the question; a recording in progress is discarded after asking."""
-        if self.phase in ("recording", "opening", "stopping"):
-
-            def answer(discard: bool | None) -> None:
-                if discard:
-                    self._discard_and_leave()
-
-            dialog = ConfirmDialog("Discard this answer?", "Discard", "Keep recording")
-            self.app.push_screen(dialog, answer)
+        """Leave the question (a recording in progress is discarded after asking)."""
+        if self.phase in RECORDING_PHASES:
+            self.action_discard()
             return
         if self.phase == "analysing":
             self.notify("Wait a moment: your answer is being analysed.", severity="warning")

@@ -44,14 +44,16 @@ FLAG_NAMES = {
 class ReplayScreen(VoicemockScreen):
     """Plays the recording; the transcript follows the audio."""
 
+    # Priority bindings: the focused transcript would otherwise take left, right and home for
+    # scrolling (and the footer would not show them); all are, to keep the footer's order.
     BINDINGS = [
-        Binding("space", "toggle_pause", "Pause/play", key_display="space"),
-        Binding("left", "seek(-5)", "-5 s"),
-        Binding("right", "seek(5)", "+5 s"),
-        Binding("right_square_bracket", "jump(1)", "Next flag", key_display="]"),
-        Binding("left_square_bracket", "jump(-1)", "Prev flag", key_display="["),
-        Binding("home", "restart", "Start", show=False),
-        Binding("escape", "close", "Back"),
+        Binding("space", "toggle_pause", "Pause/play", key_display="space", priority=True),
+        Binding("left", "seek(-5)", "-5 s", key_display="←", priority=True),
+        Binding("right", "seek(5)", "+5 s", key_display="→", priority=True),
+        Binding("right_square_bracket", "jump(1)", "Next flag", key_display="]", priority=True),
+        Binding("left_square_bracket", "jump(-1)", "Prev flag", key_display="[", priority=True),
+        Binding("home", "restart", "Start", show=False, priority=True),
+        Binding("escape", "close", "Back", priority=True),
     ]
 
     def __init__(self, attempt: AttemptRecord) -> None:
@@ -65,6 +67,8 @@ class ReplayScreen(VoicemockScreen):
         self.paused = False
         self.has_audio = attempt.audio_path is not None and attempt.audio_status == "ok"
         self._poll: Timer | None = None
+        when = attempt.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        self.sub_title = f"replay of {when}"
 
     @property
     def duration_s(self) -> float:
@@ -84,7 +88,7 @@ class ReplayScreen(VoicemockScreen):
             yield TranscriptView(
                 self.attempt.transcript, self.attempt.metrics.flags, id="replay-transcript"
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(TranscriptView).focus()
@@ -215,11 +219,11 @@ class ReplayScreen(VoicemockScreen):
             earlier = [f for f in self.flags if f.start_s - FLAG_LEAD_S < here - 0.5]
             target = earlier[-1] if earlier else None
         if target is None:
-            self.notify("No more flags that way.", timeout=2)
+            self.notify("No more flags that way.", timeout=3)
             return
         self._move_to(max(0.0, target.start_s - FLAG_LEAD_S))
         name = FLAG_NAMES.get(target.kind, target.kind)
-        self.notify(f"{name}: {target.text}" if target.text else name, timeout=2, markup=False)
+        self.notify(f"{name}: {target.text}" if target.text else name, timeout=3, markup=False)
         if self.player is None:
             # Without audio the highlight shows where the flag is.
             index = target.word_index if target.word_index >= 0 else None

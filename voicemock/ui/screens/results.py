@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.lazy import Lazy
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tabs
 
+from voicemock.errors import VoicemockError
+from voicemock.ui.formatting import score_style
 from voicemock.ui.screens.base import VoicemockScreen
-from voicemock.ui.screens.home import score_style
 from voicemock.ui.widgets.competency_panel import CompetencyPanel
-from voicemock.ui.widgets.metrics_table import MetricsTable
+from voicemock.ui.widgets.metrics_table import MetricsTable, metric_details
 from voicemock.ui.widgets.star_bar import StarBar, star_spans_text, star_summary
 from voicemock.ui.widgets.transcript_view import TranscriptView, format_clock, legend
 
@@ -136,14 +137,17 @@ def tips_text(question: LoadedQuestion | None) -> Text:
 class ResultsScreen(VoicemockScreen):
     """The analysis of one attempt."""
 
+    # One key, two meanings in a mock interview: check_action enables the one that fits.
+    # The tab keys are not in the footer: each tab's label starts with its number.
     BINDINGS = [
-        Binding("t", "try_again", "Try again"),
         Binding("n", "next_question", "Next question"),
+        Binding("n", "finish_mock", "Finish interview"),
+        Binding("t", "try_again", "Try again"),
         Binding("p", "replay", "Replay"),
         Binding("h", "history", "History"),
         Binding("escape", "close", "Back"),
-        Binding("1", "show_tab(1)", "Tabs", key_display="1-6"),
-        *(Binding(str(n), f"show_tab({n})", show=False) for n in range(2, len(TABS) + 1)),
+        Binding("escape", "end_mock", "End interview"),
+        *(Binding(str(n), f"show_tab({n})", show=False) for n in range(1, len(TABS) + 1)),
     ]
 
     def __init__(
@@ -182,8 +186,9 @@ class ResultsScreen(VoicemockScreen):
                     yield Static(legend(), classes="legend")
                     yield TranscriptView(attempt.transcript, attempt.metrics.flags, id="transcript")
             # Hidden tabs are built after the first frame, so the results show up sooner.
-            with TabPane("2 Delivery", id="tab-delivery"), Lazy(VerticalScroll()):
+            with TabPane("2 Delivery", id="tab-delivery"), Lazy(Vertical(id="delivery")):
                 yield MetricsTable(attempt.metrics, id="metrics")
+                yield Static("", id="metric-detail")
             with TabPane("3 STAR", id="tab-star"), Lazy(VerticalScroll()):
                 if score is not None:
                     yield StarBar(score.star, id="star-bar")
@@ -202,7 +207,7 @@ class ResultsScreen(VoicemockScreen):
                     yield Static(model_answers_text(question))
             with TabPane("6 Tips", id="tab-tips"), Lazy(VerticalScroll()):
                 yield Static(tips_text(question), id="tips")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#competency-list").focus()
@@ -212,9 +217,17 @@ class ResultsScreen(VoicemockScreen):
         self.painted_at = time.monotonic()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer Next only inside a mock interview, Try again only for a known question."""
+        """Offer Next/Finish only inside a mock interview, Try again only for a known question."""
+        in_mock = self.plan is not None and self.plan.is_mock
+        last = self.plan is None or self.index + 1 >= len(self.plan.questions)
         if action == "next_question":
-            return self.plan is not None and self.plan.is_mock
+            return in_mock and not last
+        if action == "finish_mock":
+            return in_mock and last
+        if action == "end_mock":
+            return in_mock
+        if action == "close":
+            return not in_mock
         if action == "try_again":
             return self.question is not None
         if action == "replay":
@@ -225,6 +238,12 @@ class ResultsScreen(VoicemockScreen):
     def _show_evidence(self, event: CompetencyPanel.Highlighted) -> None:
         ranges = [(e.start_char, e.end_char, e.kind) for e in event.competency.evidence]
         self.query_one(TranscriptView).set_evidence(ranges)
+
+    @on(DataTable.RowHighlighted, "#metrics")
+    def _show_metric(self, event: DataTable.RowHighlighted) -> None:
+        metric = self.query_one(MetricsTable).metric_at(event.row_key.value)
+        if metric is not None:
+            self.query_one("#metric-detail", Static).update(metric_details(metric))
 
     def action_show_tab(self, number: int) -> None:
         """Switch to tab ``number`` (1-based)."""
@@ -257,7 +276,7 @@ class ResultsScreen(VoicemockScreen):
             self.vm.start_interview([question], "single")
 
     def action_next_question(self) -> None:
-        """Go on to the next question of the mock interview, or finish it."""
+        """Go on to the next question of the mock interview (or finish after the last)."""
         from voicemock.ui.screens.interview import InterviewScreen
 
         plan = self.plan
@@ -266,27 +285,28 @@ class ResultsScreen(VoicemockScreen):
         if self.index + 1 < len(plan.questions):
             self.app.switch_screen(InterviewScreen(plan, self.index + 1))
             return
-        self._finish_mock()
+        self.action_finish_mock()
 
-    def _finish_mock(self) -> None:
+    def action_finish_mock(self) -> None:
+        """Finish the mock interview: back to Home with a summary of its answers."""
         plan = self.plan
         if plan is None:
             return
-        self.vm.finish_session(plan)
+        app = self.vm
+        app.finish_session(plan)
+        app.go_home()
         if plan.session_id is None:  # nothing was saved: no summary to give
-            self.vm.go_home()
             return
         try:
-            session = self.vm.store.get_session(plan.session_id)
-            mean = f"{session.mean_overall:.0f}" if session.mean_overall is not None else "—"
-            self.notify(
-                f"{session.attempt_count} answers, average score {mean}.",
-                title="Mock interview finished",
-                timeout=8,
-            )
-        except Exception as error:  # the summary is a courtesy; never block going home
-            self.vm.report_error(error, "Session store")
-        self.vm.go_home()
+            attempts = app.store.list_attempts(session_id=plan.session_id)
+        except VoicemockError as error:  # the summary is a courtesy; Home is already shown
+            app.report_error(error, "Session store")
+            return
+        app.show_mock_summary(attempts, len(plan.questions))
+
+    def action_end_mock(self) -> None:
+        """End the mock interview here (the answers given so far are kept)."""
+        self.action_finish_mock()
 
     def action_replay(self) -> None:
         """Play the answer with the transcript following along."""
@@ -302,8 +322,8 @@ class ResultsScreen(VoicemockScreen):
         if plan is None:
             self.dismiss()
             return
-        if plan.is_mock and self.index + 1 >= len(plan.questions):
-            self._finish_mock()
+        if plan.is_mock:
+            self.action_finish_mock()
             return
         self.vm.finish_session(plan)
         self.vm.go_home()

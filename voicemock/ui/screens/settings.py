@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -122,7 +122,7 @@ class SettingsScreen(VoicemockScreen):
             with Horizontal(id="settings-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield Footer(compact=True)
 
     @staticmethod
     def _row(label: str, field: Any) -> ComposeResult:
@@ -133,6 +133,12 @@ class SettingsScreen(VoicemockScreen):
     def on_mount(self) -> None:
         self.query_one("#engine", Select).focus()
         self.list_devices()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Mark the row of the focused field (CSS lights up its label)."""
+        focused = event.widget
+        for row in self.query(".settings-row"):
+            row.set_class(row in focused.ancestors_with_self, "-current")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="devices")
     def list_devices(self) -> None:
@@ -196,7 +202,7 @@ class SettingsScreen(VoicemockScreen):
         except OSError as error:
             error_line.update(f"Could not save the settings: {error.strerror or error}")
             return
-        self.notify(f"Saved to {path}", title="Settings", timeout=4, markup=False)
+        self.notify(f"Saved to {path}", title="Settings", timeout=6, markup=False)
         self.dismiss()
 
     @on(Button.Pressed, "#cancel")

@@ -45,4 +45,8 @@ class TrendChart(PlotextPlot):
         plt.scatter(xs, self._values, marker="●")
         plt.xticks(xs if len(xs) <= 12 else xs[:: max(1, len(xs) // 10)])
         if self._y_limits is not None:
-            plt.ylim(*self._y_limits)
+            low, high = self._y_limits
+            plt.ylim(low, high)
+            # Round ticks (0, 25, 50...) read better than plotext's thirds of the range.
+            ticks = [low + (high - low) * step / 4 for step in range(5)]
+            plt.yticks(ticks, [f"{tick:g}" for tick in ticks])

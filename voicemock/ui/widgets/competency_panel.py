@@ -48,7 +48,8 @@ def competency_details(competency: CompetencyScore) -> Text:
         contrary = evidence.kind in _CONTRARY_KINDS
         text.append("✗ " if contrary else "✓ ", style="#e06c75" if contrary else "#98c379")
         text.append(evidence.reason)
-        if evidence.matched:
+        # Reasons often quote the matched words already; say them only when they add something.
+        if evidence.matched and evidence.matched.lower() not in evidence.reason.lower():
             text.append(f" ({evidence.matched})", style="dim")
         text.append("\n")
     for reason in competency.flag_reasons:

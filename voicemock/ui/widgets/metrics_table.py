@@ -1,10 +1,11 @@
-"""Delivery metrics as a table: figure, unit, band and the rule behind the band."""
+"""Delivery metrics as a table (figure, value, band, rule) and the details of one metric."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import DataTable
 
+from voicemock.core.metrics import format_metric_value
 from voicemock.core.models import DeliveryMetrics, Metric
 
 BAND_STYLES: dict[str, str] = {
@@ -21,18 +22,26 @@ BAND_LABELS: dict[str, str] = {
 }
 
 
-def format_value(metric: Metric) -> str:
-    """The metric's value with its unit, or a dash when it could not be computed."""
-    if metric.value is None:
-        return "—"
-    value = metric.value
-    shown = f"{value:.0f}" if abs(value) >= 20 or value == int(value) else f"{value:.1f}"
-    return f"{shown} {metric.unit}".strip()
-
-
 def band_text(band: str) -> Text:
     """The band as a coloured label."""
     return Text(BAND_LABELS.get(band, band), style=BAND_STYLES.get(band, ""))
+
+
+def metric_details(metric: Metric) -> Text:
+    """The whole story of one metric: value and band, then the rule and where it comes from.
+
+    The table's Guidance column is cut short in a narrow terminal; this is shown in full.
+    """
+    text = Text()
+    text.append(f"{metric.label}: ", style="bold")
+    text.append(format_metric_value(metric))
+    text.append("  ")
+    text.append_text(band_text(metric.band))
+    if metric.guidance:
+        text.append("\n" + metric.guidance)
+    if metric.source:
+        text.append("\n" + metric.source, style="dim")
+    return text
 
 
 class MetricsTable(DataTable[str | Text]):
@@ -54,6 +63,12 @@ class MetricsTable(DataTable[str | Text]):
         if self._metrics is not None:
             self.show_metrics(self._metrics)
 
+    def metric_at(self, row_key: str | None) -> Metric | None:
+        """The metric shown in the row with this key."""
+        if self._metrics is None or row_key is None:
+            return None
+        return next((m for m in self._metrics.metrics if m.key == row_key), None)
+
     def show_metrics(self, metrics: DeliveryMetrics) -> None:
         """Replace the rows with these metrics."""
         self._metrics = metrics
@@ -61,7 +76,7 @@ class MetricsTable(DataTable[str | Text]):
         for metric in metrics.metrics:
             self.add_row(
                 metric.label,
-                format_value(metric),
+                format_metric_value(metric),
                 band_text(metric.band),
                 Text(metric.guidance, style="dim"),
                 key=metric.key,

@@ -114,18 +114,19 @@ def format_clock(seconds: float) -> str:
 
 
 def legend() -> Text:
-    """One line naming each highlight style."""
+    """One line naming each highlight style (short enough for the Answer tab at 80 columns)."""
     text = Text()
     for label, style in (
         ("um", FLAG_STYLES["filler"]),
         ("like", FLAG_STYLES["discourse_filler"]),
         ("hedge", FLAG_STYLES["hedge"]),
-        (" ⏸ pause ", LONG_PAUSE_STYLE),
+        ("⏸ pause", LONG_PAUSE_STYLE),
         ("evidence", EVIDENCE_STYLE),
         ("red flag", CONTRARY_STYLE),
     ):
+        if text:
+            text.append(" ")
         text.append(label, style=style)
-        text.append("  ")
     return text
 
 

@@ -6,6 +6,7 @@ private PulseAudio server; `voicemock practice --no-tui` runs in a subprocess ag
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -170,6 +171,24 @@ def test_practice_cli_records_transcribes_scores_and_stores(
     assert f"voicemock replay {attempt.id}" in stderr
     # The report on stdout shows the transcript it scored.
     assert "listened" in stdout.lower()
+    # The recording starts when the question has been asked: the time to the first word is
+    # where the first word starts in it.
+    latency_s = attempt.metrics.value("response_latency_s")
+    assert latency_s is not None
+    assert latency_s == pytest.approx(attempt.transcript.words[0].start_s, abs=0.05)
+
+
+def test_practice_cli_shows_the_question_once(
+    practised: tuple[Path, int, str, str, float],
+) -> None:
+    from voicemock.core.rubrics import load_library
+
+    _, code, stdout, stderr, _ = practised
+    assert code == 0, stderr
+    text = load_library().get(QUESTION_ID).question.text
+    flat_out, flat_err = " ".join(stdout.split()), " ".join(stderr.split())
+    assert flat_err.count(text[:40]) == 1  # in the question panel
+    assert text[:40] not in flat_out  # not again at the top of the report
 
 
 def test_practice_cli_speaks_the_question(practised: tuple[Path, int, str, str, float]) -> None:
@@ -239,12 +258,12 @@ def test_ctrl_c_mid_answer_keeps_and_saves_the_answer(
     virtual_audio: VirtualAudioServer, short_answer_wav: Path, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
-    practice = start_practice(virtual_audio, home, "--no-speak", "--max-seconds", "90")
+    practice = start_practice(virtual_audio, home, "--no-speak", "--max-seconds", "90", "--json")
     try:
         practice.wait_for_stderr("Recording to", timeout_s=60)
         virtual_audio.feed_mic(short_answer_wav, block=True)
         practice.proc.send_signal(signal.SIGINT)  # no silence stop: only Ctrl+C ends it
-        code, _, stderr = practice.finish()
+        code, stdout, stderr = practice.finish()
     finally:
         if practice.proc.poll() is None:
             practice.proc.kill()
@@ -254,6 +273,64 @@ def test_ctrl_c_mid_answer_keeps_and_saves_the_answer(
     assert len(attempts) == 1
     assert set(KEY_WORDS) <= words_of(attempts[0].transcript.text)
     assert attempts[0].audio_status == "ok"
+    # --json names what was stored.
+    document = json.loads(stdout)
+    assert document["attempt_id"] == attempts[0].id
+    assert document["session_id"] == attempts[0].session_id
+    assert document["question_id"] == QUESTION_ID
+    assert document["transcript"]["text"] == attempts[0].transcript.text
+
+
+def test_ctrl_c_while_transcribing_keeps_the_recording_and_recover_saves_it(
+    virtual_audio: VirtualAudioServer, short_answer_wav: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    practice = start_practice(virtual_audio, home, "--no-speak", "--silence-stop", "1.5")
+    try:
+        practice.wait_for_stderr("Recording to", timeout_s=60)
+        virtual_audio.feed_mic(short_answer_wav, block=True)
+        practice.wait_for_stderr("Recorded", timeout_s=30)
+        practice.proc.send_signal(signal.SIGINT)  # while the answer is being transcribed
+        code, _, stderr = practice.finish()
+    finally:
+        if practice.proc.poll() is None:
+            practice.proc.kill()
+    assert code == 130, stderr
+    flat = " ".join(stderr.split())
+    assert "Interrupted before saving" in flat
+    kept = list((home / "recordings" / "pending").glob("*.wav"))
+    assert len(kept) == 1
+    command = f"voicemock sessions recover {kept[0]}"
+    assert command in flat  # the message says exactly what to run
+    assert not (home / "voicemock.sqlite3").exists() or stored_attempts(home) == []
+
+    env = dict(os.environ, VOICEMOCK_HOME=str(home), COLUMNS="200")
+    listed = subprocess.run(
+        [sys.executable, "-m", "voicemock", "sessions", "pending", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr
+    [pending] = json.loads(listed.stdout)
+    assert pending["path"] == str(kept[0]) and pending["question_id"] == QUESTION_ID
+
+    recovered = subprocess.run(
+        [sys.executable, "-m", "voicemock", *command.split()[1:]],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=CLI_TIMEOUT_S,
+        stdin=subprocess.DEVNULL,
+    )
+    assert recovered.returncode == 0, recovered.stderr
+    [attempt] = stored_attempts(home)
+    assert f"voicemock replay {attempt.id}" in recovered.stderr
+    assert attempt.question_id == QUESTION_ID and attempt.score is not None
+    assert set(KEY_WORDS) <= words_of(attempt.transcript.text)
+    assert attempt.audio_status == "ok" and not kept[0].exists()
+    assert attempt.metrics.value("response_latency_s") is not None
 
 
 def test_pipeline_with_the_recorder_in_process(
@@ -328,3 +405,151 @@ def test_unreadable_audio_fails_before_the_model_loads(
     sf.write(str(silent), np.zeros(16000, dtype=np.float32), 16000)
     with pytest.raises(AudioFileError, match="silent"):
         pipeline.analyse_audio(silent, None, settings=Settings())
+
+
+def test_practice_checks_the_microphone_before_asking(
+    virtual_audio: VirtualAudioServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voicemock.cli import main
+
+    code = main(["practice", "--no-tui", "-q", QUESTION_ID, "--device", "42"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "No microphone with index 42" in err
+    # Neither shown nor spoken, and nobody was told to answer.
+    assert "Question ·" not in err and "Answer now" not in err
+
+
+def test_practice_without_a_sound_server_says_so_before_asking(
+    no_audio_devices: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voicemock.cli import main
+
+    code = main(["practice", "--no-tui", "-q", QUESTION_ID])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "No microphone found" in err and "sound server" in err
+    assert "Question ·" not in err and "Answer now" not in err
+
+
+def test_a_question_that_cannot_be_spoken_does_not_point_at_the_microphone_option(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from voicemock.commands import practice
+    from voicemock.config import Settings
+    from voicemock.errors import AudioDeviceError
+    from voicemock.speech import tts
+    from voicemock.speech.devices import NO_SPEAKER
+
+    class NoSpeaker:
+        def __init__(self, *args: object) -> None:
+            pass
+
+        def speak(self, text: str) -> float:
+            raise AudioDeviceError(NO_SPEAKER)
+
+    monkeypatch.setattr(tts, "QuestionSpeaker", NoSpeaker)
+    buffer = io.StringIO()
+    practice._speak("Why?", Settings(), Console(file=buffer, width=200))
+    notice = buffer.getvalue()
+    assert "could not be spoken (no speaker found)" in notice
+    assert "shown above" in notice and "--speaker" in notice
+    assert "--device" not in notice  # that option picks the microphone
+
+
+def test_practice_refuses_to_start_on_a_nearly_full_disk(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], voicemock_home: Path
+) -> None:
+    from voicemock.cli import main
+    from voicemock.core import store
+
+    monkeypatch.setattr(store, "disk_free_bytes", lambda path: 2_000_000)
+    code = main(["practice", "--no-tui", "--no-speak", "-q", QUESTION_ID])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "not enough disk space" in err and "2.0 MB free" in err
+    assert "Answer now" not in err
+    assert not list(voicemock_home.rglob("*.wav"))
+
+
+def test_a_full_disk_while_recording_keeps_the_answer_and_says_how_to_save_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], voicemock_home: Path
+) -> None:
+    from voicemock import pipeline
+    from voicemock.cli import main
+    from voicemock.errors import StoreError
+    from voicemock.speech import recorder as recorder_module
+    from voicemock.speech.recorder import Recording
+
+    class FillingRecorder:
+        """Records 19.2 s, then the disk fills up (what the real Recorder reports then)."""
+
+        def __init__(self, out_path: Path, **options: object) -> None:
+            self.out_path = Path(out_path)
+            self.error: StoreError | None = None
+            self.level = (-120.0, -120.0)
+            self.elapsed_s = 19.2
+            self.is_recording = True
+
+        def start(self) -> FillingRecorder:
+            self.out_path.write_bytes(b"RIFF")
+            self.error = StoreError(
+                f"the disk is full (0.2 MB free); your recording so far is kept at {self.out_path}"
+            )
+            return self
+
+        def wait(self, timeout: float | None = None) -> Recording:
+            return self.stop()
+
+        def stop(self) -> Recording:
+            return Recording(self.out_path, 19.2, 16000, "write_error")
+
+    def no_analysis(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a recording that could not be written was transcribed")
+
+    monkeypatch.setattr(recorder_module, "Recorder", FillingRecorder)
+    monkeypatch.setattr(recorder_module, "check_microphone", lambda device=None: None)
+    monkeypatch.setattr(pipeline, "analyse_audio", no_analysis)
+    code = main(["practice", "--no-tui", "--no-speak", "-q", QUESTION_ID])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 1
+    [kept] = (voicemock_home / "recordings" / "pending").glob("*.wav")
+    assert "Recorded 19.2 s (the file could not be written)" in err
+    assert f"the disk is full (0.2 MB free); your recording so far is kept at {kept}" in err
+    assert f"voicemock sessions recover {kept}" in err
+    for wrong in ("microphone failed", "System error", "move it aside"):
+        assert wrong not in err
+    assert not (voicemock_home / "voicemock.sqlite3").exists()
+
+
+def test_answer_limits_are_checked_with_the_range_in_the_help(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pydantic import ValidationError
+
+    from voicemock.cli import main
+    from voicemock.commands.practice import MAX_ANSWER_RANGE_S, SILENCE_STOP_RANGE_S
+    from voicemock.config import Settings
+
+    with pytest.raises(SystemExit) as caught:
+        main(["practice", "--no-tui", "--max-seconds", "3"])
+    assert caught.value.code == 2
+    assert "--max-seconds: must be from 5 to 3600 seconds" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["practice", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "stop after N seconds (5 to 3600; default 300)" in help_text
+    # The ranges are the ones the settings accept.
+    for field, (low, high) in (
+        ("max_answer_s", MAX_ANSWER_RANGE_S),
+        ("silence_stop_s", SILENCE_STOP_RANGE_S),
+    ):
+        Settings(**{field: low})
+        Settings(**{field: high})
+        for outside in (low - 0.01, high + 0.01):
+            with pytest.raises(ValidationError):
+                Settings(**{field: outside})

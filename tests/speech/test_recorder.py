@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import struct
@@ -15,9 +16,15 @@ import pytest
 import soundfile as sf
 
 from tests.fixtures.virtual_audio import align, overlap
-from voicemock.errors import AudioDeviceError, AudioFileError
-from voicemock.speech.devices import NO_MICROPHONE
-from voicemock.speech.recorder import Recorder, repair_wav
+from voicemock.core import store as store_module
+from voicemock.errors import AudioDeviceError, AudioFileError, StoreError
+from voicemock.speech.recorder import (
+    NO_SOUND_DEVICES,
+    Recorder,
+    check_microphone,
+    check_recording_space,
+    repair_wav,
+)
 from voicemock.speech.virtual_audio import VirtualAudioServer, record_then_kill
 
 RATE_HZ = 16000
@@ -193,7 +200,11 @@ def test_no_microphone_gives_a_clear_error(no_audio_devices: None, tmp_path: Pat
     recorder = Recorder(out)
     with pytest.raises(AudioDeviceError) as caught:
         recorder.start()
-    assert str(caught.value) == NO_MICROPHONE
+    # No device at all: the likely cause is that no sound server runs.
+    assert str(caught.value) == NO_SOUND_DEVICES
+    assert "No microphone found" in NO_SOUND_DEVICES and "sound server" in NO_SOUND_DEVICES
+    with pytest.raises(AudioDeviceError, match="sound server"):
+        check_microphone(None)
     assert not recorder.is_recording and recorder.state == "stopped"
     assert recorder.wait_until_recording(0.1) is False
     assert not out.exists()
@@ -250,3 +261,83 @@ def test_a_device_without_16_khz_is_recorded_at_its_rate_and_resampled(
     assert len(recorded) == round(recording.duration_s * RATE_HZ)
     _, correlation = align(recorded, fed)
     assert correlation > 0.9
+
+
+def test_an_unknown_microphone_is_refused_before_recording(
+    virtual_audio: VirtualAudioServer,
+) -> None:
+    assert check_microphone(None) is None  # the default microphone exists
+    with pytest.raises(AudioDeviceError, match="No microphone with index 42"):
+        check_microphone(42)
+
+
+def _fd_writing(path: Path) -> int:
+    """The descriptor this process writes ``path`` through."""
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/self/fd/{name}") == str(path):
+                return int(name)
+    raise AssertionError(f"{path} is not open")
+
+
+def test_a_full_disk_mid_answer_keeps_the_recording_and_says_so(
+    virtual_audio: VirtualAudioServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "full.wav"
+    recorder = Recorder(out).start()
+    try:
+        assert recorder.wait_until_recording(5)
+        virtual_audio.feed_mic(_noise(3.0, seed=11))
+        time.sleep(1.0)
+        # From now on every write to the recording fails as on a full disk (ENOSPC).
+        full = os.open("/dev/full", os.O_WRONLY)
+        try:
+            os.dup2(full, _fd_writing(out))
+        finally:
+            os.close(full)
+        recording = recorder.wait(10)
+    finally:
+        recorder.stop()
+    assert recording is not None and recording.stopped_by == "write_error"
+    error = recorder.error
+    assert isinstance(error, StoreError)
+    message = str(error)
+    assert message.startswith("the disk is full (") and "MB free" in message
+    assert f"your recording so far is kept at {out}" in message
+    assert "System error" not in message and "microphone" not in message
+    # What was written before the disk filled up is a playable recording.
+    frames = repair_wav(out)
+    assert frames > 0.5 * RATE_HZ
+    assert len(_read(out)) == frames
+
+
+def test_a_recording_path_that_cannot_be_made_says_why(
+    virtual_audio: VirtualAudioServer, tmp_path: Path
+) -> None:
+    with pytest.raises(StoreError) as caught:
+        Recorder("/proc/voicemock-test.wav").start()
+    assert str(caught.value) == (
+        "cannot write the recording to /proc/voicemock-test.wav: files cannot be created in /proc"
+    )
+    (tmp_path / "taken.wav").mkdir()
+    with pytest.raises(StoreError, match="it is a folder"):
+        Recorder(tmp_path / "taken.wav").start()
+
+
+@pytest.mark.parametrize(
+    ("free_bytes", "outcome"),
+    [(3_000_000, "refused"), (30_000_000, "warned"), (500_000_000, "fine")],
+)
+def test_recording_space_is_checked_before_recording(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, free_bytes: int, outcome: str
+) -> None:
+    monkeypatch.setattr(store_module, "disk_free_bytes", lambda path: free_bytes)
+    if outcome == "refused":
+        with pytest.raises(StoreError, match=r"not enough disk space.*3\.0 MB free"):
+            check_recording_space(tmp_path)
+        return
+    warning = check_recording_space(tmp_path)
+    if outcome == "warned":
+        assert warning is not None and "30 MB free" in warning and "minutes" in warning
+    else:
+        assert warning is None

@@ -302,7 +302,7 @@ async def test_metric_values_are_formatted_as_the_core_formats_them() -> None:
         table = pilot.app.query_one(MetricsTable)
         shown = [str(table.get_cell(m.key, "value")) for m in metrics.metrics]
     assert shown == [format_metric_value(m) for m in metrics.metrics]
-    assert shown[0] == "0.46 s" and shown[-1] == "—"
+    assert shown[0] == "0.5 s" and shown[-1] == "—"
 
 
 def test_analysis_failure_names_the_kept_recording_once(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from voicemock.commands.render import (
 )
 from voicemock.core.metrics import NOTE_UNTIMED, compute_metrics, format_metric_value
 from voicemock.core.models import DeliveryMetrics, Flag, Metric, Transcript, Word
-from voicemock.core.report import UNTIMED_LINE, delivery_rows, metric_value_text
+from voicemock.core.report import UNTIMED_LINE, delivery_rows
 
 SPOKEN = "Um, I think we should ship the release on Friday, after the last review."
 
@@ -331,7 +331,7 @@ def test_typed_answer_hides_unknown_timing_rows_with_one_line() -> None:
     ],
 )
 def test_metric_values_have_one_format_per_unit(value: float | None, unit: str, shown: str) -> None:
-    assert metric_value_text(Metric("k", "K", value, unit, "info")) == shown
+    assert format_metric_value(Metric("k", "K", value, unit, "info")) == shown
 
 
 def test_report_fits_80_columns_with_indented_notes() -> None:
@@ -362,7 +362,7 @@ def test_full_report_has_transcript_table_and_notes() -> None:
         (142.4, "wpm", "142 wpm"),
         (2.54, "s", "2.5 s"),
         (3.0, "", "3"),
-        (0.864, "ratio", "0.86 ratio"),
+        (0.864, "ratio", "0.86"),
         (6.66, "%", "6.7%"),
         (None, "s", "—"),
     ],

@@ -195,8 +195,8 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
     # Before the question is asked: an unknown model, a missing microphone or a full disk must
     # not cost the user an answer they have already given.
     check_transcriber(settings)
-    check_microphone(settings.input_device)
     warning = check_recording_space(paths.recordings_dir())
+    check_microphone(settings.input_device)
     if warning:
         console.print(f"[yellow]{escape(warning)}[/]")
     out_path = _pending_path(question.id)
@@ -409,7 +409,16 @@ def _print_result(
 
     out = Console()
     # The question itself was shown in its panel just before: not repeated here.
-    render_analysis(out, analysed.transcript, analysed.metrics, heading="Your answer")
+    render_analysis(
+        out,
+        analysed.transcript,
+        analysed.metrics,
+        heading="Your answer",
+        more_hint=(
+            f"Every delivery figure: voicemock sessions show {attempt.session_id} --json "
+            "(or practice --json)."
+        ),
+    )
     out.print()
     if analysed.score is None:
         out.print("[dim]No rubric score for this answer.[/dim]")

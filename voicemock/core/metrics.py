@@ -1046,17 +1046,31 @@ def compute_metrics(
 
 
 def format_metric_value(metric: Metric) -> str:
-    """A metric's value with its unit, e.g. "142 wpm", "2.5 s", "6.7%", "—" when unknown."""
+    """A metric's value in one format per unit: "33.7 s", "142 wpm", "3.6/min", "1.9/100 words".
+
+    Seconds always carry one decimal, rates per minute and per 100 words one, percentages one,
+    ratios two, counts none; "—" when the value is unknown.
+    """
     value = metric.value
     if value is None:
         return "—"
-    unit = metric.unit.strip()
+    unit = " ".join(metric.unit.split()).lower()
+    if unit == "s":
+        return f"{value:.1f} s"
+    if unit == "wpm":
+        return f"{value:.0f} wpm"
+    if unit in ("per min", "/min", "per minute"):
+        return f"{value:.1f}/min"
+    if unit in ("per 100 words", "/100 words"):
+        return f"{value:.1f}/100 words"
     if unit == "%":
-        return f"{value:.0f}%" if abs(value) >= 10 else f"{value:.1f}%"
-    if unit in ("wpm", "words") or float(value).is_integer() or abs(value) >= 100:
+        return f"{value:.1f}%"
+    if unit == "ratio":
+        return f"{value:.2f}"
+    if float(value).is_integer():
         number = f"{value:.0f}"
     elif abs(value) >= 1:
         number = f"{value:.1f}"
     else:
         number = f"{value:.2f}"
-    return f"{number} {unit}" if unit else number
+    return f"{number} {metric.unit.strip()}" if unit not in ("", "words", "count") else number

@@ -86,33 +86,6 @@ def level_text(level: int) -> str:
     return f"{level}/4 ({LEVEL_MEANINGS.get(level, '')})"
 
 
-def metric_value_text(metric: Metric) -> str:
-    """A metric's value in one format per unit: "33.7 s", "142 wpm", "3.6/min", "1.9/100 words".
-
-    Seconds always carry one decimal, rates per minute and per 100 words one, percentages one,
-    ratios two, counts none; "—" when the value is unknown.
-    """
-    value = metric.value
-    if value is None:
-        return "—"
-    unit = " ".join(metric.unit.split()).lower()
-    if unit == "s":
-        return f"{value:.1f} s"
-    if unit == "wpm":
-        return f"{value:.0f} wpm"
-    if unit in ("per min", "/min", "per minute"):
-        return f"{value:.1f}/min"
-    if unit in ("per 100 words", "/100 words"):
-        return f"{value:.1f}/100 words"
-    if unit == "%":
-        return f"{value:.1f}%"
-    if unit == "ratio":
-        return f"{value:.2f}"
-    if unit in ("", "words", "count") and float(value).is_integer():
-        return f"{value:.0f}"
-    return format_metric_value(metric)
-
-
 @dataclass(frozen=True)
 class DeliveryRow:
     """One line of a delivery table as shown: ``guidance`` is short, ``rule`` the whole rule."""
@@ -160,7 +133,7 @@ def _row(
     return DeliveryRow(
         metric.key,
         label or metric.label,
-        metric_value_text(metric),
+        format_metric_value(metric),
         metric.band,
         short,
         metric.guidance,
@@ -184,9 +157,9 @@ def _compact_rows(metrics: DeliveryMetrics) -> list[DeliveryRow]:
     per_min = _known(metrics, "fillers_per_min")
     count = _known(metrics, "filler_count")
     if per_min is not None:
-        value = metric_value_text(per_min)
+        value = format_metric_value(per_min)
         if count is not None:
-            value += f" ({metric_value_text(count)})"
+            value += f" ({format_metric_value(count)})"
         rows.append(
             DeliveryRow(
                 per_min.key,
@@ -208,11 +181,11 @@ def _compact_rows(metrics: DeliveryMetrics) -> list[DeliveryRow]:
     long_pauses = _known(metrics, "long_pause_count")
     longest = _known(metrics, "longest_pause_s")
     if long_pauses is not None:
-        value = metric_value_text(long_pauses)
+        value = format_metric_value(long_pauses)
         band = long_pauses.band
         rule = _first_clause(long_pauses.guidance)
         if longest is not None:
-            value += f" (longest {metric_value_text(longest)})"
+            value += f" (longest {format_metric_value(longest)})"
             band = _worst(band, longest.band)
             rule = _first_clause(longest.guidance)
         rows.append(
@@ -243,7 +216,7 @@ def _compact_rows(metrics: DeliveryMetrics) -> list[DeliveryRow]:
             DeliveryRow(
                 phrases.key,
                 "Repeated words/phrases",
-                f"{metric_value_text(words)} / {metric_value_text(phrases)}",
+                f"{format_metric_value(words)} / {format_metric_value(phrases)}",
                 _worst(words.band, phrases.band),
                 "vary your wording",
                 f"{words.guidance}; {phrases.guidance}",

@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``sessions`` subcommand and its actions."""
     parser = subparsers.add_parser(
         "sessions",
-        help="list, show, export, import or delete practice sessions",
+        help="list, show, export, import, delete or recover practice sessions",
         description="Your stored practice sessions and their attempts (newest first).",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")

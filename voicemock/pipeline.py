@@ -180,3 +180,10 @@ def pending_recording_path(question_id: str = "answer") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     return folder / f"{stamp}-{question_id or 'answer'}.wav"
+
+
+def recover_command(path: Path) -> str:
+    """The command that scores and saves a recording kept after a failed or interrupted turn."""
+    import shlex
+
+    return f"voicemock sessions recover {shlex.quote(str(path))}"

@@ -315,6 +315,6 @@ def test_analysis_failure_names_the_kept_recording_once(tmp_path: Path) -> None:
         AnalysisFailed(f"{kept}: no speech found: the recording is silent", str(kept))
     )
     assert text.startswith("No speech found: the recording is silent")
-    assert text.count(str(kept)) == 1 and text.endswith(f"kept at {kept}")
+    assert text.count(str(kept)) == 1 and text.endswith(f"voicemock sessions recover {kept}")
     gone = analysis_failure_text(AnalysisFailed("disk full", str(tmp_path / "missing.wav")))
     assert gone == "disk full"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
-import shlex
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -58,11 +57,6 @@ def seconds_between(low_s: float, high_s: float) -> Callable[[str], float]:
         return value
 
     return parse
-
-
-def recover_command(path: Path) -> str:
-    """The command that scores and saves a recording kept after a failed or interrupted turn."""
-    return f"voicemock sessions recover {shlex.quote(str(path))}"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -284,6 +278,7 @@ def _record(out_path: Path, settings: Settings, console: Console) -> tuple[Recor
 
     from voicemock.commands.record import STOP_REASONS, record_until_stopped
     from voicemock.errors import StoreError
+    from voicemock.pipeline import recover_command
     from voicemock.speech.recorder import Recorder
 
     recorder = Recorder(
@@ -335,7 +330,7 @@ def analyse_and_save(
 
     from voicemock.core.store import SessionStore
     from voicemock.errors import AudioFileError, VoicemockError
-    from voicemock.pipeline import analyse_audio, save_attempt
+    from voicemock.pipeline import analyse_audio, recover_command, save_attempt
 
     kept = f"Your recording is kept at {audio_path}."
     later = f"{kept} Score and save it later with: {recover_command(audio_path)}"

@@ -19,7 +19,7 @@ NO_MICROPHONE = (
     "No microphone found: connect one or pick a device with --device (see `voicemock devices`)"
 )
 NO_SPEAKER = (
-    "No speaker found: connect one or pick a device with --device (see `voicemock devices`)"
+    "No speaker found: connect one or choose another output device (see `voicemock devices`)"
 )
 
 

@@ -89,7 +89,12 @@ def analysis_failure_text(message: AnalysisFailed) -> str:
     if text.startswith(prefix):
         text = text[len(prefix) :]
         text = text[:1].upper() + text[1:]
-    return f"{text}\n\nYour recording is kept at {path}"
+    from voicemock.pipeline import recover_command
+
+    return (
+        f"{text}\n\nYour recording is kept. Score and save it later with:\n"
+        f"{recover_command(Path(path))}"
+    )
 
 
 def discard_recording(recorder: Recorder) -> None:

@@ -295,7 +295,9 @@ def test_ctrl_c_while_transcribing_keeps_the_recording_and_recover_saves_it(
     finally:
         if practice.proc.poll() is None:
             practice.proc.kill()
-    assert code == 130, stderr
+    # An interrupted run: exit 130, or (when the interpreter is shutting down native model
+    # threads as the signal lands) death by SIGINT; never a success.
+    assert code in (130, -signal.SIGINT), stderr
     flat = " ".join(stderr.split())
     assert "Interrupted before saving" in flat
     kept = list((home / "recordings" / "pending").glob("*.wav"))

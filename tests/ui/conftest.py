@@ -142,6 +142,7 @@ def quiet_services(clip: Path | None = None, **overrides: Any) -> Any:
         make_recorder=make_recorder,
         warm_up=None,
         list_input_devices=lambda: [("0: Test microphone (ALSA)", "Test microphone")],
+        list_output_devices=lambda: [("1: Test speaker (ALSA)", "Test speaker")],
     )
     return replace(services, **overrides)
 

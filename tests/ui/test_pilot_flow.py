@@ -270,7 +270,7 @@ async def test_thinking_time_counts_down_before_recording(
 async def test_settings_are_saved_and_bad_values_refused(
     make_test_app: Callable[..., Any], voicemock_home: Path
 ) -> None:
-    from textual.widgets import Input, Static
+    from textual.widgets import Input, Select, Static
 
     from voicemock.config import load_settings
     from voicemock.ui.screens.home import HomeScreen
@@ -289,10 +289,14 @@ async def test_settings_are_saved_and_bad_values_refused(
 
         form.query_one("#thinking_time_s", Input).value = "15"
         form.query_one("#silence_stop_s", Input).value = "3"
+        speaker = form.query_one("#output_device", Select)
+        await wait_for(pilot, lambda: "Test speaker" in [v for _, v in speaker._options])
+        speaker.value = "Test speaker"
         await pilot.press("ctrl+s")
         await wait_for_screen(pilot, HomeScreen)
     saved = load_settings()
     assert saved.thinking_time_s == 15 and saved.silence_stop_s == 3
+    assert saved.output_device == "Test speaker" and saved.input_device is None
     assert app.settings == saved
 
 

@@ -212,11 +212,24 @@ def warm_up_real(settings: Settings) -> None:
 
 def list_real_input_devices() -> list[tuple[str, str | int]]:
     """Input devices as (label, value) pairs; empty when none can be listed."""
+    return _real_devices("input")
+
+
+def list_real_output_devices() -> list[tuple[str, str | int]]:
+    """Output devices as (label, value) pairs; empty when none can be listed."""
+    return _real_devices("output")
+
+
+def _real_devices(kind: str) -> list[tuple[str, str | int]]:
     try:
         from voicemock.speech.devices import list_devices
     except ImportError:
         return []
-    return [(device.label, device.name) for device in list_devices() if device.inputs > 0]
+    return [
+        (device.label, device.name)
+        for device in list_devices()
+        if (device.inputs if kind == "input" else device.outputs) > 0
+    ]
 
 
 @dataclass(frozen=True)
@@ -232,3 +245,4 @@ class Services:
     save_attempt: SaveFunction = save_real
     warm_up: Callable[[Settings], None] | None = warm_up_real
     list_input_devices: Callable[[], list[tuple[str, str | int]]] = list_real_input_devices
+    list_output_devices: Callable[[], list[tuple[str, str | int]]] = list_real_output_devices

@@ -39,10 +39,13 @@ class SettingsScreen(VoicemockScreen):
     ]
 
     class DevicesListed(Message):
-        """The input devices found (label, value), or why none could be listed."""
+        """The devices found (label, value) for one field, or why none could be listed."""
 
-        def __init__(self, devices: list[tuple[str, str | int]], error: str | None) -> None:
+        def __init__(
+            self, field: str, devices: list[tuple[str, str | int]], error: str | None
+        ) -> None:
             super().__init__()
+            self.field = field  # "input_device" or "output_device"
             self.devices = devices
             self.error = error
 
@@ -84,6 +87,16 @@ class SettingsScreen(VoicemockScreen):
                     value=DEFAULT_DEVICE,
                     allow_blank=False,
                     id="input_device",
+                    compact=True,
+                ),
+            )
+            yield from self._row(
+                "Speaker",
+                Select(
+                    [("System default", DEFAULT_DEVICE)],
+                    value=DEFAULT_DEVICE,
+                    allow_blank=False,
+                    id="output_device",
                     compact=True,
                 ),
             )
@@ -142,30 +155,35 @@ class SettingsScreen(VoicemockScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="devices")
     def list_devices(self) -> None:
-        """List microphones in a thread (PortAudio can take a moment to start)."""
-        try:
-            devices = self.vm.services.list_input_devices()
-        except VoicemockError as error:
-            self.post_message(self.DevicesListed([], str(error)))
-            return
-        self.post_message(self.DevicesListed(devices, None))
+        """List microphones and speakers in a thread (PortAudio can take a moment to start)."""
+        listers = {
+            "input_device": self.vm.services.list_input_devices,
+            "output_device": self.vm.services.list_output_devices,
+        }
+        for field, lister in listers.items():
+            try:
+                self.post_message(self.DevicesListed(field, lister(), None))
+            except VoicemockError as error:
+                self.post_message(self.DevicesListed(field, [], str(error)))
 
     def on_settings_screen_devices_listed(self, message: DevicesListed) -> None:
-        current = self.vm.settings.input_device
+        current = getattr(self.vm.settings, message.field)
         options: list[tuple[str, str | int]] = [("System default", DEFAULT_DEVICE)]
         options += message.devices
         values = {value for _, value in options}
         if current is not None and current not in values:
             options.append((f"{current} (saved, not found now)", current))
-        select = self.query_one("#input_device", Select)
+        select = self.query_one(f"#{message.field}", Select)
         select.set_options(options)
         select.value = DEFAULT_DEVICE if current is None else current
         if message.error:
-            self.query_one("#settings-error", Static).update(f"Microphones: {message.error}")
+            what = "Microphones" if message.field == "input_device" else "Speakers"
+            self.query_one("#settings-error", Static).update(f"{what}: {message.error}")
 
     def read_form(self) -> Settings:
         """Build Settings from the form; raises ValueError/ValidationError on bad input."""
         device = self.query_one("#input_device", Select).value
+        speaker = self.query_one("#output_device", Select).value
         engine = self.query_one("#engine", Select).value
         values: dict[str, Any] = {
             **self.vm.settings.model_dump(),
@@ -175,6 +193,7 @@ class SettingsScreen(VoicemockScreen):
             "voice": _optional_text(self.query_one("#voice", Input).value),
             "rate_wpm": int(self.query_one("#rate_wpm", Input).value or 0),
             "input_device": None if device in (DEFAULT_DEVICE, Select.NULL) else device,
+            "output_device": None if speaker in (DEFAULT_DEVICE, Select.NULL) else speaker,
             "silence_stop_s": _optional_float(self.query_one("#silence_stop_s", Input).value),
             "thinking_time_s": float(self.query_one("#thinking_time_s", Input).value or 0),
             "max_answer_s": float(self.query_one("#max_answer_s", Input).value or 0),

@@ -28,6 +28,7 @@ LEAD_SILENCE_S = 0.05
 # which makes stop and pause late; a short fixed latency keeps them immediate.
 OUTPUT_LATENCY_S = 0.1
 TAIL_SILENCE_S = 0.15
+CLOSE_TIMEOUT_S = 3.0  # the longest stop() waits for a finished stream to close
 
 
 def load_audio(path: Path | str) -> tuple[np.ndarray[Any, np.dtype[np.float32]], int]:
@@ -82,6 +83,9 @@ class Player:
         self._finished = threading.Event()
         self._finished.set()
         self._generation = 0  # tells a late finished_callback of an old stream to do nothing
+        # Closes a stream that ended by itself; stop() waits for it so that PortAudio is never
+        # shut down (at exit) while a stream is still being closed, which can hang.
+        self._closer: threading.Thread | None = None
         self._callback_stop: type[Exception] = Exception
 
     # -- state -----------------------------------------------------------------------------------
@@ -250,6 +254,10 @@ class Player:
                 stream.abort()
             with contextlib.suppress(Exception):
                 stream.close()
+        with self._lock:
+            closer = self._closer
+        if closer is not None and closer is not threading.current_thread():
+            closer.join(timeout=CLOSE_TIMEOUT_S)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until playback ends or is stopped; True when it has."""
@@ -279,11 +287,14 @@ class Player:
         with self._lock:
             if generation != self._generation:
                 return  # stopped or replaced: not a natural end
-            self._finished.set()
             stream, self._stream = self._stream, None
-            callback = self.on_finish
-        # Closing the stream and the user's callback must not run on PortAudio's own thread.
-        threading.Thread(target=self._after_finish, args=(stream, callback), daemon=True).start()
+            # Closing the stream and the user's callback must not run on PortAudio's own
+            # thread. Started before `finished` is set, so whoever waits can join it.
+            self._closer = threading.Thread(
+                target=self._after_finish, args=(stream, self.on_finish), daemon=True
+            )
+            self._closer.start()
+            self._finished.set()
 
     @staticmethod
     def _after_finish(stream: Any, callback: Callable[[], None] | None) -> None:

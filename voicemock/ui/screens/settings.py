@@ -80,26 +80,8 @@ class SettingsScreen(VoicemockScreen):
                 "Voice rate (wpm)",
                 Input(str(s.rate_wpm), id="rate_wpm", type="integer", compact=True),
             )
-            yield from self._row(
-                "Microphone",
-                Select(
-                    [("System default", DEFAULT_DEVICE)],
-                    value=DEFAULT_DEVICE,
-                    allow_blank=False,
-                    id="input_device",
-                    compact=True,
-                ),
-            )
-            yield from self._row(
-                "Speaker",
-                Select(
-                    [("System default", DEFAULT_DEVICE)],
-                    value=DEFAULT_DEVICE,
-                    allow_blank=False,
-                    id="output_device",
-                    compact=True,
-                ),
-            )
+            yield from self._row("Microphone", _device_select("input_device"))
+            yield from self._row("Speaker", _device_select("output_device"))
             yield from self._row(
                 "Stop after silence (s)",
                 Input(
@@ -227,3 +209,14 @@ class SettingsScreen(VoicemockScreen):
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
         self.dismiss()
+
+
+def _device_select(field: str) -> Select[str | int]:
+    """A device picker showing only the system default until the devices are listed."""
+    return Select(
+        [("System default", DEFAULT_DEVICE)],
+        value=DEFAULT_DEVICE,
+        allow_blank=False,
+        id=field,
+        compact=True,
+    )

@@ -120,6 +120,19 @@ class SilentSpeaker:
         pass
 
 
+def clip_recorders(
+    clip: Path,
+) -> tuple[list[ClipRecorder], Callable[[Path, Settings], ClipRecorder]]:
+    """Every recorder the app makes (each "hears" ``clip``), and the factory that makes them."""
+    recorders: list[ClipRecorder] = []
+
+    def make_recorder(out_path: Path, settings: Settings) -> ClipRecorder:
+        recorders.append(ClipRecorder(clip, out_path))
+        return recorders[-1]
+
+    return recorders, make_recorder
+
+
 def fixed_library() -> Any:
     """The test bank only (nothing shipped), so screens do not change when banks do."""
     from voicemock.core.rubrics import load_library

@@ -15,8 +15,8 @@ import pytest
 
 from tests.ui.conftest import (
     FIXED_QUESTION_ID,
-    ClipRecorder,
     attempt_parts,
+    clip_recorders,
     fixed_library,
     quiet_services,
     wait_for,
@@ -140,11 +140,7 @@ async def test_discard_dialog_keys_do_what_they_say(
     from voicemock.ui.screens.home import HomeScreen
     from voicemock.ui.screens.interview import InterviewScreen
 
-    recorders: list[ClipRecorder] = []
-
-    def make_recorder(out_path: Path, settings: Settings) -> ClipRecorder:
-        recorders.append(ClipRecorder(make_speech("A short answer."), out_path))
-        return recorders[-1]
+    recorders, make_recorder = clip_recorders(make_speech("A short answer."))
 
     app = make_test_app(quiet_services(make_recorder=make_recorder), speak_questions=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -198,14 +194,10 @@ async def test_answer_discarded_while_it_is_analysed_is_not_saved(
     from voicemock.ui.screens.home import HomeScreen
     from voicemock.ui.screens.interview import InterviewScreen
 
-    recorders: list[ClipRecorder] = []
+    recorders, make_recorder = clip_recorders(make_speech("A short answer."))
     release = threading.Event()
     analysing = threading.Event()
     finished = threading.Event()
-
-    def make_recorder(out_path: Path, settings: Settings) -> ClipRecorder:
-        recorders.append(ClipRecorder(make_speech("A short answer."), out_path))
-        return recorders[-1]
 
     def slow_analyse(*args: Any) -> Any:
         analysing.set()

@@ -20,8 +20,8 @@ import pytest
 
 from tests.ui.conftest import (
     FIXED_QUESTION_ID,
-    ClipRecorder,
     attempt_parts,
+    clip_recorders,
     fixed_library,
     quiet_services,
     wait_for,
@@ -335,11 +335,7 @@ async def test_discarding_an_answer_deletes_it_and_saves_nothing(
     from voicemock.ui.screens.home import HomeScreen
     from voicemock.ui.screens.interview import InterviewScreen
 
-    recorders: list[Any] = []
-
-    def make_recorder(out_path: Path, settings: Settings) -> Any:
-        recorders.append(ClipRecorder(make_speech("A short answer."), out_path))
-        return recorders[-1]
+    recorders, make_recorder = clip_recorders(make_speech("A short answer."))
 
     app = make_test_app(quiet_services(make_recorder=make_recorder), speak_questions=False)
     async with app.run_test(size=(80, 24)) as pilot:

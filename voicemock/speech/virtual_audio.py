@@ -38,6 +38,9 @@ DEFAULT_LEAD_SILENCE_S = 0.05
 # A generous feeder buffer: on a busy machine a 50 ms one underran, which puts a gap of silence
 # into what the microphone hears.
 FEED_LATENCY_MS = 300
+# Shared-memory transport off, for the server and every client: with it, PulseAudio 16 aborts
+# now and then under load ("memblock.c: Assertion ... n_imported > 0 failed", upstream bug 824).
+_CLIENT_CONF = "autospawn = no\nenable-shm = no\nenable-memfd = no\n"
 
 
 class VirtualAudioUnavailableError(AudioDeviceError):
@@ -161,7 +164,7 @@ class VirtualAudioServer:
         self._capture: subprocess.Popen[bytes] | None = None
         self._capture_path: Path | None = None
         self._lock = threading.Lock()
-        self._saved_pulse_server: str | None = None
+        self._saved_env: dict[str, str | None] = {}
         self._active = False
         self._counter = 0
 
@@ -182,12 +185,18 @@ class VirtualAudioServer:
         """True while the server process is alive."""
         return self._server is not None and self._server.poll() is None
 
+    @property
+    def client_config(self) -> Path:
+        """The client configuration every client of this server reads (``PULSE_CLIENTCONFIG``)."""
+        return self.dir / "client.conf"
+
+    def _client_vars(self) -> dict[str, str]:
+        return {"PULSE_SERVER": self.pulse_server, "PULSE_CLIENTCONFIG": str(self.client_config)}
+
     def tool_env(self) -> dict[str, str]:
         """Environment for the PulseAudio tools and servers started here (no user config read)."""
         env = dict(os.environ)
-        env.update(
-            PULSE_SERVER=self.pulse_server, HOME=str(self.dir), XDG_RUNTIME_DIR=str(self.dir)
-        )
+        env.update(self._client_vars(), HOME=str(self.dir), XDG_RUNTIME_DIR=str(self.dir))
         env.pop("PULSE_SINK", None)
         env.pop("PULSE_SOURCE", None)
         return env
@@ -195,7 +204,7 @@ class VirtualAudioServer:
     def client_env(self) -> dict[str, str]:
         """Environment for a child process (e.g. a recorder) that should use these devices."""
         env = dict(os.environ)
-        env["PULSE_SERVER"] = self.pulse_server
+        env.update(self._client_vars())
         return env
 
     def start(self) -> VirtualAudioServer:
@@ -219,12 +228,14 @@ class VirtualAudioServer:
             f"set-default-sink {SPEAKER_SINK}\n",
             encoding="utf-8",
         )
+        self.client_config.write_text(_CLIENT_CONF, encoding="utf-8")
         try:
             self._server = subprocess.Popen(
                 [
                     "pulseaudio",
                     "--daemonize=no",
                     "-n",
+                    "--disable-shm=yes",
                     f"--file={config}",
                     "--exit-idle-time=-1",
                     "--use-pid-file=no",
@@ -280,10 +291,11 @@ class VirtualAudioServer:
 
     def activate(self) -> None:
         """Point this process (``PULSE_SERVER``) and PortAudio at this server's devices."""
+        variables = self._client_vars()
         if not self._active:
-            self._saved_pulse_server = os.environ.get("PULSE_SERVER")
+            self._saved_env = {name: os.environ.get(name) for name in variables}
             self._active = True
-        os.environ["PULSE_SERVER"] = self.pulse_server
+        os.environ.update(variables)
         reinit_portaudio()
 
     def deactivate(self) -> None:
@@ -291,11 +303,23 @@ class VirtualAudioServer:
         if not self._active:
             return
         self._active = False
-        if self._saved_pulse_server is None:
-            os.environ.pop("PULSE_SERVER", None)
-        else:
-            os.environ["PULSE_SERVER"] = self._saved_pulse_server
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         reinit_portaudio()
+
+    def ensure_running(self) -> bool:
+        """Start the server afresh (and re-activate it) if it has died; True when it restarted."""
+        if self.running:
+            return False
+        was_active = self._active
+        self.stop()
+        self.start()
+        if was_active:
+            self.activate()
+        return True
 
     def stop(self) -> None:
         """Stop everything this server started, by process id, and remove its directory."""

@@ -3,9 +3,10 @@
 Same audio, same run, each engine measured in its own fresh process (so memory figures don't
 mix): model load time, real-time factor on a spoken answer of at least 30 s (made with the
 project's own TTS), peak RSS, word error rate on the real clips in ../shared/speech, and the
-speed ratio between the engines. Also the start-up time of ``voicemock --help``.
+speed ratio between the engines. Also the start-up time of ``voicemock --help``. ``--models``
+adds other models (e.g. ``base``, once its packages are installed) as further columns.
 
-    .venv/bin/python bench/bench_transcribe.py [--runs N]
+    .venv/bin/python bench/bench_transcribe.py [--runs N] [--models tiny.en,base]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_SPEECH_DIR = REPO_ROOT.parent / "shared" / "speech"
 ENGINES = ("faster-whisper", "openai-whisper")
 DEFAULT_ENGINE = "faster-whisper"
+DEFAULT_MODEL = "tiny.en"
 
 TARGET_RTF = 0.10
 TARGET_RSS_MB = 450.0
@@ -66,23 +68,28 @@ def reference_clips() -> list[tuple[str, str]]:
         return [(row["file"], row["reference"]) for row in csv.DictReader(handle, delimiter="\t")]
 
 
-def worker(engine: str, audio: Path, runs: int) -> dict[str, Any]:
-    """Runs inside a fresh process: measure one engine and return its figures."""
+def column_label(engine: str, model: str) -> str:
+    """A result column's name: the engine, plus the model when it is not the default one."""
+    return engine if model == DEFAULT_MODEL else f"{engine} {model}"
+
+
+def worker(engine: str, model: str, audio: Path, runs: int) -> dict[str, Any]:
+    """Runs inside a fresh process: measure one engine and model and return its figures."""
     import jiwer
 
     from voicemock.speech.audio_io import load_audio, split_channel_suffix
     from voicemock.speech.transcribe import get_transcriber
     from voicemock.speech.whisper_models import resolve_model
 
-    figures: dict[str, Any] = {"engine": engine}
+    figures: dict[str, Any] = {"engine": engine, "model": model}
     samples = load_audio(audio)
     duration_s = samples.shape[0] / 16000
-    transcriber = get_transcriber(engine)
+    transcriber = get_transcriber(engine, model)
     if engine == "openai-whisper":
         # The one-off conversion is cached on disk; time it apart from loading.
         from voicemock.speech.ct2_to_openai import ensure_checkpoint
 
-        resolved = resolve_model()
+        resolved = resolve_model(model)
         start = time.perf_counter()
         ensure_checkpoint(resolved.path, resolved.name)
         figures["convert_s"] = time.perf_counter() - start
@@ -124,15 +131,19 @@ def worker(engine: str, audio: Path, runs: int) -> dict[str, Any]:
     return figures
 
 
-def run_worker(engine: str, audio: Path, runs: int, home: Path) -> dict[str, Any]:
-    """Measure one engine in a child process; its figures, or {"error": ...}."""
+def run_worker(engine: str, model: str, audio: Path, runs: int, home: Path) -> dict[str, Any]:
+    """Measure one engine and model in a child process; its figures, or {"error": ...}."""
     env = {**os.environ, "VOICEMOCK_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     command = [sys.executable, __file__, "--worker", engine, str(audio), "--runs", str(runs)]
+    command += ["--models", model]
     proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    label = column_label(engine, model)
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
-        return {"engine": engine, "error": lines[-1] if lines else f"exit {proc.returncode}"}
+        error = lines[-1] if lines else f"exit {proc.returncode}"
+        return {"engine": engine, "model": model, "label": label, "error": error}
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["label"] = label
     return result
 
 
@@ -174,12 +185,13 @@ def _verdict(ok: bool | None) -> str:
 def print_report(results: list[dict[str, Any]], help_s: float, audio_s: float) -> None:
     """The figures as one table, with the targets beside them."""
     print(f"\nAnswer audio: {audio_s:.1f} s (project TTS); cores: {os.cpu_count()}")
-    header = f"{'figure':<34}" + "".join(f"{r['engine']:>18}" for r in results) + "   target"
+    width = max([18, *(len(r["label"]) + 2 for r in results)])
+    header = f"{'figure':<34}" + "".join(f"{r['label']:>{width}}" for r in results) + "   target"
     print(header)
     print("-" * len(header))
 
     def row(label: str, key: str, spec: str, target: str = "") -> None:
-        cells = "".join(f"{_fmt(r.get(key), spec):>18}" for r in results)
+        cells = "".join(f"{_fmt(r.get(key), spec):>{width}}" for r in results)
         print(f"{label:<34}{cells}   {target}")
 
     row("model load (s)", "load_s", ".2f")
@@ -193,14 +205,14 @@ def print_report(results: list[dict[str, Any]], help_s: float, audio_s: float) -
     row("real-time factor on real clips", "clips_rtf", ".3f")
     for r in results:
         if "error" in r:
-            print(f"{r['engine']}: not measured: {r['error']}")
-    timed = {r["engine"]: r.get("transcribe_s") for r in results}
+            print(f"{r['label']}: not measured: {r['error']}")
+    timed = {r["label"]: r.get("transcribe_s") for r in results}
     fast, slow = timed.get("faster-whisper"), timed.get("openai-whisper")
     ratio = slow / fast if fast and slow else None
     print(f"{'speed ratio faster/openai (x)':<34}{_fmt(ratio, '>18.2f')}")
     print(f"{'voicemock --help (s, best of 5)':<34}{help_s:>18.3f}   <= {TARGET_HELP_S}")
 
-    default = next((r for r in results if r["engine"] == DEFAULT_ENGINE), {})
+    default = next((r for r in results if r["label"] == DEFAULT_ENGINE), {})
     checks = [
         ("RTF default engine", default.get("rtf"), TARGET_RTF),
         ("peak RSS default engine (MB)", default.get("peak_rss_mb"), TARGET_RSS_MB),
@@ -218,10 +230,14 @@ def main() -> int:
     parser.add_argument("--worker", nargs=2, metavar=("ENGINE", "AUDIO"), help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=2, help="timed runs per engine (best kept)")
     parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated engines")
+    parser.add_argument(
+        "--models", default=DEFAULT_MODEL, help="comma-separated models, each run on every engine"
+    )
     args = parser.parse_args()
+    models = [m.strip() for m in args.models.split(",") if m.strip()] or [DEFAULT_MODEL]
     if args.worker:
         engine, audio = args.worker
-        print(json.dumps(worker(engine, Path(audio), args.runs)))
+        print(json.dumps(worker(engine, models[0], Path(audio), args.runs)))
         return 0
 
     with tempfile.TemporaryDirectory(prefix="vm-bench-") as tmp:
@@ -235,9 +251,10 @@ def main() -> int:
 
         audio_s = float(sf.info(str(audio)).duration)
         results: list[dict[str, Any]] = []
-        for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
-            print(f"Measuring {engine} in its own process...", flush=True)
-            results.append(run_worker(engine, audio, args.runs, home))
+        for model in models:
+            for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
+                print(f"Measuring {column_label(engine, model)} in its own process...", flush=True)
+                results.append(run_worker(engine, model, audio, args.runs, home))
         if not reference_clips():
             print(f"(no real clips at {SHARED_SPEECH_DIR}: WER on real speech not measured)")
         print("Timing voicemock --help...", flush=True)

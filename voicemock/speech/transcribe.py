@@ -282,6 +282,8 @@ class _ProgressBar:
 
 # openai-whisper reads ``tqdm.tqdm`` from its module globals; swapping it is process-wide.
 _OPENAI_PATCH_LOCK = threading.Lock()
+# Silence appended to what openai-whisper hears (see OpenAIWhisperTranscriber._decode).
+_OPENAI_TAIL_PAD_S = 2.0
 
 
 class OpenAIWhisperTranscriber(_LazyModel):
@@ -327,7 +329,14 @@ class OpenAIWhisperTranscriber(_LazyModel):
         self, samples: FloatArray, duration_s: float, progress: ProgressCallback | None
     ) -> Iterable[RawSegment]:
         """Segments of openai-whisper's result (given samples, never a path: that needs ffmpeg)."""
+        import numpy as np
+
         module: Any = importlib.import_module("whisper.transcribe")
+        # openai-whisper has no VAD: a short tail after the last word makes it retry that tail at
+        # every temperature and invent words (30 s for a 3 s clip with base). Trailing silence
+        # lets it see the tail as no speech; segments inside the padding are dropped below.
+        pad = np.zeros(round(_OPENAI_TAIL_PAD_S * SAMPLE_RATE_HZ), dtype=np.float32)
+        padded = np.concatenate([samples, pad])
 
         def make_bar(*_args: Any, **kwargs: Any) -> _ProgressBar:
             return _ProgressBar(progress, **kwargs)
@@ -338,7 +347,7 @@ class OpenAIWhisperTranscriber(_LazyModel):
             try:
                 result = module.transcribe(
                     self._model,
-                    samples,
+                    padded,
                     # False (not None) makes it drive the progress bar; it prints nothing else
                     # when the language is given.
                     verbose=False,
@@ -349,6 +358,8 @@ class OpenAIWhisperTranscriber(_LazyModel):
             finally:
                 module.tqdm = original
         for segment in result.get("segments", []):
+            if segment["start"] >= duration_s:
+                continue
             raw = [
                 (w["word"], w["start"], w["end"], w.get("probability", 1.0))
                 for w in segment.get("words", [])

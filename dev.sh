@@ -59,7 +59,7 @@ python_env() {
         if [ "${1:-}" = dev ]; then
             # openai-whisper needs torch: pin the CPU build first so nothing pulls a CUDA torch.
             "$VENV/bin/pip" install -q "torch==2.13.0"
-            "$VENV/bin/pip" install -q -e ".[dev,openai]"
+            "$VENV/bin/pip" install -q -e ".[dev,openai,base]"
         else
             "$VENV/bin/pip" install -q -e .
         fi

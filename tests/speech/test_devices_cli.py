@@ -164,6 +164,21 @@ def test_doctor_passes_here_and_warns_without_a_microphone(
     assert "warn" in out and "Microphone" in out
 
 
+def test_doctor_checks_the_engine_and_model_chosen_in_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voicemock.config import Settings, save_settings
+
+    monkeypatch.setenv("VOICEMOCK_HOME", str(tmp_path / "home"))
+    [chosen] = [c for c in doctor.run_checks() if c.name == "Chosen in Settings"]
+    assert chosen.status == "ok" and chosen.detail == "faster-whisper, tiny.en"
+
+    save_settings(Settings(model="small.en"))  # a real model name that is not installed here
+    [chosen] = [c for c in doctor.run_checks() if c.name == "Chosen in Settings"]
+    assert chosen.status == "fail"
+    assert "small.en" in chosen.detail and chosen.fix and "Settings" in chosen.fix
+
+
 def test_doctor_fails_when_the_data_folder_is_unusable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

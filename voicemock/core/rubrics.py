@@ -312,6 +312,7 @@ def load_library(
                 bank_path_of[bank.bank.id] = path
                 banks.append(LoadedBank(bank.bank, path, source, tuple(kept)))
     _remember_drafts(banks)
+    banks.sort(key=lambda loaded: loaded.info.order)  # stable: ties keep their loading order
     return RubricLibrary(banks=tuple(banks), errors=tuple(errors))
 
 

@@ -1,10 +1,12 @@
 """How long from the end of a recording to a saved, scored attempt, for 30 s and 120 s answers.
 
-Answers are spoken by the project's own TTS. Each length is timed twice: cold (a fresh process
-that imports everything and loads the model, as ``voicemock practice --no-tui`` does) and warm
-(the model and embedder already loaded, as in the app after the first answer).
+Answers are spoken by the project's own TTS. Each length is timed cold (a fresh process that
+imports everything and loads the model), warm (the model and embedder already loaded, the whole
+file transcribed after the answer ends) and live (the answer fed in real time, as the recorder
+does, to the live transcription that the app and ``voicemock practice`` use; only what is left
+is transcribed after the end). The live run is compared with the warm one of the same answer.
 
-    .venv/bin/python bench/bench_pipeline.py [--repeat N]
+    .venv/bin/python bench/bench_pipeline.py [--repeat N] [--no-live]
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 # An answer in the project's own words; repeated with small changes to reach the wanted length.
 ANSWER_PARTS = (
@@ -73,7 +77,9 @@ def make_answer(target_s: float, folder: Path) -> tuple[Path, float]:
     return path, duration_s
 
 
-def analyse_and_save(wav: Path, duration_s: float) -> dict[str, float]:
+def analyse_and_save(
+    wav: Path, duration_s: float, transcripts: list[Any] | None = None
+) -> dict[str, float]:
     """Run the pipeline once on ``wav``; returns seconds per stage and in total."""
     from voicemock.config import Settings
     from voicemock.core.rubrics import load_library
@@ -90,6 +96,8 @@ def analyse_and_save(wav: Path, duration_s: float) -> dict[str, float]:
     start = time.perf_counter()
     analysed = analyse_audio(wav, question, settings=settings, progress=progress)
     saving = time.perf_counter()
+    if transcripts is not None:
+        transcripts.append(analysed.transcript)
     with SessionStore() as store:
         session = store.create_session("bench")
         save_attempt(store, session.id, question, wav, analysed, duration_s, move_audio=False)
@@ -105,6 +113,37 @@ def analyse_and_save(wav: Path, duration_s: float) -> dict[str, float]:
         "total_s": end - start,
         "words": float(len(analysed.transcript.words)),
     }
+
+
+def live_run(wav: Path, duration_s: float) -> tuple[dict[str, float], Any]:
+    """Feed ``wav`` in real time to a live transcription, then time the pipeline from the end."""
+    import numpy as np
+    import soundfile as sf
+
+    from voicemock.config import Settings
+    from voicemock.pipeline import live_transcription
+    from voicemock.speech.audio_io import load_audio
+
+    # What the recorder writes and hands over: 16 kHz int16 in blocks of 100 ms.
+    pcm = np.round(load_audio(wav) * 32767.0).astype(np.int16)
+    feed_path = wav.with_name(f"{wav.stem}-live.wav")
+    sf.write(str(feed_path), pcm, 16000, subtype="PCM_16")
+    tap = live_transcription(feed_path, Settings())
+    block = 1600
+    started = time.monotonic()
+
+    def speak() -> None:
+        for index, at in enumerate(range(0, pcm.size, block)):
+            time.sleep(max(0.0, started + index * 0.1 - time.monotonic()))
+            tap(pcm[at : at + block])
+        tap(None)
+
+    speaker = threading.Thread(target=speak)
+    speaker.start()
+    speaker.join()
+    transcripts: list[Any] = []
+    figures = analyse_and_save(feed_path, duration_s, transcripts)
+    return figures, transcripts[0]
 
 
 def cold_run(wav: Path, duration_s: float) -> dict[str, float]:
@@ -140,6 +179,7 @@ def main() -> None:
     """Make the answers, time cold and warm runs, print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=2, help="warm runs per length (median)")
+    parser.add_argument("--no-live", action="store_true", help="skip the real-time live runs")
     parser.add_argument("--child", nargs=2, metavar=("WAV", "DURATION_S"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -162,19 +202,46 @@ def main() -> None:
         )
         print(header)
         print("-" * len(header))
+        live_summaries: list[str] = []
         for wav, duration_s in answers:
             cold = cold_run(wav, duration_s)
             _row(duration_s, "cold", cold)
-            analyse_and_save(wav, duration_s)  # warm-up: loads model and embedder here
+            whole: list[Any] = []
+            analyse_and_save(wav, duration_s, whole)  # warm-up: loads model and embedder here
             warm_runs = [analyse_and_save(wav, duration_s) for _ in range(max(1, args.repeat))]
             warm = {key: statistics.median(r[key] for r in warm_runs) for key in warm_runs[0]}
             _row(duration_s, "warm", warm)
+            if not args.no_live:
+                live, transcript = live_run(wav, duration_s)
+                _row(duration_s, "live", live)
+                live_summaries.append(_live_summary(duration_s, warm, live, whole[0], transcript))
         print(
             "\ncold: a fresh process (import + model load + transcribe + score + save); "
             "process wall time incl. Python start-up in brackets."
             "\nwarm: model and embedder already loaded (median of the warm runs)."
-            "\nRTF: transcription time / audio duration."
+            "\nlive: fed in real time; times start when the answer ends."
+            "\nRTF: transcription time (after the end) / audio duration."
         )
+        for line in live_summaries:
+            print(line)
+
+
+def _live_summary(
+    duration_s: float, warm: dict[str, float], live: dict[str, float], whole: Any, streamed: Any
+) -> str:
+    """One line: how much sooner the live run finished, and how alike the two transcripts are."""
+    import jiwer
+
+    def words(transcript: Any) -> str:
+        return " ".join(w.text.lower().strip(".,?!") for w in transcript.words)
+
+    ratio = warm["total_s"] / live["total_s"] if live["total_s"] else float("nan")
+    difference = jiwer.wer(words(whole), words(streamed))
+    return (
+        f"{duration_s:.0f} s answer: end -> saved {live['total_s']:.2f} s live vs "
+        f"{warm['total_s']:.2f} s warm ({ratio:.1f}x sooner); word difference live vs whole file "
+        f"{difference:.3f}"
+    )
 
 
 def _row(duration_s: float, label: str, f: dict[str, float]) -> None:

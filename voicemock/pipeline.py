@@ -20,6 +20,8 @@ from voicemock.core.models import DeliveryMetrics, ScoreReport, Transcript
 if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptRecord, SessionStore
+    from voicemock.speech.live import LiveTranscription
+    from voicemock.speech.recorder import Recorder
     from voicemock.speech.transcribe import Transcriber
 
 Progress = Callable[[str, float], None]
@@ -30,6 +32,10 @@ STAGE_SCORING = "scoring"
 PENDING_DIR_NAME = "pending"  # recordings not yet saved as attempts live here, never in /tmp
 
 _TRANSCRIBER_LOCK = threading.Lock()
+# Answers being transcribed while they are recorded, by recording path (see live_transcription).
+_LIVE: dict[Path, LiveTranscription] = {}
+_LIVE_LOCK = threading.Lock()
+_LIVE_KEPT = 3  # older ones belong to answers that were discarded
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,40 @@ def warm_up_embedder() -> None:
     from voicemock.core.embeddings import get_embedder
 
     get_embedder()
+
+
+def live_transcription(audio_path: Path, settings: Settings) -> Callable[[object], None]:
+    """Start transcribing the answer being recorded to ``audio_path`` while it is recorded.
+
+    Returns the recorder's ``on_audio`` tap. :func:`analyse_audio` of the same path then only
+    transcribes what is left once the answer ends (and the whole file if the two differ).
+    """
+    from voicemock.speech.live import LiveTranscription
+
+    live = LiveTranscription(lambda: load_transcriber(settings))
+    with _LIVE_LOCK:
+        _LIVE[Path(audio_path)] = live
+        while len(_LIVE) > _LIVE_KEPT:
+            _LIVE.pop(next(iter(_LIVE))).close(wait=False)
+    return live.feed
+
+
+def answer_recorder(out_path: Path, settings: Settings) -> Recorder:
+    """The microphone recorder for one answer, per the settings, transcribing as it records."""
+    from voicemock.speech.recorder import Recorder
+
+    return Recorder(
+        out_path,
+        device=settings.input_device,
+        max_duration_s=settings.max_answer_s,
+        silence_stop_s=settings.silence_stop_s,
+        on_audio=live_transcription(out_path, settings),
+    )
+
+
+def _take_live(audio_path: Path) -> LiveTranscription | None:
+    with _LIVE_LOCK:
+        return _LIVE.pop(Path(audio_path), None)
 
 
 def measure_and_score(
@@ -115,20 +155,31 @@ def analyse_audio(
 
     ``progress(stage, fraction)`` is called with the stages "loading model", "transcribing"
     and "scoring". Raises a VoicemockError subclass for unreadable audio or a missing model.
+    An answer recorded with :func:`live_transcription` reuses what was transcribed meanwhile.
     """
     from voicemock.speech.audio_io import load_audio
     from voicemock.speech.silence import with_silences
 
-    # The audio first: a silent or broken file fails at once, before a model is loaded.
-    samples = load_audio(Path(audio_path))
+    live = _take_live(Path(audio_path))
+    try:
+        # The audio first: a silent or broken file fails at once, before a model is loaded.
+        samples = load_audio(Path(audio_path))
+    except BaseException:
+        if live is not None:
+            live.close(wait=False)
+        raise
     _report(progress, STAGE_LOADING, 0.0)
     transcriber = load_transcriber(settings)
     _report(progress, STAGE_LOADING, 1.0)
     _report(progress, STAGE_TRANSCRIBING, 0.0)
-    transcript = transcriber.transcribe(
-        samples,
-        progress=lambda fraction: _report(progress, STAGE_TRANSCRIBING, fraction),
-    )
+
+    def transcribing(fraction: float) -> None:
+        _report(progress, STAGE_TRANSCRIBING, fraction)
+
+    if live is not None:
+        transcript = live.finish(samples, progress=transcribing)
+    else:
+        transcript = transcriber.transcribe(samples, progress=transcribing)
     # Whisper stretches words over silences, so pauses are also measured on the audio itself.
     transcript = with_silences(transcript, samples)
     _report(progress, STAGE_TRANSCRIBING, 1.0)

@@ -70,6 +70,53 @@ def test_answer_played_into_the_microphone_is_recorded_sample_exact(
     assert int(np.max(np.abs(heard - played))) <= 1
 
 
+@pytest.mark.parametrize("resampled", [False, True])
+def test_the_audio_tap_gets_exactly_what_the_file_holds(
+    virtual_audio: VirtualAudioServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    resampled: bool,
+) -> None:
+    if resampled:  # a microphone that refuses 16 kHz: the tap gets the resampled audio
+        import sounddevice as sd
+
+        real_input_stream = sd.InputStream
+
+        def picky_input_stream(*args: object, **kwargs: object) -> object:
+            if kwargs.get("samplerate") == RATE_HZ:
+                raise sd.PortAudioError("Error opening InputStream: Invalid sample rate")
+            return real_input_stream(*args, **kwargs)
+
+        monkeypatch.setattr(sd, "InputStream", picky_input_stream)
+    blocks: list[np.ndarray | None] = []
+
+    def tap(block: np.ndarray | None) -> None:
+        if len(blocks) == 3:
+            raise RuntimeError("a broken tap")  # dropped: the recording goes on
+        blocks.append(block)
+
+    with Recorder(tmp_path / "tapped.wav", on_audio=tap) as recorder:
+        assert recorder.wait_until_recording(5)
+        virtual_audio.feed_mic(_noise(1.0, seed=21), block=True)
+        time.sleep(0.2)
+    recording = recorder.recording
+    assert recording is not None and recording.stopped_by == "user"
+    assert len(blocks) == 3 and all(b is not None and b.dtype == np.int16 for b in blocks)
+    recorded = _read(recording.path)
+    assert len(recorded) > 1.0 * RATE_HZ  # the broken tap did not end the recording
+    tapped = np.concatenate([b for b in blocks if b is not None])
+    assert np.array_equal(recorded[: len(tapped)], tapped)
+
+    # A working tap sees every sample, then None once the file is complete.
+    seen: list[np.ndarray | None] = []
+    with Recorder(tmp_path / "whole.wav", on_audio=seen.append) as recorder:
+        assert recorder.wait_until_recording(5)
+        virtual_audio.feed_mic(_noise(0.8, seed=22), block=True)
+        time.sleep(0.2)
+    assert seen[-1] is None and all(b is not None for b in seen[:-1])
+    assert np.array_equal(_read(tmp_path / "whole.wav"), np.concatenate(seen[:-1]))
+
+
 def test_is_recording_only_once_audio_arrives(
     virtual_audio: VirtualAudioServer, tmp_path: Path
 ) -> None:

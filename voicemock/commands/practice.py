@@ -278,15 +278,9 @@ def _record(out_path: Path, settings: Settings, console: Console) -> tuple[Recor
 
     from voicemock.commands.record import STOP_REASONS, record_until_stopped
     from voicemock.errors import StoreError
-    from voicemock.pipeline import recover_command
-    from voicemock.speech.recorder import Recorder
+    from voicemock.pipeline import answer_recorder, recover_command
 
-    recorder = Recorder(
-        out_path,
-        device=settings.input_device,
-        max_duration_s=settings.max_answer_s,
-        silence_stop_s=settings.silence_stop_s,
-    )
+    recorder = answer_recorder(out_path, settings)
     stops = ["Enter"]
     if settings.silence_stop_s:
         stops.append(f"{settings.silence_stop_s:g} s of silence")

@@ -248,11 +248,14 @@ class Recorder:
         silence_stop_s: float | None = None,
         silence_threshold_dbfs: float = -45.0,
         on_stop: Callable[[Recording], None] | None = None,
+        on_audio: Callable[[Any], None] | None = None,
     ) -> None:
         """Prepare a recorder; nothing is opened until :meth:`start`.
 
         ``on_stop`` is called once when the recording ends (auto-stops call it from a
-        background thread).
+        background thread). ``on_audio`` gets every block of int16 samples once it is in the
+        file, then None when the recording ends (from the writer thread; a tap that raises is
+        dropped, the recording goes on).
         """
         self.out_path = Path(out_path)
         self.device = device
@@ -261,6 +264,7 @@ class Recorder:
         self.silence_stop_s = silence_stop_s
         self.silence_threshold_dbfs = silence_threshold_dbfs
         self.on_stop = on_stop
+        self._on_audio = on_audio
         self._queue: queue.Queue[Any] = queue.Queue()
         self._lock = threading.Lock()  # level, counters, state
         self._stop_lock = threading.Lock()
@@ -549,9 +553,11 @@ class Recorder:
                         block = block[: max_frames - self._frames_written]
                         writing = False
                         self._auto_stop("max_duration")
-                    file.write(block.astype(np.int16, copy=False))
+                    pcm = block.astype(np.int16, copy=False)
+                    file.write(pcm)
                     with self._lock:
                         self._frames_written += len(block)
+                    self._tap(pcm)
                     if writing and self.silence_stop_s is not None:
                         rms_dbfs, _ = block_level(item)
                         if rms_dbfs >= self.silence_threshold_dbfs:
@@ -588,8 +594,19 @@ class Recorder:
                     file.write(rest)
                     with self._lock:
                         self._frames_written += len(rest)
+                    self._tap(rest.astype(np.int16, copy=False))
             with contextlib.suppress(Exception):
                 file.close()  # writes the final header
+            self._tap(None)
+
+    def _tap(self, block: Any) -> None:
+        """Hand written audio to ``on_audio``; a failing tap is dropped, never the recording."""
+        if self._on_audio is None:
+            return
+        try:
+            self._on_audio(block)
+        except Exception:
+            self._on_audio = None
 
     def _device_problem(self, now: float, started_at: float) -> str | None:
         if self._stream_finished.is_set():

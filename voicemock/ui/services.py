@@ -146,15 +146,10 @@ def make_real_speaker(settings: Settings) -> Speaker:
 
 
 def make_real_recorder(out_path: Path, settings: Settings) -> Recorder:
-    """The microphone recorder, writing to ``out_path``."""
-    from voicemock.speech.recorder import Recorder as RealRecorder
+    """The microphone recorder, writing to ``out_path``; the answer is transcribed as it comes."""
+    from voicemock.pipeline import answer_recorder
 
-    return RealRecorder(
-        out_path,
-        device=settings.input_device,
-        max_duration_s=settings.max_answer_s,
-        silence_stop_s=settings.silence_stop_s,
-    )
+    return answer_recorder(out_path, settings)
 
 
 def make_real_player(settings: Settings) -> Player:

@@ -1,0 +1,236 @@
+"""Transcribing an answer while it is recorded: chunks cut at pauses, one transcript at the end."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jiwer
+import numpy as np
+import pytest
+
+from voicemock import pipeline
+from voicemock.config import Settings
+from voicemock.core.models import SAMPLE_RATE_HZ
+from voicemock.speech.audio_io import load_audio
+from voicemock.speech.live import LiveTranscription, find_cut
+from voicemock.speech.transcribe import Transcriber, get_transcriber
+
+pytestmark = pytest.mark.speech
+
+SENTENCES = (
+    "When a client pushes back, I first listen and try to understand what is behind it.",
+    "Last year a client refused to come to group sessions because he felt judged there.",
+    "I acknowledged that feeling and we agreed on one private session before the group.",
+    "After two weeks he joined the group himself, and he stayed in treatment until the end.",
+    "I learned that resistance usually points to a need that nobody has heard yet.",
+)
+GAP_S = 0.9  # a pause between sentences, as people make them
+BLOCK = 1600  # 100 ms, as the recorder hands them over
+
+
+def normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+def heard(transcript: Any) -> str:
+    return normalise(" ".join(w.text for w in transcript.words))
+
+
+@pytest.fixture(scope="module")
+def answer(make_speech: Callable[..., Path]) -> tuple[np.ndarray[Any, Any], list[float]]:
+    """The sentences spoken with pauses between them, and where each pause is (its middle)."""
+    gap = np.zeros(round(GAP_S * SAMPLE_RATE_HZ), dtype=np.float32)
+    parts: list[np.ndarray[Any, Any]] = []
+    pauses: list[float] = []
+    length = 0
+    for sentence in SENTENCES:
+        speech = load_audio(make_speech(sentence, rate_wpm=160))
+        parts += [speech, gap]
+        length += speech.size + gap.size
+        pauses.append((length - gap.size / 2) / SAMPLE_RATE_HZ)
+    # int16 round trip: what the recorder writes and the saved file holds.
+    samples = np.concatenate(parts)
+    return np.round(samples * 32767).astype(np.int16).astype(np.float32) / 32768.0, pauses
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> Transcriber:
+    loaded = get_transcriber("faster-whisper", "tiny.en")
+    loaded.load()
+    return loaded
+
+
+def feed_until(
+    live: LiveTranscription, samples: np.ndarray[Any, Any], start: int, stop: int, chunks: int
+) -> None:
+    """Feed samples[start:stop] block by block, then wait until ``chunks`` chunks are done."""
+    for at in range(start, stop, BLOCK):
+        live.feed(np.round(samples[at : min(stop, at + BLOCK)] * 32768.0).astype(np.int16))
+    deadline = time.monotonic() + 60
+    while live.chunk_count < chunks and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert live.chunk_count >= chunks, "no chunk was transcribed while the answer went on"
+
+
+def test_chunks_are_cut_in_pauses_and_give_the_whole_answer(
+    answer: tuple[np.ndarray[Any, Any], list[float]], transcriber: Transcriber
+) -> None:
+    samples, pauses = answer
+    live = LiveTranscription(lambda: transcriber)
+    half = samples.size // 2
+    feed_until(live, samples, 0, half, chunks=1)
+    feed_until(live, samples, half, samples.size, chunks=1)
+    live.feed(None)
+    done_before_the_end_s = live.transcribed_s
+    assert done_before_the_end_s >= 8.0
+
+    progress: list[float] = []
+    transcript = live.finish(samples, progress=progress.append)
+
+    # Every cut fell inside a pause, never inside a word.
+    cuts = [chunk.stop / SAMPLE_RATE_HZ for chunk in live._chunks]
+    assert cuts and cuts[-1] == pytest.approx(done_before_the_end_s)
+    for cut in cuts:
+        assert min(abs(cut - p) for p in pauses) < GAP_S / 2, (cut, pauses)
+    # One transcript of the whole answer, timed from its start.
+    said = normalise(" ".join(SENTENCES))
+    assert jiwer.wer(said, heard(transcript)) <= 0.15
+    starts = [w.start_s for w in transcript.words]
+    assert starts == sorted(starts)
+    assert transcript.audio_duration_s == pytest.approx(samples.size / SAMPLE_RATE_HZ, abs=0.01)
+    assert all(0 <= w.start_s <= w.end_s <= transcript.audio_duration_s for w in transcript.words)
+    assert [w for s in transcript.segments for w in s.words] == list(transcript.words)
+    assert transcript.engine == "faster-whisper" and transcript.model == "tiny.en"
+    assert progress and progress[-1] == 1.0
+    # The words of the second half are placed where they were said, not at the chunk's start.
+    last = next(w for w in reversed(transcript.words) if normalise(w.text) == "heard")
+    assert last.start_s > samples.size / SAMPLE_RATE_HZ - GAP_S - 2.0
+    # The same words as transcribing the saved file in one go.
+    whole = transcriber.transcribe(samples)
+    assert jiwer.wer(heard(whole), heard(transcript)) <= 0.1
+
+
+def test_a_file_that_differs_from_what_was_fed_is_transcribed_whole(
+    answer: tuple[np.ndarray[Any, Any], list[float]],
+    transcriber: Transcriber,
+    make_speech: Callable[..., Path],
+) -> None:
+    samples, _ = answer
+    live = LiveTranscription(lambda: transcriber)
+    feed_until(live, samples, 0, samples.size, chunks=1)
+    live.feed(None)
+    other_text = "The file on disk holds a different answer about planning a small garden."
+    other = load_audio(make_speech(other_text))
+    transcript = live.finish(other)
+    assert jiwer.wer(normalise(other_text), heard(transcript)) <= 0.2
+    assert "client" not in heard(transcript)
+
+
+def test_a_short_answer_is_transcribed_at_the_end(
+    answer: tuple[np.ndarray[Any, Any], list[float]], transcriber: Transcriber
+) -> None:
+    samples, pauses = answer
+    first = samples[: round(pauses[0] * SAMPLE_RATE_HZ)]  # one sentence: under MIN_CHUNK_S
+    live = LiveTranscription(lambda: transcriber)
+    live.feed(np.round(first * 32768.0).astype(np.int16))
+    live.feed(None)
+    transcript = live.finish(first)
+    assert live.chunk_count == 0
+    assert jiwer.wer(normalise(SENTENCES[0]), heard(transcript)) <= 0.15
+
+
+def test_a_model_that_fails_during_the_answer_is_retried_at_the_end(
+    answer: tuple[np.ndarray[Any, Any], list[float]], transcriber: Transcriber
+) -> None:
+    samples, _ = answer
+    calls: list[str] = []
+
+    def load() -> Transcriber:
+        calls.append("load")
+        if len(calls) == 1:
+            raise RuntimeError("the model was still being installed")
+        return transcriber
+
+    live = LiveTranscription(load)
+    for at in range(0, samples.size, BLOCK):
+        live.feed(samples[at : at + BLOCK])
+    deadline = time.monotonic() + 30
+    while len(calls) < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    live.feed(None)
+    transcript = live.finish(samples)
+    assert live.chunk_count == 0 and len(calls) == 2
+    assert jiwer.wer(normalise(" ".join(SENTENCES)), heard(transcript)) <= 0.15
+
+
+def test_find_cut_prefers_the_first_pause_after_the_minimum() -> None:
+    rng = np.random.default_rng(5)
+    noise = (0.2 * rng.standard_normal(30 * SAMPLE_RATE_HZ)).astype(np.float32)
+    for start_s, end_s in ((3.0, 3.8), (12.0, 12.6), (18.0, 19.0)):
+        noise[round(start_s * SAMPLE_RATE_HZ) : round(end_s * SAMPLE_RATE_HZ)] = 0.0
+    cut = find_cut(noise, 8 * SAMPLE_RATE_HZ, 25 * SAMPLE_RATE_HZ)
+    assert cut is not None and 12.0 < cut / SAMPLE_RATE_HZ < 12.6
+    # Too little audio yet: wait.
+    assert find_cut(noise[: 8 * SAMPLE_RATE_HZ], 8 * SAMPLE_RATE_HZ, 25 * SAMPLE_RATE_HZ) is None
+    # No pause long enough and under the maximum: wait for more.
+    busy = (0.2 * rng.standard_normal(20 * SAMPLE_RATE_HZ)).astype(np.float32)
+    assert find_cut(busy, 8 * SAMPLE_RATE_HZ, 25 * SAMPLE_RATE_HZ) is None
+    # No pause at all by the maximum: the quietest moment between minimum and maximum.
+    busy = (0.2 * rng.standard_normal(26 * SAMPLE_RATE_HZ)).astype(np.float32)
+    busy[round(15.0 * SAMPLE_RATE_HZ) : round(15.3 * SAMPLE_RATE_HZ)] *= 0.05
+    cut = find_cut(busy, 8 * SAMPLE_RATE_HZ, 25 * SAMPLE_RATE_HZ)
+    assert cut is not None and 15.0 <= cut / SAMPLE_RATE_HZ <= 15.3
+
+
+def test_analyse_audio_uses_the_live_transcription_of_its_recording(
+    answer: tuple[np.ndarray[Any, Any], list[float]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import soundfile as sf
+
+    samples, _ = answer
+    path = tmp_path / "answer.wav"
+    sf.write(str(path), np.round(samples * 32768.0).astype(np.int16), SAMPLE_RATE_HZ)
+    finished: list[LiveTranscription] = []
+    original = LiveTranscription.finish
+
+    def spy(self: LiveTranscription, *args: Any, **kwargs: Any) -> Any:
+        finished.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LiveTranscription, "finish", spy)
+    monkeypatch.setenv("VOICEMOCK_HOME", str(tmp_path / "home"))
+    settings = Settings()
+    tap = pipeline.live_transcription(path, settings)
+    for at in range(0, samples.size, BLOCK):
+        tap(np.round(samples[at : at + BLOCK] * 32768.0).astype(np.int16))
+    tap(None)
+    analysed = pipeline.analyse_audio(path, None, settings=settings)
+    assert len(finished) == 1
+    assert jiwer.wer(normalise(" ".join(SENTENCES)), heard(analysed.transcript)) <= 0.15
+    assert analysed.transcript.silences  # pauses measured on the audio as usual
+    # Used once: analysing the same file again transcribes it afresh.
+    pipeline.analyse_audio(path, None, settings=settings)
+    assert len(finished) == 1
+
+
+def test_only_the_latest_few_live_transcriptions_are_kept(tmp_path: Path) -> None:
+    settings = Settings()
+    taps = [pipeline.live_transcription(tmp_path / f"{i}.wav", settings) for i in range(5)]
+    lives: list[LiveTranscription] = [tap.__self__ for tap in taps]
+    kept = [p for p in pipeline._LIVE if p.parent == tmp_path]
+    assert [p.name for p in kept] == ["2.wav", "3.wav", "4.wav"]
+    # The two dropped ones (answers that were discarded) stop their threads.
+    for live in lives[:2]:
+        live._thread.join(5)
+        assert not live._thread.is_alive()
+    assert all(live._thread.is_alive() for live in lives[2:])
+    for path in kept:
+        taken = pipeline._take_live(path)
+        assert taken is not None
+        taken.close()

@@ -1,0 +1,266 @@
+"""Transcribe an answer while it is being recorded, so its results are ready soon after it ends.
+
+The recorder hands every block it writes to :meth:`LiveTranscription.feed`. A background thread
+cuts the audio at pauses into chunks of at least ``min_chunk_s`` and transcribes each one as soon
+as it is complete. When the answer ends, :meth:`LiveTranscription.finish` receives the samples of
+the saved file (the file is what counts), keeps the chunks whose audio matches it exactly,
+transcribes only what is left and returns one transcript of the whole answer, with every word
+timed from the start of the recording. If anything went wrong on the way (the model failed, the
+audio differs from the file), the whole file is transcribed as usual.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from voicemock.core.models import SAMPLE_RATE_HZ, Segment, Transcript, Word
+from voicemock.errors import AudioFileError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from voicemock.speech.transcribe import ProgressCallback, Transcriber
+
+    FloatArray = npt.NDArray[np.float32]
+
+# A chunk is cut at the first pause after this much audio: long enough for Whisper to have
+# context, short enough that little is left to transcribe when the answer ends.
+MIN_CHUNK_S = 8.0
+# With no pause at all, a chunk is cut at its quietest moment before Whisper's 30 s window fills.
+MAX_CHUNK_S = 25.0
+# Only a pause this long is a safe place to cut (shorter ones can fall inside a phrase).
+MIN_CUT_PAUSE_S = 0.4
+_QUIET_WINDOW_S = 0.2
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One transcribed stretch of the answer: where it lies and what was heard in it."""
+
+    start: int  # first sample
+    stop: int  # one past the last sample
+    transcript: Transcript | None  # None: nothing was said in it
+
+
+class LiveTranscription:
+    """Chunks of an answer transcribed during the recording; see the module docstring.
+
+    ``load`` returns the (loaded) transcriber; it is called in the background thread, so the
+    model may still be loading when the recording starts.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[], Transcriber],
+        *,
+        min_chunk_s: float = MIN_CHUNK_S,
+        max_chunk_s: float = MAX_CHUNK_S,
+    ) -> None:
+        """Start the background thread; nothing is transcribed before ``min_chunk_s`` of audio."""
+        self._load = load
+        self._min_chunk = round(min_chunk_s * SAMPLE_RATE_HZ)
+        self._max_chunk = round(max(max_chunk_s, min_chunk_s + 1.0) * SAMPLE_RATE_HZ)
+        self._blocks: list[Any] = []
+        self._total = 0
+        self._audio: FloatArray | None = None  # the blocks joined, rebuilt when more arrive
+        self._chunks: list[Chunk] = []
+        self._committed = 0
+        self._ended = False
+        self._failed: BaseException | None = None
+        self._condition = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="voicemock-live", daemon=True)
+        self._thread.start()
+
+    # -- the recorder's side ---------------------------------------------------------------------
+
+    def feed(self, block: Any) -> None:
+        """Add a block of 16 kHz mono samples (int16, or float in -1..1); None: the audio ended."""
+        import numpy as np
+
+        with self._condition:
+            if block is None:
+                self._ended = True
+            elif not self._ended:
+                samples = np.asarray(block)
+                if samples.dtype == np.int16:
+                    samples = samples.astype(np.float32) / 32768.0
+                self._blocks.append(samples.astype(np.float32, copy=False).ravel())
+                self._total += self._blocks[-1].size
+            self._condition.notify_all()
+
+    # -- figures ---------------------------------------------------------------------------------
+
+    @property
+    def transcribed_s(self) -> float:
+        """How much of the answer (from its start) is already transcribed."""
+        with self._condition:
+            return self._committed / SAMPLE_RATE_HZ
+
+    @property
+    def chunk_count(self) -> int:
+        """How many chunks were transcribed during the recording."""
+        with self._condition:
+            return len(self._chunks)
+
+    # -- the end ---------------------------------------------------------------------------------
+
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the background thread (after the chunk in hand, if ``wait``); no more is fed."""
+        with self._condition:
+            self._ended = True
+            self._condition.notify_all()
+        if wait:
+            self._thread.join()
+
+    def finish(
+        self, samples: FloatArray, *, progress: ProgressCallback | None = None
+    ) -> Transcript:
+        """The transcript of ``samples`` (the saved recording), reusing the chunks done so far.
+
+        ``progress`` gets 0..1 over what is still to transcribe. Raises what the transcriber
+        raises when the whole file has to be transcribed and that fails.
+        """
+        import numpy as np
+
+        self.close()
+        transcriber = self._load()
+        chunks = self._chunks if self._failed is None else []
+        if chunks:
+            fed = self._joined()
+            end = chunks[-1].stop
+            if samples.shape[0] < end or not np.array_equal(samples[:end], fed[:end]):
+                chunks = []  # the file is not what was fed: trust the file
+        if not chunks:
+            return transcriber.transcribe(samples, progress=progress)
+        start = chunks[-1].stop
+        rest = samples[start:]
+        tail = self._transcribe(transcriber, rest, progress) if rest.size else None
+        if progress is not None:
+            progress(1.0)
+        pieces = [*chunks, Chunk(start, int(samples.shape[0]), tail)]
+        return _merge(pieces, transcriber, samples.shape[0] / SAMPLE_RATE_HZ)
+
+    # -- background thread -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            transcriber: Transcriber | None = None
+            while True:
+                with self._condition:
+                    # Once the answer has ended, finish() transcribes the rest in one go.
+                    while not self._ended and self._total - self._committed < self._min_chunk:
+                        self._condition.wait()
+                    if self._ended:
+                        return
+                    audio = self._joined()
+                    start = self._committed
+                cut = find_cut(audio[start:], self._min_chunk, self._max_chunk)
+                if cut is None:
+                    with self._condition:
+                        # Wait for audio beyond what was just searched, then look again.
+                        while not self._ended and self._total == audio.size:
+                            self._condition.wait()
+                    continue
+                if transcriber is None:
+                    transcriber = self._load()
+                piece = audio[start : start + cut]
+                transcript = self._transcribe(transcriber, piece, None)
+                with self._condition:
+                    self._chunks.append(Chunk(start, start + cut, transcript))
+                    self._committed = start + cut
+        except BaseException as error:  # finish() then transcribes the whole file
+            with self._condition:
+                self._failed = error
+
+    @staticmethod
+    def _transcribe(
+        transcriber: Transcriber, samples: FloatArray, progress: ProgressCallback | None
+    ) -> Transcript | None:
+        try:
+            return transcriber.transcribe(samples, progress=progress)
+        except AudioFileError:
+            return None  # silent (or too short to hold a word): nothing was said in it
+
+    def _joined(self) -> FloatArray:
+        """Every sample fed so far as one array (joined once per new block)."""
+        import numpy as np
+
+        with self._condition:
+            if self._audio is None or self._audio.size != self._total:
+                self._audio = (
+                    np.concatenate(self._blocks) if self._blocks else np.zeros(0, np.float32)
+                )
+                self._blocks = [self._audio]
+            return self._audio
+
+
+def find_cut(audio: FloatArray, min_chunk: int, max_chunk: int) -> int | None:
+    """Where to end the next chunk of ``audio`` (a sample index), or None to wait for more.
+
+    The middle of the first pause of at least MIN_CUT_PAUSE_S that starts after ``min_chunk``
+    samples and ends before the audio does; failing that, once ``max_chunk`` samples are there,
+    the quietest moment between ``min_chunk`` and ``max_chunk``.
+    """
+    import numpy as np
+
+    from voicemock.speech.silence import detect_silences, frame_energy_db
+
+    if audio.size <= min_chunk:
+        return None
+    window = audio[: max_chunk + round(MIN_CUT_PAUSE_S * SAMPLE_RATE_HZ)]
+    for start_s, end_s in detect_silences(window, min_silence_s=MIN_CUT_PAUSE_S):
+        start = round(start_s * SAMPLE_RATE_HZ)
+        end = round(end_s * SAMPLE_RATE_HZ)
+        if start >= min_chunk and end < window.size:
+            return (start + end) // 2
+    if audio.size < max_chunk:
+        return None
+    quiet = round(_QUIET_WINDOW_S * SAMPLE_RATE_HZ)
+    levels = frame_energy_db(audio[min_chunk:max_chunk], frame_s=_QUIET_WINDOW_S)
+    if levels.size == 0:
+        return max_chunk
+    hop = round(0.010 * SAMPLE_RATE_HZ)
+    return min_chunk + int(np.argmin(levels)) * hop + quiet // 2
+
+
+def _merge(chunks: list[Chunk], transcriber: Transcriber, duration_s: float) -> Transcript:
+    """One transcript of the whole answer from its chunks, every time shifted to the recording."""
+    words: list[Word] = []
+    segments: list[Segment] = []
+    language = "en"
+    for chunk in chunks:
+        if chunk.transcript is None:
+            continue
+        offset_s = chunk.start / SAMPLE_RATE_HZ
+        language = chunk.transcript.language
+
+        def shift(word: Word, offset_s: float = offset_s) -> Word:
+            return Word(
+                word.text,
+                round(word.start_s + offset_s, 3),
+                round(word.end_s + offset_s, 3),
+                word.probability,
+            )
+
+        words.extend(shift(w) for w in chunk.transcript.words)
+        for segment in chunk.transcript.segments:
+            segments.append(
+                Segment(
+                    segment.text,
+                    round(segment.start_s + offset_s, 3),
+                    round(segment.end_s + offset_s, 3),
+                    tuple(shift(w) for w in segment.words),
+                )
+            )
+    return Transcript(
+        words=tuple(words),
+        segments=tuple(segments),
+        language=language,
+        engine=transcriber.name,
+        model=transcriber.model_name,
+        audio_duration_s=round(duration_s, 3),
+    )

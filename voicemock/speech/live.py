@@ -35,6 +35,8 @@ MAX_CHUNK_S = 25.0
 # Only a pause this long is a safe place to cut (shorter ones can fall inside a phrase).
 MIN_CUT_PAUSE_S = 0.4
 _QUIET_WINDOW_S = 0.2
+# With no place to cut yet, look again once this much more audio has come.
+_RESEARCH_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,8 @@ class LiveTranscription:
         self._load = load
         self._min_chunk = round(min_chunk_s * SAMPLE_RATE_HZ)
         self._max_chunk = round(max(max_chunk_s, min_chunk_s + 1.0) * SAMPLE_RATE_HZ)
-        self._blocks: list[Any] = []
+        self._buffer: FloatArray | None = None  # grows by doubling; [: self._total] is audio
         self._total = 0
-        self._audio: FloatArray | None = None  # the blocks joined, rebuilt when more arrive
         self._chunks: list[Chunk] = []
         self._committed = 0
         self._ended = False
@@ -85,11 +86,20 @@ class LiveTranscription:
             if block is None:
                 self._ended = True
             elif not self._ended:
-                samples = np.asarray(block)
+                samples = np.asarray(block).ravel()
                 if samples.dtype == np.int16:
                     samples = samples.astype(np.float32) / 32768.0
-                self._blocks.append(samples.astype(np.float32, copy=False).ravel())
-                self._total += self._blocks[-1].size
+                end = self._total + samples.size
+                capacity = 0 if self._buffer is None else self._buffer.size
+                if end > capacity:
+                    # Earlier views of the buffer stay valid: written samples never change.
+                    grown = np.zeros(max(end, 2 * capacity, 30 * SAMPLE_RATE_HZ), np.float32)
+                    grown[: self._total] = self._joined()
+                    self._buffer = grown
+                buffer = self._buffer
+                assert buffer is not None
+                buffer[self._total : end] = samples
+                self._total = end
             self._condition.notify_all()
 
     # -- figures ---------------------------------------------------------------------------------
@@ -161,8 +171,9 @@ class LiveTranscription:
                 cut = find_cut(audio[start:], self._min_chunk, self._max_chunk)
                 if cut is None:
                     with self._condition:
-                        # Wait for audio beyond what was just searched, then look again.
-                        while not self._ended and self._total == audio.size:
+                        # Wait for more audio than was just searched, then look again.
+                        wanted = audio.size + round(_RESEARCH_S * SAMPLE_RATE_HZ)
+                        while not self._ended and self._total < wanted:
                             self._condition.wait()
                     continue
                 if transcriber is None:
@@ -186,16 +197,13 @@ class LiveTranscription:
             return None  # silent (or too short to hold a word): nothing was said in it
 
     def _joined(self) -> FloatArray:
-        """Every sample fed so far as one array (joined once per new block)."""
+        """Every sample fed so far, as a view of the buffer (no copy)."""
         import numpy as np
 
         with self._condition:
-            if self._audio is None or self._audio.size != self._total:
-                self._audio = (
-                    np.concatenate(self._blocks) if self._blocks else np.zeros(0, np.float32)
-                )
-                self._blocks = [self._audio]
-            return self._audio
+            if self._buffer is None:
+                return np.zeros(0, dtype=np.float32)
+            return self._buffer[: self._total]
 
 
 def find_cut(audio: FloatArray, min_chunk: int, max_chunk: int) -> int | None:

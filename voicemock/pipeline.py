@@ -70,6 +70,22 @@ def check_transcriber(settings: Settings) -> None:
     check_available(settings.engine, settings.model)
 
 
+def warm_up(settings: Settings) -> None:
+    """Import and load everything an analysis needs (model, embedder, store), e.g. in a thread.
+
+    Run during the question and the answer, so nothing is left to load when the answer ends
+    (and a Ctrl+C then never lands in the middle of loading a native library).
+    """
+    import voicemock.core.scoring
+    import voicemock.core.store
+    import voicemock.speech.audio_io
+    import voicemock.speech.silence  # noqa: F401
+
+    load_transcriber(settings)
+    if settings.use_embeddings:
+        warm_up_embedder()
+
+
 def warm_up_embedder() -> None:
     """Load the sentence-embedding model now so the first scoring is quick (no-op if absent)."""
     from voicemock.core.embeddings import get_embedder

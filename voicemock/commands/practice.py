@@ -194,6 +194,11 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
     if warning:
         console.print(f"[yellow]{escape(warning)}[/]")
     out_path = _pending_path(question.id)
+    # The model loads while the question is asked and answered: nothing is left to load at the
+    # end, and a Ctrl+C never lands inside a native library being loaded on the main thread.
+    threading.Thread(
+        target=_warm_up_quietly, args=(settings,), name="voicemock-warm-up", daemon=True
+    ).start()
     console.print(
         Panel(Text(question.question.text), title=f"Question · {question.id}", expand=False)
     )
@@ -204,16 +209,25 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
             threading.Event().wait(settings.thinking_time_s)
 
     recording, interrupted = _record(out_path, settings, console)
-    if recording.duration_s < MIN_ANSWER_S:
-        from voicemock.errors import AudioFileError
+    try:
+        if recording.duration_s < MIN_ANSWER_S:
+            from voicemock.errors import AudioFileError
 
-        with contextlib.suppress(OSError):
-            recording.path.unlink()
-        raise AudioFileError("nothing was recorded: check the microphone with `voicemock devices`")
-    # The recording starts as soon as the question has been asked: its clock starts at 0.
-    analysed, attempt = analyse_and_save(
-        recording.path, question, settings, recording.duration_s, console, question_end_s=0.0
-    )
+            with contextlib.suppress(OSError):
+                recording.path.unlink()
+            raise AudioFileError(
+                "nothing was recorded: check the microphone with `voicemock devices`"
+            )
+        # The recording starts as soon as the question has been asked: its clock starts at 0.
+        analysed, attempt = analyse_and_save(
+            recording.path, question, settings, recording.duration_s, console, question_end_s=0.0
+        )
+    except InterruptedBeforeSavingError:
+        raise
+    except KeyboardInterrupt as error:
+        # Ctrl+C between the end of the recording and the analysis: the same advice.
+        _say_interrupted(console, recording.path)
+        raise InterruptedBeforeSavingError from error
     _print_result(args.json, question, analysed, attempt)
     note = " (stopped early)" if interrupted else ""
     console.print(
@@ -221,6 +235,14 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
         f"Replay it: [bold]voicemock replay {attempt.id}[/bold]"
     )
     return 0
+
+
+def _warm_up_quietly(settings: Settings) -> None:
+    """Load what the analysis needs; a failure here is reported by the analysis itself."""
+    from voicemock.pipeline import warm_up
+
+    with contextlib.suppress(Exception):
+        warm_up(settings)
 
 
 def _pending_path(question_id: str) -> Path:
@@ -324,10 +346,10 @@ def analyse_and_save(
 
     from voicemock.core.store import SessionStore
     from voicemock.errors import AudioFileError, VoicemockError
-    from voicemock.pipeline import analyse_audio, recover_command, save_attempt
+    from voicemock.pipeline import analyse_audio, save_attempt
 
     kept = f"Your recording is kept at {audio_path}."
-    later = f"{kept} Score and save it later with: {recover_command(audio_path)}"
+    later = _save_later(audio_path)
     try:
         # Opened first: a store that cannot be written fails before a long transcription.
         with SessionStore() as store:
@@ -367,10 +389,32 @@ def analyse_and_save(
     except VoicemockError:
         console.print(f"[yellow]{escape(later)}[/]", soft_wrap=True)
         raise
-    except KeyboardInterrupt:
-        console.print(f"[yellow]Interrupted before saving. {escape(later)}[/]", soft_wrap=True)
-        raise
+    except KeyboardInterrupt as error:
+        _say_interrupted(console, audio_path)
+        raise InterruptedBeforeSavingError from error
     return analysed, attempt
+
+
+class InterruptedBeforeSavingError(KeyboardInterrupt):
+    """Ctrl+C came after the recording and before it was saved; the user has been told."""
+
+
+def _save_later(audio_path: Path) -> str:
+    """Where the recording is kept and the command that scores and saves it later."""
+    from voicemock.pipeline import recover_command
+
+    return (
+        f"Your recording is kept at {audio_path}. Score and save it later with: "
+        f"{recover_command(audio_path)}"
+    )
+
+
+def _say_interrupted(console: Console, audio_path: Path) -> None:
+    from rich.markup import escape
+
+    console.print(
+        f"[yellow]Interrupted before saving. {escape(_save_later(audio_path))}[/]", soft_wrap=True
+    )
 
 
 def _print_result(

@@ -131,7 +131,6 @@ def to_mono_16k(
 ) -> FloatArray:
     """Down-mix (or pick ``channel`` of) frames x channels audio and resample it to 16 kHz."""
     import numpy as np
-    import soxr
 
     if frames.ndim == 1:
         frames = frames[:, None]
@@ -147,6 +146,8 @@ def to_mono_16k(
         mono = frames.mean(axis=1) if n_channels > 1 else frames[:, 0]
     mono = np.nan_to_num(mono.astype(np.float32, copy=False), nan=0.0, posinf=0.0, neginf=0.0)
     if rate_hz != SAMPLE_RATE_HZ and mono.size:
+        import soxr
+
         mono = soxr.resample(mono, rate_hz, SAMPLE_RATE_HZ, quality="HQ")
     return np.ascontiguousarray(mono, dtype=np.float32)
 

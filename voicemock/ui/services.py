@@ -198,11 +198,9 @@ def save_real(
 
 def warm_up_real(settings: Settings) -> None:
     """Load the transcription model (and the sentence embedder) so the first answer is quick."""
-    from voicemock.pipeline import load_transcriber, warm_up_embedder
+    from voicemock.pipeline import warm_up
 
-    load_transcriber(settings)
-    if settings.use_embeddings:
-        warm_up_embedder()
+    warm_up(settings)
 
 
 def list_real_input_devices() -> list[tuple[str, str | int]]:

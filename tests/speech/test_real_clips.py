@@ -15,7 +15,7 @@ from tests.conftest import SHARED_SPEECH_DIR, data_home
 from voicemock.core.models import Transcript
 from voicemock.speech.audio_io import audio_duration_s, load_audio, split_channel_suffix
 from voicemock.speech.transcribe import FasterWhisperTranscriber, get_transcriber
-from voicemock.speech.whisper_models import BASE_PART1_DIST, _dist_file
+from voicemock.speech.whisper_models import base_packages_installed
 
 pytestmark = [
     pytest.mark.speech,
@@ -105,8 +105,7 @@ def _openai_models() -> list[str]:
         import whisper  # noqa: F401
     except ImportError:
         return []
-    base = _dist_file(BASE_PART1_DIST, "model.bin.part1") is not None
-    return ["tiny.en", "base"] if base else ["tiny.en"]
+    return ["tiny.en", "base"] if base_packages_installed() else ["tiny.en"]
 
 
 @pytest.mark.parametrize("model", _openai_models())

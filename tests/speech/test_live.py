@@ -108,9 +108,9 @@ def test_chunks_are_cut_in_pauses_and_give_the_whole_answer(
     assert [w for s in transcript.segments for w in s.words] == list(transcript.words)
     assert transcript.engine == "faster-whisper" and transcript.model == "tiny.en"
     assert progress and progress[-1] == 1.0
-    # The words of the second half are placed where they were said, not at the chunk's start.
-    last = next(w for w in reversed(transcript.words) if normalise(w.text) == "heard")
-    assert last.start_s > samples.size / SAMPLE_RATE_HZ - GAP_S - 2.0
+    # The last chunk's words are placed where they were said, not at the chunk's start (its
+    # last word itself varies: tiny.en hears "has heard" or "does done").
+    assert transcript.words[-1].start_s > samples.size / SAMPLE_RATE_HZ - GAP_S - 2.0
     # The same words as transcribing the saved file in one go.
     whole = transcriber.transcribe(samples)
     assert jiwer.wer(heard(whole), heard(transcript)) <= 0.1

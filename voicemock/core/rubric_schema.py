@@ -12,6 +12,7 @@ A bank file (``rubrics/*.yaml`` shipped, or the user's own in ``<data dir>/rubri
         text: Tell me about a time you disagreed with a colleague.
         role: Any role
         level: junior            # junior | mid | senior
+        kind: story              # story (asks for a time you did it) | approach; inferred if absent
         tags: [conflict, teamwork]
         target_length_s: {min: 60, max: 120}
         competencies:
@@ -19,13 +20,18 @@ A bank file (``rubrics/*.yaml`` shipped, or the user's own in ``<data dir>/rubri
             label: Communication skills
             description: Explains clearly and checks understanding.
             weight: 1.0
-            indicators:                      # phrases grouped by what they mean
+            indicators:                      # grouped by what they mean
               - meaning: listening first
-                phrases: [listen, hear them out, ask questions]
+                phrases: [listen, hear them out, ask questions]   # words to highlight
+                shows:                                             # plain sentences that show it
+                  - I let her finish before I said a word about my own view.
+                  - I asked him to talk me through how he saw the problem.
             depth: [shared goal, compromise]   # concepts that mark an advanced answer
             red_flags: [went over their head]  # contrary evidence
             exemplars:                        # sentences a good answer might contain,
               - I asked her to walk me through her reasoning before I said anything.
+            probes:                           # follow-ups an interviewer asks when it is missing
+              - What did you do to understand her side before you answered?
         model_answers:                         # rising quality
           - level: basic
             text: ...
@@ -38,14 +44,23 @@ Pydantic validates untrusted YAML; ``voicemock.core.rubrics`` loads files into t
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Level = Literal["junior", "mid", "senior"]
+QuestionKind = Literal["story", "approach"]
 AnswerLevel = Literal["basic", "solid", "strong"]
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+# How questions that ask for a past example usually begin.
+_STORY_QUESTION = re.compile(
+    r"\b(tell me about|describe|give (me )?an example of|share|walk me through) (a|an|one|the)"
+    r"( \w+)? (time|situation|occasion|moment|case|instance|mistake|change|project|example)\b"
+    r"|\btell me about a\b|\bhave you ever\b|\bwhen have you\b",
+    re.IGNORECASE,
+)
 
 # Imported drafts mark sentences the user still has to write; the scorer ignores them.
 PLACEHOLDER_PREFIX = "EDIT ME:"
@@ -56,10 +71,17 @@ class _Strict(BaseModel):
 
 
 class IndicatorGroup(_Strict):
-    """Phrases that mean the same thing; one match in a group is one piece of evidence."""
+    """One thing a good answer does, with the words and the sentences that show it.
+
+    ``phrases`` are short word patterns, matched on lemmas and highlighted as evidence.
+    ``shows`` are plain-language sentences (several told as a past story, in the first person,
+    some as general practice) that the scorer compares the answer's sentences with by meaning,
+    so an answer earns the group in its own words, not only with the listed phrases.
+    """
 
     meaning: str = Field(min_length=1)
     phrases: list[str] = Field(min_length=1)
+    shows: list[str] = Field(default_factory=list)
 
     @field_validator("phrases")
     @classmethod
@@ -82,6 +104,16 @@ class Competency(_Strict):
     red_flags: list[str] = Field(default_factory=list)
     exemplars: list[str] = Field(min_length=1)
     next_step: str = ""  # optional coaching line shown when this competency is weak
+    probes: list[str] = Field(default_factory=list)
+    """Follow-up questions an interviewer asks when this competency is missing or thin."""
+
+    @field_validator("probes")
+    @classmethod
+    def _questions(cls, value: list[str]) -> list[str]:
+        cleaned = [p.strip() for p in value]
+        if any(not p for p in cleaned):
+            raise ValueError("probes must not be empty strings")
+        return cleaned
 
 
 class ModelAnswer(_Strict):
@@ -113,12 +145,22 @@ class Question(_Strict):
     text: str = Field(min_length=5)
     role: str = "Any role"
     level: Level = "junior"
+    kind: QuestionKind | None = None
+    """"story" asks for a time the candidate did something; "approach" asks how they work.
+    When absent it is inferred from the text (see ``asks_for_example``)."""
     tags: list[str] = Field(default_factory=list)
     version: int = Field(default=1, ge=1)
     target_length_s: TargetLength = Field(default_factory=TargetLength)
     competencies: list[Competency] = Field(min_length=1)
     model_answers: list[ModelAnswer] = Field(default_factory=list)
     tips: list[str] = Field(default_factory=list)
+
+    @property
+    def asks_for_example(self) -> bool:
+        """True when the question asks for a specific past example ("Tell me about a time")."""
+        if self.kind is not None:
+            return self.kind == "story"
+        return bool(_STORY_QUESTION.search(self.text))
 
     @model_validator(mode="after")
     def _unique_competency_ids(self) -> Question:

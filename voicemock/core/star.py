@@ -23,6 +23,21 @@ STAR_PARTS: tuple[StarPart, ...] = ("S", "T", "A", "R")
 PART_NAMES: dict[StarPart, str] = {"S": "Situation", "T": "Task", "A": "Action", "R": "Result"}
 # Points each part adds to the STAR score; the action carries most (it is the speaker's part).
 PART_POINTS: dict[StarPart, int] = {"S": 20, "T": 15, "A": 35, "R": 30}
+# A story usually opens in its first sentences; a scene set there counts even when the same
+# sentence already tells an action ("Last spring I sat down with a client who ...").
+_OPENING_SENTENCES = 2
+# Reflection: what the speaker took from it.
+_REFLECTION = re.compile(
+    r"\b(i|we) (learned|learnt|realised|realized|took away|now know|understood)\b"
+    r"|\b(taught|showed) me\b|\bsince then\b|\bnow i\b|\bnext time\b|\blooking back\b"
+    r"|\bin hindsight\b|\bif i did it again\b|\bi would have\b|\bi('d| would) (now )?do\b"
+    r"|\bthe lesson\b|\bfrom then on\b|\bthese days i\b|\bever since\b",
+    re.IGNORECASE,
+)
+# How much each element of a told example is worth in ``example_quality`` (sums to 100).
+EXAMPLE_POINTS = {"S": 15, "T": 10, "A": 40, "R": 25, "reflection": 10}
+# Own actions in the first person singular that make the action part complete.
+FULL_ACTIONS = 3
 
 # Past forms simplemma does not undo (lemma == token) or that do not end in -ed. Forms that
 # are also present tense (put, set, let, read, cut, hit, hurt, quit, shut) are left out: in
@@ -50,6 +65,8 @@ PAST_STATE = _wordset(
     """
 )
 FIRST_PERSON_SUBJECTS = frozenset({"i", "we"})
+# Spoken hedges and fillers that may sit between the subject and its verb ("I kind of asked").
+_SPOKEN_FILLERS = _wordset("um umm uh uhh er erm ah uhm like kind sort of basically literally")
 # Words that end the clause of an action ...
 _CLAUSE_ENDING_WORDS = _wordset(
     "but so because while although though whereas since unless until which who"
@@ -90,6 +107,26 @@ _SITUATION_PATTERNS = tuple(
         r"team ?mates?|co-?workers?|users?|residents?|families|parents?|members?)\b",
         r"\ba (client|patient|customer|colleague|student|manager|teammate|coworker|user|"
         r"resident|parent|young man|young woman|man|woman) (of mine|who|named|called|i)\b",
+        # The usual ways of opening a story: a time, a place or a role.
+        r"\b(a|one|two|three|four|five|a few|a couple of|couple of|several) (\w+ )?"
+        r"(days?|weeks?|months?|years?) (back|before)\b",
+        r"\bback (when|in|at)\b",
+        r"\bthis (was|is) (maybe |probably |about |around |like )?"
+        r"(a|an|one|two|three|four|five|last|back|when|at|in|during)\b",
+        r"\b(so )?there (was|is) (this|a|an|one)\b",
+        r"\b(i|we) (had|got|have had) (a|an|this|one) (\w+ )?(client|patient|customer|"
+        r"colleague|student|manager|guy|man|woman|lady|kid|young|coworker|co-worker|boss|"
+        r"supervisor|project|situation|case|deadline|stakeholder|family|member|resident)\b",
+        r"\b(when|while|back when) (i|we) (was|were|worked|started|joined|first|had|did|ran)\b",
+        r"\b(at|in|during) (my|our|a|the) (\w+ )?(job|role|placement|practicum|internship|"
+        r"clinic|company|hospital|school|shop|store|restaurant|warehouse|agency|office|firm|"
+        r"center|centre|unit|ward|program|programme|shift|team|startup|bank|hotel|practice)"
+        r" (i|we|where|as|there|when|a|one|last|back|years?)\b",
+        r"\bi (was|worked|used to work) (as|at|in|for) (a|an|the|my)\b",
+        r"\b(i was|as) (a|an|the) (\w+ )?(lead|manager|supervisor|counsellor|counselor|nurse|"
+        r"teacher|developer|engineer|intern|assistant|coordinator|analyst|worker|student|"
+        r"volunteer|administrator|clerk|officer|director|designer|consultant)\b",
+        r"\bon (my|our|a|one) (\w+ )?(shift|rotation|placement|project)\b",
     )
 )
 _TASK_PATTERNS = tuple(
@@ -203,10 +240,12 @@ def find_own_actions(sentence: Sentence) -> tuple[OwnAction, ...]:
 
 def _acts(tokens: Sequence[Token], subject: int) -> bool:
     """True when a past-tense action verb follows the subject (adverbs may come between)."""
-    for j in range(subject + 1, min(subject + 5, len(tokens))):
+    for j in range(subject + 1, min(subject + 6, len(tokens))):
         candidate = tokens[j]
-        if candidate.lower in _ADVERBS or (
-            candidate.lower.endswith("ly") and len(candidate.lower) > 4
+        if (
+            candidate.lower in _ADVERBS
+            or candidate.lower in _SPOKEN_FILLERS
+            or (candidate.lower.endswith("ly") and len(candidate.lower) > 4)
         ):
             continue
         if candidate.lower == "did":
@@ -298,7 +337,10 @@ def analyze_star(
     labels: list[StarPart | None] = []
     seen_action = False
     previous: StarPart | None = None
+    position = -1  # among prose sentences
     for sentence in sentences:
+        if sentence.index not in ignore:
+            position += 1
         if sentence.index in ignore:
             labels.append(None)
             previous = None
@@ -316,7 +358,9 @@ def analyze_star(
             label = "R"
         elif _any(_TASK_PATTERNS, cues):
             label = "T"
-        elif _any(_SITUATION_PATTERNS, cues) and (not seen_action or action is None):
+        elif _any(_SITUATION_PATTERNS, cues) and (
+            not seen_action or action is None or position < _OPENING_SENTENCES
+        ):
             label = "S"
         elif action is not None:
             label = "A"
@@ -390,3 +434,34 @@ def _merge_spans(
         run_label = label
     flush()
     return spans
+
+
+def example_quality(star: StarAnalysis, sentences: Sequence[Sentence]) -> float:
+    """How well the answer tells one specific example, 0-100, judged by proportion.
+
+    What counts is a scene, the speaker's own actions (first person singular weighs more than
+    "we"), a stated result and a reflection, not the number of words: an answer that spends
+    most of its words setting the scene loses a fifth, as a listener hears it as rambling.
+    """
+    if not star.own_actions:
+        return 0.0
+    present = {span.part for span in star.breakdown.spans}
+    singular = sum(
+        1
+        for actions in star.all_actions.values()
+        if any(sentences[a.sentence_index].tokens[a.start_token].lower == "i" for a in actions)
+    )
+    plural = len(star.all_actions) - singular
+    action_share = min(1.0, (singular + 0.5 * plural) / FULL_ACTIONS)
+    score = EXAMPLE_POINTS["A"] * action_share
+    score += sum(EXAMPLE_POINTS[p] for p in ("S", "T", "R") if p in present)
+    text = " ".join(s.text for s in sentences)
+    if _REFLECTION.search(text):
+        score += EXAMPLE_POINTS["reflection"]
+    total_words = sum(s.word_count for s in sentences)
+    scene_words = sum(
+        s.word_count for s, label in zip(sentences, star.labels, strict=True) if label == "S"
+    )
+    if total_words and scene_words / total_words > 0.5:
+        score *= 0.8
+    return min(100.0, score)

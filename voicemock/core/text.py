@@ -15,7 +15,18 @@ from voicemock.core.models import Transcript, Word
 
 # Sentences longer than this are cut at a clause boundary near the middle: an unpunctuated
 # transcript would otherwise be one "sentence" and every quote would be the whole answer.
-MAX_SENTENCE_WORDS = 45
+MAX_SENTENCE_WORDS = 32
+
+# Sounds and phrases that fill a pause in speech; they carry no meaning for scoring.
+FILLER_SOUNDS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "ah", "hmm", "mm", "mhm", "uhm"})
+_FILLER_RE = re.compile(
+    r"(?<![\w'’])(?:" + "|".join(sorted(FILLER_SOUNDS, key=len, reverse=True)) + r")(?![\w'’])"
+    r"|(?<![\w'’])(?:you know|i mean)(?![\w'’])"
+    r"|(?:(?<=[,.]\s)|(?<=^))like(?=,)|,\s*like,",
+    re.IGNORECASE,
+)
+_REPEAT_RE = re.compile(r"\b(\w+)(?:[\s,]+\1\b)+", re.IGNORECASE)
+_SPACES_RE = re.compile(r"\s*,(?:\s*,)+|\s{2,}")
 
 _WORD_RE = re.compile(r"[^\W_]+(?:[.,][0-9]+)*%?(?:['’][^\W_]+)*")
 _SENTENCE_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)|\n\s*\n|\n")
@@ -282,7 +293,9 @@ def _strip_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-_CLAUSE_WORDS = frozenset({"and", "but", "so", "because", "which", "then", "while", "when"})
+_CLAUSE_WORDS = frozenset(
+    {"and", "but", "so", "because", "which", "then", "while", "when", "after", "until"}
+)
 
 
 def _split_long(text: str, start: int, end: int, tokens: tuple[Token, ...]) -> list[int]:
@@ -329,6 +342,17 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
         Sentence(i, text[start:end], start, end, tokens)
         for i, (start, end, tokens) in enumerate(pieces)
     )
+
+
+def spoken_text(text: str) -> str:
+    """``text`` without filler sounds ("um", "you know") and stammered repeats ("I I").
+
+    What is compared by meaning; offsets and quotes always use the text as spoken.
+    """
+    cleaned = _FILLER_RE.sub(" ", text)
+    cleaned = _REPEAT_RE.sub(r"\1", cleaned)
+    cleaned = _SPACES_RE.sub(lambda m: "," if "," in m.group(0) else " ", cleaned)
+    return cleaned.strip(" ,") or text
 
 
 def phrase_lemmas(phrase: str) -> tuple[str, ...]:

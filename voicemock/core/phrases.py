@@ -1,0 +1,456 @@
+"""Lexical evidence: rubric phrases matched on lemma sequences, with negation and who-did-it.
+
+A phrase ("hear them out") matches the answer's words in order with small gaps, pronouns
+standing for anyone; a negator earlier in the clause ("never", "without") turns a match into
+a negated one, and two negators cancel. Red flags (bad practice) count only in the speaker's
+own voice: someone else's bad practice told in a story, or a feared one, is not theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from voicemock.core.text import GENERIC_WORDS, Sentence, Token, tokenize
+
+# Phrase words may be this many tokens apart in the answer ("ask [him] questions").
+MAX_PHRASE_GAP = 2
+# A negator reaches this many tokens forward within its clause.
+NEGATION_WINDOW = 6
+
+
+NEGATORS = frozenset(
+    {
+        "not",
+        "never",
+        "no",
+        "without",
+        "nobody",
+        "nothing",
+        "neither",
+        "nor",
+        "refuse",
+        "fail",
+        "hardly",
+        "barely",
+        "lack",
+        "avoid",
+        "none",
+    }
+)
+# "not just/only" adds rather than negates.
+# Negators that deny an action outright ("I don't ask", "I never explain", "I refuse to").
+_DENIALS = frozenset({"not", "never", "refuse"})
+_NOT_NEGATING_NEXT = frozenset({"just", "only", "simply", "merely", "matter", "doubt", "less"})
+_CLAUSE_BREAK_WORDS = frozenset(
+    {
+        "but",
+        "and",
+        "so",
+        "because",
+        "while",
+        "although",
+        "though",
+        "yet",
+        "whereas",
+        "instead",
+        "which",
+        "who",
+        "then",
+        "or",
+        "since",
+        "unless",
+        "until",
+    }
+)
+# Subjects that say the speaker (or a generic "you") is the one doing it.
+_SPEAKER_SUBJECTS = frozenset({"i", "we", "you"})
+# Subjects that say someone else is: then a negated indicator describes them, not the speaker.
+_OTHER_PRONOUNS = frozenset({"he", "she", "they"})
+_OTHER_NOUNS = frozenset(
+    {
+        "client",
+        "patient",
+        "customer",
+        "family",
+        "parent",
+        "colleague",
+        "manager",
+        "boss",
+        "supervisor",
+        "team",
+        "mother",
+        "father",
+        "wife",
+        "husband",
+        "partner",
+        "friend",
+        "doctor",
+        "nurse",
+        "student",
+        "user",
+        "employer",
+        "coworker",
+        "teammate",
+        "man",
+        "woman",
+        "person",
+    }
+)
+_SUBORDINATORS = frozenset(
+    {"before", "after", "when", "if", "that", "once", "as", "whether", "where", "until", "because"}
+)
+_DETERMINERS = frozenset({"the", "a", "an", "my", "our", "this", "that", "one", "his", "her"})
+# "everything they said": the pronoun after these opens a relative clause, not the main one.
+_RELATIVE_OBJECTS = frozenset({"what", "everything", "anything", "something", "whatever", "all"})
+# Pronouns in a rubric phrase stand for anyone: "hear them out" matches "hear her out".
+_WILDCARD_WORDS = frozenset(
+    {"them", "him", "her", "they", "he", "she", "it", "someone", "somebody"}
+)
+_WILDCARD = "*"
+# A possessive in a phrase stands for someone's: "their community" matches "his community" and
+# "the client's community", but not "a community clinic" (an article is nobody's).
+_POSSESSIVE_WORDS = frozenset({"their", "his", "its"})
+_POSSESSIVE = "*'s"
+_POSSESSIVE_FILLERS = frozenset({"his", "her", "their", "its"})
+ANY_WILDCARD = frozenset({_WILDCARD, _POSSESSIVE})
+# What a pronoun in a phrase may match: another pronoun, or the start of a noun phrase (the
+# gap allowance takes the noun: "hear [the] client out"). Not any word: "backed it" must not
+# match "go back next year".
+_WILDCARD_FILLERS = frozenset(
+    str.split(
+        """
+    him her them it he she they me us you his their its this that these those someone somebody
+    everyone everybody anyone the a an my our your one each
+    """
+    )
+)
+# Words that turn what follows into someone's fear, not the speaker's practice.
+_FEAR_WORDS = frozenset(
+    {"worry", "worried", "afraid", "fear", "feared", "scared", "suspect", "nervous", "anxious"}
+)
+# Words that make prose prose; a bare list of keywords has almost none of them.
+FUNCTION_WORDS = frozenset(
+    str.split(
+        """
+    a an the i we you he she they it me us him her them my our your his their its this that
+    these those is am are was were be been being have has had do does did will would can could
+    should may might must shall to of in on at for with by from about into over after before
+    as than then so and but or because if when while who which what how why not no there here
+    just also very really
+    """
+    )
+)
+
+# Words any story uses; sharing them with the rubric says nothing about the topic.
+EVERYDAY_WORDS = frozenset(
+    str.split(
+        """
+    go come get make take give put say tell know think want like see look feel find keep let
+    back next last first one two three four five six seven eight nine ten every day week month
+    year time thing way lot good great bad well new old many much more most some any all other
+    same each only even still again never always often sometimes people person
+    """
+    )
+)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A rubric phrase compiled to lemmas; pronouns and possessives stand for anyone's."""
+
+    text: str
+    lemmas: tuple[str, ...]
+    contradicts: bool = True  # whether a negated match counts as contrary evidence
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """Where a phrase matched in a sentence, and whether it was said outright."""
+
+    sentence: Sentence
+    start: int  # token index
+    end: int  # token index, exclusive
+    # "positive" | "contrary" | "other" (negated, but about someone else or too generic to say)
+    polarity: str
+    first_negator: int | None = None  # token index of the negator that governs it, if any
+
+
+def compile_phrase(text: str, question_lemmas: frozenset[str] = frozenset()) -> Phrase:
+    """Compile a rubric phrase; ``question_lemmas`` are words whose negation says nothing."""
+    tokens = tokenize(text)
+    lemmas = tuple(_pattern_word(t) for t in tokens)
+    # A phrase made only of pronouns would match anything; keep it literal.
+    if lemmas and all(lemma in ANY_WILDCARD for lemma in lemmas):
+        lemmas = tuple(t.lemma for t in tokens)
+    content = [t.lemma for t in tokens if is_content(t) and _pattern_word(t) not in ANY_WILDCARD]
+    # Negating a lone generic word or a word of the question says nothing against the
+    # competency: "a signal about the relationship, not about the client" is no contradiction.
+    contradicts = len(content) >= 2 or (
+        len(content) == 1 and content[0] not in GENERIC_WORDS and content[0] not in question_lemmas
+    )
+    return Phrase(text, lemmas, contradicts)
+
+
+def _pattern_word(token: Token) -> str:
+    if token.lower in _WILDCARD_WORDS:
+        return _WILDCARD
+    if token.lower in _POSSESSIVE_WORDS:
+        return _POSSESSIVE
+    return token.lemma
+
+
+def is_content(token: Token) -> bool:
+    """A word that says what the answer is about (not a function word or an everyday word)."""
+    return (
+        token.lower not in FUNCTION_WORDS
+        and token.lemma not in FUNCTION_WORDS
+        and token.lemma not in EVERYDAY_WORDS
+        and not token.lemma[:1].isdigit()
+    )
+
+
+# --- Matching ------------------------------------------------------------------------------------
+
+
+def _token_matches(pattern: str, token: Token) -> bool:
+    if pattern == _WILDCARD:
+        return token.lower in _WILDCARD_FILLERS
+    if pattern == _POSSESSIVE:
+        return token.lower in _POSSESSIVE_FILLERS or _is_possessive_noun(token)
+    return pattern == token.lemma or pattern == token.lower
+
+
+def _is_possessive_noun(token: Token) -> bool:
+    """ "client's" (not "it's", "that's" or "he's", where 's is "is")."""
+    surface = token.text.lower().replace("’", "'")
+    return surface.endswith("'s") and token.lower not in FUNCTION_WORDS
+
+
+def may_match(sentence: Sentence, phrase: Phrase) -> bool:
+    """Cheap pre-check: the phrase's first word occurs in the sentence at all."""
+    first = phrase.lemmas[0]
+    return first in ANY_WILDCARD or first in sentence.positions
+
+
+def find_phrase(sentence: Sentence, phrase: Phrase) -> list[tuple[int, int]]:
+    """Every (start, end) token span where the phrase's lemmas appear in order, small gaps ok."""
+    tokens = sentence.tokens
+    pattern = phrase.lemmas
+    found: list[tuple[int, int]] = []
+    if pattern[0] in ANY_WILDCARD:
+        starts: Sequence[int] = range(len(tokens))
+    else:
+        starts = sentence.positions.get(pattern[0], ())
+    for start in starts:
+        if not _token_matches(pattern[0], tokens[start]):
+            continue
+        end = _match_rest(tokens, pattern, 1, start + 1)
+        if end is not None:
+            found.append((start, end))
+    return found
+
+
+def _match_rest(tokens: Sequence[Token], pattern: Sequence[str], k: int, pos: int) -> int | None:
+    if k == len(pattern):
+        return pos
+    for j in range(pos, min(pos + MAX_PHRASE_GAP + 1, len(tokens))):
+        if _has_clause_punct(tokens[j]):
+            break  # a phrase never spans a comma: "hides shame, and a ..." is not "shame them"
+        if _token_matches(pattern[k], tokens[j]):
+            end = _match_rest(tokens, pattern, k + 1, j + 1)
+            if end is not None:
+                return end
+    return None
+
+
+def _has_clause_punct(token: Token) -> bool:
+    return token.clause_break
+
+
+def is_clause_start(token: Token) -> bool:
+    return _has_clause_punct(token) or token.lower in _CLAUSE_BREAK_WORDS
+
+
+def negators_before(sentence: Sentence, index: int) -> list[int]:
+    """Token indices of the negators that govern token ``index``.
+
+    A negator reaches ``NEGATION_WINDOW`` tokens forward within its clause. When one does,
+    every negator earlier in the same clause is returned too, so that "never share anything
+    a client tells me without their consent" counts two negators, which cancel.
+    """
+    tokens = sentence.tokens
+    found: list[int] = []
+    j = index - 1
+    while j >= 0:
+        if is_negator(tokens, j) and (found or index - j <= NEGATION_WINDOW):
+            found.append(j)
+        if is_clause_start(tokens[j]) or (not found and index - j >= NEGATION_WINDOW):
+            break
+        j -= 1
+    return found
+
+
+def is_negator(tokens: Sequence[Token], j: int) -> bool:
+    token = tokens[j]
+    if token.lemma not in NEGATORS and token.lower not in NEGATORS:
+        return False
+    following = tokens[j + 1] if j + 1 < len(tokens) else None
+    if following is not None and following.lower in _NOT_NEGATING_NEXT:
+        return False
+    # "no-show", "no-one" are compounds, not a negated phrase.
+    return not (token.lower == "no" and following is not None and "-" in following.punct_before)
+
+
+def subject_before(sentence: Sentence, index: int) -> str | None:
+    """Who the clause ending at ``index`` is about: "speaker", "other" or None (no subject).
+
+    Object pronouns (me, him, them) are never subjects; a noun counts only at the head of a
+    clause ("The client refused ..."), not as an object ("I called the family ...").
+    """
+    tokens = sentence.tokens
+    for j in range(index - 1, -1, -1):
+        token = tokens[j]
+        previous = tokens[j - 1].lower if j > 0 else ""
+        if token.lower in _SPEAKER_SUBJECTS:
+            return "speaker"
+        if token.lower in _OTHER_PRONOUNS:
+            if previous in _RELATIVE_OBJECTS:
+                continue  # "everything they said": a relative clause inside the speaker's
+            return "other"
+        if token.lemma in _OTHER_NOUNS and _heads_clause(tokens, j):
+            return "other"
+    return None
+
+
+def _heads_clause(tokens: Sequence[Token], j: int) -> bool:
+    """True when the noun at ``j`` opens its clause: [det] [adjective] noun after a boundary."""
+    k = j - 1
+    if k >= 0 and tokens[k].lower not in _DETERMINERS and not is_clause_start(tokens[j]):
+        k -= 1  # one adjective: "my new colleague"
+    if k < 0 or (k == j - 1 and is_clause_start(tokens[j])):
+        return True
+    if tokens[k].lower not in _DETERMINERS:
+        return False
+    if k == 0 or is_clause_start(tokens[k]):
+        return True
+    # "... before the team discussed ...": a subordinate clause opens with its own subject.
+    return tokens[k - 1].lower in _SUBORDINATORS
+
+
+def occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
+    """Every match of an indicator phrase, with its polarity.
+
+    "positive": said outright (or under two negators, which cancel). "contrary": the speaker
+    says they do not do it ("I don't ask for consent"): only a plain "not"/"never"/"refuse"
+    with the speaker as the explicit subject, and only for a phrase specific enough to
+    contradict. "other": negated in any other way ("without", someone else's clause, a word
+    too generic to say anything), which is no evidence either way.
+    """
+    out: list[Occurrence] = []
+    for start, end in find_phrase(sentence, phrase):
+        negators = negators_before(sentence, start)
+        # Two negators cancel: "never share anything without consent" is a good practice.
+        if len(negators) % 2 == 0:
+            out.append(Occurrence(sentence, start, end, "positive"))
+            continue
+        last = negators[-1]
+        about = subject_before(sentence, last + 1)
+        contrary = (
+            about == "speaker"
+            and sentence.tokens[last].lemma in _DENIALS
+            and phrase.contradicts
+            and len(phrase.lemmas) >= 2
+        )
+        polarity = "contrary" if contrary else "other"
+        out.append(Occurrence(sentence, start, end, polarity, min(negators)))
+    return out
+
+
+def negated_red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
+    """Matches of a red flag that the speaker rules out: "I never tell his employer anything".
+
+    Ruling out a harm is evidence for the competency it would harm, when it is the speaker's
+    own practice (not someone else's clause) and the flag is specific (two words or more).
+    """
+    if len(phrase.lemmas) < 2:
+        return []
+    out: list[Occurrence] = []
+    for start, end in find_phrase(sentence, phrase):
+        negators = negators_before(sentence, start)
+        if len(negators) % 2 == 0 or subject_before(sentence, negators[-1] + 1) == "other":
+            continue
+        out.append(Occurrence(sentence, start, end, "positive", min(negators)))
+    return out
+
+
+def speaker_negated(sentence: Sentence) -> bool:
+    """True when a negator governs a clause of the sentence (its meaning may be reversed)."""
+    tokens = sentence.tokens
+    count = sum(1 for j in range(len(tokens)) if is_negator(tokens, j))
+    return count % 2 == 1
+
+
+def match_span(occurrence: Occurrence) -> tuple[int, int]:
+    """Where the answer's own matching words are (from the negator, for a negated match)."""
+    tokens = occurrence.sentence.tokens
+    first = occurrence.start if occurrence.first_negator is None else occurrence.first_negator
+    return tokens[first].start_char, tokens[occurrence.end - 1].end_char
+
+
+def snippet(occurrence: Occurrence, before: int = 8) -> str:
+    """The words of a match and a few before it, as written in the sentence."""
+    sentence = occurrence.sentence
+    tokens = sentence.tokens
+    first = tokens[max(0, occurrence.start - before)]
+    last = tokens[occurrence.end - 1]
+    return sentence.text[
+        first.start_char - sentence.start_char : last.end_char - sentence.start_char
+    ]
+
+
+def red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
+    out: list[Occurrence] = []
+    for start, end in find_phrase(sentence, phrase):
+        if len(negators_before(sentence, start)) % 2 == 1:
+            continue  # "I never force clients" rejects the red flag
+        # Someone else's bad practice, told as part of a story, is not the speaker's.
+        if subject_before(sentence, start) == "other":
+            continue
+        # Nor is what someone feared would happen: "she worried I would tell her employer".
+        if _feared_before(sentence, start):
+            continue
+        out.append(Occurrence(sentence, start, end, "contrary"))
+    return out
+
+
+def _feared_before(sentence: Sentence, index: int) -> bool:
+    """True when a word of fear or suspicion earlier in the clause governs token ``index``."""
+    tokens = sentence.tokens
+    for j in range(index - 1, -1, -1):
+        if tokens[j].lemma in _FEAR_WORDS or tokens[j].lower in _FEAR_WORDS:
+            return True
+        if is_clause_start(tokens[j]):
+            return False
+    return False
+
+
+def has_negation(sentence: Sentence) -> bool:
+    """True when any negator occurs in the sentence."""
+    return any(is_negator(sentence.tokens, j) for j in range(len(sentence.tokens)))
+
+
+def is_keyword_list(sentence: Sentence) -> bool:
+    """True for a bare list of keywords: mostly nouns separated by commas, few function words."""
+    words = sentence.words
+    n = len(words)
+    if n == 0:
+        return False
+    function = sum(1 for t in words if t.lower in FUNCTION_WORDS)
+    ratio = function / n
+    commas = sum(1 for t in words if "," in t.punct_before or ";" in t.punct_before)
+    if n <= 4:
+        return function == 0 and (n >= 2 or commas > 0)
+    if commas >= 2 and commas >= (n - 1) / 4 and ratio < 0.25:
+        return True
+    return n >= 6 and ratio < 0.1

@@ -198,3 +198,28 @@ class QuestionBank(_Strict):
                 raise ValueError(f"question id {question.id!r} appears twice")
             seen.add(question.id)
         return self
+
+
+class LibraryCompetency(Competency):
+    """A competency interviewers often name, ready to reuse in any question's rubric.
+
+    ``voicemock import`` matches a page's "what the interviewer evaluates" items to these by
+    their label and ``aliases``, so an imported question scores meaningfully at once.
+    """
+
+    aliases: list[str] = Field(default_factory=list)
+
+
+class CompetencyLibrary(_Strict):
+    """The shipped library of common competencies (``rubrics/library/competencies.yaml``)."""
+
+    competencies: list[LibraryCompetency] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> CompetencyLibrary:
+        seen: set[str] = set()
+        for comp in self.competencies:
+            if comp.id in seen:
+                raise ValueError(f"competency id {comp.id!r} appears twice")
+            seen.add(comp.id)
+        return self

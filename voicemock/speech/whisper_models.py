@@ -62,9 +62,14 @@ class ResolvedModel:
 
 
 def ensure_offline() -> None:
-    """Forbid Hugging Face hub access; must run before faster_whisper/huggingface_hub import."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    """Forbid hub access and telemetry (again: a caller may have changed the environment).
+
+    The package sets this up on import (``voicemock.privacy``); it must hold before
+    faster_whisper or huggingface_hub is imported.
+    """
+    from voicemock.privacy import apply_offline_environment
+
+    apply_offline_environment()
 
 
 def _missing_files(directory: Path) -> list[str]:

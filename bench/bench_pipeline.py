@@ -78,29 +78,29 @@ def make_answer(target_s: float, folder: Path) -> tuple[Path, float]:
 
 
 def analyse_and_save(
-    wav: Path, duration_s: float, transcripts: list[Any] | None = None
+    wav: Path, duration_s: float, transcripts: list[Any] | None = None, answer: Any = None
 ) -> dict[str, float]:
-    """Run the pipeline once on ``wav``; returns seconds per stage and in total."""
+    """Run the pipeline once on ``wav`` (or ``answer``); returns seconds per stage and in total."""
     from voicemock.config import Settings
     from voicemock.core.rubrics import load_library
     from voicemock.core.store import SessionStore
-    from voicemock.pipeline import analyse_audio, save_attempt
+    from voicemock.pipeline import Answer, PracticeSession
 
     stage_starts: dict[str, float] = {}
 
     def progress(stage: str, fraction: float) -> None:
         stage_starts.setdefault(stage, time.perf_counter())
 
-    question = load_library().get(QUESTION_ID)  # known before recording starts: not timed
-    settings = Settings()
+    if answer is None:  # known before recording starts: not timed
+        answer = Answer(load_library().get(QUESTION_ID), Settings(), audio_path=wav)
+    answer.duration_s = duration_s
     start = time.perf_counter()
-    analysed = analyse_audio(wav, question, settings=settings, progress=progress)
+    analysed = answer.analyse(progress)
     saving = time.perf_counter()
     if transcripts is not None:
         transcripts.append(analysed.transcript)
     with SessionStore() as store:
-        session = store.create_session("bench")
-        save_attempt(store, session.id, question, wav, analysed, duration_s, move_audio=False)
+        PracticeSession("bench").save(store, answer, move_audio=False)
     end = time.perf_counter()
     loading = stage_starts.get("loading model", start)
     transcribing = stage_starts.get("transcribing", loading)
@@ -121,14 +121,16 @@ def live_run(wav: Path, duration_s: float) -> tuple[dict[str, float], Any]:
     import soundfile as sf
 
     from voicemock.config import Settings
-    from voicemock.pipeline import live_transcription
+    from voicemock.core.rubrics import load_library
+    from voicemock.pipeline import Answer
     from voicemock.speech.audio_io import load_audio
 
     # What the recorder writes and hands over: 16 kHz int16 in blocks of 100 ms.
     pcm = np.round(load_audio(wav) * 32767.0).astype(np.int16)
     feed_path = wav.with_name(f"{wav.stem}-live.wav")
     sf.write(str(feed_path), pcm, 16000, subtype="PCM_16")
-    tap = live_transcription(feed_path, Settings())
+    answer = Answer(load_library().get(QUESTION_ID), Settings(), audio_path=feed_path)
+    tap = answer.listen()
     block = 1600
     started = time.monotonic()
 
@@ -142,7 +144,7 @@ def live_run(wav: Path, duration_s: float) -> tuple[dict[str, float], Any]:
     speaker.start()
     speaker.join()
     transcripts: list[Any] = []
-    figures = analyse_and_save(feed_path, duration_s, transcripts)
+    figures = analyse_and_save(feed_path, duration_s, transcripts, answer)
     return figures, transcripts[0]
 
 

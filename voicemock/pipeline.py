@@ -1,41 +1,101 @@
-"""One answer from audio (or text) to a stored, scored attempt: transcribe, measure, score, save.
+"""One answer from the microphone (or a file, or text) to a stored, scored attempt.
 
-The CLI and the TUI both go through here, so the steps are wired in one place. No UI imports;
-the speech engines are imported only when audio is analysed.
+:class:`Answer` owns one answer: the recorder writing it to a file, the transcription that runs
+while it is recorded, its analysis (transcript, delivery metrics, rubric score) and saving it
+into a :class:`PracticeSession`. The CLI and the TUI both hold one per answer, so the steps are
+wired in one place. No UI imports; the speech engines are imported only when audio is handled,
+and the transcriber is injected (a stand-in in tests that are about something else).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
-from voicemock import paths
 from voicemock.config import Settings
 from voicemock.core.models import DeliveryMetrics, ScoreReport, Transcript
+from voicemock.core.pending import PENDING_DIR_NAME, new_pending_path, recover_command
 
 if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptRecord, SessionStore
     from voicemock.speech.live import LiveTranscription
-    from voicemock.speech.recorder import Recorder
+    from voicemock.speech.recorder import Recorder as MicrophoneRecorder
     from voicemock.speech.transcribe import Transcriber
 
+__all__ = [
+    "PENDING_DIR_NAME",
+    "AnalysedAnswer",
+    "Answer",
+    "PracticeSession",
+    "analyse_audio",
+    "check_transcriber",
+    "load_transcriber",
+    "measure_and_score",
+    "recover_command",
+    "warm_up",
+]
+
 Progress = Callable[[str, float], None]
+# A recorder's tap: every block of 16 kHz int16 samples as it is written, then None at the end.
+AudioTap = Callable[[Any], None]
+TranscriberLoader = Callable[[Settings], "Transcriber"]
 
 STAGE_LOADING = "loading model"
 STAGE_TRANSCRIBING = "transcribing"
 STAGE_SCORING = "scoring"
-PENDING_DIR_NAME = "pending"  # recordings not yet saved as attempts live here, never in /tmp
 
 _TRANSCRIBER_LOCK = threading.Lock()
-# Answers being transcribed while they are recorded, by recording path (see live_transcription).
-_LIVE: dict[Path, LiveTranscription] = {}
-_LIVE_LOCK = threading.Lock()
-_LIVE_KEPT = 3  # older ones belong to answers that were discarded
+
+
+class RecordingResult(Protocol):
+    """What a finished recording gives back."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def duration_s(self) -> float: ...
+
+    @property
+    def stopped_by(self) -> str: ...
+
+
+class Recorder(Protocol):
+    """Records an answer to a file (the real one is ``voicemock.speech.recorder.Recorder``)."""
+
+    def start(self) -> object:
+        """Open the microphone and start writing audio."""
+        ...
+
+    def stop(self) -> RecordingResult:
+        """Stop (if still running) and return the finished recording."""
+        ...
+
+    def wait(self, timeout: float | None = None) -> RecordingResult | None:
+        """Block until the recording ends (stopped or by itself); None on timeout."""
+        ...
+
+    @property
+    def is_recording(self) -> bool: ...
+
+    @property
+    def level(self) -> tuple[float, float]: ...
+
+    @property
+    def elapsed_s(self) -> float: ...
+
+    @property
+    def error(self) -> BaseException | None: ...
+
+
+RecorderType = TypeVar("RecorderType", bound=Recorder)
+# (file to write, settings, tap for the live transcription) -> a recorder, not yet started.
+RecorderFactory = Callable[[Path, Settings, AudioTap], RecorderType]
 
 
 @dataclass(frozen=True)
@@ -56,7 +116,7 @@ def load_transcriber(settings: Settings) -> Transcriber:
     """The transcriber for the settings' engine and model, loaded (kept for the process)."""
     from voicemock.speech.transcribe import get_transcriber
 
-    # One load at a time: the TUI warms up the model while the user may already be answering.
+    # One load at a time: the model warms up while the user may already be answering.
     with _TRANSCRIBER_LOCK:
         transcriber = get_transcriber(engine=settings.engine, model=settings.model)
         transcriber.load()
@@ -83,48 +143,24 @@ def warm_up(settings: Settings) -> None:
 
     load_transcriber(settings)
     if settings.use_embeddings:
-        warm_up_embedder()
+        from voicemock.core.embeddings import get_embedder
+
+        get_embedder()
 
 
-def warm_up_embedder() -> None:
-    """Load the sentence-embedding model now so the first scoring is quick (no-op if absent)."""
-    from voicemock.core.embeddings import get_embedder
+def microphone_recorder(
+    out_path: Path, settings: Settings, on_audio: AudioTap
+) -> MicrophoneRecorder:
+    """The microphone recorder for one answer, per the settings."""
+    from voicemock.speech.recorder import Recorder as MicrophoneRecorder
 
-    get_embedder()
-
-
-def live_transcription(audio_path: Path, settings: Settings) -> Callable[[object], None]:
-    """Start transcribing the answer being recorded to ``audio_path`` while it is recorded.
-
-    Returns the recorder's ``on_audio`` tap. :func:`analyse_audio` of the same path then only
-    transcribes what is left once the answer ends (and the whole file if the two differ).
-    """
-    from voicemock.speech.live import LiveTranscription
-
-    live = LiveTranscription(lambda: load_transcriber(settings))
-    with _LIVE_LOCK:
-        _LIVE[Path(audio_path)] = live
-        while len(_LIVE) > _LIVE_KEPT:
-            _LIVE.pop(next(iter(_LIVE))).close(wait=False)
-    return live.feed
-
-
-def answer_recorder(out_path: Path, settings: Settings) -> Recorder:
-    """The microphone recorder for one answer, per the settings, transcribing as it records."""
-    from voicemock.speech.recorder import Recorder
-
-    return Recorder(
+    return MicrophoneRecorder(
         out_path,
         device=settings.input_device,
         max_duration_s=settings.max_answer_s,
         silence_stop_s=settings.silence_stop_s,
-        on_audio=live_transcription(out_path, settings),
+        on_audio=on_audio,
     )
-
-
-def _take_live(audio_path: Path) -> LiveTranscription | None:
-    with _LIVE_LOCK:
-        return _LIVE.pop(Path(audio_path), None)
 
 
 def measure_and_score(
@@ -134,9 +170,15 @@ def measure_and_score(
     question_end_s: float | None = None,
     progress: Progress | None = None,
 ) -> AnalysedAnswer:
-    """Delivery metrics (with the question's target length) and, given a question, its score."""
+    """Delivery metrics (with the question's target length) and, given a question, its score.
+
+    An answer longer than ``voicemock.core.limits.MAX_ANSWER_WORDS`` is refused
+    (AnswerTooLongError) before any work: scoring grows with every sentence.
+    """
+    from voicemock.core.limits import check_word_count
     from voicemock.core.metrics import TARGET_LENGTH_S, compute_metrics
 
+    check_word_count(len(transcript.words))
     _report(progress, STAGE_SCORING, 0.0)
     target = question.question.target_length_s if question is not None else None
     metrics = compute_metrics(
@@ -159,6 +201,231 @@ def measure_and_score(
     return AnalysedAnswer(transcript=transcript, metrics=metrics, score=score)
 
 
+class PracticeSession:
+    """The store session a practice's answers go into, created when the first one is saved.
+
+    So leaving before answering (or quitting right after ``voicemock practice``) leaves no
+    empty session in the history. Answers may be saved from several threads.
+    """
+
+    def __init__(self, title: str, kind: Literal["single", "mock"] = "single") -> None:
+        self.title = title[:120]
+        self.kind: Literal["single", "mock"] = kind
+        self._session_id: int | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def session_id(self) -> int | None:
+        """The store session's id, or None while no answer has been saved."""
+        return self._session_id
+
+    def save(
+        self,
+        store: SessionStore,
+        answer: Answer,
+        *,
+        move_audio: bool = True,
+        notes: str = "",
+    ) -> AttemptRecord:
+        """Store ``answer`` in this session (created now if it is the first answer).
+
+        A session created for an answer that then fails to save is removed again.
+        """
+        with self._lock:
+            created = self._session_id is None
+            if self._session_id is None:
+                self._session_id = store.create_session(title=self.title, kind=self.kind).id
+            session_id = self._session_id
+            try:
+                return answer.save_into(store, session_id, move_audio=move_audio, notes=notes)
+            except BaseException:
+                if created:
+                    from voicemock.errors import VoicemockError
+
+                    with contextlib.suppress(VoicemockError):
+                        store.delete_session(session_id)  # no empty session left behind
+                    self._session_id = None
+                raise
+
+    def finish(self, store: SessionStore) -> None:
+        """Mark the session finished, if it holds an answer."""
+        if self._session_id is not None:
+            store.finish_session(self._session_id)
+
+
+class Answer:
+    """One answer: recorded into ``audio_path`` and transcribed meanwhile, analysed, saved.
+
+    Made for a recording to come (``audio_path`` defaults to a new pending file) or for a file
+    that exists (then :meth:`analyse` at once). ``load_transcriber`` gives the loaded transcriber
+    (the real Whisper engine of the settings by default); ``question_end_s`` is when the question
+    ended on the recording's clock (None: unknown), for the time to the first word.
+    """
+
+    def __init__(
+        self,
+        question: LoadedQuestion | None,
+        settings: Settings,
+        *,
+        audio_path: Path | None = None,
+        load_transcriber: TranscriberLoader = load_transcriber,
+        question_end_s: float | None = None,
+    ) -> None:
+        """Raises OSError when no ``audio_path`` is given and the pending folder is unusable."""
+        self.question = question
+        self.settings = settings
+        question_id = question.question.id if question is not None else ""
+        self.audio_path = (
+            Path(audio_path) if audio_path is not None else new_pending_path(question_id)
+        )
+        self.question_end_s = question_end_s
+        self._load_transcriber = load_transcriber
+        self._live: LiveTranscription | None = None
+        self._lock = threading.Lock()
+        self.recorder: Recorder | None = None
+        self.recording: RecordingResult | None = None
+        self.analysed: AnalysedAnswer | None = None
+        self.attempt: AttemptRecord | None = None
+        self._duration_s: float | None = None
+
+    # -- recording ------------------------------------------------------------------------------
+
+    def listen(self) -> AudioTap:
+        """Start transcribing the audio as it comes; returns the tap to feed it to."""
+        from voicemock.speech.live import LiveTranscription
+
+        with self._lock:
+            if self._live is None:
+                self._live = LiveTranscription(lambda: self._load_transcriber(self.settings))
+            return self._live.feed
+
+    def make_recorder(self, factory: RecorderFactory[RecorderType]) -> RecorderType:
+        """The recorder of this answer made by ``factory`` (e.g. :func:`microphone_recorder`).
+
+        What it records is transcribed as it comes.
+        """
+        recorder = factory(self.audio_path, self.settings, self.listen())
+        self.recorder = recorder
+        return recorder
+
+    def stop(self) -> RecordingResult | None:
+        """Stop the recorder (if there is one); returns the finished recording."""
+        if self.recorder is not None:
+            self.recording = self.recorder.stop()
+        return self.recording
+
+    def wait(self, timeout: float | None = None) -> RecordingResult | None:
+        """Wait until the recording ends (by a stop or by itself); None on timeout."""
+        result = self.recorder.wait(timeout) if self.recorder is not None else None
+        if result is not None:
+            self.recording = result
+        return result
+
+    @property
+    def duration_s(self) -> float:
+        """The answer's length: as set, or the recording's, or the transcribed audio's."""
+        if self._duration_s is not None:
+            return self._duration_s
+        if self.recording is not None:
+            return float(self.recording.duration_s)
+        if self.analysed is not None:
+            return float(self.analysed.transcript.audio_duration_s)
+        return 0.0
+
+    @duration_s.setter
+    def duration_s(self, value: float) -> None:
+        self._duration_s = float(value)
+
+    # -- analysis and saving --------------------------------------------------------------------
+
+    def analyse(self, progress: Progress | None = None) -> AnalysedAnswer:
+        """Transcribe the recorded answer offline, measure its delivery and score it.
+
+        ``progress(stage, fraction)`` is called with the stages "loading model",
+        "transcribing" and "scoring". What was transcribed while recording is reused; only
+        the rest is transcribed now. Raises a VoicemockError subclass for unreadable audio or a
+        missing model.
+        """
+        from voicemock.speech.audio_io import load_audio
+        from voicemock.speech.silence import with_silences
+
+        with self._lock:
+            live, self._live = self._live, None
+        try:
+            # The audio first: a silent or broken file fails at once, before a model is loaded.
+            samples = load_audio(self.audio_path)
+        except BaseException:
+            if live is not None:
+                live.close(wait=False)
+            raise
+        _report(progress, STAGE_LOADING, 0.0)
+        transcriber = self._load_transcriber(self.settings)
+        _report(progress, STAGE_LOADING, 1.0)
+        _report(progress, STAGE_TRANSCRIBING, 0.0)
+
+        def transcribing(fraction: float) -> None:
+            _report(progress, STAGE_TRANSCRIBING, fraction)
+
+        if live is not None:
+            transcript = live.finish(samples, progress=transcribing)
+        else:
+            transcript = transcriber.transcribe(samples, progress=transcribing)
+        # Whisper stretches words over silences, so pauses are also measured on the audio itself.
+        transcript = with_silences(transcript, samples)
+        _report(progress, STAGE_TRANSCRIBING, 1.0)
+        self.analysed = measure_and_score(
+            transcript, self.question, self.settings, self.question_end_s, progress
+        )
+        return self.analysed
+
+    def save_into(
+        self, store: SessionStore, session_id: int, *, move_audio: bool = True, notes: str = ""
+    ) -> AttemptRecord:
+        """Store the analysed answer with its audio in the session ``session_id``.
+
+        The audio moves into the store (``move_audio=False`` copies it: a file the user owns).
+        Most callers save through :meth:`PracticeSession.save` instead.
+        """
+        analysed = self.analysed
+        if analysed is None:
+            raise RuntimeError("save_into() before analyse()")
+        question = self.question
+        transcript = analysed.transcript
+        self.attempt = store.add_attempt(
+            int(session_id),
+            question_id=question.question.id if question is not None else "",
+            question_text=question.question.text if question is not None else "",
+            rubric_version=question.rubric_version if question is not None else "",
+            audio_source=self.audio_path,
+            transcript=transcript,
+            metrics=analysed.metrics,
+            score=analysed.score,
+            engine=transcript.engine,
+            model=transcript.model,
+            duration_s=self.duration_s,
+            move_audio=move_audio,
+            notes=notes,
+        )
+        return self.attempt
+
+    # -- the end --------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop transcribing in the background (the answer will not be analysed)."""
+        with self._lock:
+            live, self._live = self._live, None
+        if live is not None:
+            live.close(wait=False)
+
+    def discard(self) -> None:
+        """Stop recording and transcribing and delete the audio: nothing of it is kept."""
+        with contextlib.suppress(Exception):
+            self.stop()
+        self.close()
+        with contextlib.suppress(OSError):
+            self.audio_path.unlink(missing_ok=True)
+
+
 def analyse_audio(
     audio_path: Path,
     question: LoadedQuestion | None,
@@ -167,90 +434,6 @@ def analyse_audio(
     question_end_s: float | None = None,
     progress: Progress | None = None,
 ) -> AnalysedAnswer:
-    """Transcribe a recorded answer offline, measure its delivery and score it.
-
-    ``progress(stage, fraction)`` is called with the stages "loading model", "transcribing"
-    and "scoring". Raises a VoicemockError subclass for unreadable audio or a missing model.
-    An answer recorded with :func:`live_transcription` reuses what was transcribed meanwhile.
-    """
-    from voicemock.speech.audio_io import load_audio
-    from voicemock.speech.silence import with_silences
-
-    live = _take_live(Path(audio_path))
-    try:
-        # The audio first: a silent or broken file fails at once, before a model is loaded.
-        samples = load_audio(Path(audio_path))
-    except BaseException:
-        if live is not None:
-            live.close(wait=False)
-        raise
-    _report(progress, STAGE_LOADING, 0.0)
-    transcriber = load_transcriber(settings)
-    _report(progress, STAGE_LOADING, 1.0)
-    _report(progress, STAGE_TRANSCRIBING, 0.0)
-
-    def transcribing(fraction: float) -> None:
-        _report(progress, STAGE_TRANSCRIBING, fraction)
-
-    if live is not None:
-        transcript = live.finish(samples, progress=transcribing)
-    else:
-        transcript = transcriber.transcribe(samples, progress=transcribing)
-    # Whisper stretches words over silences, so pauses are also measured on the audio itself.
-    transcript = with_silences(transcript, samples)
-    _report(progress, STAGE_TRANSCRIBING, 1.0)
-    return measure_and_score(transcript, question, settings, question_end_s, progress)
-
-
-def save_attempt(
-    store: SessionStore,
-    session_id: int,
-    question: LoadedQuestion | None,
-    audio_path: Path | None,
-    analysed: AnalysedAnswer,
-    duration_s: float,
-    *,
-    move_audio: bool = True,
-    notes: str = "",
-) -> AttemptRecord:
-    """Store an analysed answer with its audio (moved into the store unless ``move_audio``).
-
-    Pass ``move_audio=False`` for a file the user owns (it is copied instead).
-    """
-    if question is not None:
-        question_id = question.question.id
-        question_text = question.question.text
-        rubric_version = question.rubric_version
-    else:
-        question_id, question_text, rubric_version = "", "", ""
-    transcript = analysed.transcript
-    return store.add_attempt(
-        int(session_id),
-        question_id=question_id,
-        question_text=question_text,
-        rubric_version=rubric_version,
-        audio_source=audio_path,
-        transcript=transcript,
-        metrics=analysed.metrics,
-        score=analysed.score,
-        engine=transcript.engine,
-        model=transcript.model,
-        duration_s=duration_s,
-        move_audio=move_audio,
-        notes=notes,
-    )
-
-
-def pending_recording_path(question_id: str = "answer") -> Path:
-    """A new file name for a recording not yet saved (kept in the data dir, so never lost)."""
-    folder = paths.recordings_dir() / PENDING_DIR_NAME
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return folder / f"{stamp}-{question_id or 'answer'}.wav"
-
-
-def recover_command(path: Path) -> str:
-    """The command that scores and saves a recording kept after a failed or interrupted turn."""
-    import shlex
-
-    return f"voicemock sessions recover {shlex.quote(str(path))}"
+    """Transcribe a recorded answer file offline, measure its delivery and score it."""
+    answer = Answer(question, settings, audio_path=audio_path, question_end_s=question_end_s)
+    return answer.analyse(progress)

@@ -12,9 +12,9 @@ import jiwer
 import numpy as np
 import pytest
 
-from voicemock import pipeline
 from voicemock.config import Settings
 from voicemock.core.models import SAMPLE_RATE_HZ
+from voicemock.pipeline import Answer
 from voicemock.speech.audio_io import load_audio
 from voicemock.speech.live import LiveTranscription, find_cut
 from voicemock.speech.transcribe import Transcriber, get_transcriber
@@ -188,7 +188,7 @@ def test_find_cut_prefers_the_first_pause_after_the_minimum() -> None:
     assert cut is not None and 15.0 <= cut / SAMPLE_RATE_HZ <= 15.3
 
 
-def test_analyse_audio_uses_the_live_transcription_of_its_recording(
+def test_an_answer_uses_what_was_transcribed_while_it_was_recorded(
     answer: tuple[np.ndarray[Any, Any], list[float]],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -208,31 +208,34 @@ def test_analyse_audio_uses_the_live_transcription_of_its_recording(
     monkeypatch.setattr(LiveTranscription, "finish", spy)
     monkeypatch.setenv("VOICEMOCK_HOME", str(tmp_path / "home"))
     settings = Settings()
-    tap = pipeline.live_transcription(path, settings)
+    answer = Answer(None, settings, audio_path=path)
+    tap = answer.listen()
     for at in range(0, samples.size, BLOCK):
         tap(np.round(samples[at : at + BLOCK] * 32768.0).astype(np.int16))
     tap(None)
-    analysed = pipeline.analyse_audio(path, None, settings=settings)
+    analysed = answer.analyse()
     assert len(finished) == 1
     assert jiwer.wer(normalise(" ".join(SENTENCES)), heard(analysed.transcript)) <= 0.15
     assert analysed.transcript.silences  # pauses measured on the audio as usual
-    # Used once: analysing the same file again transcribes it afresh.
-    pipeline.analyse_audio(path, None, settings=settings)
+    # Used once: analysing the same answer again transcribes the file afresh.
+    assert answer.analyse().transcript.words
     assert len(finished) == 1
 
 
-def test_only_the_latest_few_live_transcriptions_are_kept(tmp_path: Path) -> None:
-    settings = Settings()
-    taps = [pipeline.live_transcription(tmp_path / f"{i}.wav", settings) for i in range(5)]
-    lives: list[LiveTranscription] = [tap.__self__ for tap in taps]
-    kept = [p for p in pipeline._LIVE if p.parent == tmp_path]
-    assert [p.name for p in kept] == ["2.wav", "3.wav", "4.wav"]
-    # The two dropped ones (answers that were discarded) stop their threads.
-    for live in lives[:2]:
+def test_an_answer_left_behind_stops_transcribing(tmp_path: Path) -> None:
+    kept, closed, discarded = (
+        Answer(None, Settings(), audio_path=tmp_path / f"{name}.wav")
+        for name in ("kept", "closed", "discarded")
+    )
+    lives: list[LiveTranscription] = [
+        answer.listen().__self__ for answer in (kept, closed, discarded)
+    ]  # type: ignore[attr-defined]
+    discarded.audio_path.write_bytes(b"RIFF")
+    closed.close()
+    discarded.discard()
+    for live in lives[1:]:
         live._thread.join(5)
         assert not live._thread.is_alive()
-    assert all(live._thread.is_alive() for live in lives[2:])
-    for path in kept:
-        taken = pipeline._take_live(path)
-        assert taken is not None
-        taken.close()
+    assert not discarded.audio_path.exists()
+    assert lives[0]._thread.is_alive()
+    kept.close()

@@ -338,38 +338,32 @@ def test_ctrl_c_while_transcribing_keeps_the_recording_and_recover_saves_it(
 def test_pipeline_with_the_recorder_in_process(
     virtual_audio: VirtualAudioServer, short_answer_wav: Path, voicemock_home: Path
 ) -> None:
-    """The same flow without the CLI: Recorder -> analyse_audio -> save_attempt."""
+    """The same flow without the CLI: an Answer records, transcribes meanwhile, is saved."""
     from voicemock.config import Settings
     from voicemock.core.rubrics import load_library
-    from voicemock.pipeline import analyse_audio, pending_recording_path, save_attempt
-    from voicemock.speech.recorder import Recorder
+    from voicemock.pipeline import Answer, PracticeSession, microphone_recorder
 
     question = load_library().get(QUESTION_ID)
-    out = pending_recording_path(question.id)
-    recorder = Recorder(out, silence_stop_s=1.0, max_duration_s=60)
+    answer = Answer(question, Settings(silence_stop_s=1.0, max_answer_s=60), question_end_s=0.0)
+    out = answer.audio_path
+    assert out.parent.name == "pending"
+    recorder = answer.make_recorder(microphone_recorder)
     recorder.start()
     assert recorder.wait_until_recording(5.0)
     virtual_audio.feed_mic(short_answer_wav, block=True)
-    recording = recorder.wait(15.0)
+    recording = answer.wait(15.0)
     assert recording is not None and recording.stopped_by == "silence"
 
     stages: list[str] = []
-    analysed = analyse_audio(
-        recording.path,
-        question,
-        settings=Settings(),
-        progress=lambda stage, fraction: stages.append(stage),
-    )
+    analysed = answer.analyse(lambda stage, fraction: stages.append(stage))
     assert [s for i, s in enumerate(stages) if i == 0 or stages[i - 1] != s] == [
         "loading model",
         "transcribing",
         "scoring",
     ]
     with SessionStore() as store:
-        session = store.create_session("in process")
-        saved = save_attempt(
-            store, session.id, question, recording.path, analysed, recording.duration_s
-        )
+        saved = PracticeSession("in process").save(store, answer)
+        assert saved.duration_s == pytest.approx(recording.duration_s)
         assert not out.exists()  # moved into the store
         again = store.get_attempt(saved.id)
     assert again.transcript == analysed.transcript
@@ -395,18 +389,18 @@ def test_unreadable_audio_fails_before_the_model_loads(
     import numpy as np
     import soundfile as sf
 
-    from voicemock import pipeline
     from voicemock.config import Settings
     from voicemock.errors import AudioFileError
+    from voicemock.pipeline import Answer
 
     def no_model(settings: Settings) -> Any:
         raise AssertionError("the model was loaded for audio that cannot be transcribed")
 
-    monkeypatch.setattr(pipeline, "load_transcriber", no_model)
     silent = tmp_path / "silent.wav"
     sf.write(str(silent), np.zeros(16000, dtype=np.float32), 16000)
+    answer = Answer(None, Settings(), audio_path=silent, load_transcriber=no_model)
     with pytest.raises(AudioFileError, match="silent"):
-        pipeline.analyse_audio(silent, None, settings=Settings())
+        answer.analyse()
 
 
 def test_practice_checks_the_microphone_before_asking(
@@ -515,7 +509,7 @@ def test_a_full_disk_while_recording_keeps_the_answer_and_says_how_to_save_it(
 
     monkeypatch.setattr(recorder_module, "Recorder", FillingRecorder)
     monkeypatch.setattr(recorder_module, "check_microphone", lambda device=None: None)
-    monkeypatch.setattr(pipeline, "analyse_audio", no_analysis)
+    monkeypatch.setattr(pipeline.Answer, "analyse", no_analysis)
     code = main(["practice", "--no-tui", "--no-speak", "-q", QUESTION_ID])
     err = " ".join(capsys.readouterr().err.split())
     assert code == 1

@@ -120,13 +120,67 @@ class SilentSpeaker:
         pass
 
 
+CANNED_ANSWER = "Um so I think I listened. We agreed on a plan. It shipped on time."
+
+
+class CannedTranscriber:
+    """Stands in for Whisper where a test is about the app: hears ``text`` in any audio.
+
+    ``before`` runs in every transcription, after half of it is reported done (a test can
+    hold the analysis there). One
+    word every 0.4 s from 0.5 s, one segment per sentence.
+    """
+
+    name = "faster-whisper"
+    model_name = "tiny.en"
+
+    def __init__(self, text: str = CANNED_ANSWER, before: Callable[[], None] | None = None):
+        self.text = text
+        self.before = before
+        self.calls = 0
+
+    def load(self) -> None:
+        pass
+
+    def transcribe(self, audio: Any, *, progress: Any = None) -> Transcript:
+        self.calls += 1
+        if progress is not None:
+            progress(0.5)
+        if self.before is not None:
+            self.before()
+        words = _words(self.text)
+        segments: list[Segment] = []
+        start = 0
+        for i, word in enumerate(words):
+            if word.text.endswith(".") or i == len(words) - 1:
+                chunk = words[start : i + 1]
+                text = " ".join(w.text for w in chunk)
+                segments.append(Segment(text, chunk[0].start_s, chunk[-1].end_s, chunk))
+                start = i + 1
+        return Transcript(
+            words=words,
+            segments=tuple(segments),
+            engine=self.name,
+            model=self.model_name,
+            audio_duration_s=round(words[-1].end_s + 0.5, 3),
+        )
+
+
+def canned_transcriber(
+    text: str = CANNED_ANSWER, before: Callable[[], None] | None = None
+) -> Callable[[Settings], CannedTranscriber]:
+    """A ``Services.load_transcriber`` that hands out one CannedTranscriber."""
+    transcriber = CannedTranscriber(text, before)
+    return lambda settings: transcriber
+
+
 def clip_recorders(
     clip: Path,
-) -> tuple[list[ClipRecorder], Callable[[Path, Settings], ClipRecorder]]:
+) -> tuple[list[ClipRecorder], Callable[[Path, Settings, Any], ClipRecorder]]:
     """Every recorder the app makes (each "hears" ``clip``), and the factory that makes them."""
     recorders: list[ClipRecorder] = []
 
-    def make_recorder(out_path: Path, settings: Settings) -> ClipRecorder:
+    def make_recorder(out_path: Path, settings: Settings, on_audio: Any = None) -> ClipRecorder:
         recorders.append(ClipRecorder(clip, out_path))
         return recorders[-1]
 
@@ -141,10 +195,13 @@ def fixed_library() -> Any:
 
 
 def quiet_services(clip: Path | None = None, **overrides: Any) -> Any:
-    """Real store and library loader over the fixed bank; stand-ins for audio devices."""
+    """Real store and library loader over the fixed bank; stand-ins for audio devices.
+
+    The transcriber stays the real one unless ``load_transcriber`` is given.
+    """
     from voicemock.ui.services import Services
 
-    def make_recorder(out_path: Path, settings: Settings) -> ClipRecorder:
+    def make_recorder(out_path: Path, settings: Settings, on_audio: Any = None) -> ClipRecorder:
         if clip is None:
             raise AssertionError("this test records nothing")
         return ClipRecorder(clip, out_path)

@@ -15,7 +15,7 @@ import pytest
 
 from tests.ui.conftest import (
     FIXED_QUESTION_ID,
-    attempt_parts,
+    canned_transcriber,
     clip_recorders,
     fixed_library,
     quiet_services,
@@ -25,23 +25,6 @@ from tests.ui.conftest import (
 from voicemock.config import Settings
 
 pytestmark = pytest.mark.ui
-
-
-def canned_analyse(calls: list[float | None] | None = None) -> Callable[..., Any]:
-    """An analysis stand-in returning a fixed result; records each ``question_end_s``."""
-    from voicemock.pipeline import AnalysedAnswer
-
-    def analyse(
-        path: Path, question: Any, settings: Settings, progress: Any, question_end_s: float | None
-    ) -> AnalysedAnswer:
-        if calls is not None:
-            calls.append(question_end_s)
-        transcript, metrics, score = attempt_parts(
-            "Um so I think I listened. We agreed on a plan. It shipped on time.", 60, 140, 1, 5
-        )
-        return AnalysedAnswer(transcript, metrics, score)
-
-    return analyse
 
 
 async def _select_question(pilot: Any) -> None:
@@ -101,7 +84,7 @@ async def test_cancelling_a_mock_interview_before_answering_leaves_no_session(
     from voicemock.ui.screens.interview import InterviewScreen
     from voicemock.ui.screens.results import ResultsScreen
 
-    services = quiet_services(make_speech("A short answer."), analyse=canned_analyse())
+    services = quiet_services(make_speech("A short answer."), load_transcriber=canned_transcriber())
     app = make_test_app(services, speak_questions=False, thinking_time_s=30)
     async with app.run_test(size=(80, 24)) as pilot:
         await _select_question(pilot)
@@ -187,7 +170,9 @@ async def test_discard_dialog_keys_do_what_they_say(
 
 
 async def test_answer_discarded_while_it_is_analysed_is_not_saved(
-    make_test_app: Callable[..., Any], make_speech: Callable[..., Path]
+    make_test_app: Callable[..., Any],
+    make_speech: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The recorder may stop by itself (silence) while the discard dialog is open."""
     from voicemock.ui.screens.dialogs import ConfirmDialog
@@ -199,15 +184,24 @@ async def test_answer_discarded_while_it_is_analysed_is_not_saved(
     analysing = threading.Event()
     finished = threading.Event()
 
-    def slow_analyse(*args: Any) -> Any:
+    def hold() -> None:
         analysing.set()
         release.wait(10)
+
+    from voicemock.pipeline import Answer
+
+    analyse = Answer.analyse
+
+    def analyse_then_tell(self: Answer, *args: Any) -> Any:
         try:
-            return canned_analyse()(*args)
+            return analyse(self, *args)
         finally:
             finished.set()
 
-    services = quiet_services(make_recorder=make_recorder, analyse=slow_analyse)
+    monkeypatch.setattr(Answer, "analyse", analyse_then_tell)
+    services = quiet_services(
+        make_recorder=make_recorder, load_transcriber=canned_transcriber(before=hold)
+    )
     app = make_test_app(services, speak_questions=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await _select_question(pilot)
@@ -238,8 +232,7 @@ async def test_time_to_first_word_counts_from_the_start_of_the_recording(
     from voicemock.ui.screens.interview import InterviewScreen
     from voicemock.ui.screens.results import ResultsScreen
 
-    calls: list[float | None] = []
-    services = quiet_services(make_speech("A short answer."), analyse=canned_analyse(calls))
+    services = quiet_services(make_speech("A short answer."), load_transcriber=canned_transcriber())
     app = make_test_app(services, thinking_time_s=1)
     async with app.run_test(size=(80, 24)) as pilot:
         await _select_question(pilot)
@@ -248,21 +241,23 @@ async def test_time_to_first_word_counts_from_the_start_of_the_recording(
         await wait_for(pilot, lambda: interview.phase == "thinking")
         await wait_for(pilot, lambda: interview.phase == "recording", 5)
         await pilot.press("space")
-        await wait_for_screen(pilot, ResultsScreen)
-    assert calls == [0.0]
+        results = await wait_for_screen(pilot, ResultsScreen)
+    # The first word is heard 0.5 s into the recording: that is the time to it.
+    assert results.attempt.metrics.value("response_latency_s") == pytest.approx(0.5)
 
 
 def test_real_analysis_reports_the_time_to_first_word(make_speech: Callable[..., Path]) -> None:
-    """The app's analysis service hands ``question_end_s`` on to the metrics."""
-    from voicemock.ui.services import analyse_real
+    """An answer hands ``question_end_s`` on to the metrics."""
+    from voicemock.pipeline import Answer
 
     question = fixed_library().get(FIXED_QUESTION_ID)
     clip = make_speech("I listened to my colleague first, and we agreed on a plan.")
-    with_end = analyse_real(clip, question, Settings(use_embeddings=False), lambda *a: None, 0.0)
+    settings = Settings(use_embeddings=False)
+    with_end = Answer(question, settings, audio_path=clip, question_end_s=0.0).analyse()
     latency_s = with_end.metrics.value("response_latency_s")
     first_word_s = with_end.transcript.words[0].start_s
     assert latency_s == pytest.approx(first_word_s, abs=0.01)
-    without = analyse_real(clip, question, Settings(use_embeddings=False), lambda *a: None)
+    without = Answer(question, settings, audio_path=clip).analyse()
     assert without.metrics.value("response_latency_s") is None
 
 

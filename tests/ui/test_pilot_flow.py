@@ -12,7 +12,6 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 
 from tests.ui.conftest import (
     FIXED_QUESTION_ID,
-    attempt_parts,
+    canned_transcriber,
     clip_recorders,
     fixed_library,
     quiet_services,
@@ -173,28 +172,13 @@ async def test_mock_interview_asks_each_question_then_returns_home(
     make_test_app: Callable[..., Any], make_speech: Callable[..., Path]
 ) -> None:
     from voicemock.core.store import SessionStore
-    from voicemock.pipeline import AnalysedAnswer
     from voicemock.ui.screens.dialogs import MockSetupDialog, MockSummaryDialog
     from voicemock.ui.screens.home import HomeScreen
     from voicemock.ui.screens.interview import InterviewScreen
     from voicemock.ui.screens.results import ResultsScreen
 
     clip = make_speech("A short answer.")
-    asked: list[str] = []
-    question_ends: list[float | None] = []
-
-    def analyse(
-        path: Path, question: Any, settings: Settings, progress: Any, question_end_s: float | None
-    ) -> AnalysedAnswer:
-        asked.append(question.question.id)
-        question_ends.append(question_end_s)
-        progress("transcribing", 0.5)
-        transcript, metrics, score = attempt_parts(
-            "Um so I think I listened. We agreed on a plan. It shipped on time.", 60, 140, 1, 5
-        )
-        return AnalysedAnswer(transcript, metrics, replace(score, question_id=question.id))
-
-    services = quiet_services(clip, analyse=analyse)
+    services = quiet_services(clip, load_transcriber=canned_transcriber())
     app = make_test_app(services, speak_questions=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await _select_question(pilot, FIXED_QUESTION_ID)
@@ -215,13 +199,15 @@ async def test_mock_interview_asks_each_question_then_returns_home(
         assert "2 of 2 questions answered" in str(summary.query_one("#mock-summary").render())
         await pilot.press("enter")
         await wait_for_screen(pilot, HomeScreen)
-        assert asked == [q.id for q in fixed_library().questions][:2]
-        # The question was shown (and its thinking time over) before each recording started.
-        assert question_ends == [0.0, 0.0]
         store = SessionStore()
         sessions = store.list_sessions()
         assert len(sessions) == 1 and sessions[0].kind == "mock"
         assert sessions[0].attempt_count == 2 and sessions[0].finished_at is not None
+        attempts = sorted(store.list_attempts(session_id=sessions[0].id), key=lambda a: a.id)
+        assert [a.question_id for a in attempts] == [q.id for q in fixed_library().questions][:2]
+        # The question was shown (and its thinking time over) before each recording started:
+        # the first word, 0.5 s into the recording, came 0.5 s after the question.
+        assert [a.metrics.value("response_latency_s") for a in attempts] == [0.5, 0.5]
 
 
 async def test_no_microphone_shows_a_dialog_not_a_traceback(

@@ -1,6 +1,6 @@
 """A slow transcription never blocks the keys: the analysis runs in a worker thread.
 
-The injected analysis sleeps until the test lets it go (as a model running in native code
+The injected transcriber sleeps until the test lets it go (as a model running in native code
 does, with the GIL released); meanwhile the test presses keys and checks that the app answered
 each one promptly. bench/bench_tui.py measures key latency during a real analysis.
 """
@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 
 from tests.ui.conftest import (
+    CANNED_ANSWER,
     FIXED_QUESTION_ID,
-    attempt_parts,
+    canned_transcriber,
     quiet_services,
     wait_for,
     wait_for_screen,
 )
-from voicemock.config import Settings
 
 pytestmark = pytest.mark.ui
 
@@ -35,30 +35,22 @@ async def test_keys_work_while_the_answer_is_analysed(
     from textual.command import CommandPalette
     from textual.widgets import DataTable, ProgressBar
 
-    from voicemock.pipeline import AnalysedAnswer
     from voicemock.ui.screens.interview import InterviewScreen
     from voicemock.ui.screens.results import ResultsScreen
 
     release = threading.Event()
     started = threading.Event()
 
-    def slow_analyse(
-        path: Path, question: Any, settings: Settings, progress: Any, question_end_s: float | None
-    ) -> Any:
+    def slow() -> None:
         started.set()
-        progress("transcribing", 0.5)
         deadline = time.monotonic() + 30
         while not release.is_set() and time.monotonic() < deadline:
             time.sleep(0.01)
-        transcript, metrics, score = attempt_parts(
-            "Um so I think I listened. We agreed on a plan. It shipped on time.", 60, 140, 1, 5
-        )
-        return AnalysedAnswer(transcript, metrics, score)
 
-    app = make_test_app(
-        quiet_services(make_speech("A short answer."), analyse=slow_analyse),
-        speak_questions=False,
+    services = quiet_services(
+        make_speech("A short answer."), load_transcriber=canned_transcriber(before=slow)
     )
+    app = make_test_app(services, speak_questions=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.library is not None)
         table = app.screen.query_one("#questions", DataTable)
@@ -95,7 +87,7 @@ async def test_keys_work_while_the_answer_is_analysed(
         release.set()
         await wait_for_screen(pilot, ResultsScreen, 10)
         await pilot.pause(0.2)
-        assert app.screen.attempt.overall == 60
+        assert app.screen.attempt.transcript.text == CANNED_ANSWER
 
 
 def test_first_screen_loads_no_audio_or_model_library(tmp_path: Path) -> None:

@@ -23,8 +23,7 @@ if TYPE_CHECKING:
     from voicemock.config import Settings
     from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptRecord
-    from voicemock.pipeline import AnalysedAnswer
-    from voicemock.speech.recorder import Recording
+    from voicemock.pipeline import AnalysedAnswer, Answer, RecordingResult
 
 DEFAULT_QUESTION_ID = "sac-client-resistance"
 MIN_ANSWER_S = 0.3  # shorter than this is a click or an accident, not an answer
@@ -167,7 +166,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def practice_in_terminal(args: argparse.Namespace) -> int:
-    """One turn: speak, record, transcribe, score, save, report."""
+    """One turn: speak, record (transcribing meanwhile), score, save, report."""
     from rich.console import Console
     from rich.markup import escape
     from rich.panel import Panel
@@ -193,7 +192,8 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
     check_microphone(settings.input_device)
     if warning:
         console.print(f"[yellow]{escape(warning)}[/]")
-    out_path = _pending_path(question.id)
+    # The recording starts as soon as the question has been asked: its clock starts at 0.
+    answer = _new_answer(question, settings)
     # The model loads while the question is asked and answered: nothing is left to load at the
     # end, and a Ctrl+C never lands inside a native library being loaded on the main thread.
     threading.Thread(
@@ -208,27 +208,24 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
         with console.status(f"Think for {settings.thinking_time_s:.0f} s..."):
             threading.Event().wait(settings.thinking_time_s)
 
-    recording, interrupted = _record(out_path, settings, console)
+    recording, interrupted = _record(answer, console)
     try:
         if recording.duration_s < MIN_ANSWER_S:
             from voicemock.errors import AudioFileError
 
-            with contextlib.suppress(OSError):
-                recording.path.unlink()
+            answer.discard()
             raise AudioFileError(
                 "nothing was recorded: check the microphone with `voicemock devices`"
             )
-        # The recording starts as soon as the question has been asked: its clock starts at 0.
-        analysed, attempt = analyse_and_save(
-            recording.path, question, settings, recording.duration_s, console, question_end_s=0.0
-        )
+        attempt = analyse_and_save_answer(answer, console)
     except InterruptedBeforeSavingError:
         raise
     except KeyboardInterrupt as error:
         # Ctrl+C between the end of the recording and the analysis: the same advice.
         _say_interrupted(console, recording.path)
         raise InterruptedBeforeSavingError from error
-    _print_result(args.json, question, analysed, attempt)
+    assert answer.analysed is not None
+    _print_result(args.json, question, answer.analysed, attempt)
     note = " (stopped early)" if interrupted else ""
     console.print(
         f"Saved as attempt [bold]{attempt.id}[/bold] in session {attempt.session_id}{note}. "
@@ -245,12 +242,12 @@ def _warm_up_quietly(settings: Settings) -> None:
         warm_up(settings)
 
 
-def _pending_path(question_id: str) -> Path:
+def _new_answer(question: LoadedQuestion, settings: Settings) -> Answer:
     from voicemock.errors import StoreError
-    from voicemock.pipeline import pending_recording_path
+    from voicemock.pipeline import Answer
 
     try:
-        return pending_recording_path(question_id)
+        return Answer(question, settings, question_end_s=0.0)
     except OSError as error:
         raise StoreError(
             f"cannot create the folder for recordings: {error.strerror or error}"
@@ -290,8 +287,8 @@ def _speak(text: str, settings: Settings, console: Console) -> None:
         raise
 
 
-def _record(out_path: Path, settings: Settings, console: Console) -> tuple[Recording, bool]:
-    """Record the answer; returns the recording and whether Ctrl+C ended it.
+def _record(answer: Answer, console: Console) -> tuple[RecordingResult, bool]:
+    """Record the answer (transcribed meanwhile); returns it and whether Ctrl+C ended it.
 
     Raises StoreError (with the command that saves it later) when the file could not be
     written, e.g. on a full disk: what was recorded is kept.
@@ -300,15 +297,17 @@ def _record(out_path: Path, settings: Settings, console: Console) -> tuple[Recor
 
     from voicemock.commands.record import STOP_REASONS, record_until_stopped
     from voicemock.errors import StoreError
-    from voicemock.pipeline import answer_recorder, recover_command
+    from voicemock.pipeline import microphone_recorder, recover_command
 
-    recorder = answer_recorder(out_path, settings)
+    settings = answer.settings
+    recorder = answer.make_recorder(microphone_recorder)
     stops = ["Enter"]
     if settings.silence_stop_s:
         stops.append(f"{settings.silence_stop_s:g} s of silence")
     stops.append(f"{settings.max_answer_s:g} s limit")
     banner = f"[bold]Answer now.[/bold] [dim]Stops on {', '.join(stops)} or Ctrl+C.[/dim]"
     recording, interrupted = record_until_stopped(recorder, console, banner)
+    answer.recording = recording
     if interrupted:
         console.print("[yellow]Stopped (Ctrl+C): keeping what you said.[/]")
     console.print(
@@ -317,6 +316,7 @@ def _record(out_path: Path, settings: Settings, console: Console) -> tuple[Recor
     error = recorder.error
     if isinstance(error, StoreError):
         # Transcribing now would only fail at saving: keep the file for later instead.
+        answer.close()
         raise StoreError(
             f"{error}; free some space, then score and save it with: "
             f"{recover_command(recording.path)}"
@@ -336,20 +336,42 @@ def analyse_and_save(
     question_end_s: float | None,
     move_audio: bool = True,
 ) -> tuple[AnalysedAnswer, AttemptRecord]:
-    """Transcribe, score and save a recorded answer as a new single-question session.
+    """Transcribe, score and save a recording file as a new single-question session.
+
+    See :func:`analyse_and_save_answer`; ``move_audio`` moves the file into the store (False
+    copies it).
+    """
+    from voicemock.pipeline import Answer
+
+    answer = Answer(question, settings, audio_path=audio_path, question_end_s=question_end_s)
+    attempt = analyse_and_save_answer(answer, console, move_audio=move_audio, duration_s=duration_s)
+    assert answer.analysed is not None
+    return answer.analysed, attempt
+
+
+def analyse_and_save_answer(
+    answer: Answer,
+    console: Console,
+    *,
+    move_audio: bool = True,
+    duration_s: float | None = None,
+) -> AttemptRecord:
+    """Finish transcribing, score and save an answer as a new single-question session.
 
     Progress shows on ``console``. When anything fails or Ctrl+C comes, the recording stays
     where it is and the message says how to save it later; the error is then re-raised.
-    ``move_audio`` moves the file into the store (False copies it).
     """
     from rich.markup import escape
 
     from voicemock.core.store import SessionStore
     from voicemock.errors import AudioFileError, VoicemockError
-    from voicemock.pipeline import analyse_audio, save_attempt
+    from voicemock.pipeline import PracticeSession
 
+    audio_path = answer.audio_path
     kept = f"Your recording is kept at {audio_path}."
     later = _save_later(audio_path)
+    question = answer.question
+    title = question.question.text if question is not None else "Recovered recording"
     try:
         # Opened first: a store that cannot be written fails before a long transcription.
         with SessionStore() as store:
@@ -359,40 +381,25 @@ def analyse_and_save(
                     percent = f" {fraction:.0%}" if stage == "transcribing" else ""
                     status.update(f"{stage.capitalize()}{percent}...")
 
-                analysed = analyse_audio(
-                    audio_path,
-                    question,
-                    settings=settings,
-                    question_end_s=question_end_s,
-                    progress=progress,
-                )
-            title = question.question.text if question is not None else "Recovered recording"
-            session = store.create_session(title=title, kind="single")
-            try:
-                attempt = save_attempt(
-                    store,
-                    session.id,
-                    question,
-                    audio_path,
-                    analysed,
-                    duration_s,
-                    move_audio=move_audio,
-                )
-            except BaseException:
-                with contextlib.suppress(VoicemockError):
-                    store.delete_session(session.id)  # no empty session left behind
-                raise
-            store.finish_session(session.id)
+                answer.analyse(progress)
+            if duration_s is not None:
+                answer.duration_s = duration_s
+            session = PracticeSession(title, "single")
+            attempt = session.save(store, answer, move_audio=move_audio)
+            session.finish(store)
     except AudioFileError:
+        answer.close()
         console.print(f"[yellow]{escape(kept)}[/]", soft_wrap=True)  # saving it would not help
         raise
     except VoicemockError:
+        answer.close()
         console.print(f"[yellow]{escape(later)}[/]", soft_wrap=True)
         raise
     except KeyboardInterrupt as error:
+        answer.close()
         _say_interrupted(console, audio_path)
         raise InterruptedBeforeSavingError from error
-    return analysed, attempt
+    return attempt
 
 
 class InterruptedBeforeSavingError(KeyboardInterrupt):

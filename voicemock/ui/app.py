@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 import threading
-import traceback
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -14,9 +12,12 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from voicemock.config import Settings, load_settings, save_settings
 from voicemock.errors import VoicemockError
+from voicemock.ui.errors import describe_unexpected
+from voicemock.ui.host import InterviewPlan
 from voicemock.ui.messages import LibraryFailed, LibraryLoaded, WarmUpFinished
 from voicemock.ui.services import Services
 
@@ -24,43 +25,9 @@ if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion, RubricLibrary
     from voicemock.core.store import AttemptRecord, SessionStore
 
+__all__ = ["InterviewPlan", "VoicemockApp", "describe_unexpected", "make_app"]
+
 WarmState = Literal["idle", "warming", "ready", "failed"]
-
-
-class InterviewPlan:
-    """The questions of one practice session and the store session its answers go into.
-
-    The store session is created only when the first answer is saved, so leaving before
-    answering (or quitting right after ``voicemock practice --question``) leaves no empty
-    session in the history.
-    """
-
-    def __init__(
-        self, questions: Sequence[LoadedQuestion], kind: Literal["single", "mock"], title: str
-    ) -> None:
-        self.questions: tuple[LoadedQuestion, ...] = tuple(questions)
-        self.kind: Literal["single", "mock"] = kind
-        self.title = title
-        self._session_id: int | None = None
-        self._lock = threading.Lock()  # answers are saved from worker threads
-
-    @property
-    def is_mock(self) -> bool:
-        """True for a mock interview of several questions."""
-        return self.kind == "mock"
-
-    @property
-    def session_id(self) -> int | None:
-        """The store session's id, or None while no answer has been saved."""
-        return self._session_id
-
-    def session_for_saving(self, store: SessionStore) -> int:
-        """The store session's id, creating the session with the first saved answer."""
-        with self._lock:
-            if self._session_id is None:
-                session = store.create_session(title=self.title[:120], kind=self.kind)
-                self._session_id = session.id
-            return self._session_id
 
 
 class VoicemockApp(App[None]):
@@ -227,7 +194,7 @@ class VoicemockApp(App[None]):
         if plan.session_id is None:
             return
         try:
-            self.store.finish_session(plan.session_id)
+            plan.session.finish(self.store)
         except VoicemockError as error:
             self.report_error(error, "Session store")
 
@@ -284,17 +251,20 @@ class VoicemockApp(App[None]):
         """Go back to Home."""
         self.go_home()
 
-    def _fatal_error(self) -> None:
-        """An unforeseen error ends the app: the traceback goes to the log, the user gets a line.
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker's failure, the app's and the screens': a notice, or a one-line exit.
 
-        Overrides Textual's handler (which prints a full traceback); tests still see the
-        exception, as Pilot re-raises it.
+        Workers post their expected failures as messages; what reaches here was not foreseen.
+        A screen's worker failing leaves the app usable (a notice, the traceback in the log);
+        the app's own (loading the banks, warming up) leaves it without questions: it ends.
         """
-        error = sys.exc_info()[1] or self._exception
-        message = describe_unexpected(error) if error is not None else "Unexpected problem"
-        self.bell()
-        self._exit_renderables.append(Text(f"voicemock: {message}"))
-        self._close_messages_no_wait()
+        error = event.worker.error
+        if event.state != WorkerState.ERROR or error is None:
+            return
+        if event.worker.node is self and not isinstance(error, VoicemockError):
+            self.exit(return_code=1, message=Text(f"voicemock: {describe_unexpected(error)}"))
+        else:
+            self.report_error(error)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The command palette: this screen's commands, the app's places, then Textual's."""
@@ -312,22 +282,6 @@ class VoicemockApp(App[None]):
             self.reload_library,
         )
         yield from super().get_system_commands(screen)
-
-
-def describe_unexpected(error: BaseException) -> str:
-    """A one-line message for an error we did not foresee; the traceback goes to the log file."""
-    try:
-        from voicemock import paths
-
-        log_path = paths.data_dir() / "voicemock.log"
-        with log_path.open("a", encoding="utf-8") as handle:
-            handle.write("".join(traceback.format_exception(error)))
-        where = f" (details in {log_path})"
-    except OSError:
-        where = ""
-    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    name = type(error).__name__
-    return f"Unexpected problem: {name}{': ' + message if message else ''}{where}"
 
 
 def make_app(

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from voicemock.config import Settings
+from voicemock.pipeline import AudioTap, Recorder, RecordingResult
 
 if TYPE_CHECKING:
-    from voicemock.core.rubrics import LoadedQuestion, RubricLibrary
-    from voicemock.core.store import AttemptRecord, SessionStore
-    from voicemock.pipeline import AnalysedAnswer
+    from voicemock.core.rubrics import RubricLibrary
+    from voicemock.core.store import SessionStore
+    from voicemock.speech.transcribe import Transcriber
 
-ProgressCallback = Callable[[str, float], None]
+__all__ = ["Player", "Recorder", "RecordingResult", "Services", "Speaker"]
 
 
 class Speaker(Protocol):
@@ -35,47 +36,6 @@ class Speaker(Protocol):
     def stop(self) -> None:
         """Stop speaking at once."""
         ...
-
-
-class RecordingResult(Protocol):
-    """What a finished recording gives back."""
-
-    @property
-    def path(self) -> Path: ...
-
-    @property
-    def duration_s(self) -> float: ...
-
-    @property
-    def stopped_by(self) -> str: ...
-
-
-class Recorder(Protocol):
-    """Records the answer to a file (the real one is ``voicemock.speech.recorder.Recorder``)."""
-
-    def start(self) -> object:
-        """Open the microphone and start writing audio."""
-        ...
-
-    def stop(self) -> RecordingResult:
-        """Stop (if still running) and return the finished recording."""
-        ...
-
-    def wait(self, timeout: float | None = None) -> RecordingResult | None:
-        """Block until the recording ends (stopped or by itself); None on timeout."""
-        ...
-
-    @property
-    def is_recording(self) -> bool: ...
-
-    @property
-    def level(self) -> tuple[float, float]: ...
-
-    @property
-    def elapsed_s(self) -> float: ...
-
-    @property
-    def error(self) -> BaseException | None: ...
 
 
 class Player(Protocol):
@@ -111,17 +71,6 @@ class Player(Protocol):
     def is_playing(self) -> bool: ...
 
 
-# (audio, question, settings, progress, question_end_s): ``question_end_s`` is when the question
-# ended on the recording's clock (None: unknown), for the "Time to first word" metric.
-AnalyseFunction = Callable[
-    ["Path", "LoadedQuestion", Settings, ProgressCallback, "float | None"], "AnalysedAnswer"
-]
-SaveFunction = Callable[
-    ["SessionStore", int, "LoadedQuestion", "Path", "AnalysedAnswer", float],
-    "AttemptRecord",
-]
-
-
 def load_real_library() -> RubricLibrary:
     """Load the shipped and the user's question banks."""
     from voicemock.core.rubrics import load_library
@@ -145,11 +94,11 @@ def make_real_speaker(settings: Settings) -> Speaker:
     )
 
 
-def make_real_recorder(out_path: Path, settings: Settings) -> Recorder:
-    """The microphone recorder, writing to ``out_path``; the answer is transcribed as it comes."""
-    from voicemock.pipeline import answer_recorder
+def make_real_recorder(out_path: Path, settings: Settings, on_audio: AudioTap) -> Recorder:
+    """The microphone recorder, writing to ``out_path`` and handing each block to ``on_audio``."""
+    from voicemock.pipeline import microphone_recorder
 
-    return answer_recorder(out_path, settings)
+    return microphone_recorder(out_path, settings, on_audio)
 
 
 def make_real_player(settings: Settings) -> Player:
@@ -159,41 +108,11 @@ def make_real_player(settings: Settings) -> Player:
     return RealPlayer(device=settings.output_device)
 
 
-def analyse_real(
-    audio_path: Path,
-    question: LoadedQuestion,
-    settings: Settings,
-    progress: ProgressCallback,
-    question_end_s: float | None = None,
-) -> AnalysedAnswer:
-    """Transcribe and score a recorded answer with the real engines.
+def load_real_transcriber(settings: Settings) -> Transcriber:
+    """The Whisper engine and model of the settings, loaded (once per process)."""
+    from voicemock.pipeline import load_transcriber
 
-    ``question_end_s`` is when the question ended on the recording's clock (for the time to
-    the first word); None when that is unknown.
-    """
-    from voicemock.pipeline import analyse_audio
-
-    return analyse_audio(
-        audio_path,
-        question,
-        settings=settings,
-        question_end_s=question_end_s,
-        progress=progress,
-    )
-
-
-def save_real(
-    store: SessionStore,
-    session_id: int,
-    question: LoadedQuestion,
-    audio_path: Path,
-    analysed: AnalysedAnswer,
-    duration_s: float,
-) -> AttemptRecord:
-    """Save an analysed attempt (audio, transcript, metrics, score) in the store."""
-    from voicemock.pipeline import save_attempt
-
-    return save_attempt(store, session_id, question, audio_path, analysed, duration_s)
+    return load_transcriber(settings)
 
 
 def warm_up_real(settings: Settings) -> None:
@@ -232,10 +151,9 @@ class Services:
     load_library: Callable[[], RubricLibrary] = load_real_library
     open_store: Callable[[], SessionStore] = open_real_store
     make_speaker: Callable[[Settings], Speaker] = make_real_speaker
-    make_recorder: Callable[[Path, Settings], Recorder] = make_real_recorder
+    make_recorder: Callable[[Path, Settings, AudioTap], Recorder] = make_real_recorder
     make_player: Callable[[Settings], Player] = make_real_player
-    analyse: AnalyseFunction = analyse_real
-    save_attempt: SaveFunction = save_real
+    load_transcriber: Callable[[Settings], Transcriber] = load_real_transcriber
     warm_up: Callable[[Settings], None] | None = warm_up_real
     list_input_devices: Callable[[], list[tuple[str, str | int]]] = list_real_input_devices
     list_output_devices: Callable[[], list[tuple[str, str | int]]] = list_real_output_devices

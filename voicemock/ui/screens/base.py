@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from textual.screen import ModalScreen, Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 if TYPE_CHECKING:
-    from voicemock.ui.app import VoicemockApp
+    from voicemock.ui.host import VoicemockHost
 
 ResultType = TypeVar("ResultType")
 
@@ -17,20 +17,19 @@ class VoicemockScreen(Screen[None]):
     """A full screen of the app."""
 
     @property
-    def vm(self) -> VoicemockApp:
-        """The app, typed."""
-        return cast("VoicemockApp", self.app)
+    def vm(self) -> VoicemockHost:
+        """The app, as the screens see it."""
+        return cast("VoicemockHost", self.app)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker that raised instead of posting its failure: show it, never a traceback."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.vm.report_error(event.worker.error)
+        """This screen's workers report to the app's one handler (the message does not bubble)."""
+        self.app.post_message(Worker.StateChanged(event.worker, event.state))
 
 
 class VoicemockModal(ModalScreen[ResultType]):
     """A dialog over the current screen."""
 
     @property
-    def vm(self) -> VoicemockApp:
-        """The app, typed."""
-        return cast("VoicemockApp", self.app)
+    def vm(self) -> VoicemockHost:
+        """The app, as the screens see it."""
+        return cast("VoicemockHost", self.app)

@@ -37,7 +37,8 @@ from voicemock.ui.widgets.transcript_view import format_clock
 
 if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion
-    from voicemock.ui.app import InterviewPlan
+    from voicemock.pipeline import Answer
+    from voicemock.ui.host import InterviewPlan
     from voicemock.ui.services import Recorder, RecordingResult, Speaker
 
 Phase = Literal[
@@ -97,12 +98,6 @@ def analysis_failure_text(message: AnalysisFailed) -> str:
     )
 
 
-def discard_recording(recorder: Recorder) -> None:
-    """Stop a recorder and delete what it recorded (the user chose to discard the answer)."""
-    with contextlib.suppress(Exception):
-        recorder.stop().path.unlink(missing_ok=True)
-
-
 class InterviewScreen(VoicemockScreen):
     """One question of a practice session, from prompt to analysis."""
 
@@ -124,7 +119,7 @@ class InterviewScreen(VoicemockScreen):
         self.phase: Phase = "speaking"
         self.recording: RecordingResult | None = None
         self._speaker: Speaker | None = None
-        self._recorder: Recorder | None = None
+        self.answer: Answer | None = None  # the answer being recorded or analysed
         self._poll: Timer | None = None
         self._countdown: Timer | None = None
         self._think_left_s = 0.0
@@ -302,33 +297,51 @@ class InterviewScreen(VoicemockScreen):
         self.recording = None
         self.stop_requested_at = None
         self._set_phase("opening")
-        from voicemock.pipeline import pending_recording_path
+        from voicemock.pipeline import Answer
 
-        self.record_answer(pending_recording_path(self.question.question.id))
+        services = self.vm.services
+        try:
+            answer = Answer(
+                self.question,
+                self.vm.settings,
+                load_transcriber=services.load_transcriber,
+                question_end_s=QUESTION_END_S,
+            )
+        except OSError as error:
+            self.post_message(
+                RecordingFailed(f"cannot create the folder for recordings: {error.strerror}")
+            )
+            return
+        if self.answer is not None:
+            self.answer.close()  # an earlier take that failed
+        self.answer = answer
+        self.record_answer(answer)
         if self._poll is None:
             self._poll = self.set_interval(LEVEL_POLL_S, self._poll_recorder)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="record")
-    def record_answer(self, out_path: Path) -> None:
+    def record_answer(self, answer: Answer) -> None:
         """Record until stopped (key, silence, time limit, device error); post the result."""
         worker = get_current_worker()
         try:
-            recorder = self.vm.services.make_recorder(out_path, self.vm.settings)
-            self._recorder = recorder
-            recorder.start()
+            answer.make_recorder(self.vm.services.make_recorder).start()
         except VoicemockError as error:
             self.post_message(RecordingFailed(str(error)))
             return
         while True:
-            result = recorder.wait(0.1)
+            result = answer.wait(0.1)
             if result is not None:
                 break
             if worker.is_cancelled:
                 with contextlib.suppress(Exception):
-                    recorder.stop()
+                    answer.stop()
                 return
         if not worker.is_cancelled:
             self.post_message(RecordingFinished(result))
+
+    @property
+    def _recorder(self) -> Recorder | None:
+        return self.answer.recorder if self.answer is not None else None
 
     def _poll_recorder(self) -> None:
         recorder = self._recorder
@@ -368,10 +381,10 @@ class InterviewScreen(VoicemockScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="stop")
     def stop_recorder(self) -> None:
         """Stop the recorder; the recording worker then posts RecordingFinished."""
-        recorder = self._recorder
-        if recorder is not None:
+        answer = self.answer
+        if answer is not None:
             try:
-                recorder.stop()
+                answer.stop()
             except VoicemockError as error:
                 self.post_message(RecordingFailed(str(error)))
 
@@ -401,43 +414,33 @@ class InterviewScreen(VoicemockScreen):
         if self.stop_requested_at is None:
             self.stop_requested_at = time.monotonic()
         self._set_phase("analysing")
-        self.analyse_answer(recording)
+        if self.answer is not None:
+            self.analyse_answer(self.answer)
 
     # -- analysis -------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="analysis")
-    def analyse_answer(self, recording: RecordingResult) -> None:
-        """Transcribe, score and save the answer; post the attempt or the failure."""
-        services = self.vm.services
+    def analyse_answer(self, answer: Answer) -> None:
+        """Finish transcribing, score and save the answer; post the attempt or the failure."""
 
         def progress(stage: str, fraction: float) -> None:
             self.post_message(AnalysisProgress(stage, fraction))
 
         try:
-            analysed = services.analyse(
-                recording.path, self.question, self.vm.settings, progress, QUESTION_END_S
-            )
+            analysed = answer.analyse(progress)
             if self._cancelled:
                 # The user discarded the answer while it was being analysed: keep nothing.
-                recording.path.unlink(missing_ok=True)
+                answer.discard()
                 return
             self.post_message(AnalysisProgress("save", 1.0))
-            store = self.vm.store
-            attempt = services.save_attempt(
-                store,
-                self.plan.session_for_saving(store),
-                self.question,
-                recording.path,
-                analysed,
-                recording.duration_s,
-            )
+            attempt = self.plan.session.save(self.vm.store, answer)
         except VoicemockError as error:
-            self.post_message(AnalysisFailed(str(error), str(recording.path)))
+            self.post_message(AnalysisFailed(str(error), str(answer.audio_path)))
             return
         except Exception as error:  # shown in words, the traceback goes to the log file
-            from voicemock.ui.app import describe_unexpected
+            from voicemock.ui.errors import describe_unexpected
 
-            self.post_message(AnalysisFailed(describe_unexpected(error), str(recording.path)))
+            self.post_message(AnalysisFailed(describe_unexpected(error), str(answer.audio_path)))
             return
         self.post_message(AnalysisFinished(attempt, analysed))
 
@@ -475,6 +478,8 @@ class InterviewScreen(VoicemockScreen):
         self._stop_poll()
         self._stop_countdown()
         self._stop_speaking()
+        if self.answer is not None:
+            self.answer.close()  # no more live transcription for an answer left behind
         self.workers.cancel_group(self, "speak")
         self.workers.cancel_group(self, "record")
 
@@ -510,14 +515,9 @@ class InterviewScreen(VoicemockScreen):
 
     def _discard_and_leave(self) -> None:
         self._cancelled = True
-        recorder = self._recorder
-        if recorder is not None:
-            self.app.run_worker(
-                lambda: discard_recording(recorder),
-                thread=True,
-                group="discard",
-                exit_on_error=False,
-            )
+        answer = self.answer
+        if answer is not None:
+            self.app.run_worker(answer.discard, thread=True, group="discard", exit_on_error=False)
         self._leave()
 
     def _leave(self) -> None:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from voicemock.core.models import DeliveryMetrics, ScoreReport
     from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptRecord
-    from voicemock.ui.app import InterviewPlan
+    from voicemock.ui.host import InterviewPlan
 
 TABS = ("tab-answer", "tab-delivery", "tab-star", "tab-next", "tab-models", "tab-tips")
 GATE_TEXT = {

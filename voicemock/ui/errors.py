@@ -1,0 +1,21 @@
+"""Errors nobody foresaw, in one line for the user; the traceback goes to the log file."""
+
+from __future__ import annotations
+
+import traceback
+
+
+def describe_unexpected(error: BaseException) -> str:
+    """A one-line message for an error we did not foresee; the traceback goes to the log file."""
+    try:
+        from voicemock import paths
+
+        log_path = paths.data_dir() / "voicemock.log"
+        with log_path.open("a", encoding="utf-8") as handle:
+            handle.write("".join(traceback.format_exception(error)))
+        where = f" (details in {log_path})"
+    except OSError:
+        where = ""
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    name = type(error).__name__
+    return f"Unexpected problem: {name}{': ' + message if message else ''}{where}"

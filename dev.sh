@@ -2,7 +2,8 @@
 # Set up voicemock and run it, its tests or its benchmarks.
 #
 #   ./dev.sh run [ARGS...]   install what is missing, then run voicemock (the app by default)
-#   ./dev.sh test            install what is missing (with dev tools), then lint, type-check, test
+#   ./dev.sh test            install what is missing (with dev tools), then lint, type-check,
+#                            check the import layers, test (the wheel too, installed apart)
 #   ./dev.sh bench           run every benchmark under bench/ and print the figures
 #   ./dev.sh setup [dev]     only install
 #
@@ -82,6 +83,7 @@ case "$cmd" in
         "$VENV/bin/ruff" check .
         "$VENV/bin/ruff" format --check .
         say "mypy"; "$VENV/bin/mypy"
+        say "import layers"; "$VENV/bin/lint-imports" --no-cache
         say "pytest"; exec "$VENV/bin/pytest" -q -p no:cacheprovider "$@" ;;
     bench)
         setup dev

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from voicemock import __version__
+from voicemock.core.safe_text import one_line
 from voicemock.errors import VoicemockError
 
 # Module names under voicemock.commands, in the order --help lists them.
@@ -63,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except VoicemockError as error:
-        print(f"voicemock: {error}", file=sys.stderr)
+        # Messages quote paths, ids and titles: no control character reaches the terminal.
+        print(f"voicemock: {one_line(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("voicemock: interrupted", file=sys.stderr)

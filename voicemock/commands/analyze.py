@@ -53,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from rich.console import Console
     from rich.text import Text
 
+    from voicemock.commands.console import make_console
     from voicemock.commands.render import (
         analysis_json,
         channel_label,
@@ -66,13 +66,14 @@ def run(args: argparse.Namespace) -> int:
     from voicemock.commands.score import ALL_METRICS_HINT
     from voicemock.config import load_settings
     from voicemock.pipeline import measure_and_score
-    from voicemock.speech.audio_io import parse_channel
+    from voicemock.speech.audio_io import check_audio_file, parse_channel
 
     settings = load_settings()
     path = Path(args.file)
-    status = Console(stderr=True)
+    status = make_console(stderr=True)
     channel = args.channel
     parse_channel(channel)  # a misspelt channel fails before anything is read
+    check_audio_file(path)  # before the header is read: a named pipe would block it
     probe = probe_audio(path)
     if channel is not None and probe.channels == 1:
         status.print(Text(f"{path.name} is mono: --channel {channel} ignored.", style="yellow"))
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(analysis_json(transcript, metrics), indent=2) + "\n")
         return 0
     render_analysis(
-        Console(),
+        make_console(),
         transcript,
         metrics,
         heading=str(path),

@@ -55,14 +55,13 @@ def demo_clip() -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Play the demo clip, analyse it as a recorded answer would be, and print the report."""
-    from rich.console import Console
-
+    from voicemock.commands.console import make_console
     from voicemock.commands.score import print_score_output
     from voicemock.config import load_settings
     from voicemock.core.rubrics import load_library
     from voicemock.pipeline import analyse_audio
 
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     question = load_library().get(DEMO_QUESTION_ID)
     clip = demo_clip()
     console.print(f"Sample answer: {clip}", style="dim", markup=False)

@@ -26,16 +26,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Print a table of input and output devices, or how to get one."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from voicemock.commands.console import make_console
     from voicemock.speech.devices import list_devices
 
     devices = list_devices()
-    console = Console()
+    console = make_console()
+    err = make_console(stderr=True)
     if not devices:
-        Console(stderr=True).print(NO_DEVICES_HELP, markup=False, highlight=False)
+        err.print(NO_DEVICES_HELP, markup=False, highlight=False)
         return 0
     table = Table(title="Sound devices", title_justify="left")
     table.add_column("#", justify="right")
@@ -63,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
         )
     console.print(table)
     if not any(device.inputs for device in devices):
-        Console(stderr=True).print("No microphone: answers cannot be recorded.", style="yellow")
+        err.print("No microphone: answers cannot be recorded.", style="yellow")
     if not any(device.outputs for device in devices):
-        Console(stderr=True).print("No speaker: questions are shown, not spoken.", style="yellow")
+        err.print("No speaker: questions are shown, not spoken.", style="yellow")
     console.print("Pick one with --device INDEX (or part of its name), or in Settings.")
     return 0

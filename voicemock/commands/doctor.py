@@ -89,6 +89,53 @@ def check_data_dir() -> Check:
     return Check("Data folder", "ok", "writable:", path=short_path(folder))
 
 
+def check_session_store() -> Check:
+    """The session store opens, SQLite finds it sound, every row reads, no recording is orphaned."""
+    from voicemock import paths
+    from voicemock.core.store import SessionStore
+    from voicemock.errors import VoicemockError
+
+    try:
+        db_path = paths.database_path()
+        if not db_path.exists():
+            return Check("Session store", "ok", "empty (made with your first answer)")
+        with SessionStore() as store:
+            health = store.check_health()
+    except VoicemockError as error:
+        return Check(
+            "Session store",
+            "fail",
+            str(error),
+            "move the file aside (it is kept for you) and voicemock starts a new one: "
+            f"mv {db_path} {db_path}.broken",
+        )
+    if health.integrity:
+        return Check(
+            "Session store",
+            "fail",
+            f"the database file is corrupt ({health.integrity[0]})",
+            f"export what still reads (`voicemock sessions export ID DEST`), then move "
+            f"{db_path} aside to start a new one",
+        )
+    problems = []
+    if health.damaged_sessions:
+        ids = ", ".join(str(i) for i, _ in health.damaged_sessions[:5])
+        problems.append(f"{len(health.damaged_sessions)} damaged session(s) (ids {ids})")
+    if health.damaged_attempts:
+        ids = ", ".join(str(i) for i, _ in health.damaged_attempts[:5])
+        problems.append(f"{len(health.damaged_attempts)} damaged attempt(s) (ids {ids})")
+    if health.orphans:
+        problems.append(f"{len(health.orphans)} recording(s) no session uses")
+    if problems:
+        fixes = []
+        if health.damaged_sessions or health.damaged_attempts:
+            fixes.append("the rest reads fine; `voicemock sessions show ID` marks the damage")
+        if health.orphans:
+            fixes.append("`voicemock sessions clean` removes the leftover recordings")
+        return Check("Session store", "warn", "; ".join(problems), "; ".join(fixes))
+    return Check("Session store", "ok", "sound:", path=short_path(db_path))
+
+
 def check_disk_space() -> Check:
     """Enough free space in the data folder for recordings."""
     from voicemock import paths
@@ -253,6 +300,7 @@ CHECKS: tuple[Callable[[], Check], ...] = (
     check_chosen_model,
     check_embedding_model,
     check_data_dir,
+    check_session_store,
     check_disk_space,
     check_tts,
 )
@@ -275,12 +323,13 @@ def run_checks() -> list[Check]:
 
 def run(args: argparse.Namespace) -> int:
     """Print each check with ok/warn/fail and its fix; non-zero when something needed fails."""
-    from rich.console import Console
     from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
-    console = Console()
+    from voicemock.commands.console import make_console
+
+    console = make_console()
     results = run_checks()
     marks = {
         "ok": Text("ok", style="green"),

@@ -31,17 +31,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Write the draft and say what was found on the page and what was not."""
-    from rich.console import Console
     from rich.text import Text
 
+    from voicemock.commands.console import make_console
     from voicemock.core.importer import import_page_file
     from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX
     from voicemock.core.rubrics import display_path
+    from voicemock.errors import ImportPageError
+    from voicemock.files import regular_file_problem
 
+    problem = regular_file_problem(args.page)
+    if problem is not None and args.page.exists() and not args.page.is_dir():
+        raise ImportPageError(f"{args.page}: {problem}")  # a named pipe would block the read
     result = import_page_file(args.page, bank_id=args.bank_id, force=args.force)
     page = result.page
     # soft_wrap: long paths and ids stay whole (copyable) instead of being cut at 80 columns.
-    console = Console(highlight=False, soft_wrap=True)
+    console = make_console(highlight=False, soft_wrap=True)
     console.print(Text.assemble(("Draft written: ", "bold green"), display_path(result.path)))
     rows = [
         ("Question", page.question),

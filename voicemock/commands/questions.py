@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -40,13 +39,14 @@ def run(args: argparse.Namespace) -> int:
     """Print the matching questions; broken bank files are reported as one-line warnings."""
     from voicemock import paths
     from voicemock.core.rubrics import display_path, load_library
+    from voicemock.core.safe_text import json_text, one_line, printable
 
     library = load_library()
     for error in library.errors:
-        print(f"voicemock: warning: {error}", file=sys.stderr)
+        print(f"voicemock: warning: {one_line(error)}", file=sys.stderr)
     found = library.search(role=args.role, level=args.level, tag=args.tag, text=args.search)
     if args.json:
-        print(json.dumps([question_to_dict(q) for q in found], indent=2, ensure_ascii=False))
+        print(json_text([question_to_dict(q) for q in found]))
         return 0
     if not library.questions:
         print(
@@ -56,8 +56,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not found:
         print(
-            f"No questions match. Roles: {', '.join(library.roles())}; tags: "
-            f"{', '.join(library.tags()) or 'none'}."
+            printable(
+                f"No questions match. Roles: {', '.join(library.roles())}; tags: "
+                f"{', '.join(library.tags()) or 'none'}."
+            )
         )
         return 0
     _print_table(found, library)
@@ -85,14 +87,14 @@ def question_to_dict(loaded: LoadedQuestion) -> dict[str, Any]:
 
 def _print_table(found: tuple[LoadedQuestion, ...], library: RubricLibrary) -> None:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     from voicemock import paths
+    from voicemock.commands.console import make_console
     from voicemock.core.rubrics import display_path
 
-    console = Console()
+    console = make_console()
     # Below this width five columns squeeze the ids (which people type) into fragments, so
     # role and competencies move under the question text instead.
     wide = console.width >= WIDE_TABLE_COLUMNS

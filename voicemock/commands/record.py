@@ -167,13 +167,12 @@ def record_until_stopped(
 
 def run(args: argparse.Namespace) -> int:
     """Record until Enter, Ctrl+C, the maximum length or silence; print where the file is."""
-    from rich.console import Console
-
+    from voicemock.commands.console import make_console
     from voicemock.config import load_settings
     from voicemock.errors import AudioFileError
     from voicemock.speech.recorder import Recorder
 
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     out = Path(args.out)
     if out.suffix.lower() != ".wav":
         raise AudioFileError(f"record writes WAV files: use a name ending in .wav ({out})")

@@ -14,6 +14,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from voicemock.commands.console import make_console
 from voicemock.core.models import Band, DeliveryMetrics, Flag, FlagKind, Transcript
 from voicemock.core.report import delivery_rows, display_notes
 
@@ -327,7 +328,7 @@ def transcribe_with_progress(
     from voicemock.speech.transcribe import get_transcriber
 
     path = Path(path)
-    console = console or Console(stderr=True)
+    console = console or make_console(stderr=True)
     samples = load_audio(path, channel=channel)
     probe = probe or probe_audio(path)
     if probe.declared_s is not None and probe.duration_s is not None:

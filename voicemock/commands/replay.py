@@ -48,14 +48,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Play the attempt; the transcript follows the audio until the end or Ctrl+C."""
-    from rich.console import Console
-
+    from voicemock.commands.console import make_console
     from voicemock.config import load_settings
     from voicemock.core.store import SessionStore
 
     if not args.from_s >= 0:
         raise VoicemockError("--from must be 0 or more seconds")
-    console = Console()
+    console = make_console()
     with SessionStore() as store:
         attempt = store.get_attempt(args.attempt_id)
     _check_audio(attempt, console)

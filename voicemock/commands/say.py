@@ -42,8 +42,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Speak or synthesise the text; Ctrl+C stops speaking."""
-    from rich.console import Console
-
+    from voicemock.commands.console import make_console
     from voicemock.config import load_settings
     from voicemock.errors import AudioFileError, TTSUnavailableError
     from voicemock.speech.tts import (
@@ -54,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         tts_available,
     )
 
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     if args.list_voices is not None:
         return print_voices(args.list_voices)
     text = " ".join((args.text or "").split())
@@ -97,9 +96,9 @@ def run(args: argparse.Namespace) -> int:
 def print_voices(language_prefix: str) -> int:
     """Print the voices (those of one language when a prefix is given) as a table."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
+    from voicemock.commands.console import make_console
     from voicemock.errors import TTSUnavailableError
     from voicemock.speech.tts import list_voices, tts_available, voices_for_language
 
@@ -116,7 +115,7 @@ def print_voices(language_prefix: str) -> int:
             )
     elif not voices:
         raise TTSUnavailableError("the text-to-speech engine offers no voices")
-    console = Console()
+    console = make_console()
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
     table.add_column("VOICE", no_wrap=True)
     table.add_column("LANGUAGE", no_wrap=True)

@@ -87,8 +87,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Load the question, read or transcribe the answer, measure, score and print."""
-    from rich.console import Console
-
+    from voicemock.commands.console import make_console
     from voicemock.config import load_settings
     from voicemock.core.rubrics import load_library
     from voicemock.pipeline import measure_and_score
@@ -97,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_library().get(args.question)
     settings = load_settings()
     path = Path(args.file)
-    status = Console(stderr=True)
+    status = make_console(stderr=True)
     if path.suffix.lower() in TEXT_SUFFIXES:
         transcript = read_transcript_file(path)
     else:
@@ -126,8 +125,13 @@ def run(args: argparse.Namespace) -> int:
 
 def read_transcript_file(path: Path) -> Transcript:
     """A typed answer from a .txt/.md file as an untimed transcript (Markdown marks removed)."""
+    from voicemock.core.limits import check_word_count
     from voicemock.core.models import Transcript
+    from voicemock.files import regular_file_problem
 
+    problem = regular_file_problem(path)
+    if problem is not None and path.exists() and not path.is_dir():
+        raise TranscriptFileError(f"{path}: {problem}")  # a named pipe would block the read
     try:
         if path.stat().st_size > MAX_TEXT_BYTES:
             raise TranscriptFileError(f"{path}: too large for an answer (over 1 MB)")
@@ -149,6 +153,7 @@ def read_transcript_file(path: Path) -> Transcript:
     transcript = Transcript.from_text(reflow(text))
     if not transcript.words:
         raise TranscriptFileError(f"{path}: the file has no words to score")
+    check_word_count(len(transcript.words), str(path))
     return transcript
 
 
@@ -207,26 +212,25 @@ def print_score_output(
     The report's delivery table holds the core figures, or every one with ``all_metrics``
     (JSON always has them all); ``more_hint`` says how to see the rest.
     """
-    import json
-
     from voicemock.core.rubric_schema import Question
+    from voicemock.core.safe_text import json_text, printable
 
     q = question if isinstance(question, Question) else question.question
     if as_json:
         data = score_json(transcript, metrics, score)
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(data) + "\n")
         return
     if as_markdown:
         from voicemock.core.report import markdown_report
 
-        sys.stdout.write(markdown_report(q, transcript, metrics, score, all_metrics=all_metrics))
+        report = markdown_report(q, transcript, metrics, score, all_metrics=all_metrics)
+        sys.stdout.write(printable(report))
         return
 
-    from rich.console import Console
-
+    from voicemock.commands.console import make_console
     from voicemock.commands.render import render_analysis
 
-    console = console or Console()
+    console = console or make_console()
     render_analysis(
         console, transcript, metrics, heading=q.text, all_metrics=all_metrics, more_hint=more_hint
     )

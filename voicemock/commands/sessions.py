@@ -1,7 +1,11 @@
 """``voicemock sessions``: list, show, export, import and delete stored practice sessions.
 
 Also ``pending`` and ``recover``: recordings kept after an interrupted or failed practice turn
-wait in the recordings' pending folder until they are scored and saved as attempts.
+wait in the recordings' pending folder until they are scored and saved as attempts; ``clean``
+removes recordings a crash left behind that no attempt uses.
+
+Everything shown comes from the store or from files, so it is printed as text (never markup)
+through consoles that keep control characters away from the terminal.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ import re
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from voicemock.core.safe_text import json_text, printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -38,6 +44,9 @@ MIN_QUESTION_WIDTH = 8
 _PENDING_NAME = re.compile(r"^(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<question>.+)$")
 NO_QUESTION_ID = "answer"  # what a pending recording of no particular question is called
 RECENT_S = 10.0  # a pending file written to this recently may still be being recorded
+# `sessions recover FILE` copies a file from elsewhere into the data folder; a file whose header
+# cannot say how long it is must be smaller than this to be copied (an hour of 48 kHz stereo).
+MAX_RECOVER_BYTES = 700 * 1024 * 1024
 
 
 def _positive_count(text: str) -> int:
@@ -119,23 +128,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="score against this question instead of the one in the file name",
     )
 
+    actions.add_parser(
+        "clean",
+        help="remove recordings left behind by an interrupted save, import or delete",
+        description=(
+            "Remove recordings in the data folder that no attempt uses: copies left behind when "
+            "a save, an import or a delete was interrupted (their originals are where they came "
+            "from). Files younger than a few minutes are kept: a save may still be running."
+        ),
+    )
+
     parser.set_defaults(func=run, action=None, limit=None, json=False)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the chosen action (``list`` when none is given)."""
-    from rich.console import Console
-
+    from voicemock.commands.console import make_console
     from voicemock.core.store import SessionStore, find_exported_session
 
-    out = Console()
-    err = Console(stderr=True)
+    out = make_console()
+    err = make_console(stderr=True)
     action = args.action or "list"
     if action == "pending":
         return _pending(out, as_json=args.json)
     if action == "recover":
         return _recover(err, args.path, args.question)
     with SessionStore() as store:
+        if action == "clean":
+            return _clean(store, err)
         if action == "list":
             return _list(store, out, limit=args.limit, as_json=args.json)
         if action == "show":
@@ -145,15 +165,21 @@ def run(args: argparse.Namespace) -> int:
 
             folder = store.export_session(args.session_id, args.dest)
             err.print(f"Exported session {args.session_id} to [bold]{escape(str(folder))}[/bold]")
-            print(folder)
+            print(printable(str(folder)))
             return 0
         if action == "import":
+            from voicemock.speech.audio_io import audio_problem
+
             folder = find_exported_session(args.folder)
-            session = store.import_session(folder, allow_duplicate=args.allow_duplicate)
+            session = store.import_session(
+                folder, allow_duplicate=args.allow_duplicate, check_audio=audio_problem
+            )
             title = json.dumps(session.title or "untitled", ensure_ascii=False)
             print(
-                f"Imported session {session.id} {title} ({session.attempt_count} attempt(s)) "
-                f"from {folder}"
+                printable(
+                    f"Imported session {session.id} {title} ({session.attempt_count} attempt(s)) "
+                    f"from {folder}"
+                )
             )
             return 0
         if action == "delete":
@@ -161,7 +187,9 @@ def run(args: argparse.Namespace) -> int:
     raise AssertionError(f"unhandled action {action!r}")  # argparse only allows the above
 
 
-def _local(moment: Any) -> str:
+def _local(moment: Any, damaged: str = "") -> str:
+    if "date" in damaged:
+        return "?"  # the stored date cannot be read
     return str(moment.astimezone().strftime("%Y-%m-%d %H:%M"))
 
 
@@ -174,6 +202,7 @@ def _session_dict(session: SessionRecord) -> dict[str, Any]:
         "finished_at": session.finished_at.isoformat() if session.finished_at else None,
         "attempt_count": session.attempt_count,
         "mean_overall": session.mean_overall,
+        "damaged": session.damaged or None,
     }
 
 
@@ -195,6 +224,7 @@ def _attempt_dict(attempt: AttemptRecord) -> dict[str, Any]:
         "transcript": attempt.transcript.to_dict(),
         "metrics": attempt.metrics.to_dict(),
         "score": attempt.score.to_dict() if attempt.score else None,
+        "damaged": attempt.damaged or None,
     }
 
 
@@ -205,7 +235,7 @@ def _list(store: SessionStore, out: Console, *, limit: int | None, as_json: bool
 
     sessions = store.list_sessions(limit=limit)
     if as_json:
-        print(json.dumps([_session_dict(s) for s in sessions], indent=2))
+        print(json_text([_session_dict(s) for s in sessions]))
         return 0
     if not sessions:
         out.print("No sessions yet. Start one with [bold]voicemock practice[/bold].")
@@ -221,15 +251,26 @@ def _list(store: SessionStore, out: Console, *, limit: int | None, as_json: bool
     table.add_column("Mean", justify="right", no_wrap=True)
     for session in sessions:
         mean = "-" if session.mean_overall is None else f"{session.mean_overall:.0f}"
+        title = Text(session.title or "-")
+        if session.damaged:
+            title.append(f" (damaged: {session.damaged})", style="red")
         table.add_row(
             str(session.id),
-            _local(session.created_at),
+            _local(session.created_at, session.damaged),
             session.kind,
-            Text(session.title or "-"),
+            title,
             str(session.attempt_count),
             mean,
         )
     out.print(table)
+    damaged = sum(1 for session in sessions if session.damaged)
+    if damaged:
+        out.print(
+            Text(
+                f"{damaged} session(s) are damaged in the store; `voicemock doctor` says more.",
+                style="yellow",
+            )
+        )
     return 0
 
 
@@ -260,12 +301,20 @@ def _show(store: SessionStore, out: Console, session_id: int, *, as_json: bool) 
     attempts = list(reversed(store.list_attempts(session_id=session_id)))  # in answer order
     if as_json:
         document = {**_session_dict(session), "attempts": [_attempt_dict(a) for a in attempts]}
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        print(json_text(document))
         return 0
-    finished = f"finished {_local(session.finished_at)}" if session.finished_at else "not finished"
+    finished = (
+        f"finished {_local(session.finished_at, session.damaged)}"
+        if session.finished_at
+        else "not finished"
+    )
     heading = Text.assemble((f"Session {session.id}", "bold"), "  ", session.title or "")
     out.print(heading)
-    out.print(f"{session.kind}, started {_local(session.created_at)}, {finished}")
+    out.print(
+        Text(f"{session.kind}, started {_local(session.created_at, session.damaged)}, {finished}")
+    )
+    if session.damaged:
+        out.print(Text(f"This session is damaged in the store: {session.damaged}.", style="red"))
     if not attempts:
         out.print("No attempts in this session.")
         return 0
@@ -284,9 +333,11 @@ def _show(store: SessionStore, out: Console, session_id: int, *, as_json: bool) 
         table.add_column(header, justify="right", no_wrap=True)
     for attempt in attempts:
         overall = "-" if attempt.overall is None else str(attempt.overall)
+        if attempt.damaged:
+            overall = "[red]![/red]"
         table.add_row(
             str(attempt.id),
-            attempt.created_at.astimezone().strftime("%H:%M"),
+            "?" if "date" in attempt.damaged else attempt.created_at.astimezone().strftime("%H:%M"),
             Text(attempt.question_id or "-"),
             overall,
             f"{attempt.duration_s:.0f}",
@@ -301,7 +352,43 @@ def _show(store: SessionStore, out: Console, session_id: int, *, as_json: bool) 
     ]
     if problems:
         out.print(f"[yellow]Recording {'; '.join(problems)} (replay shows the transcript only).[/]")
+    for attempt in attempts:
+        if attempt.damaged:
+            out.print(
+                Text(
+                    f"! Attempt {attempt.id} is damaged in the store ({attempt.damaged}); "
+                    "what could be read is shown.",
+                    style="red",
+                )
+            )
     out.print("[dim]Replay an attempt with: voicemock replay ATTEMPT_ID (the Attempt column)[/dim]")
+    return 0
+
+
+def _clean(store: SessionStore, err: Console) -> int:
+    """Remove recordings no attempt uses (older than the store's safety margin)."""
+    from rich.text import Text
+
+    from voicemock.core.store import ORPHAN_MIN_AGE_S
+
+    removed = store.remove_orphan_recordings()
+    younger = len(store.orphan_recordings())
+    if removed:
+        err.print(
+            Text(
+                f"Removed {len(removed)} recording(s) that no session uses (copies left behind "
+                "by an interrupted save, import or delete)."
+            )
+        )
+    else:
+        err.print("No leftover recordings.")
+    if younger:
+        err.print(
+            Text(
+                f"{younger} more are younger than {ORPHAN_MIN_AGE_S / 60:.0f} minutes and were "
+                "kept (a save may still be running); run this again later."
+            )
+        )
     return 0
 
 
@@ -385,8 +472,8 @@ def pending_recordings() -> list[PendingRecording]:
         return []
     found = []
     for path in folder.glob("*.wav"):
-        if not path.is_file():
-            continue
+        if path.name.startswith(".") or not path.is_file():
+            continue  # a hidden name is a copy still being made
         found.append(
             PendingRecording(path, question_id_of(path), _recorded_at(path), _wav_duration_s(path))
         )
@@ -409,7 +496,7 @@ def _pending(out: Console, *, as_json: bool) -> int:
             }
             for item in items
         ]
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        print(json_text(document))
         return 0
     if not items:
         out.print("No recordings are waiting to be saved.")
@@ -475,6 +562,69 @@ def _recover(err: Console, path: Path | None, question_id: str | None) -> int:
     return 0
 
 
+def _private_copy(source: Path) -> Path:
+    """Copy a recording from outside the data folder into the pending folder (repaired there).
+
+    The copy is checked to be audio before it gets a pending name; when it is not, it is
+    removed and AudioFileError says so (the source is never touched).
+    """
+    import contextlib
+    import os
+    import shutil
+    import uuid
+
+    import soundfile as sf
+
+    from voicemock.core.limits import MAX_AUDIO_S, describe_duration
+    from voicemock.errors import AudioFileError
+    from voicemock.files import create_private_file, regular_file_problem
+    from voicemock.speech.audio_io import audio_problem
+    from voicemock.speech.recorder import repair_wav
+
+    problem = regular_file_problem(source)
+    if problem is not None:
+        raise AudioFileError(f"{source}: {problem}")
+    try:
+        declared_s = float(sf.info(str(source)).duration)
+    except Exception:  # a header left stale by a crash: the copy is repaired below
+        declared_s = 0.0
+    if declared_s > MAX_AUDIO_S:
+        raise AudioFileError(
+            f"{source}: {describe_duration(declared_s)} of audio; voicemock analyses recordings "
+            f"of up to {describe_duration(MAX_AUDIO_S)}"
+        )
+    if source.stat().st_size > MAX_RECOVER_BYTES:
+        raise AudioFileError(f"{source}: too large to be an answer")
+    folder = pending_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = source.suffix.lower() if source.suffix.lower() in (".wav", ".flac", ".ogg") else ""
+    copy = folder / f".recover-{uuid.uuid4().hex}{suffix or '.wav'}"
+    try:
+        with source.open("rb") as src, create_private_file(copy) as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+            dst.flush()
+            os.fsync(dst.fileno())
+        if copy.suffix == ".wav":
+            repair_wav(copy)
+        problem = audio_problem(copy)
+        if problem is not None:
+            raise AudioFileError(f"{source} cannot be read as audio ({problem})")
+        # A pending name (time, question), so a failed save can be recovered later like any.
+        moment = _recorded_at(source)
+        wanted = question_id_of(source) or NO_QUESTION_ID
+        while True:
+            named = folder / f"{moment.strftime('%Y%m%d-%H%M%S-%f')}-{wanted}{copy.suffix}"
+            if not named.exists():
+                break
+            moment += timedelta(microseconds=1)
+        os.replace(copy, named)
+        return named
+    except BaseException:
+        with contextlib.suppress(OSError):
+            copy.unlink()
+        raise
+
+
 def _recover_one(
     err: Console, path: Path, question_id: str | None, settings: Settings
 ) -> AttemptRecord:
@@ -486,13 +636,22 @@ def _recover_one(
     from voicemock.speech.recorder import repair_wav
 
     if not path.is_file():
+        if path.exists():
+            from voicemock.files import regular_file_problem
+
+            raise AudioFileError(f"{path}: {regular_file_problem(path) or 'not a recording'}")
         raise AudioFileError(f"no recording at {path} (see `voicemock sessions pending`)")
+    wanted = question_id or question_id_of(path)
+    pending = pending_folder().resolve()
+    if path.resolve().parent != pending:
+        # A file the user named is never changed: a copy in the data folder is repaired and
+        # saved instead, and the file stays as it was, whatever happens next.
+        path = _private_copy(path)
     if path.suffix.lower() == ".wav":
         repair_wav(path)  # a recording cut off by a crash has a stale header
     duration_s = _wav_duration_s(path)
     if duration_s is None:
         raise AudioFileError(f"{path} cannot be read as audio")
-    wanted = question_id or question_id_of(path)
     question: LoadedQuestion | None = None
     if wanted:
         from voicemock.core.rubrics import load_library
@@ -503,9 +662,8 @@ def _recover_one(
             raise QuestionNotFoundError(
                 f"{error}; pass --question ID to score {path.name} against another question"
             ) from error
-    pending = pending_folder().resolve()
-    # Kept in the pending folder: moved into the store; anywhere else it is the user's: copied.
-    move_audio = path.resolve().parent == pending
+    # Always in the pending folder by now (the user's own file was copied there): moved in.
+    move_audio = True
     err.print(f"Recovering {escape(str(path))}", highlight=False, soft_wrap=True)
     # Pending recordings start right after the question was asked: their clock starts at 0.
     _, attempt = analyse_and_save(

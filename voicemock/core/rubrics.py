@@ -28,6 +28,12 @@ BANK_SUFFIXES = (".yaml", ".yml")
 # A file with many mistakes is fixed a few at a time; a longer list would not fit on one line.
 MAX_REPORTED_PROBLEMS = 3
 _MAX_SHOWN_VALUE_CHARS = 40
+# A bank is a few hundred KB at most; a bigger file (e.g. a link to a log) is not read whole.
+MAX_BANK_FILE_BYTES = 5 * 1024 * 1024
+# A top-level key of a bank, in block or flow style: a file without one is not meant as a bank,
+# and messages about it never quote what it holds (it may be a link to someone's secrets).
+_BANK_KEY = re.compile(r"""(?:^|[{,])\s*["']?(?:bank|questions)["']?\s*:""", re.MULTILINE)
+NOT_A_BANK = "not a question bank (no 'bank:' or 'questions:' at the top level)"
 
 
 class _BankLoader(_SafeLoader):
@@ -215,9 +221,16 @@ def display_path(path: Path) -> str:
 
 def load_bank_file(path: Path) -> QuestionBank:
     """Read and validate one bank file; RubricError names the file, the place and the problem."""
+    from voicemock.files import regular_file_problem
+
     path = Path(path)
     name = display_path(path)
+    problem = regular_file_problem(path)
+    if problem is not None:
+        raise RubricError(f"{name}: cannot read the file ({problem})")
     try:
+        if path.stat().st_size > MAX_BANK_FILE_BYTES:
+            raise RubricError(f"{name}: {NOT_A_BANK}: it is over 5 MB")
         raw = path.read_bytes()
     except OSError as error:
         raise RubricError(f"{name}: cannot read the file ({error.strerror or error})") from error
@@ -231,13 +244,25 @@ def load_bank_file(path: Path) -> QuestionBank:
 
 
 def parse_bank_text(text: str, name: str = "<bank>") -> QuestionBank:
-    """Validate bank YAML held in a string; ``name`` is used in error messages."""
+    """Validate bank YAML held in a string; ``name`` is used in error messages.
+
+    Messages quote the file (a line, a value, a key) only when it is meant as a bank: a file
+    with no ``bank:`` or ``questions:`` key (say, a link to a private file) is just "not a
+    question bank".
+    """
+    meant_as_bank = _BANK_KEY.search(text) is not None
     try:
         data = yaml.load(text, Loader=_BankLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
+        if not meant_as_bank:
+            raise RubricError(f"{name}: {NOT_A_BANK}") from error
         raise RubricError(_yaml_error_message(error, name)) from error
     except yaml.YAMLError as error:
+        if not meant_as_bank:
+            raise RubricError(f"{name}: {NOT_A_BANK}") from error
         raise RubricError(f"{name}: YAML error: {_one_line(str(error))}") from error
+    except RecursionError as error:
+        raise RubricError(f"{name}: YAML error: nested too deeply") from error
     if data is None:
         raise RubricError(f"{name}: the file is empty (expected 'bank:' and 'questions:')")
     if not isinstance(data, dict):
@@ -245,6 +270,8 @@ def parse_bank_text(text: str, name: str = "<bank>") -> QuestionBank:
             f"{name}: expected a mapping with 'bank:' and 'questions:' at the top level, "
             f"found {_yaml_kind(data)}"
         )
+    if "bank" not in data and "questions" not in data:
+        raise RubricError(f"{name}: {NOT_A_BANK}")
     try:
         return QuestionBank.model_validate(data)
     except ValidationError as error:

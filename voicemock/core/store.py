@@ -7,6 +7,14 @@ and a recording handed to the store is never deleted before its row is committed
 
 Schema changes are an append-only list of migration functions (``MIGRATIONS``); the database's
 ``PRAGMA user_version`` says how many have run. Never edit a released migration: add one.
+
+Everything the store writes is private to the user: the database and each recording are 0600,
+their folders 0700, whatever the umask. Ids are never reused (AUTOINCREMENT, and an import
+reserves its session id before it copies any audio), so a recording left behind by a crash can
+never be taken for part of a later session; :meth:`SessionStore.orphan_recordings` finds such
+leftovers and :meth:`SessionStore.remove_orphan_recordings` cleans them up. A damaged row (a
+date that is not a date, a score that is not a number) is marked (``damaged``) in listings
+instead of making the whole store unreadable.
 """
 
 from __future__ import annotations
@@ -14,24 +22,34 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import math
 import os
 import re
 import shutil
 import sqlite3
+import struct
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from voicemock import paths
 from voicemock.core.metrics import format_metric_value
 from voicemock.core.models import DeliveryMetrics, ScoreReport, Transcript
 from voicemock.errors import StoreError, VoicemockError
+from voicemock.files import (
+    PRIVATE_DIR_MODE,
+    create_private_file,
+    keep_private,
+    keep_tree_private,
+    make_private_dir,
+)
 
 if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion
@@ -47,6 +65,22 @@ REPORT_FILE = "report.md"
 MAX_SESSION_FILE_BYTES = 64 * 1024 * 1024  # an imported session.json larger than this is refused
 _WAV_HEADER_BYTES = 44
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")  # what an imported session may carry
+# session.json is a few levels deep; a document nested deeper than this is not one of ours.
+MAX_SESSION_FILE_DEPTH = 32
+# Any number in an imported session.json beyond this (or not finite) is refused: seconds,
+# counts and character offsets of an answer are far smaller, and SQLite holds 64-bit ints.
+MAX_IMPORTED_NUMBER = 1e12
+# Dates outside these years cannot be shown in every time zone (year 1 minus a day overflows).
+MIN_YEAR, MAX_YEAR = 1900, 9998
+# An imported recording: a sane sample rate, channel count and length.
+IMPORT_RATE_RANGE_HZ = (4000, 384_000)
+IMPORT_MAX_CHANNELS = 16
+IMPORT_MAX_AUDIO_S = 24 * 3600
+# A file in the recordings folder that no attempt names, younger than this, may belong to a
+# save or an import still running in another process: it is not an orphan yet.
+ORPHAN_MIN_AGE_S = 15 * 60
+_RECORDING_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{1,5}$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # stands in for a date that cannot be read
 
 
 # --------------------------------------------------------------------------- migrations
@@ -116,6 +150,7 @@ class SessionRecord:
     finished_at: datetime | None
     attempt_count: int = 0
     mean_overall: float | None = None  # mean of the scored attempts' overall, None if none
+    damaged: str = ""  # why the row cannot be read as it should ("" when it is fine)
 
 
 @dataclass(frozen=True)
@@ -138,6 +173,9 @@ class AttemptRecord:
     duration_s: float
     created_at: datetime
     notes: str = ""
+    # Why the row cannot be read as it should ("" when fine); a damaged attempt is listed with
+    # what could be read, so the rest of the store stays usable.
+    damaged: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,6 +207,23 @@ class HistoryPoint:
     metrics: Mapping[str, float | None]  # metric key -> value
 
 
+@dataclass(frozen=True)
+class StoreHealth:
+    """What ``SessionStore.check_health`` found: problems of the file, rows and recordings."""
+
+    integrity: tuple[str, ...] = ()  # what SQLite's quick_check reported (empty: sound)
+    damaged_sessions: tuple[tuple[int, str], ...] = ()  # (id, why)
+    damaged_attempts: tuple[tuple[int, str], ...] = ()  # (id, why)
+    orphans: tuple[Path, ...] = field(default=())  # recordings no attempt names
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing at all was found."""
+        return not (
+            self.integrity or self.damaged_sessions or self.damaged_attempts or self.orphans
+        )
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -181,8 +236,37 @@ def _to_text(moment: datetime) -> str:
 
 
 def _from_text(text: str) -> datetime:
+    """A stored time; ValueError when it is not one, or is too far off to be shown anywhere."""
+    if not isinstance(text, str):
+        raise ValueError(f"{type(text).__name__} is not a date")
     moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        year = moment.astimezone(UTC).year
+    except OverflowError as error:
+        raise ValueError("the date is out of range") from error
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError("the date is out of range")
+    return moment
+
+
+def _read_time(value: Any, what: str, damage: list[str]) -> datetime:
+    """A stored time, or the epoch with the reason noted in ``damage``."""
+    try:
+        return _from_text(value)
+    except (ValueError, TypeError):
+        damage.append(f"its {what} is not a date")
+        return _EPOCH
+
+
+def _read_number(value: Any, kind: type[int] | type[float], what: str, damage: list[str]) -> Any:
+    """A stored number, or None with the reason noted in ``damage``."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return kind(value)
+    damage.append(f"its {what} is not a number")
+    return None
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -196,8 +280,11 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _copy_file(source: Path, dest: Path) -> None:
-    """Copy ``source`` to ``dest`` and flush it to disk."""
-    with source.open("rb") as src, dest.open("xb") as dst:
+    """Copy the bytes of ``source`` to a new private file ``dest`` and flush it to disk.
+
+    Always a copy, never a link: the store's file is its own, whatever ``source`` is.
+    """
+    with source.open("rb") as src, create_private_file(dest) as dst:
         shutil.copyfileobj(src, dst, 1024 * 1024)
         dst.flush()
         os.fsync(dst.fileno())
@@ -256,12 +343,77 @@ def audio_file_status(path: Path) -> AudioStatus:
     return "corrupt"
 
 
+def _wav_header_problem(head: bytes, size: int) -> str | None:
+    """What is wrong with a WAV header (format and length), or None when it is sane."""
+    if head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
+        return "it is not a WAV file"
+    offset, byte_rate = 12, 0
+    while offset + 8 <= len(head):
+        chunk_id = head[offset : offset + 4]
+        chunk_size = int.from_bytes(head[offset + 4 : offset + 8], "little")
+        if chunk_id == b"fmt ":
+            if chunk_size < 16 or offset + 24 > len(head):
+                return "its WAV format block is cut short"
+            channels, rate_hz, byte_rate = struct.unpack("<HII", head[offset + 10 : offset + 20])
+            if not 1 <= channels <= IMPORT_MAX_CHANNELS:
+                return f"it claims {channels} channels"
+            low, high = IMPORT_RATE_RANGE_HZ
+            if not low <= rate_hz <= high:
+                return f"it claims a sample rate of {rate_hz} Hz"
+            if byte_rate <= 0:
+                return "its WAV header has no byte rate"
+        elif chunk_id == b"data":
+            if byte_rate <= 0:
+                return "its WAV header has no format before the data"
+            data_bytes = max(0, size - offset - 8)
+            if data_bytes == 0:
+                return "it holds no audio"
+            if data_bytes / byte_rate > IMPORT_MAX_AUDIO_S:
+                return "it is longer than a day"
+            return None
+        offset += 8 + chunk_size + (chunk_size & 1)
+    return "its WAV header has no audio data"
+
+
+def imported_audio_problem(path: Path) -> str | None:
+    """Why a file in a session archive is not a recording we can take in, or None.
+
+    Reads only the header: the file type must match its name and, for WAV, the rate, the
+    channels and the length must be sane (a private key named ``attempt.wav`` is refused).
+    The command layer also decodes it (``check_audio`` of :meth:`SessionStore.import_session`).
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as error:
+        return f"it cannot be read ({error.strerror or error})"
+    suffix = path.suffix.lower()
+    if suffix == ".wav":
+        return _wav_header_problem(head, size)
+    magic_ok = {
+        ".flac": head[:4] == b"fLaC",
+        ".ogg": head[:4] == b"OggS",
+        ".mp3": head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] >= 0xE0),
+    }.get(suffix, False)
+    return None if magic_ok else f"it is not a {suffix[1:].upper()} file"
+
+
 def _slug(text: str, limit: int = 40) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:limit].strip("-") or "attempt"
 
 
 # --------------------------------------------------------------------------- import format
+
+
+def _sane_moment(moment: datetime) -> datetime:
+    """A date every part of voicemock can store and show (in any time zone)."""
+    _from_text(moment.isoformat())  # raises ValueError: the date is out of range
+    return moment
+
+
+SaneDatetime = Annotated[datetime, AfterValidator(_sane_moment)]
 
 
 class _ExportedAttempt(BaseModel):
@@ -279,7 +431,7 @@ class _ExportedAttempt(BaseModel):
     engine: str = Field(default="", max_length=100)
     model: str = Field(default="", max_length=500)
     duration_s: float = Field(default=0.0, ge=0, le=24 * 3600)
-    created_at: datetime
+    created_at: SaneDatetime
     notes: str = Field(default="", max_length=100_000)
 
 
@@ -290,8 +442,8 @@ class _ExportedSessionInfo(BaseModel):
 
     title: str = Field(default="", max_length=1000)
     kind: SessionKind = "single"
-    created_at: datetime
-    finished_at: datetime | None = None
+    created_at: SaneDatetime
+    finished_at: SaneDatetime | None = None
 
 
 class _ExportedSession(BaseModel):
@@ -358,11 +510,13 @@ class SessionStore:
         self._closed = False
         try:
             self.db_path.parent.mkdir(parents=True, exist_ok=True)
-            self.recordings_dir.mkdir(parents=True, exist_ok=True)
+            recordings_existed = self.recordings_dir.is_dir()
+            make_private_dir(self.recordings_dir)
         except OSError as error:
             raise StoreError(f"cannot create the session store folder: {error}") from error
         existed = self.db_path.exists()
         try:
+            self._create_private_database(existed)
             with self._connection() as conn:
                 self._migrate(conn)
         except BaseException:
@@ -370,6 +524,26 @@ class SessionStore:
             if not existed:
                 self._remove_empty_database()
             raise
+        self._keep_database_private()
+        if recordings_existed and keep_private(self.recordings_dir):
+            # Recordings of an older voicemock followed the umask: make them private too.
+            keep_tree_private(self.recordings_dir)
+
+    def _create_private_database(self, existed: bool) -> None:
+        """Create the database file 0600 before SQLite does (its -wal and -shm copy the mode)."""
+        if existed:
+            return
+        try:
+            with create_private_file(self.db_path):
+                pass
+        except FileExistsError:
+            pass  # another process created it meanwhile
+        except OSError as error:
+            raise self._error("create the session store", error) from error
+
+    def _keep_database_private(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            keep_private(self.db_path.with_name(self.db_path.name + suffix))
 
     def _remove_empty_database(self) -> None:
         """Take away the empty files a failed first open left (e.g. on a full disk)."""
@@ -538,23 +712,33 @@ class SessionStore:
     def _no_attempt(attempt_id: int) -> StoreError:
         return StoreError(f"no attempt with id {attempt_id} (see `voicemock sessions show ID`)")
 
+    # A damaged overall (text where a number belongs) is left out of the mean.
     _SESSION_SELECT = """
         SELECT s.id, s.title, s.kind, s.created_at, s.finished_at,
-               COUNT(a.id) AS attempt_count, AVG(a.overall) AS mean_overall
+               COUNT(a.id) AS attempt_count,
+               AVG(CASE WHEN typeof(a.overall) IN ('integer', 'real') THEN a.overall END)
+                   AS mean_overall
         FROM sessions s LEFT JOIN attempts a ON a.session_id = s.id
     """
 
     @staticmethod
     def _session_from_row(row: sqlite3.Row) -> SessionRecord:
-        mean = row["mean_overall"]
+        """A session as stored; a field that cannot be read is marked, not fatal."""
+        damage: list[str] = []
+        created_at = _read_time(row["created_at"], "start date", damage)
+        finished_at = (
+            _read_time(row["finished_at"], "end date", damage) if row["finished_at"] else None
+        )
+        mean = _read_number(row["mean_overall"], float, "mean score", damage)
         return SessionRecord(
             id=int(row["id"]),
-            title=str(row["title"]),
+            title=str(row["title"] or ""),
             kind="mock" if row["kind"] == "mock" else "single",
-            created_at=_from_text(row["created_at"]),
-            finished_at=_from_text(row["finished_at"]) if row["finished_at"] else None,
+            created_at=created_at,
+            finished_at=finished_at,
             attempt_count=int(row["attempt_count"]),
-            mean_overall=None if mean is None else float(mean),
+            mean_overall=mean,
+            damaged="; ".join(damage),
         )
 
     def list_sessions(self, limit: int | None = None) -> list[SessionRecord]:
@@ -583,19 +767,32 @@ class SessionStore:
 
     # -- attempts
 
-    def _attempt_from_row(self, row: sqlite3.Row) -> AttemptRecord:
-        try:
-            transcript = Transcript.from_dict(json.loads(row["transcript"]))
-            metrics = DeliveryMetrics.from_dict(json.loads(row["metrics"]))
-            score = ScoreReport.from_dict(json.loads(row["score"])) if row["score"] else None
-        except (ValueError, KeyError, TypeError) as error:
+    def _attempt_from_row(self, row: sqlite3.Row, *, strict: bool = False) -> AttemptRecord:
+        """An attempt as stored. A part that cannot be read is left empty and the attempt is
+        marked ``damaged``; with ``strict`` a damaged attempt raises StoreError instead."""
+        damage: list[str] = []
+
+        def part(column: str, parse: Callable[[Any], Any], empty: Any) -> Any:
+            try:
+                raw = row[column]
+                return parse(json.loads(raw)) if raw else empty
+            except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+                damage.append(f"its {column} cannot be read")
+                return empty
+
+        transcript = part("transcript", Transcript.from_dict, Transcript(words=()))
+        metrics = part("metrics", DeliveryMetrics.from_dict, DeliveryMetrics(metrics=()))
+        score = part("score", ScoreReport.from_dict, None)
+        overall = _read_number(row["overall"], int, "score", damage)
+        duration_s = _read_number(row["duration_s"], float, "length", damage)
+        created_at = _read_time(row["created_at"], "date", damage)
+        if strict and damage:
             raise StoreError(
-                f"attempt {row['id']} in the session store is damaged ({error!r})"
-            ) from error
+                f"attempt {row['id']} in the session store is damaged ({'; '.join(damage)})"
+            )
         relative = row["audio_path"]
-        audio_path = self.recordings_dir / relative if relative else None
+        audio_path = self._audio_path_of(relative)
         status: AudioStatus = audio_file_status(audio_path) if audio_path else "none"
-        overall = row["overall"]
         return AttemptRecord(
             id=int(row["id"]),
             session_id=int(row["session_id"]),
@@ -609,11 +806,21 @@ class SessionStore:
             score=score,
             engine=str(row["engine"]),
             model=str(row["model"]),
-            overall=None if overall is None else int(overall),
-            duration_s=float(row["duration_s"]),
-            created_at=_from_text(row["created_at"]),
+            overall=overall,
+            duration_s=duration_s or 0.0,
+            created_at=created_at,
             notes=str(row["notes"]),
+            damaged="; ".join(damage),
         )
+
+    def _audio_path_of(self, relative: Any) -> Path | None:
+        """The recording a row names, when it names one inside the recordings folder."""
+        if not relative or not isinstance(relative, str):
+            return None
+        path = self.recordings_dir / relative
+        if ".." in Path(relative).parts or Path(relative).is_absolute():
+            return None  # a damaged row must not point the store at another file
+        return path
 
     def _audio_dest(self, session_id: int, source: Path) -> tuple[Path, str]:
         suffix = source.suffix.lower() or ".wav"
@@ -735,12 +942,15 @@ class SessionStore:
 
     _ATTEMPT_SELECT = "SELECT * FROM attempts"
 
-    def get_attempt(self, attempt_id: int) -> AttemptRecord:
-        """One attempt; its audio being missing or corrupt shows in ``audio_status``."""
+    def get_attempt(self, attempt_id: int, *, allow_damaged: bool = False) -> AttemptRecord:
+        """One attempt; its audio being missing or corrupt shows in ``audio_status``.
+
+        A damaged attempt raises StoreError saying what is wrong, unless ``allow_damaged``.
+        """
         rows = self._read(self._ATTEMPT_SELECT + " WHERE id = ?", (attempt_id,))
         if not rows:
             raise self._no_attempt(attempt_id)
-        return self._attempt_from_row(rows[0])
+        return self._attempt_from_row(rows[0], strict=not allow_damaged)
 
     def list_attempts(
         self,
@@ -748,7 +958,10 @@ class SessionStore:
         session_id: int | None = None,
         limit: int | None = None,
     ) -> list[AttemptRecord]:
-        """Attempts, newest first, optionally of one question and/or one session."""
+        """Attempts, newest first, optionally of one question and/or one session.
+
+        A damaged attempt is listed with what could be read, marked ``damaged``.
+        """
         where, params = self._filters(question_id, session_id)
         sql = f"{self._ATTEMPT_SELECT}{where} ORDER BY created_at DESC, id DESC"
         if limit is not None:
@@ -779,17 +992,20 @@ class SessionStore:
         for row in self._read(sql, params):
             try:
                 metrics = DeliveryMetrics.from_dict(json.loads(row["metrics"]))
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 metrics = DeliveryMetrics(metrics=())  # a damaged row still charts its score
-            overall = row["overall"]
+            damage: list[str] = []
+            created_at = _read_time(row["created_at"], "date", damage)
+            if damage:
+                continue  # a point with no date has no place on a time chart
             points.append(
                 HistoryPoint(
                     attempt_id=int(row["id"]),
                     session_id=int(row["session_id"]),
                     question_id=str(row["question_id"]),
-                    created_at=_from_text(row["created_at"]),
-                    overall=None if overall is None else int(overall),
-                    duration_s=float(row["duration_s"]),
+                    created_at=created_at,
+                    overall=_read_number(row["overall"], int, "score", damage),
+                    duration_s=_read_number(row["duration_s"], float, "length", damage) or 0.0,
                     metrics={m.key: m.value for m in metrics.metrics},
                 )
             )
@@ -839,8 +1055,19 @@ class SessionStore:
             raise self._error("delete the session", error) from error
         # Files go after the commit: a failed delete must not leave rows without their audio.
         self._remove_audio(relatives)
+        # Ids are never reused, so whatever is left in the session's folder (a copy left by a
+        # crash) belonged to this session only: it goes too.
+        self._remove_session_folder(session_id)
+
+    def _remove_session_folder(self, session_id: int) -> None:
+        folder = self.recordings_dir / str(session_id)
+        if folder.is_symlink() or not folder.is_dir():
+            return
         with contextlib.suppress(OSError):
-            (self.recordings_dir / str(session_id)).rmdir()
+            for child in folder.iterdir():
+                if child.is_file() and not child.is_symlink() and _is_recording_name(child.name):
+                    child.unlink()
+            folder.rmdir()
 
     def delete_attempt(self, attempt_id: int) -> None:
         """Delete one attempt and its audio file."""
@@ -866,13 +1093,26 @@ class SessionStore:
         """
         session = self.get_session(session_id)
         attempts = list(reversed(self.list_attempts(session_id=session_id)))  # oldest first
+        damaged = [a for a in attempts if a.damaged]
+        if damaged or session.damaged:
+            what = (
+                f"session {session_id} ({session.damaged})"
+                if session.damaged
+                else f"attempt {damaged[0].id} ({damaged[0].damaged})"
+            )
+            raise StoreError(
+                f"cannot export session {session_id}: {what} is damaged in the store, so the "
+                "export would not be faithful (`voicemock doctor` lists the damage)"
+            )
         dest_dir = Path(dest_dir)
         folder = dest_dir / f"voicemock-session-{session_id}"
         if folder.exists():
             raise StoreError(f"{folder} already exists; choose another destination")
         tmp = dest_dir / f".{folder.name}.part-{uuid.uuid4().hex[:8]}"
         try:
-            tmp.mkdir(parents=True)
+            dest_dir.mkdir(parents=True, exist_ok=True)
+            tmp.mkdir(mode=PRIVATE_DIR_MODE)  # the export holds recordings: private too
+            keep_private(tmp)
             exported: list[dict[str, Any]] = []
             for number, attempt in enumerate(attempts, start=1):
                 audio_file: str | None = None
@@ -893,10 +1133,12 @@ class SessionStore:
                 },
                 "attempts": exported,
             }
-            (tmp / SESSION_FILE).write_text(
-                json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
-            (tmp / REPORT_FILE).write_text(session_report(session, attempts), encoding="utf-8")
+            with create_private_file(tmp / SESSION_FILE) as handle:
+                handle.write(
+                    (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+                )
+            with create_private_file(tmp / REPORT_FILE) as handle:
+                handle.write(session_report(session, attempts).encode("utf-8"))
             os.replace(tmp, folder)
         except OSError as error:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -905,14 +1147,22 @@ class SessionStore:
             raise StoreError(f"cannot export to {dest_dir}: {error.strerror or error}") from error
         return folder
 
-    def import_session(self, folder: Path, *, allow_duplicate: bool = False) -> SessionRecord:
+    def import_session(
+        self,
+        folder: Path,
+        *,
+        allow_duplicate: bool = False,
+        check_audio: Callable[[Path], str | None] | None = None,
+    ) -> SessionRecord:
         """Add a session exported by ``export_session`` (a new id; audio copied in).
 
         ``folder`` is the exported folder, or a folder holding exactly one (see
         :func:`find_exported_session`). The folder is untrusted: everything is validated before
-        anything is written, and a bad folder raises StoreError naming what is wrong. A session
-        that is already in the store (imported before, or the original) is refused with a
-        StoreError unless ``allow_duplicate``.
+        anything is written, and a bad folder raises StoreError naming what is wrong. Each
+        recording must be a plain file whose header is sane audio, and ``check_audio(path)``
+        (e.g. a decoder's opinion) must return None for it; its bytes are copied, never linked.
+        A session that is already in the store (imported before, or the original) is refused
+        with a StoreError unless ``allow_duplicate``.
         """
         folder = find_exported_session(Path(folder))
         document = _read_session_file(folder)
@@ -920,34 +1170,33 @@ class SessionStore:
             (
                 _parse_exported_attempt(number, item),
                 item.created_at,
-                _exported_audio(folder, number, item.audio_file),
+                _exported_audio(folder, number, item.audio_file, check_audio),
             )
             for number, item in enumerate(document.attempts, start=1)
         ]
 
         placed: list[Path] = []
         info = document.session
+        if not allow_duplicate:
+            self._refuse_duplicate(folder, document)
+        # The id is taken for good before any audio is copied: if this process dies half-way,
+        # the copies left behind can never be mistaken for a later session's recordings.
+        session_id = self._reserve_session_id()
         try:
             with self._write() as conn:
                 if not allow_duplicate:
-                    existing = self._same_session(conn, document)
-                    if existing is not None:
-                        raise StoreError(
-                            f"{folder} is already in the store as session {existing} "
-                            "(see `voicemock sessions show "
-                            f"{existing}`); add --allow-duplicate to import a second copy"
-                        )
-                cursor = conn.execute(
-                    "INSERT INTO sessions (title, kind, created_at, finished_at) "
-                    "VALUES (?, ?, ?, ?)",
+                    self._refuse_duplicate(folder, document, conn)
+                conn.execute(
+                    "INSERT INTO sessions (id, title, kind, created_at, finished_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
                     (
+                        session_id,
                         info.title,
                         info.kind,
                         _to_text(info.created_at),
                         _to_text(info.finished_at) if info.finished_at else None,
                     ),
                 )
-                session_id = int(cursor.lastrowid or 0)
                 for content, created_at, source in parsed:
                     relative: str | None = None
                     if source is not None:
@@ -969,6 +1218,120 @@ class SessionStore:
             raise
         return self.get_session(session_id)
 
+    def _refuse_duplicate(
+        self, folder: Path, document: _ExportedSession, conn: sqlite3.Connection | None = None
+    ) -> None:
+        """StoreError when the store already holds the session ``document`` describes."""
+        if conn is None:
+            with self._connection() as reader:
+                existing = self._same_session(reader, document)
+        else:
+            existing = self._same_session(conn, document)
+        if existing is not None:
+            raise StoreError(
+                f"{folder} is already in the store as session {existing} "
+                f"(see `voicemock sessions show {existing}`); add --allow-duplicate to import "
+                "a second copy"
+            )
+
+    def _reserve_session_id(self) -> int:
+        """A session id no session has had or will have, committed before it is used."""
+        try:
+            with self._write() as conn:
+                row = conn.execute(
+                    "SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sessions'),"
+                    " 0), COALESCE((SELECT max(id) FROM sessions), 0)) + 1"
+                ).fetchone()
+                reserved = int(row[0])
+                updated = conn.execute(
+                    "UPDATE sqlite_sequence SET seq = ? WHERE name = 'sessions'", (reserved,)
+                )
+                if updated.rowcount == 0:
+                    conn.execute(
+                        "INSERT INTO sqlite_sequence (name, seq) VALUES ('sessions', ?)",
+                        (reserved,),
+                    )
+        except sqlite3.Error as error:
+            raise self._error("import the session", error) from error
+        return reserved
+
+    # -- orphans and health
+
+    def orphan_recordings(self, min_age_s: float = 0.0) -> list[Path]:
+        """Recordings in the recordings folder that no attempt names (left by a crash).
+
+        Only files named the way the store names them, in session folders, count; a file
+        younger than ``min_age_s`` is left out (a save may still be under way elsewhere).
+        """
+        known = {
+            str(row[0])
+            for row in self._read("SELECT audio_path FROM attempts WHERE audio_path IS NOT NULL")
+        }
+        now = time.time()
+        found: list[Path] = []
+        try:
+            folders = [
+                child
+                for child in self.recordings_dir.iterdir()
+                if child.name.isdigit() and child.is_dir() and not child.is_symlink()
+            ]
+        except OSError:
+            return []
+        for folder in sorted(folders, key=lambda f: int(f.name)):
+            try:
+                children = sorted(folder.iterdir())
+            except OSError:
+                continue
+            for child in children:
+                if not _is_recording_name(child.name) or child.is_symlink():
+                    continue
+                if f"{folder.name}/{child.name}" in known:
+                    continue
+                with contextlib.suppress(OSError):
+                    if now - child.stat().st_mtime >= min_age_s:
+                        found.append(child)
+        return found
+
+    def remove_orphan_recordings(self, min_age_s: float = ORPHAN_MIN_AGE_S) -> list[Path]:
+        """Delete :meth:`orphan_recordings` older than ``min_age_s``; returns what went.
+
+        Every orphan is a copy whose original is still where it came from (an import's folder,
+        a pending recording) or a file of a deleted session, so nothing of the user's is lost.
+        """
+        removed: list[Path] = []
+        for path in self.orphan_recordings(min_age_s):
+            with self._write_lock:
+                # Checked again under the lock: an attempt may have claimed it meanwhile.
+                relative = f"{path.parent.name}/{path.name}"
+                rows = self._read("SELECT 1 FROM attempts WHERE audio_path = ?", (relative,))
+                if rows:
+                    continue
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed.append(path)
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # only when nothing else is left in it
+        return removed
+
+    def check_health(self) -> StoreHealth:
+        """Check the file (SQLite quick_check), every row and the recordings folder."""
+        integrity: list[str] = []
+        try:
+            for row in self._read("PRAGMA quick_check(20)"):
+                if str(row[0]) != "ok":
+                    integrity.append(str(row[0]))
+        except StoreError as error:
+            integrity.append(str(error))
+            return StoreHealth(integrity=tuple(integrity))
+        sessions = tuple((s.id, s.damaged) for s in self.list_sessions() if s.damaged)
+        attempts = tuple(
+            (a.id, a.damaged)
+            for a in (self._attempt_from_row(row) for row in self._read(self._ATTEMPT_SELECT))
+            if a.damaged
+        )
+        orphans = tuple(self.orphan_recordings())
+        return StoreHealth(tuple(integrity), sessions, attempts, orphans)
+
     @staticmethod
     def _same_session(conn: sqlite3.Connection, document: _ExportedSession) -> int | None:
         """The id of a stored session that ``document`` is a copy of, or None.
@@ -987,10 +1350,20 @@ class SessionStore:
             rows = conn.execute(
                 "SELECT created_at, question_id FROM attempts WHERE session_id = ?", (candidate,)
             ).fetchall()
-            have = sorted((_to_text(_from_text(row[0])), str(row[1])) for row in rows)
+            try:
+                have = sorted((_to_text(_from_text(row[0])), str(row[1])) for row in rows)
+            except (ValueError, TypeError):
+                continue  # a damaged row: not the same session as a sound document
             if have == wanted:
                 return int(candidate)
         return None
+
+
+def _is_recording_name(name: str) -> bool:
+    """True for the names the store gives recordings (and their unfinished ``.part`` copies)."""
+    if name.startswith(".") and name.endswith(".part"):
+        name = name[1:-5]
+    return _RECORDING_NAME.match(name) is not None
 
 
 # --------------------------------------------------------------------------- export helpers
@@ -1039,24 +1412,74 @@ def find_exported_session(folder: Path) -> Path:
     return folder
 
 
+def _document_problem(data: Any) -> str | None:
+    """Why a parsed session.json cannot be ours (too deep, a number out of range), or None.
+
+    Walks the document without recursion, so any depth is safe to look at.
+    """
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_SESSION_FILE_DEPTH:
+            return "it is nested too deeply"
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            # Not math.isfinite(): it overflows converting a huge int; NaN fails this too.
+            and not abs(value) <= MAX_IMPORTED_NUMBER
+        ):
+            return f"it holds the number {_short_number(value)}, out of range"
+    return None
+
+
+def _short_number(value: float) -> str:
+    if isinstance(value, int) and abs(value) >= 10**15:
+        return f"{value:.3e}"  # str() of a 10**5000 would be a page long (or refused)
+    return str(value)
+
+
 def _read_session_file(folder: Path) -> _ExportedSession:
     path = folder / SESSION_FILE
     if not folder.is_dir():
         raise StoreError(f"{folder} is not a folder (expected an exported session folder)")
-    if not path.is_file():
+    if path.is_symlink() or not path.is_file():
         raise StoreError(f"{folder} has no {SESSION_FILE}; is it an exported voicemock session?")
     try:
         if path.stat().st_size > MAX_SESSION_FILE_BYTES:
             raise StoreError(f"{path} is too large to be a voicemock session")
         data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError as error:
+        raise StoreError(
+            f"{path} is not a valid voicemock session (it is nested too deeply)"
+        ) from error
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise StoreError(f"{path} cannot be read as JSON: {error}") from error
+        detail = " ".join(str(error).split())[:200]
+        raise StoreError(f"{path} cannot be read as JSON: {detail}") from error
+    problem = _document_problem(data)
+    if problem is not None:
+        raise StoreError(f"{path} is not a valid voicemock session ({problem})")
     try:
         return _ExportedSession.model_validate(data)
     except ValidationError as error:
         raise StoreError(f"{path} is not a valid voicemock session ({_first_error(error)})") from (
             error
         )
+
+
+def _score_problem(score: ScoreReport) -> str | None:
+    """Where a score holds a value no scorer gives (the overall must fit 0-100, and so on)."""
+    if not 0 <= score.overall <= 100:
+        return f"score.overall is {_short_number(score.overall)}, not 0-100"
+    if not 0 <= score.star.score <= 100:
+        return "score.star.score is not 0-100"
+    for index, competency in enumerate(score.competencies):
+        if not (0 <= competency.level <= 4 and 0 <= competency.score <= 100):
+            return f"score.competencies[{index}] has a level or score out of range"
+    return None
 
 
 def _parse_exported_attempt(number: int, item: _ExportedAttempt) -> AttemptContent:
@@ -1074,6 +1497,9 @@ def _parse_exported_attempt(number: int, item: _ExportedAttempt) -> AttemptConte
     score: ScoreReport | None = (
         None if item.score is None else check(_SCORE_ADAPTER, item.score, "score")
     )
+    problem = None if score is None else _score_problem(score)
+    if problem is not None:
+        raise StoreError(f"attempt {number} in {SESSION_FILE} is not valid ({problem})")
     return AttemptContent(
         question_id=item.question_id,
         question_text=item.question_text,
@@ -1088,7 +1514,13 @@ def _parse_exported_attempt(number: int, item: _ExportedAttempt) -> AttemptConte
     )
 
 
-def _exported_audio(folder: Path, number: int, audio_file: str | None) -> Path | None:
+def _exported_audio(
+    folder: Path,
+    number: int,
+    audio_file: str | None,
+    check_audio: Callable[[Path], str | None] | None = None,
+) -> Path | None:
+    """The recording of attempt ``number``, checked to be a plain file holding real audio."""
     if audio_file is None:
         return None
     if Path(audio_file).name != audio_file or audio_file in ("", ".", ".."):
@@ -1098,6 +1530,11 @@ def _exported_audio(folder: Path, number: int, audio_file: str | None) -> Path |
     path = folder / audio_file
     if path.is_symlink() or not path.is_file():
         raise StoreError(f"attempt {number}: audio file {audio_file} is missing from {folder}")
+    problem = imported_audio_problem(path)
+    if problem is None and check_audio is not None:
+        problem = check_audio(path)
+    if problem is not None:
+        raise StoreError(f"attempt {number}: {audio_file} is not a usable recording ({problem})")
     return path
 
 

@@ -21,6 +21,7 @@ from voicemock.core.models import DeliveryMetrics, ScoreReport, Transcript
 from voicemock.core.pending import PENDING_DIR_NAME, new_pending_path, recover_command
 
 if TYPE_CHECKING:
+    from voicemock.core.prosody import ProsodyReport
     from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptRecord, SessionStore
     from voicemock.speech.live import LiveTranscription
@@ -105,6 +106,7 @@ class AnalysedAnswer:
     transcript: Transcript
     metrics: DeliveryMetrics
     score: ScoreReport | None  # None when there is no question to score against
+    prosody: ProsodyReport | None = None  # how it sounded (pitch, volume, pace), from audio
 
 
 def _report(progress: Progress | None, stage: str, fraction: float) -> None:
@@ -169,8 +171,11 @@ def measure_and_score(
     settings: Settings,
     question_end_s: float | None = None,
     progress: Progress | None = None,
+    prosody: ProsodyReport | None = None,
 ) -> AnalysedAnswer:
     """Delivery metrics (with the question's target length) and, given a question, its score.
+
+    ``prosody`` (``voicemock.core.prosody.sounded``) adds pitch, volume and pace over time.
 
     An answer longer than ``voicemock.core.limits.MAX_ANSWER_WORDS`` is refused
     (AnswerTooLongError) before any work: scoring grows with every sentence.
@@ -186,6 +191,7 @@ def measure_and_score(
         question_end_s=question_end_s,
         long_pause_s=settings.long_pause_s,
         target_length_s=(target.min, target.max) if target is not None else TARGET_LENGTH_S,
+        prosody=prosody,
     )
     score: ScoreReport | None = None
     if question is not None:
@@ -198,7 +204,7 @@ def measure_and_score(
             use_embeddings=settings.use_embeddings,
         )
     _report(progress, STAGE_SCORING, 1.0)
-    return AnalysedAnswer(transcript=transcript, metrics=metrics, score=score)
+    return AnalysedAnswer(transcript=transcript, metrics=metrics, score=score, prosody=prosody)
 
 
 class PracticeSession:
@@ -373,8 +379,15 @@ class Answer:
         # Whisper stretches words over silences, so pauses are also measured on the audio itself.
         transcript = with_silences(transcript, samples)
         _report(progress, STAGE_TRANSCRIBING, 1.0)
+        from voicemock.core.prosody import sounded
+
         self.analysed = measure_and_score(
-            transcript, self.question, self.settings, self.question_end_s, progress
+            transcript,
+            self.question,
+            self.settings,
+            self.question_end_s,
+            progress,
+            prosody=sounded(samples, transcript),
         )
         return self.analysed
 

@@ -12,9 +12,13 @@ import string
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from voicemock.core.lexicon import HEDGE_PHRASES, STOP_WORDS, is_filler_token
 from voicemock.core.models import Band, DeliveryMetrics, Flag, FlagKind, Metric, Transcript, Word
+
+if TYPE_CHECKING:
+    from voicemock.core.prosody import ProsodyReport
 
 PAUSE_MIN_S = 0.25  # silent gaps shorter than this are part of normal articulation
 LONG_PAUSE_S = 2.0
@@ -753,6 +757,7 @@ def compute_metrics(
     long_pause_s: float = LONG_PAUSE_S,
     target_length_s: tuple[float, float] = TARGET_LENGTH_S,
     silences: Sequence[tuple[float, float]] | None = None,
+    prosody: ProsodyReport | None = None,
 ) -> DeliveryMetrics:
     """All delivery figures of one answer, each with its band, plus every flagged moment.
 
@@ -760,6 +765,8 @@ def compute_metrics(
     response latency); ``target_length_s`` is the question's (min, max) answer length.
     ``silences`` are the audio's silent intervals (start_s, end_s); None takes the
     transcript's own (``Transcript.silences``), and without any, pauses come from word gaps.
+    ``prosody`` (``voicemock.core.prosody.analyse_prosody`` of the recording) adds how the
+    answer sounded: pitch variation, trailing off, pace over time, pauses inside phrases.
     """
     tokens = _tokenize(transcript.words)
     ctx = _Context(tokens)
@@ -827,7 +834,7 @@ def compute_metrics(
     phrase_value, phrase_band = counted(len(phrases), "good" if not phrases else "watch")
     long_txt = f"{long_pause_s:g} s"
 
-    metrics = (
+    metrics: tuple[Metric, ...] = (
         Metric(
             "answer_time_s",
             "Answer length",
@@ -1017,6 +1024,9 @@ def compute_metrics(
         ),
     )
 
+    sounded = prosody is not None and timed and has_words
+    if prosody is not None and sounded:
+        metrics = (*metrics, *prosody.metrics())
     order = {"filler": 0, "discourse_filler": 1, "hedge": 2, "repetition": 3}
     flags = sorted(
         [
@@ -1026,6 +1036,7 @@ def compute_metrics(
             *repetition_flags,
             *phrase_flags,
             *pause_flags,
+            *(prosody.flags() if prosody is not None and sounded else ()),
         ],
         key=lambda f: (f.start_s, f.word_index, order.get(f.kind, 4)),
     )

@@ -21,6 +21,13 @@ FlagKind = Literal[
     "long_pause",  # silent gap >= 2 s
     "repetition",  # immediate word repetition ("I I")
     "repeated_phrase",  # the same 2-4 word phrase used 3+ times
+    "flat_pitch",  # 10 s or more with little pitch movement
+    "trailing_off",  # a sentence's last word much quieter than the sentence
+    "quiet",  # a stretch of speech well under the answer's own level
+    "clipping",  # the recording hit full scale
+    "fast_stretch",  # the fastest stretch, when too fast
+    "slow_stretch",  # the slowest stretch, when too slow
+    "mid_phrase_pause",  # a silent pause inside a phrase, not at a sentence/clause end
 ]
 
 

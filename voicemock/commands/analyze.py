@@ -61,10 +61,11 @@ def run(args: argparse.Namespace) -> int:
         channel_label,
         probe_audio,
         render_analysis,
-        transcribe_with_progress,
+        transcribe_audio_with_progress,
     )
     from voicemock.commands.score import ALL_METRICS_HINT
     from voicemock.config import load_settings
+    from voicemock.core.prosody import sounded
     from voicemock.pipeline import measure_and_score
     from voicemock.speech.audio_io import check_audio_file, parse_channel
 
@@ -78,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if channel is not None and probe.channels == 1:
         status.print(Text(f"{path.name} is mono: --channel {channel} ignored.", style="yellow"))
         channel = None
-    transcript = transcribe_with_progress(
+    transcript, samples = transcribe_audio_with_progress(
         path,
         engine=args.engine or settings.engine,
         model=args.model or settings.model,
@@ -86,9 +87,11 @@ def run(args: argparse.Namespace) -> int:
         console=status,
         probe=probe,
     )
-    metrics = measure_and_score(transcript, None, settings).metrics
+    prosody = sounded(samples, transcript)
+    metrics = measure_and_score(transcript, None, settings, prosody=prosody).metrics
     if args.json:
-        sys.stdout.write(json.dumps(analysis_json(transcript, metrics), indent=2) + "\n")
+        data = analysis_json(transcript, metrics, prosody)
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return 0
     render_analysis(
         make_console(),
@@ -98,5 +101,6 @@ def run(args: argparse.Namespace) -> int:
         all_metrics=args.all_metrics,
         audio_label=channel_label(probe, channel),
         more_hint=ALL_METRICS_HINT,
+        prosody=prosody,
     )
     return 0

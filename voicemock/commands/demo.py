@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 DEMO_QUESTION_ID = "sac-client-resistance"
 DEMO_RATE_WPM = 150
 DEMO_CLIP = "demo-answer.ogg"
+# The answer plays while it is transcribed: a long device buffer keeps it smooth meanwhile.
+PLAYBACK_BUFFER_S = 0.5
 
 # A sample spoken answer in the project's own words, with a few fillers and hedges on purpose.
 DEMO_ANSWER = (
@@ -81,7 +83,12 @@ def run(args: argparse.Namespace) -> int:
         if player is not None:
             player.stop()
     print_score_output(
-        question, analysed.transcript, analysed.metrics, analysed.score, as_json=args.json
+        question,
+        analysed.transcript,
+        analysed.metrics,
+        analysed.score,
+        as_json=args.json,
+        prosody=analysed.prosody,
     )
     return 0
 
@@ -94,7 +101,7 @@ def _start_playing(clip: Path, settings: Settings, console: Console) -> Player |
         from voicemock.speech.devices import NO_SPEAKER
         from voicemock.speech.playback import Player
 
-        player = Player(device=settings.output_device)
+        player = Player(device=settings.output_device, buffer_s=PLAYBACK_BUFFER_S)
         player.play(clip)
     except (VoicemockError, ImportError, OSError) as error:
         reason = "no speaker found" if str(error) == NO_SPEAKER else str(error)

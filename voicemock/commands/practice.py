@@ -438,7 +438,7 @@ def _print_result(
             "session_id": attempt.session_id,
             "attempt_id": attempt.id,
             "question_id": question.id,
-            **score_json(analysed.transcript, analysed.metrics, analysed.score),
+            **score_json(analysed.transcript, analysed.metrics, analysed.score, analysed.prosody),
         }
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         return
@@ -458,6 +458,7 @@ def _print_result(
             f"Every delivery figure: voicemock sessions show {attempt.session_id} --json "
             "(or practice --json)."
         ),
+        prosody=analysed.prosody,
     )
     out.print()
     if analysed.score is None:

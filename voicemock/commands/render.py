@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console, RenderableType
@@ -17,6 +17,12 @@ from rich.text import Text
 from voicemock.commands.console import make_console
 from voicemock.core.models import Band, DeliveryMetrics, Flag, FlagKind, Transcript
 from voicemock.core.report import delivery_rows, display_notes
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from voicemock.core.prosody import ProsodyReport
 
 BAND_STYLES: dict[str, str] = {
     "good": "bold green",
@@ -220,11 +226,13 @@ def render_analysis(
     all_metrics: bool = False,
     audio_label: str = "",
     more_hint: str = "",
+    prosody: ProsodyReport | None = None,
 ) -> None:
-    """Print a heading, the marked transcript, the metrics table and the notes.
+    """Print a heading, the marked transcript, the metrics table, the notes and how it sounded.
 
     ``audio_label`` says which part of the audio was used (e.g. "left channel");
-    ``more_hint`` is printed under a compact table (e.g. which option shows every figure).
+    ``more_hint`` is printed under a compact table (e.g. which option shows every figure);
+    ``prosody`` adds pitch, volume and pace over the answer with the stretches flagged.
     """
     if heading:
         console.print(Text(heading, style="bold"))
@@ -244,11 +252,148 @@ def render_analysis(
     render_notes(console, display_notes(metrics))
     if more_hint and not all_metrics:
         console.print(Text(more_hint, style="dim"))
+    if prosody is not None:
+        console.print()
+        render_prosody(console, prosody)
 
 
-def analysis_json(transcript: Transcript, metrics: DeliveryMetrics) -> dict[str, Any]:
-    """The analysis as one JSON-able dict: {"transcript": ..., "metrics": ...}."""
-    return {"transcript": transcript.to_dict(), "metrics": metrics.to_dict()}
+def analysis_json(
+    transcript: Transcript, metrics: DeliveryMetrics, prosody: ProsodyReport | None = None
+) -> dict[str, Any]:
+    """The analysis as one JSON-able dict: {"transcript", "metrics", "prosody"}.
+
+    "prosody" is how the answer sounded (``ProsodyReport.to_dict``), null without audio.
+    """
+    return {
+        "transcript": transcript.to_dict(),
+        "metrics": metrics.to_dict(),
+        "prosody": None if prosody is None else prosody.to_dict(),
+    }
+
+
+SPARK_CHARS = "▁▂▃▄▅▆▇█"
+SPARK_WIDTH = 24
+# What the bottom and the top of each sparkline stand for.
+PITCH_SPARK_ST = (-6.0, 6.0)
+LEVEL_SPARK_DB = (-20.0, 10.0)
+PACE_SPARK_WPM = (80.0, 220.0)
+# Flag kinds that say how the answer sounded, in the order they are listed.
+SOUND_KINDS: tuple[FlagKind, ...] = (
+    "flat_pitch",
+    "trailing_off",
+    "quiet",
+    "clipping",
+    "fast_stretch",
+    "slow_stretch",
+    "mid_phrase_pause",
+)
+
+
+def sparkline(
+    values: Sequence[float | None], low: float, high: float, width: int = SPARK_WIDTH
+) -> str:
+    """``values`` squeezed into ``width`` block characters from low to high; blank where None."""
+    if not values:
+        return ""
+    width = max(1, min(width, len(values)))
+    chars = []
+    for k in range(width):
+        chunk = values[k * len(values) // width : (k + 1) * len(values) // width]
+        known = [v for v in chunk if v is not None]
+        if not known:
+            chars.append(" ")
+            continue
+        mean = sum(known) / len(known)
+        level = (min(max(mean, low), high) - low) / (high - low)
+        chars.append(SPARK_CHARS[round(level * (len(SPARK_CHARS) - 1))])
+    return "".join(chars)
+
+
+_BAND_ORDER = ("info", "good", "watch", "fix")
+# The metrics whose worst band stands beside each line of "How it sounded".
+_SOUND_BANDS: dict[str, tuple[str, ...]] = {
+    "Pitch": ("pitch_sd_st", "flat_pitch_count"),
+    "Volume": ("trailing_off_count", "quiet_stretch_count", "clipping_count"),
+    "Pace": ("fastest_wpm", "slowest_wpm", "pace_change_pct"),
+    "Pauses": ("mid_phrase_pause_pct",),
+}
+
+
+def _sound_band(prosody: ProsodyReport, label: str) -> str:
+    bands = {m.key: m.band for m in prosody.metrics()}
+    found = [bands[key] for key in _SOUND_BANDS.get(label, ()) if key in bands]
+    return max(found, key=_BAND_ORDER.index, default="info")
+
+
+def _sound_lines(prosody: ProsodyReport) -> list[tuple[str, str, str]]:
+    """(label, sparkline, summary) for pitch, volume, pace and pauses."""
+    pitch, volume, pace, pauses = prosody.pitch, prosody.volume, prosody.pace, prosody.pauses
+    series = prosody.series
+    rows: list[tuple[str, str, str]] = []
+    if pitch.sd_st is not None and pitch.median_hz is not None:
+        summary = (
+            f"varies {pitch.sd_st:.1f} st around your {pitch.median_hz:.0f} Hz "
+            f"(5th-95th: {pitch.range_p5_p95_st or 0:.1f} st)"
+        )
+        if pitch.flat_stretches:
+            summary += f"; {len(pitch.flat_stretches)} flat stretch(es)"
+    else:
+        summary = "too little voiced speech to measure"
+    rows.append(("Pitch", sparkline(series.pitch_st, *PITCH_SPARK_ST), summary))
+    if volume.speech_level_dbfs is not None:
+        parts = [f"{len(volume.trailing_off)} of {volume.sentence_count} sentence ends trail off"]
+        if volume.quiet_stretches:
+            parts.append(f"{len(volume.quiet_stretches)} quiet stretch(es)")
+        if volume.clipping:
+            parts.append(f"clipped in {len(volume.clipping)} place(s)")
+        rows.append(("Volume", sparkline(series.level_db, *LEVEL_SPARK_DB), "; ".join(parts)))
+    if pace.fastest is not None and pace.slowest is not None:
+        summary = (
+            f"{pace.fastest.value:.0f} wpm at the fastest, {pace.slowest.value:.0f} at the "
+            f"slowest ({pace.window_s:g} s windows)"
+        )
+        if pace.change_pct is not None:
+            summary += f"; end vs start {pace.change_pct:+.0f} %"
+        rows.append(("Pace", sparkline(series.pace_wpm, *PACE_SPARK_WPM), summary))
+    if pauses.total:
+        rows.append(
+            (
+                "Pauses",
+                "",
+                f"{pauses.at_boundaries} at sentence or clause ends, "
+                f"{len(pauses.inside_phrases)} inside phrases",
+            )
+        )
+    return rows
+
+
+def render_prosody(console: Console, prosody: ProsodyReport) -> None:
+    """Print how the answer sounded: pitch, volume and pace lines, then the flagged stretches."""
+    from voicemock.core.prosody import prosody_flags
+    from voicemock.core.report import clock
+
+    console.print(Text("How it sounded", style="bold underline"))
+    grid = Table.grid(padding=(0, 2, 0, 0))
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column(no_wrap=True, style="cyan")
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, spark, summary in _sound_lines(prosody):
+        band = _sound_band(prosody, label)
+        shown = Text(band if band != "info" else "·", style=band_style(band))
+        grid.add_row(f"  {label}", spark, shown, summary)
+    console.print(grid)
+    flags = [f for f in prosody_flags(prosody) if f.kind in SOUND_KINDS]
+    if not flags:
+        return
+    moments = Table.grid(padding=(0, 2, 0, 0))
+    moments.add_column(no_wrap=True, style="dim")
+    moments.add_column(overflow="fold")
+    for flag in flags:
+        span = flag.end_s - flag.start_s
+        when = clock(flag.start_s) if span < 1.0 else f"{clock(flag.start_s)}–{clock(flag.end_s)}"
+        moments.add_row(f"  {when}", flag.text)
+    console.print(moments)
 
 
 @dataclass(frozen=True)
@@ -309,6 +454,24 @@ def transcribe_with_progress(
 ) -> Transcript:
     """Read an audio file, then load the model and transcribe it under a progress display.
 
+    As :func:`transcribe_audio_with_progress`, without the samples.
+    """
+    return transcribe_audio_with_progress(
+        path, engine=engine, model=model, channel=channel, console=console, probe=probe
+    )[0]
+
+
+def transcribe_audio_with_progress(
+    path: Path,
+    *,
+    engine: str,
+    model: str,
+    channel: str | int | None = None,
+    console: Console | None = None,
+    probe: AudioProbe | None = None,
+) -> tuple[Transcript, npt.NDArray[np.float32]]:
+    """Read an audio file, then load the model and transcribe it: (transcript, 16 kHz samples).
+
     The display goes to stderr (or ``console``), only on a terminal, and disappears when done.
     The file is read first, so a bad file fails at once, before a model is loaded; a file cut
     short gets a warning. Raises AudioFileError when the recording holds no recognisable words.
@@ -360,4 +523,4 @@ def transcribe_with_progress(
     if not transcript.words:
         raise AudioFileError(f"{path}: no speech found: no words were recognised")
     # Whisper stretches words over silences, so pauses are also measured on the audio itself.
-    return with_silences(transcript, samples)
+    return with_silences(transcript, samples), samples

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from voicemock.core.models import DeliveryMetrics, Evidence, ScoreReport, Transcript
+    from voicemock.core.prosody import ProsodyReport
     from voicemock.core.rubric_schema import Question
     from voicemock.core.rubrics import LoadedQuestion
 
@@ -97,19 +98,22 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     path = Path(args.file)
     status = make_console(stderr=True)
+    prosody = None
     if path.suffix.lower() in TEXT_SUFFIXES:
         transcript = read_transcript_file(path)
     else:
-        from voicemock.commands.render import transcribe_with_progress
+        from voicemock.commands.render import transcribe_audio_with_progress
+        from voicemock.core.prosody import sounded
 
-        transcript = transcribe_with_progress(
+        transcript, samples = transcribe_audio_with_progress(
             path, engine=args.engine or settings.engine, model=args.model or settings.model
         )
+        prosody = sounded(samples, transcript)
 
     if args.no_embeddings:
         settings = settings.model_copy(update={"use_embeddings": False})
     with status.status("Scoring against the rubric..."):
-        analysed = measure_and_score(transcript, loaded, settings)
+        analysed = measure_and_score(transcript, loaded, settings, prosody=prosody)
     print_score_output(
         loaded,
         transcript,
@@ -119,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         as_markdown=args.markdown,
         all_metrics=args.all_metrics,
         more_hint=ALL_METRICS_HINT,
+        prosody=prosody,
     )
     return 0
 
@@ -185,13 +190,20 @@ def strip_markdown(text: str) -> str:
 
 
 def score_json(
-    transcript: Transcript, metrics: DeliveryMetrics, score: ScoreReport | None
+    transcript: Transcript,
+    metrics: DeliveryMetrics,
+    score: ScoreReport | None,
+    prosody: ProsodyReport | None = None,
 ) -> dict[str, Any]:
-    """{"transcript", "metrics", "score"} as one JSON-able dict."""
+    """{"transcript", "metrics", "score", "prosody"} as one JSON-able dict.
+
+    "prosody" is how a recorded answer sounded (null for a typed one).
+    """
     return {
         "transcript": transcript.to_dict(),
         "metrics": metrics.to_dict(),
         "score": None if score is None else score.to_dict(),
+        "prosody": None if prosody is None else prosody.to_dict(),
     }
 
 
@@ -206,18 +218,20 @@ def print_score_output(
     console: Console | None = None,
     all_metrics: bool = False,
     more_hint: str = "",
+    prosody: ProsodyReport | None = None,
 ) -> None:
     """Print an analysed answer as JSON, as Markdown, or as a rich report on the terminal.
 
     The report's delivery table holds the core figures, or every one with ``all_metrics``
-    (JSON always has them all); ``more_hint`` says how to see the rest.
+    (JSON always has them all); ``more_hint`` says how to see the rest; ``prosody`` adds how
+    a recorded answer sounded.
     """
     from voicemock.core.rubric_schema import Question
     from voicemock.core.safe_text import json_text, printable
 
     q = question if isinstance(question, Question) else question.question
     if as_json:
-        data = score_json(transcript, metrics, score)
+        data = score_json(transcript, metrics, score, prosody)
         sys.stdout.write(json_text(data) + "\n")
         return
     if as_markdown:
@@ -232,7 +246,13 @@ def print_score_output(
 
     console = console or make_console()
     render_analysis(
-        console, transcript, metrics, heading=q.text, all_metrics=all_metrics, more_hint=more_hint
+        console,
+        transcript,
+        metrics,
+        heading=q.text,
+        all_metrics=all_metrics,
+        more_hint=more_hint,
+        prosody=prosody,
     )
     console.print()
     if score is None:

@@ -733,7 +733,7 @@ def _series(
         speaking = _speaking_mask(frame_times_s, words) if words else np.ones(len(bins), bool)
         for b in np.unique(bins[speaking]):
             in_bin = speaking & (bins == b)
-            level[int(b)] = round(float(np.max(level_db[in_bin]) - speech_db), 1)
+            level[int(b)] = round(float(np.median(level_db[in_bin]) - speech_db), 1)
     pace: list[float | None] = [None] * n
     if len(words) >= 2:
         start_s, end_s = words[0].start_s, max(w.end_s for w in words)

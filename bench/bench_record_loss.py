@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import statistics
+import sys
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,11 @@ from tempfile import TemporaryDirectory
 
 import numpy as np
 
+# The test support (a private sound server) lives in tests/, beside bench/.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.fixtures.sound_server import VirtualAudioServer, align, overlap, record_then_kill
 from voicemock.speech.recorder import BLOCK_DURATION_S, repair_wav
-from voicemock.speech.virtual_audio import VirtualAudioServer, align, overlap, record_then_kill
 
 RATE_HZ = 16000
 TRIALS = 8

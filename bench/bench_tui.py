@@ -31,7 +31,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from voicemock.speech.virtual_audio import VirtualAudioServer, missing_requirements
+# The test support (a private sound server) lives in tests/, beside bench/.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.fixtures.sound_server import VirtualAudioServer, missing_requirements
 
 ROOT = Path(__file__).resolve().parent.parent
 VOICEMOCK = ROOT / ".venv" / "bin" / "voicemock"

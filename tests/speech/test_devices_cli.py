@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
+from tests.fixtures.sound_server import VirtualAudioServer
 from voicemock.commands import devices as devices_command
 from voicemock.commands import doctor
 from voicemock.errors import AudioDeviceError
@@ -23,7 +24,6 @@ from voicemock.speech.devices import (
     list_devices,
     resolve_device,
 )
-from voicemock.speech.virtual_audio import VirtualAudioServer
 
 
 def _voicemock(

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.fixtures.sound_server import VirtualAudioServer
 from tests.fixtures.virtual_audio import align, overlap
 from voicemock.errors import AudioDeviceError, AudioFileError
 from voicemock.speech.devices import NO_SPEAKER
 from voicemock.speech.playback import Player
-from voicemock.speech.virtual_audio import VirtualAudioServer
 
 RATE_HZ = 16000
 

@@ -21,8 +21,8 @@ from typing import IO, Any
 
 import pytest
 
+from tests.fixtures.sound_server import VirtualAudioServer
 from voicemock.core.store import AttemptRecord, SessionStore
-from voicemock.speech.virtual_audio import VirtualAudioServer
 
 QUESTION_ID = "sac-client-resistance"
 ANSWER = (

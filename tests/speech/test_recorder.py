@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.fixtures.sound_server import VirtualAudioServer, record_then_kill
 from tests.fixtures.virtual_audio import align, overlap
 from voicemock.core import store as store_module
 from voicemock.errors import AudioDeviceError, AudioFileError, StoreError
@@ -25,7 +26,6 @@ from voicemock.speech.recorder import (
     check_recording_space,
     repair_wav,
 )
-from voicemock.speech.virtual_audio import VirtualAudioServer, record_then_kill
 
 RATE_HZ = 16000
 ANSWER_TEXT = "I split the migration into small steps and checked each one with the team."

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 import soundfile as sf
 
+from tests.fixtures.sound_server import VirtualAudioServer, to_pcm16
 from tests.fixtures.virtual_audio import align
 from voicemock import paths
 from voicemock.errors import AudioFileError, TTSUnavailableError
 from voicemock.speech import tts
 from voicemock.speech.tts import QuestionSpeaker
-from voicemock.speech.virtual_audio import VirtualAudioServer, to_pcm16
 
 QUESTION = "Tell me about a time you changed your plan because of new information."
 

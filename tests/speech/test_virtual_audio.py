@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.sound_server import VirtualAudioServer
 from tests.fixtures.virtual_audio import start_server_or_skip
-from voicemock.speech.virtual_audio import VirtualAudioServer
 
 pytestmark = pytest.mark.speech
 

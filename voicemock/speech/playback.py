@@ -67,11 +67,21 @@ class Player:
     """
 
     def __init__(
-        self, device: str | int | None = None, on_finish: Callable[[], None] | None = None
+        self,
+        device: str | int | None = None,
+        on_finish: Callable[[], None] | None = None,
+        *,
+        buffer_s: float = OUTPUT_LATENCY_S,
     ) -> None:
-        """A player for ``device`` (index or name; None: the default speaker)."""
+        """A player for ``device`` (index or name; None: the default speaker).
+
+        ``buffer_s`` is the output latency asked for, how much audio the device holds ahead:
+        short keeps pause and stop immediate, long rides out a busy CPU (a clip played while a
+        model runs in the same process).
+        """
         self.device = device
         self.on_finish = on_finish
+        self.buffer_s = buffer_s
         self._lock = threading.RLock()
         self._samples: Any = None
         self._sample_rate_hz = 0
@@ -190,7 +200,7 @@ class Player:
                 channels=1,
                 dtype="float32",
                 blocksize=max(1, round(self._sample_rate_hz * BLOCK_DURATION_S)),
-                latency=OUTPUT_LATENCY_S,
+                latency=self.buffer_s,
                 device=device_index,
                 callback=self._callback,
                 finished_callback=lambda: self._on_stream_finished(generation),

@@ -85,7 +85,7 @@ async def test_history_footer_offers_results_and_compare_fits_80_columns(
         # Every column, the change included, is on screen without scrolling sideways.
         assert table.virtual_size.width <= table.scrollable_content_region.width
         rows = [table.get_row_at(n) for n in range(table.row_count)]
-        length_row = next(row for row in rows if row[0] == "Length")
+        length_row = next(row for row in rows if str(row[0]) == "Length")
         assert str(length_row[3]).endswith(" s")
 
 

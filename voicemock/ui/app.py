@@ -11,10 +11,12 @@ from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from voicemock.config import Settings, load_settings, save_settings
+from voicemock.core.safe_text import printable
 from voicemock.errors import VoicemockError
 from voicemock.ui.errors import describe_unexpected
 from voicemock.ui.host import InterviewPlan
@@ -54,6 +56,28 @@ class VoicemockApp(App[None]):
         self.warm_state: WarmState = "idle"
         self._store: SessionStore | None = None
         self._store_lock = threading.Lock()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a notification (screens' ``notify`` comes here too).
+
+        Messages quote bank files, question ids and errors: control characters are made safe
+        before they reach the terminal.
+        """
+        super().notify(
+            printable(message),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     # -- start-up -------------------------------------------------------------------------------
 
@@ -212,6 +236,14 @@ class VoicemockApp(App[None]):
         """Show the results of a stored attempt."""
         from voicemock.ui.screens.results import ResultsScreen
 
+        if attempt.damaged:
+            self.notify(
+                f"Attempt {attempt.id} is damaged in the store ({attempt.damaged}): what could "
+                "be read is shown.",
+                title="Session store",
+                severity="warning",
+                markup=False,
+            )
         self.push_screen(ResultsScreen(attempt))
 
     def open_history(self, question_id: str | None = None) -> None:

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
-from voicemock.ui.formatting import score_text, short
+from voicemock.ui.formatting import plain, score_text, short
 from voicemock.ui.screens.base import VoicemockModal
 from voicemock.ui.widgets.transcript_view import format_clock
 
@@ -39,8 +39,8 @@ class ErrorDialog(VoicemockModal[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog error-dialog"):
-            yield Label(self._title, classes="dialog-title")
-            yield Static(self._message, markup=False, classes="dialog-body")
+            yield Label(plain(self._title), classes="dialog-title")
+            yield Static(plain(self._message), classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="ok")
         yield Footer(compact=True)
@@ -94,9 +94,9 @@ class ConfirmDialog(VoicemockModal[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._question, markup=False, classes="dialog-title")
+            yield Label(plain(self._question), classes="dialog-title")
             if self._detail:
-                yield Static(self._detail, markup=False, classes="dialog-body")
+                yield Static(plain(self._detail), classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yes_key = KEY_NAMES.get(self.yes_keys[0], self.yes_keys[0])
                 no_key = KEY_NAMES.get(self.no_keys[0], self.no_keys[0])

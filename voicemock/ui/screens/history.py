@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 
 from voicemock.core.metrics import format_metric_value
 from voicemock.errors import VoicemockError
-from voicemock.ui.formatting import score_text, short
+from voicemock.ui.formatting import plain, score_text, short
 from voicemock.ui.screens.base import VoicemockScreen
 from voicemock.ui.screens.dialogs import ConfirmDialog
 from voicemock.ui.screens.results import FILLER_KEYS, WPM_KEYS, metric_value
@@ -134,7 +134,7 @@ class HistoryScreen(VoicemockScreen):
             select = self.query_one("#history-question", Select)
             with self.prevent(Select.Changed):
                 select.set_options(
-                    (short(f"{qid}: {text}", MAX_QUESTION_LABEL), qid)
+                    (plain(short(f"{qid}: {text}", MAX_QUESTION_LABEL)), qid)
                     for qid, text in sorted(message.questions.items())
                 )
                 if self.question_id in message.questions:
@@ -167,7 +167,7 @@ class HistoryScreen(VoicemockScreen):
             format_number(metric_value(attempt.metrics, WPM_KEYS)),
             format_number(metric_value(attempt.metrics, FILLER_KEYS), 1),
             format_clock(attempt.duration_s),
-            attempt.question_id,
+            plain(attempt.question_id or "—"),
         ]
 
     def _draw_chart(self) -> None:
@@ -345,7 +345,7 @@ class CompareScreen(VoicemockScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="compare"):
-            yield Static(self.newer.question_text, id="compare-question", markup=False)
+            yield Static(plain(self.newer.question_text), id="compare-question")
             yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="compare-transcripts"):
                 for attempt, side in ((self.older, "older"), (self.newer, "newer")):
@@ -369,5 +369,5 @@ class CompareScreen(VoicemockScreen):
         table.add_column(newer, width=COMPARE_VALUE_WIDTH)
         table.add_column("Change", width=7)
         for figure, before, after, delta in compare_rows(self.older, self.newer):
-            table.add_row(figure, before, after, delta)
+            table.add_row(plain(figure), plain(before), plain(after), delta)
         table.focus()

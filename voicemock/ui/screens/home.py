@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from voicemock.errors import VoicemockError
-from voicemock.ui.formatting import score_text
+from voicemock.ui.formatting import plain, score_text
 from voicemock.ui.screens.base import VoicemockScreen
 from voicemock.ui.screens.dialogs import MockSetup, MockSetupDialog
 from voicemock.ui.widgets.sparkline import sparkline
@@ -68,14 +68,14 @@ def progress_summary(points: Sequence[HistoryPoint]) -> Text:
 def question_preview(question: LoadedQuestion, attempts: int) -> Text:
     """The full question text with its role, level, tags and target length."""
     q = question.question
-    text = Text(q.text + "\n", style="bold")
+    text = plain(q.text + "\n", style="bold")
     target = q.target_length_s
     details = f"{q.role} · {q.level} · {target.min:.0f}-{target.max:.0f} s"
     if q.tags:
         details += " · " + ", ".join(q.tags)
     if attempts:
         details += f" · tried {attempts}×"
-    text.append(details, style="dim")
+    text.append_text(plain(details, style="dim"))
     return text
 
 
@@ -162,13 +162,14 @@ class HomeScreen(VoicemockScreen):
         library = self.vm.library
         if library is None:
             self.query_one("#question-preview", Static).update(
-                Text(self.vm.library_error or "No question banks.", style="bold #e06c75")
+                plain(self.vm.library_error or "No question banks.", style="bold #e06c75")
             )
             return
         roles = list(library.roles())
         tags = list(library.tags())
-        self.query_one("#filter-role", Select).set_options((r, r) for r in roles)
-        self.query_one("#filter-tag", Select).set_options((t, t) for t in tags)
+        # Roles and tags come from the banks: shown as text, never as markup.
+        self.query_one("#filter-role", Select).set_options((plain(r), r) for r in roles)
+        self.query_one("#filter-tag", Select).set_options((plain(t), t) for t in tags)
         self.refresh_questions()
 
     def _filter_value(self, selector: str) -> str | None:
@@ -195,10 +196,10 @@ class HomeScreen(VoicemockScreen):
         for loaded in self._shown:
             q = loaded.question
             tried = self._attempt_counts.get(q.id, 0)
-            label = Text(q.text)
+            label = plain(q.text)
             if tried:
                 label.append(f"  ✓{tried}", style="dim #98c379")
-            table.add_row(q.level, label, key=q.id)
+            table.add_row(plain(q.level), label, key=q.id)
         if selected is not None and any(q.question.id == selected.question.id for q in self._shown):
             table.move_cursor(row=table.get_row_index(selected.question.id))
         self._update_preview()
@@ -333,7 +334,7 @@ class HomeScreen(VoicemockScreen):
             recent.add_row(
                 Text(format_when(attempt), style="dim"),
                 score_text(attempt.overall),
-                attempt.question_id,
+                plain(attempt.question_id or "—"),
                 key=str(attempt.id),
             )
         if changed:

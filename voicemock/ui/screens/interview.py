@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from voicemock.errors import VoicemockError
+from voicemock.ui.formatting import plain
 from voicemock.ui.messages import (
     AnalysisFailed,
     AnalysisFinished,
@@ -137,10 +138,10 @@ class InterviewScreen(VoicemockScreen):
             else:
                 where = "Single question"
             yield Static(where, id="interview-where")
-            yield Static(q.text, id="question-text", markup=False)
+            yield Static(plain(q.text), id="question-text")
             target = q.target_length_s
             yield Static(
-                f"Aim for {format_clock(target.min)}-{format_clock(target.max)} · {q.level}",
+                plain(f"Aim for {format_clock(target.min)}-{format_clock(target.max)} · {q.level}"),
                 id="question-meta",
             )
             with Horizontal(id="status-line"):

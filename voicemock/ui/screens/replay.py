@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 
 from voicemock.core.models import FlagKind
 from voicemock.errors import VoicemockError
+from voicemock.ui.formatting import plain
 from voicemock.ui.messages import PlaybackFailed
 from voicemock.ui.screens.base import VoicemockScreen
 from voicemock.ui.widgets.transcript_view import (
@@ -81,7 +82,7 @@ class ReplayScreen(VoicemockScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="replay"):
-            yield Static(self.attempt.question_text, id="replay-question", markup=False)
+            yield Static(plain(self.attempt.question_text), id="replay-question")
             yield Static("", id="replay-status")
             yield ProgressBar(total=100, show_eta=False, show_percentage=False, id="replay-bar")
             yield Static(legend(), classes="legend")

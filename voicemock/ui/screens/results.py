@@ -14,7 +14,7 @@ from textual.lazy import Lazy
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tabs
 
 from voicemock.errors import VoicemockError
-from voicemock.ui.formatting import score_style
+from voicemock.ui.formatting import plain, printable, score_style
 from voicemock.ui.screens.base import VoicemockScreen
 from voicemock.ui.widgets.competency_panel import CompetencyPanel
 from voicemock.ui.widgets.metrics_table import MetricsTable, metric_details
@@ -74,7 +74,7 @@ def next_steps_text(score: ScoreReport | None, metrics: DeliveryMetrics) -> Text
     if score is not None:
         for gate in score.gates:
             text.append("⚠ ", style="bold #e5c07b")
-            text.append(GATE_TEXT.get(gate, gate.replace("_", " ")) + "\n")
+            text.append(printable(GATE_TEXT.get(gate, gate.replace("_", " "))) + "\n")
         steps.extend(score.next_steps)
         for competency in sorted(score.competencies, key=lambda c: c.level):
             if competency.next_step and competency.level < 3 and competency.next_step not in steps:
@@ -86,12 +86,12 @@ def next_steps_text(score: ScoreReport | None, metrics: DeliveryMetrics) -> Text
         text.append("Nothing urgent: try the question again with a different example.", style="dim")
     for number, step in enumerate(steps, start=1):
         text.append(f"{number}. ", style="bold")
-        text.append(step + "\n")
+        text.append(printable(step) + "\n")
     notes = list(metrics.notes) + (list(score.notes) if score is not None else [])
     if notes:
         text.append("\nNotes\n", style="bold dim")
         for note in notes:
-            text.append(f"· {note}\n", style="dim")
+            text.append(f"· {printable(note)}\n", style="dim")
     return text
 
 
@@ -104,14 +104,14 @@ def model_answers_text(question: LoadedQuestion | None) -> Text:
         return Text("This question has no model answers.", style="dim")
     text = Text()
     for answer in answers:
-        text.append(f"{answer.level.upper()}\n", style="bold #61afef")
-        text.append(answer.text + "\n")
+        text.append(f"{printable(answer.level.upper())}\n", style="bold #61afef")
+        text.append(printable(answer.text) + "\n")
         if answer.strengths:
             text.append("+ ", style="bold #98c379")
-            text.append(answer.strengths + "\n", style="dim")
+            text.append(printable(answer.strengths) + "\n", style="dim")
         if answer.gaps:
             text.append("- ", style="bold #e06c75")
-            text.append(answer.gaps + "\n", style="dim")
+            text.append(printable(answer.gaps) + "\n", style="dim")
         text.append("\n")
     return text
 
@@ -124,13 +124,13 @@ def tips_text(question: LoadedQuestion | None) -> Text:
     text = Text()
     for tip in q.tips:
         text.append("• ", style="bold #e5c07b")
-        text.append(tip + "\n")
+        text.append(printable(tip) + "\n")
     if q.tips:
         text.append("\n")
     text.append("What the interviewer listens for\n", style="bold")
     for competency in q.competencies:
-        text.append(f"{competency.label}: ", style="bold")
-        text.append(competency.description + "\n")
+        text.append(f"{printable(competency.label)}: ", style="bold")
+        text.append(printable(competency.description) + "\n")
     return text
 
 
@@ -177,7 +177,7 @@ class ResultsScreen(VoicemockScreen):
         score = attempt.score
         yield Header()
         with Vertical(id="results-top"):
-            yield Static(attempt.question_text, id="results-question", markup=False)
+            yield Static(plain(attempt.question_text), id="results-question")
             yield Static(summary_line(attempt, question), id="results-summary")
         with TabbedContent(id="results-tabs"):
             with TabPane("1 Answer", id="tab-answer"), Horizontal():
@@ -201,7 +201,7 @@ class ResultsScreen(VoicemockScreen):
             with TabPane("5 Model answers", id="tab-models"), Lazy(Horizontal()):
                 with VerticalScroll(id="your-answer") as yours:
                     yours.border_title = "Your answer"
-                    yield Static(attempt.transcript.text or "(no words)", markup=False)
+                    yield Static(plain(attempt.transcript.text or "(no words)"))
                 with VerticalScroll(id="model-answers") as models:
                     models.border_title = "Model answers"
                     yield Static(model_answers_text(question))

@@ -14,6 +14,7 @@ from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Sele
 
 from voicemock.config import Settings
 from voicemock.errors import VoicemockError
+from voicemock.ui.formatting import plain
 from voicemock.ui.screens.base import VoicemockScreen
 
 ENGINES = (("faster-whisper (default)", "faster-whisper"), ("openai-whisper", "openai-whisper"))
@@ -156,11 +157,12 @@ class SettingsScreen(VoicemockScreen):
         if current is not None and current not in values:
             options.append((f"{current} (saved, not found now)", current))
         select = self.query_one(f"#{message.field}", Select)
-        select.set_options(options)
+        # Device names come from the system (and may hold brackets): text, never markup.
+        select.set_options((plain(label), value) for label, value in options)
         select.value = DEFAULT_DEVICE if current is None else current
         if message.error:
             what = "Microphones" if message.field == "input_device" else "Speakers"
-            self.query_one("#settings-error", Static).update(f"{what}: {message.error}")
+            self.query_one("#settings-error", Static).update(plain(f"{what}: {message.error}"))
 
     def read_form(self) -> Settings:
         """Build Settings from the form; raises ValueError/ValidationError on bad input."""
@@ -193,15 +195,15 @@ class SettingsScreen(VoicemockScreen):
         except ValidationError as error:
             detail = error.errors()[0]
             field = ".".join(str(part) for part in detail["loc"])
-            error_line.update(f"{field.replace('_', ' ')}: {detail['msg']}")
+            error_line.update(plain(f"{field.replace('_', ' ')}: {detail['msg']}"))
             return
         except ValueError as error:
-            error_line.update(f"Please enter numbers only ({error})")
+            error_line.update(plain(f"Please enter numbers only ({error})"))
             return
         try:
             path = self.vm.save_user_settings(settings)
         except OSError as error:
-            error_line.update(f"Could not save the settings: {error.strerror or error}")
+            error_line.update(plain(f"Could not save the settings: {error.strerror or error}"))
             return
         self.notify(f"Saved to {path}", title="Settings", timeout=6, markup=False)
         self.dismiss()

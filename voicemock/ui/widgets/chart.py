@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from textual_plotext import PlotextPlot
 
+from voicemock.core.safe_text import printable
+
 
 class TrendChart(PlotextPlot):
     """Plots one series against attempt number; call ``show_series`` to change it."""
@@ -33,7 +35,7 @@ class TrendChart(PlotextPlot):
     def _draw(self) -> None:
         plt = self.plt
         plt.clear_figure()
-        plt.title(self._title)
+        plt.title(printable(self._title))
         plt.xlabel("attempt")
         if not self._values:
             plt.text("no attempts with this figure yet", x=0.5, y=0.5)

@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from voicemock.core.models import CompetencyScore
+from voicemock.core.safe_text import printable
 
 LEVEL_NAMES = ("not shown", "mentioned", "described", "with depth", "depth + own action")
 _CONTRARY_KINDS = ("red_flag", "negated")
@@ -31,7 +32,7 @@ def competency_prompt(competency: CompetencyScore) -> Text:
     """One line for the list: pips, label and score."""
     text = level_pips(competency.level)
     text.append(f" {competency.score:>3} ", style="bold")
-    text.append(competency.label)
+    text.append(printable(competency.label))
     if competency.flagged:
         text.append(" ⚑", style="bold #e06c75")
     return text
@@ -41,22 +42,23 @@ def competency_details(competency: CompetencyScore) -> Text:
     """The evidence reasons, contrary signs and next step of one competency."""
     text = Text()
     level_name = LEVEL_NAMES[max(0, min(4, competency.level))]
-    text.append(f"{competency.label}: level {competency.level} ({level_name})\n", style="bold")
+    label = printable(competency.label)
+    text.append(f"{label}: level {competency.level} ({level_name})\n", style="bold")
     if not competency.evidence:
         text.append("No evidence found in this answer.\n", style="dim")
     for evidence in competency.evidence:
         contrary = evidence.kind in _CONTRARY_KINDS
         text.append("✗ " if contrary else "✓ ", style="#e06c75" if contrary else "#98c379")
-        text.append(evidence.reason)
+        text.append(printable(evidence.reason))
         # Reasons often quote the matched words already; say them only when they add something.
         if evidence.matched and evidence.matched.lower() not in evidence.reason.lower():
-            text.append(f" ({evidence.matched})", style="dim")
+            text.append(f" ({printable(evidence.matched)})", style="dim")
         text.append("\n")
     for reason in competency.flag_reasons:
-        text.append(f"⚑ {reason}\n", style="#e06c75")
+        text.append(f"⚑ {printable(reason)}\n", style="#e06c75")
     if competency.next_step:
         text.append("Next: ", style="bold")
-        text.append(competency.next_step)
+        text.append(printable(competency.next_step))
     return text
 
 

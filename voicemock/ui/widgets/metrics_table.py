@@ -7,6 +7,7 @@ from textual.widgets import DataTable
 
 from voicemock.core.metrics import format_metric_value
 from voicemock.core.models import DeliveryMetrics, Metric
+from voicemock.core.safe_text import printable
 
 BAND_STYLES: dict[str, str] = {
     "good": "bold #98c379",
@@ -24,7 +25,7 @@ BAND_LABELS: dict[str, str] = {
 
 def band_text(band: str) -> Text:
     """The band as a coloured label."""
-    return Text(BAND_LABELS.get(band, band), style=BAND_STYLES.get(band, ""))
+    return Text(BAND_LABELS.get(band, printable(band)), style=BAND_STYLES.get(band, ""))
 
 
 def metric_details(metric: Metric) -> Text:
@@ -33,14 +34,15 @@ def metric_details(metric: Metric) -> Text:
     The table's Guidance column is cut short in a narrow terminal; this is shown in full.
     """
     text = Text()
-    text.append(f"{metric.label}: ", style="bold")
-    text.append(format_metric_value(metric))
+    # Metrics of an imported session are untrusted text like any other.
+    text.append(f"{printable(metric.label)}: ", style="bold")
+    text.append(printable(format_metric_value(metric)))
     text.append("  ")
     text.append_text(band_text(metric.band))
     if metric.guidance:
-        text.append("\n" + metric.guidance)
+        text.append("\n" + printable(metric.guidance))
     if metric.source:
-        text.append("\n" + metric.source, style="dim")
+        text.append("\n" + printable(metric.source), style="dim")
     return text
 
 
@@ -75,9 +77,9 @@ class MetricsTable(DataTable[str | Text]):
         self.clear()
         for metric in metrics.metrics:
             self.add_row(
-                metric.label,
-                format_metric_value(metric),
+                Text(printable(metric.label)),
+                Text(printable(format_metric_value(metric))),
                 band_text(metric.band),
-                Text(metric.guidance, style="dim"),
+                Text(printable(metric.guidance), style="dim"),
                 key=metric.key,
             )

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from voicemock.core.models import StarBreakdown
+from voicemock.core.safe_text import printable
 
 PARTS = ("S", "T", "A", "R")
 PART_NAMES = {"S": "Situation", "T": "Task", "A": "Action", "R": "Result"}
@@ -70,7 +71,7 @@ def star_spans_text(star: StarBreakdown) -> Text:
         text.append(f" {span.part} ", style=PART_STYLES[span.part])
         if span.start_s is not None and span.end_s is not None:
             text.append(f" {span.start_s:5.1f}-{span.end_s:5.1f} s ", style="dim")
-        text.append(f" {span.text}\n")
+        text.append(f" {printable(span.text)}\n")
     return text
 
 

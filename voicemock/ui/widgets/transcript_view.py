@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from voicemock.core.models import Flag, Transcript, Word
+from voicemock.core.safe_text import printable
 
 # Styles per flag kind; the legend shows the same ones.
 FLAG_STYLES: dict[str, str] = {
@@ -211,7 +212,7 @@ class TranscriptView(VerticalScroll):
             if i in self._pauses:
                 text.append(f" ⏸ {self._pauses[i]:.1f} s ", style=LONG_PAUSE_STYLE)
                 text.append(" ")
-            token = words[i].text.strip()
+            token = printable(words[i].text.strip())
             if not token:
                 continue
             styles = list(self._word_styles[i])

@@ -588,9 +588,15 @@ def _quiet_stretches(
     smooth = _rolling_upper(
         np.where(speaking, relative_db, np.nan), max(1, round(QUIET_SMOOTH_S / HOP_S)), 0.9
     )
-    quiet = speaking & (smooth <= QUIET_DB)
+    # Over the gaps between words too (the window holds speech around them), then trimmed
+    # to the words' own frames.
+    quiet = np.nan_to_num(smooth, nan=0.0) <= QUIET_DB
     stretches = []
     for a, b in _runs(quiet):
+        inside = np.flatnonzero(speaking[a:b])
+        if len(inside) == 0:
+            continue
+        a, b = a + int(inside[0]), a + int(inside[-1]) + 1
         start_s, end_s = float(frame_times_s[a]), float(frame_times_s[b - 1])
         if end_s - start_s >= QUIET_MIN_S:
             level = float(np.nanmedian(smooth[a:b]))

@@ -167,18 +167,18 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def practice_in_terminal(args: argparse.Namespace) -> int:
     """One turn: speak, record (transcribing meanwhile), score, save, report."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.panel import Panel
     from rich.text import Text
 
     from voicemock import paths
+    from voicemock.commands.console import make_console
     from voicemock.core.rubrics import load_library
     from voicemock.pipeline import check_transcriber
     from voicemock.speech.recorder import check_microphone, check_recording_space
 
     settings = settings_from_args(args)
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     library = load_library()
     question_id = args.question
     if not question_id:
@@ -429,10 +429,10 @@ def _print_result(
 ) -> None:
     """The report on stdout: JSON with the stored ids, or the transcript, metrics and score."""
     if as_json:
-        import json
         import sys
 
         from voicemock.commands.score import score_json
+        from voicemock.core.safe_text import json_text
 
         document = {
             "session_id": attempt.session_id,
@@ -440,14 +440,13 @@ def _print_result(
             "question_id": question.id,
             **score_json(analysed.transcript, analysed.metrics, analysed.score, analysed.prosody),
         }
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(document) + "\n")
         return
-    from rich.console import Console
-
+    from voicemock.commands.console import make_console
     from voicemock.commands.render import render_analysis
     from voicemock.commands.score import render_score
 
-    out = Console()
+    out = make_console()
     # The question itself was shown in its panel just before: not repeated here.
     render_analysis(
         out,

@@ -76,6 +76,12 @@ class Embedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        # Its telemetry is off from the start (ORT_DISABLE_TELEMETRY, set by voicemock.privacy);
+        # this also stops events in a process where onnxruntime was loaded before voicemock.
+        disable_telemetry = getattr(ort, "disable_telemetry_events", None)
+        if callable(disable_telemetry):
+            disable_telemetry()
+
         options = ort.SessionOptions()
         options.intra_op_num_threads = INTRA_OP_THREADS
         options.inter_op_num_threads = 1

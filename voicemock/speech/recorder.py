@@ -3,7 +3,7 @@
 The PortAudio callback only copies each block into a queue and stores its level; a writer thread
 appends the blocks to a 16-bit PCM WAV from the first block on and rewrites the header sizes
 every few blocks. If the process dies (even ``kill -9``) the file holds everything written so
-far, and :func:`repair_wav` makes a stale header match the data again.
+far, and :func:`voicemock.core.wav.repair_wav` makes a stale header match the data again.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import math
-import os
 import queue
-import struct
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from voicemock.errors import AudioDeviceError, AudioFileError, StoreError, VoicemockError
+from voicemock.core.wav import BYTES_PER_SECOND
+from voicemock.errors import AudioDeviceError, StoreError, VoicemockError
 from voicemock.speech.devices import NO_MICROPHONE, list_devices, load_sounddevice, resolve_device
 
 if TYPE_CHECKING:
@@ -38,7 +37,6 @@ FIRST_BLOCK_TIMEOUT_S = 5.0
 STALL_TIMEOUT_S = 2.0
 MIN_SPEECH_S = 0.2  # a click is not an answer: silence-stop arms only after this much sound
 _SFC_UPDATE_HEADER_NOW = 0x1060  # libsndfile command, not exported by soundfile
-BYTES_PER_SECOND = 16000 * 2  # what the recording costs on disk: 16 kHz, 16-bit mono
 # An answer and its copy into the store must fit: below this much free space, do not start.
 MIN_FREE_TO_RECORD_BYTES = 10_000_000
 LOW_SPACE_WARNING_BYTES = 50_000_000
@@ -77,66 +75,6 @@ def block_level(block: np.ndarray[Any, Any]) -> tuple[float, float]:
     rms = math.sqrt(float(np.mean(samples * samples)))
     peak = float(np.max(np.abs(samples)))
     return to_dbfs(rms), to_dbfs(peak)
-
-
-def repair_wav(path: Path | str) -> int:
-    """Make a WAV's size fields match its data (after a crash) and return its frame count.
-
-    A crash can leave the RIFF and data sizes behind the data actually on disk (or at zero); they
-    are rewritten from the file length, and a trailing partial frame is cut off. A healthy file
-    is left untouched. Raises AudioFileError when the file is not a WAV or has no data chunk.
-    """
-    path = Path(path)
-    try:
-        handle = path.open("r+b")
-    except OSError as error:
-        raise AudioFileError(f"cannot open recording {path}: {error.strerror or error}") from error
-    with handle:
-        file_size = os.fstat(handle.fileno()).st_size
-        head = handle.read(12)
-        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-            raise AudioFileError(f"{path} is not a WAV recording")
-        block_align = 0
-        position = 12
-        while position + 8 <= file_size:
-            handle.seek(position)
-            chunk_id, chunk_size = struct.unpack("<4sI", handle.read(8))
-            if chunk_id == b"fmt ":
-                fmt = handle.read(min(chunk_size, 16))
-                if len(fmt) >= 14:
-                    block_align = struct.unpack("<H", fmt[12:14])[0]
-            elif chunk_id == b"data":
-                if block_align <= 0:
-                    raise AudioFileError(f"{path}: the WAV header has no usable format")
-                data_start = position + 8
-                available = file_size - data_start
-                available -= available % block_align
-                end = data_start + chunk_size + (chunk_size & 1)
-                healthy = chunk_size <= available and (
-                    end == file_size or _plausible_chunk(handle, end, file_size)
-                )
-                if healthy:
-                    return int(chunk_size // block_align)
-                handle.seek(position + 4)
-                handle.write(struct.pack("<I", available))
-                handle.seek(4)
-                handle.write(struct.pack("<I", data_start + available - 8))
-                handle.truncate(data_start + available)
-                handle.flush()
-                os.fsync(handle.fileno())
-                return int(available // block_align)
-            position += 8 + chunk_size + (chunk_size & 1)
-    raise AudioFileError(f"{path} holds no audio (its header is incomplete)")
-
-
-def _plausible_chunk(handle: Any, position: int, file_size: int) -> bool:
-    """True when a real chunk header (ASCII id, size inside the file) starts at ``position``."""
-    if position + 8 > file_size:
-        return False
-    handle.seek(position)
-    chunk_id, chunk_size = struct.unpack("<4sI", handle.read(8))
-    printable = all(32 <= byte < 127 for byte in chunk_id)
-    return printable and position + 8 + chunk_size <= file_size
 
 
 def _no_microphone_message() -> str:
@@ -413,12 +351,14 @@ class Recorder:
         import soundfile as sf
 
         from voicemock.core.store import describe_free_space
+        from voicemock.files import create_private_file
 
         path = self.out_path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Created here first: libsndfile reports any failure as just "System error.".
-            with path.open("wb"):
+            # A voice recording is personal: 0600 whatever the umask (libsndfile keeps the mode).
+            with create_private_file(path, exclusive=False):
                 pass
         except OSError as error:
             reason = error.strerror or str(error)

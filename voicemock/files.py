@@ -26,14 +26,14 @@ def _owned_by_me(info: os.stat_result) -> bool:
     return getuid is None or info.st_uid == getuid()
 
 
-def make_private_dir(path: Path) -> None:
+def make_private_dir(path: Path) -> bool:
     """Create ``path`` (and its parents) if needed; the folder itself ends up 0700.
 
-    A folder that exists with wider permissions is narrowed when it is the user's own.
-    Raises OSError when it cannot be created.
+    A folder that exists with wider permissions is narrowed when it is the user's own; True
+    then (what is inside may need narrowing too). Raises OSError when it cannot be created.
     """
     path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-    keep_private(path)
+    return keep_private(path)
 
 
 def keep_private(path: Path) -> bool:

@@ -12,6 +12,8 @@ from voicemock.errors import DataDirError
 
 APP_NAME = "voicemock"
 HOME_ENV = "VOICEMOCK_HOME"
+DATABASE_NAME = "voicemock.sqlite3"
+SETTINGS_NAME = "settings.json"
 # The question banks and clips live at the top of the repository (rubrics/, audio/); a built
 # wheel carries them inside the package, in voicemock/_data/ (see setup.py).
 SHIPPED_DATA_PACKAGE_DIR = "_data"
@@ -56,16 +58,25 @@ def data_dir() -> Path:
         from platformdirs import user_data_dir
 
         path = Path(user_data_dir(APP_NAME, appauthor=False))
-    _make_dir(path)
+    if _make_dir(path):
+        # Made by an older voicemock that followed the umask: its files become private too
+        # (only voicemock's own: the folder may be one the user chose for other things too).
+        from voicemock.files import keep_private
+
+        for name in (DATABASE_NAME, f"{DATABASE_NAME}-wal", f"{DATABASE_NAME}-shm", SETTINGS_NAME):
+            keep_private(path / name)
     return path
 
 
-def _make_dir(path: Path) -> None:
-    """Create a folder of the data dir, private to the user (0700) whatever the umask."""
+def _make_dir(path: Path) -> bool:
+    """Create a folder of the data dir, private to the user (0700) whatever the umask.
+
+    True when the folder was there with wider permissions (and has just been narrowed).
+    """
     from voicemock.files import make_private_dir
 
     try:
-        make_private_dir(path)
+        return make_private_dir(path)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         if isinstance(error, FileExistsError) or (path.exists() and not path.is_dir()):
@@ -77,7 +88,10 @@ def _make_dir(path: Path) -> None:
 
 def _sub(name: str) -> Path:
     path = data_dir() / name
-    _make_dir(path)
+    if _make_dir(path):
+        from voicemock.files import keep_tree_private
+
+        keep_tree_private(path)  # e.g. recordings an older voicemock left world-readable
     return path
 
 
@@ -103,9 +117,9 @@ def models_dir() -> Path:
 
 def database_path() -> Path:
     """The SQLite session store."""
-    return data_dir() / "voicemock.sqlite3"
+    return data_dir() / DATABASE_NAME
 
 
 def settings_path() -> Path:
     """The user's saved settings (JSON)."""
-    return data_dir() / "settings.json"
+    return data_dir() / SETTINGS_NAME

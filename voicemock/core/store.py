@@ -510,8 +510,7 @@ class SessionStore:
         self._closed = False
         try:
             self.db_path.parent.mkdir(parents=True, exist_ok=True)
-            recordings_existed = self.recordings_dir.is_dir()
-            make_private_dir(self.recordings_dir)
+            recordings_were_open = make_private_dir(self.recordings_dir)
         except OSError as error:
             raise StoreError(f"cannot create the session store folder: {error}") from error
         existed = self.db_path.exists()
@@ -525,7 +524,7 @@ class SessionStore:
                 self._remove_empty_database()
             raise
         self._keep_database_private()
-        if recordings_existed and keep_private(self.recordings_dir):
+        if recordings_were_open:
             # Recordings of an older voicemock followed the umask: make them private too.
             keep_tree_private(self.recordings_dir)
 

@@ -23,7 +23,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.fixtures.sound_server import VirtualAudioServer, align, overlap, record_then_kill
-from voicemock.speech.recorder import BLOCK_DURATION_S, repair_wav
+from voicemock.core.wav import repair_wav
+from voicemock.speech.recorder import BLOCK_DURATION_S
 
 RATE_HZ = 16000
 TRIALS = 8

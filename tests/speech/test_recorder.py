@@ -18,13 +18,13 @@ import soundfile as sf
 from tests.fixtures.sound_server import VirtualAudioServer, record_then_kill
 from tests.fixtures.virtual_audio import align, overlap
 from voicemock.core import store as store_module
+from voicemock.core.wav import repair_wav
 from voicemock.errors import AudioDeviceError, AudioFileError, StoreError
 from voicemock.speech.recorder import (
     NO_SOUND_DEVICES,
     Recorder,
     check_microphone,
     check_recording_space,
-    repair_wav,
 )
 
 RATE_HZ = 16000

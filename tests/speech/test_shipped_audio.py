@@ -37,7 +37,7 @@ def test_silence_is_refused_as_silent() -> None:
 
 
 def test_the_truncated_recording_is_repaired(tmp_path: Path) -> None:
-    from voicemock.speech.recorder import repair_wav
+    from voicemock.core.wav import repair_wav
 
     copy = tmp_path / "truncated.wav"
     shutil.copyfile(clip("truncated.wav"), copy)

@@ -376,24 +376,17 @@ def test_recover_scores_and_saves_a_kept_recording(
 ) -> None:
     from tests.builders import make_metrics
     from voicemock import pipeline
-    from voicemock.config import Settings
-    from voicemock.core.rubrics import LoadedQuestion
 
     calls: list[tuple[Path, str | None, float | None]] = []
 
-    def fake_analyse(
-        audio_path: Path,
-        question: LoadedQuestion | None,
-        *,
-        settings: Settings,
-        question_end_s: float | None = None,
-        progress: object = None,
-    ) -> pipeline.AnalysedAnswer:
+    def fake_analyse(self: pipeline.Answer, progress: object = None) -> pipeline.AnalysedAnswer:
         # Transcription is tested elsewhere; here: what is scored against what, and saved.
-        calls.append((audio_path, question.id if question else None, question_end_s))
-        return pipeline.AnalysedAnswer(make_transcript(), make_metrics(), None)
+        question = self.question
+        calls.append((self.audio_path, question.id if question else None, self.question_end_s))
+        self.analysed = pipeline.AnalysedAnswer(make_transcript(), make_metrics(), None)
+        return self.analysed
 
-    monkeypatch.setattr(pipeline, "analyse_audio", fake_analyse)
+    monkeypatch.setattr(pipeline.Answer, "analyse", fake_analyse)
     fresh = pending_wav(voicemock_home, "20260102-030405-000001-beh-failure.wav", age_s=0)
     old = pending_wav(voicemock_home, "20260102-030405-000002-beh-failure.wav")
 

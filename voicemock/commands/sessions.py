@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from dataclasses import dataclass
@@ -20,7 +19,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from voicemock.core.pending import pending_folder, pending_name, question_id_of, recorded_at
 from voicemock.core.safe_text import json_text, printable
+from voicemock.core.wav import is_wav_path, wav_duration_s
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -40,9 +41,6 @@ METRICS_LEGEND = "wpm: speaking rate · Fill/m: fillers per minute · Pause: lon
 # Widths of the `sessions show` columns other than Question (header or widest value).
 _SHOW_FIXED_WIDTHS = (7, 5, 5, 4, *(max(len(h), 4) for h in KEY_METRICS.values()))
 MIN_QUESTION_WIDTH = 8
-# Pending recordings are named <YYYYmmdd-HHMMSS-micro>-<question id>.wav (pipeline's format).
-_PENDING_NAME = re.compile(r"^(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<question>.+)$")
-NO_QUESTION_ID = "answer"  # what a pending recording of no particular question is called
 RECENT_S = 10.0  # a pending file written to this recently may still be being recorded
 # `sessions recover FILE` copies a file from elsewhere into the data folder; a file whose header
 # cannot say how long it is must be smaller than this to be copied (an hour of 48 kHz stereo).
@@ -423,45 +421,21 @@ class PendingRecording:
     duration_s: float | None  # None when the file cannot be read
 
 
-def pending_folder() -> Path:
-    """Where recordings wait until they are saved as attempts."""
-    from voicemock import paths
-    from voicemock.pipeline import PENDING_DIR_NAME
-
-    return paths.recordings_dir() / PENDING_DIR_NAME
-
-
-def question_id_of(path: Path) -> str | None:
-    """The question id in a pending recording's file name; None when it names none."""
-    match = _PENDING_NAME.match(Path(path).stem)
-    if match is None or match["question"] == NO_QUESTION_ID:
-        return None
-    return match["question"]
-
-
 def _recorded_at(path: Path) -> datetime:
-    match = _PENDING_NAME.match(path.stem)
-    if match is not None:
-        try:
-            return datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S-%f")
-        except ValueError:
-            pass
-    return datetime.fromtimestamp(path.stat().st_mtime)
+    """When a pending recording was started: from its name, else its file's time."""
+    return recorded_at(path) or datetime.fromtimestamp(path.stat().st_mtime)
 
 
-def _wav_duration_s(path: Path) -> float | None:
-    """Length of a WAV without changing it (a header left stale by a crash is read around)."""
-    import soundfile as sf
+def _duration_s(path: Path) -> float | None:
+    """Length of a recording without changing it (a WAV's stale header is read around)."""
+    if is_wav_path(path):
+        return wav_duration_s(path)
+    from voicemock.errors import AudioFileError
+    from voicemock.speech.audio_io import audio_duration_s
 
     try:
-        info = sf.info(str(path))
-        frames = int(info.frames)
-        rate_hz = int(info.samplerate)
-        if frames <= 0:
-            # A recording cut off mid-way may claim no frames: count its bytes (16-bit mono).
-            frames = max(0, (path.stat().st_size - 44) // 2)
-        return frames / rate_hz
-    except (RuntimeError, OSError):
+        return audio_duration_s(path)
+    except AudioFileError:
         return None
 
 
@@ -475,7 +449,7 @@ def pending_recordings() -> list[PendingRecording]:
         if path.name.startswith(".") or not path.is_file():
             continue  # a hidden name is a copy still being made
         found.append(
-            PendingRecording(path, question_id_of(path), _recorded_at(path), _wav_duration_s(path))
+            PendingRecording(path, question_id_of(path), _recorded_at(path), _duration_s(path))
         )
     return sorted(found, key=lambda item: (item.recorded_at, item.path.name))
 
@@ -576,10 +550,10 @@ def _private_copy(source: Path) -> Path:
     import soundfile as sf
 
     from voicemock.core.limits import MAX_AUDIO_S, describe_duration
+    from voicemock.core.wav import repair_wav
     from voicemock.errors import AudioFileError
     from voicemock.files import create_private_file, regular_file_problem
     from voicemock.speech.audio_io import audio_problem
-    from voicemock.speech.recorder import repair_wav
 
     problem = regular_file_problem(source)
     if problem is not None:
@@ -611,9 +585,9 @@ def _private_copy(source: Path) -> Path:
             raise AudioFileError(f"{source} cannot be read as audio ({problem})")
         # A pending name (time, question), so a failed save can be recovered later like any.
         moment = _recorded_at(source)
-        wanted = question_id_of(source) or NO_QUESTION_ID
+        wanted = question_id_of(source) or ""
         while True:
-            named = folder / f"{moment.strftime('%Y%m%d-%H%M%S-%f')}-{wanted}{copy.suffix}"
+            named = folder / pending_name(moment, wanted, copy.suffix)
             if not named.exists():
                 break
             moment += timedelta(microseconds=1)
@@ -632,8 +606,8 @@ def _recover_one(
     from rich.markup import escape
 
     from voicemock.commands.practice import analyse_and_save
+    from voicemock.core.wav import repair_wav
     from voicemock.errors import AudioFileError, QuestionNotFoundError
-    from voicemock.speech.recorder import repair_wav
 
     if not path.is_file():
         if path.exists():
@@ -649,7 +623,7 @@ def _recover_one(
         path = _private_copy(path)
     if path.suffix.lower() == ".wav":
         repair_wav(path)  # a recording cut off by a crash has a stale header
-    duration_s = _wav_duration_s(path)
+    duration_s = _duration_s(path)
     if duration_s is None:
         raise AudioFileError(f"{path} cannot be read as audio")
     question: LoadedQuestion | None = None

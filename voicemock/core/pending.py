@@ -25,12 +25,16 @@ def pending_folder() -> Path:
     return paths.recordings_dir() / PENDING_DIR_NAME
 
 
+def pending_name(moment: datetime, question_id: str = "", suffix: str = ".wav") -> str:
+    """The file name of a recording of ``question_id`` started at ``moment``."""
+    return f"{moment.strftime(_STAMP_FORMAT)}-{question_id or NO_QUESTION_ID}{suffix}"
+
+
 def new_pending_path(question_id: str = "") -> Path:
     """A new file name for a recording of ``question_id``; creates the folder (OSError if not)."""
     folder = pending_folder()
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime(_STAMP_FORMAT)
-    return folder / f"{stamp}-{question_id or NO_QUESTION_ID}.wav"
+    return folder / pending_name(datetime.now(), question_id)
 
 
 def question_id_of(path: Path) -> str | None:

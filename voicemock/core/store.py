@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import sqlite3
-import struct
 import threading
 import time
 import uuid
@@ -42,6 +41,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, 
 from voicemock import paths
 from voicemock.core.metrics import format_metric_value
 from voicemock.core.models import DeliveryMetrics, ScoreReport, Transcript
+from voicemock.core.wav import HEADER_BYTES, is_wav_path, parse_layout, read_layout
 from voicemock.errors import StoreError, VoicemockError
 from voicemock.files import (
     PRIVATE_DIR_MODE,
@@ -63,7 +63,6 @@ EXPORT_FORMAT_VERSION = 1
 SESSION_FILE = "session.json"
 REPORT_FILE = "report.md"
 MAX_SESSION_FILE_BYTES = 64 * 1024 * 1024  # an imported session.json larger than this is refused
-_WAV_HEADER_BYTES = 44
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")  # what an imported session may carry
 # session.json is a few levels deep; a document nested deeper than this is not one of ours.
 MAX_SESSION_FILE_DEPTH = 32
@@ -319,60 +318,50 @@ def audio_file_status(path: Path) -> AudioStatus:
     """Whether an audio file is there and looks playable (a WAV with a format and some data)."""
     try:
         size = path.stat().st_size
-        with path.open("rb") as handle:
-            head = handle.read(4096)
+        layout = read_layout(path) if is_wav_path(path) else None
     except FileNotFoundError:
         return "missing"
     except OSError:
         return "corrupt"
-    if path.suffix.lower() != ".wav":
+    if not is_wav_path(path):
         return "ok" if size > 0 else "corrupt"
-    if size <= _WAV_HEADER_BYTES or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
-        return "corrupt"
-    # Walk the chunks: a playable WAV has "fmt " before a "data" chunk with samples after it.
-    offset, seen_fmt = 12, False
-    while offset + 8 <= len(head):
-        chunk_id = head[offset : offset + 4]
-        chunk_size = int.from_bytes(head[offset + 4 : offset + 8], "little")
-        if chunk_id == b"fmt ":
-            seen_fmt = True
-        elif chunk_id == b"data":
-            # A recording cut off mid-way may have a zero size in its header: count the bytes.
-            return "ok" if seen_fmt and size > offset + 8 else "corrupt"
-        offset += 8 + chunk_size + (chunk_size & 1)
-    return "corrupt"
+    # A recording cut off mid-way may have a zero size in its header: its bytes count.
+    playable = (
+        layout is not None
+        and size > HEADER_BYTES
+        and layout.format is not None
+        and layout.available_data_bytes > 0
+    )
+    return "ok" if playable else "corrupt"
 
 
 def _wav_header_problem(head: bytes, size: int) -> str | None:
     """What is wrong with a WAV header (format and length), or None when it is sane."""
-    if head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
+    layout = parse_layout(head, size)
+    if layout is None:
         return "it is not a WAV file"
-    offset, byte_rate = 12, 0
-    while offset + 8 <= len(head):
-        chunk_id = head[offset : offset + 4]
-        chunk_size = int.from_bytes(head[offset + 4 : offset + 8], "little")
-        if chunk_id == b"fmt ":
-            if chunk_size < 16 or offset + 24 > len(head):
-                return "its WAV format block is cut short"
-            channels, rate_hz, byte_rate = struct.unpack("<HII", head[offset + 10 : offset + 20])
-            if not 1 <= channels <= IMPORT_MAX_CHANNELS:
-                return f"it claims {channels} channels"
-            low, high = IMPORT_RATE_RANGE_HZ
-            if not low <= rate_hz <= high:
-                return f"it claims a sample rate of {rate_hz} Hz"
-            if byte_rate <= 0:
-                return "its WAV header has no byte rate"
-        elif chunk_id == b"data":
-            if byte_rate <= 0:
-                return "its WAV header has no format before the data"
-            data_bytes = max(0, size - offset - 8)
-            if data_bytes == 0:
-                return "it holds no audio"
-            if data_bytes / byte_rate > IMPORT_MAX_AUDIO_S:
-                return "it is longer than a day"
-            return None
-        offset += 8 + chunk_size + (chunk_size & 1)
-    return "its WAV header has no audio data"
+    wav_format = layout.format
+    if wav_format is None:
+        if b"fmt " in head[12:]:
+            return "its WAV format block is cut short"
+        if layout.data_offset is not None:
+            return "its WAV header has no format before the data"
+        return "its WAV header has no audio data"
+    if not 1 <= wav_format.channels <= IMPORT_MAX_CHANNELS:
+        return f"it claims {wav_format.channels} channels"
+    low, high = IMPORT_RATE_RANGE_HZ
+    if not low <= wav_format.rate_hz <= high:
+        return f"it claims a sample rate of {wav_format.rate_hz} Hz"
+    if wav_format.byte_rate <= 0:
+        return "its WAV header has no byte rate"
+    if layout.data_offset is None:
+        return "its WAV header has no audio data"
+    data_bytes = max(0, size - layout.data_offset)
+    if data_bytes == 0:
+        return "it holds no audio"
+    if data_bytes / wav_format.byte_rate > IMPORT_MAX_AUDIO_S:
+        return "it is longer than a day"
+    return None
 
 
 def imported_audio_problem(path: Path) -> str | None:

@@ -40,7 +40,7 @@ def load_audio(path: Path | str) -> tuple[np.ndarray[Any, np.dtype[np.float32]],
     if not path.exists():
         raise AudioFileError(f"audio file not found: {path}")
     if path.suffix.lower() == ".wav":
-        from voicemock.speech.recorder import repair_wav
+        from voicemock.core.wav import repair_wav
 
         with contextlib.suppress(AudioFileError):
             repair_wav(path)

@@ -100,6 +100,14 @@ _CLAUSE_STARTERS = _word_set(
     """and but or so because then which who whom whose when while where if although though
     unless until since after before as whereas"""
 )
+# A phrase cannot end on one of these: a pause right after one is inside the phrase, even
+# where the recogniser wrote punctuation (Whisper tends to put a full stop at any pause).
+_PHRASE_OPENERS = _word_set(
+    """a an the this these those my your his her its our their to of in on at for with from by
+    about into than i we you they he she i'm we're you're they're it's is are was were be been
+    am have has had do did will would can could should must and but or because so if that
+    which who very really"""
+)
 _EDGE = "\"'()[]{}.,;:!?…—–-“”‘’«»"
 
 
@@ -166,7 +174,12 @@ class PaceSummary:
 
 @dataclass(frozen=True)
 class PausePlacement:
-    """Silent pauses at sentence or clause ends, and those inside a phrase."""
+    """Silent pauses at sentence or clause ends, and those inside a phrase.
+
+    A pause is at a boundary after a full stop or a clause mark (not an ellipsis: Whisper's
+    sign of a hesitation) or before a word that opens a clause ("and", "because", "which"),
+    unless the word before it cannot end a phrase ("the", "to", "we", "and").
+    """
 
     at_boundaries: int = 0
     inside_phrases: tuple[Stretch, ...] = ()  # value: the pause's length in seconds
@@ -306,7 +319,7 @@ def _spoken(words: Sequence[Word]) -> list[_SpokenWord]:
         raw = word.text.strip()
         tail = raw.rstrip(_CLOSERS)
         sentence_end = tail.endswith(_SENTENCE_END) and not tail.endswith("...")
-        clause_end = tail.endswith(_CLAUSE_END) or tail.endswith("...")
+        clause_end = tail.endswith(_CLAUSE_END) and not tail.endswith(("...", "…"))
         norm = raw.strip(_EDGE).lower().replace("’", "'")
         if not any(ch.isalnum() for ch in norm):
             if spoken and (sentence_end or clause_end):  # punctuation belongs to the word before
@@ -699,7 +712,9 @@ def _pause_placement(transcript: Transcript) -> PausePlacement:
         if k is None or k == 0:
             continue
         before, after = words[k - 1], words[k]
-        if before.sentence_end or before.clause_end or after.norm in _CLAUSE_STARTERS:
+        punctuated = before.sentence_end or before.clause_end
+        opens = before.norm in _PHRASE_OPENERS
+        if not opens and (punctuated or after.norm in _CLAUSE_STARTERS):
             at_boundaries += 1
         else:
             length_s = round(pause.end_s - pause.start_s, 2)

@@ -9,10 +9,21 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from voicemock import paths
+from voicemock.defaults import (
+    DEFAULT_LONG_PAUSE_S,
+    DEFAULT_MAX_ANSWER_S,
+    DEFAULT_MODEL,
+    DEFAULT_RATE_WPM,
+    LONG_PAUSE_RANGE_S,
+    MAX_ANSWER_RANGE_S,
+    RATE_WPM_RANGE,
+    SILENCE_STOP_RANGE_S,
+    THINKING_TIME_RANGE_S,
+)
 
+# voicemock.defaults.ENGINES, as a type (a test checks the two agree).
 EngineName = Literal["faster-whisper", "openai-whisper"]
 DEFAULT_ENGINE: EngineName = "faster-whisper"
-DEFAULT_MODEL = "tiny.en"
 
 
 class Settings(BaseModel):
@@ -26,7 +37,7 @@ class Settings(BaseModel):
     """Whisper model: tiny.en (embedded), base, base.en, small.en, or a local model directory."""
     voice: str | None = None
     """TTS voice id (e.g. gmw/en-us); None is the engine's default."""
-    rate_wpm: int = Field(default=165, ge=80, le=400)
+    rate_wpm: int = Field(default=DEFAULT_RATE_WPM, ge=RATE_WPM_RANGE[0], le=RATE_WPM_RANGE[1])
     """Speaking rate of the question prompt, words per minute."""
     speak_questions: bool = True
     """Read each question aloud."""
@@ -34,13 +45,21 @@ class Settings(BaseModel):
     """Microphone (name or index); None is the system default."""
     output_device: str | int | None = None
     """Speaker (name or index); None is the system default."""
-    thinking_time_s: float = Field(default=0.0, ge=0, le=120)
+    thinking_time_s: float = Field(
+        default=0.0, ge=THINKING_TIME_RANGE_S[0], le=THINKING_TIME_RANGE_S[1]
+    )
     """Seconds to think before recording starts."""
-    max_answer_s: float = Field(default=300.0, ge=5, le=3600)
+    max_answer_s: float = Field(
+        default=DEFAULT_MAX_ANSWER_S, ge=MAX_ANSWER_RANGE_S[0], le=MAX_ANSWER_RANGE_S[1]
+    )
     """Recording stops by itself after this many seconds."""
-    silence_stop_s: float | None = Field(default=None, ge=1, le=60)
+    silence_stop_s: float | None = Field(
+        default=None, ge=SILENCE_STOP_RANGE_S[0], le=SILENCE_STOP_RANGE_S[1]
+    )
     """Stop recording after this many seconds of silence (None: only by key or Enter)."""
-    long_pause_s: float = Field(default=2.0, ge=0.5, le=10)
+    long_pause_s: float = Field(
+        default=DEFAULT_LONG_PAUSE_S, ge=LONG_PAUSE_RANGE_S[0], le=LONG_PAUSE_RANGE_S[1]
+    )
     """Silent gaps from this long are flagged as long pauses."""
     use_embeddings: bool = True
     """Use the local sentence-embedding model when scoring (falls back to lexical signals)."""

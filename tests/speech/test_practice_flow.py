@@ -528,8 +528,8 @@ def test_answer_limits_are_checked_with_the_range_in_the_help(
     from pydantic import ValidationError
 
     from voicemock.cli import main
-    from voicemock.commands.practice import MAX_ANSWER_RANGE_S, SILENCE_STOP_RANGE_S
     from voicemock.config import Settings
+    from voicemock.defaults import MAX_ANSWER_RANGE_S, SILENCE_STOP_RANGE_S
 
     with pytest.raises(SystemExit) as caught:
         main(["practice", "--no-tui", "--max-seconds", "3"])

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import math
 
-# The transcription engines, as --engine accepts them (kept here so --help needs no engine import).
-ENGINE_CHOICES = ("faster-whisper", "openai-whisper")
+from voicemock.defaults import ENGINES
+
+# The transcription engines, as --engine accepts them.
+ENGINE_CHOICES = ENGINES
 
 
 def positive_seconds(text: str) -> float:

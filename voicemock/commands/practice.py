@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voicemock.commands.options import ENGINE_CHOICES
+from voicemock.defaults import DEFAULT_MAX_ANSWER_S, MAX_ANSWER_RANGE_S, SILENCE_STOP_RANGE_S
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,9 +28,6 @@ if TYPE_CHECKING:
 
 DEFAULT_QUESTION_ID = "sac-client-resistance"
 MIN_ANSWER_S = 0.3  # shorter than this is a click or an accident, not an answer
-# The ranges Settings accepts (voicemock.config; kept here so --help needs no pydantic import).
-MAX_ANSWER_RANGE_S = (5.0, 3600.0)
-SILENCE_STOP_RANGE_S = (1.0, 60.0)
 # The option that sets each overridable setting, for error messages.
 _OPTION_OF_SETTING = {
     "engine": "--engine",
@@ -104,7 +102,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=seconds_between(low_s, high_s),
         default=None,
         metavar="N",
-        help=f"stop after N seconds ({low_s:g} to {high_s:g}; default 300)",
+        help=f"stop after N seconds ({low_s:g} to {high_s:g}; default {DEFAULT_MAX_ANSWER_S:g})",
     )
     parser.add_argument("--no-speak", action="store_true", help="show the question, don't say it")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -11,8 +11,15 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from voicemock.core.models import SAMPLE_RATE_HZ, Segment, Transcript, Word
+from voicemock.defaults import (
+    DEFAULT_ENGINE,
+    DEFAULT_MODEL,
+    ENGINES,
+    FASTER_WHISPER,
+    OPENAI_WHISPER,
+)
 from voicemock.errors import AudioFileError, EngineNotAvailableError
-from voicemock.speech.whisper_models import DEFAULT_MODEL, ResolvedModel, ensure_offline
+from voicemock.speech.whisper_models import ResolvedModel, ensure_offline
 
 if TYPE_CHECKING:
     import numpy as np
@@ -22,10 +29,6 @@ if TYPE_CHECKING:
 
 ensure_offline()
 
-FASTER_WHISPER = "faster-whisper"
-OPENAI_WHISPER = "openai-whisper"
-ENGINES = (FASTER_WHISPER, OPENAI_WHISPER)
-DEFAULT_ENGINE = FASTER_WHISPER
 
 # Whisper writes what the speaker meant and drops "um"/"uh" unless the prompt spells them out;
 # a long prompt makes it drop or loop text, so this stays short.

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicemock import paths
+from voicemock.defaults import DEFAULT_MODEL
 from voicemock.errors import ModelNotAvailableError
-
-DEFAULT_MODEL = "tiny.en"
 
 # Files a CTranslate2 Whisper directory needs; without tokenizer.json faster-whisper asks the hub.
 REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json")

@@ -13,11 +13,13 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from voicemock.config import Settings
+from voicemock.defaults import DEFAULT_ENGINE, DEFAULT_MODEL
+from voicemock.defaults import ENGINES as ENGINE_NAMES
 from voicemock.errors import VoicemockError
 from voicemock.ui.formatting import plain
 from voicemock.ui.screens.base import VoicemockScreen
 
-ENGINES = (("faster-whisper (default)", "faster-whisper"), ("openai-whisper", "openai-whisper"))
+ENGINES = tuple((f"{e} (default)" if e == DEFAULT_ENGINE else e, e) for e in ENGINE_NAMES)
 DEFAULT_DEVICE = "__default__"
 
 
@@ -172,7 +174,7 @@ class SettingsScreen(VoicemockScreen):
         values: dict[str, Any] = {
             **self.vm.settings.model_dump(),
             "engine": engine,
-            "model": self.query_one("#model", Input).value.strip() or "tiny.en",
+            "model": self.query_one("#model", Input).value.strip() or DEFAULT_MODEL,
             "speak_questions": self.query_one("#speak_questions", Checkbox).value,
             "voice": _optional_text(self.query_one("#voice", Input).value),
             "rate_wpm": int(self.query_one("#rate_wpm", Input).value or 0),

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # --- pitch ---
 PITCH_FIRST_PASS_FLOOR_HZ = 60.0  # wide enough for low male voices and creak-free speech
 PITCH_FIRST_PASS_CEILING_HZ = 700.0
-PITCH_FIRST_PASS_STEP_S = 0.04  # only its quartiles are used, so a coarse pass is enough
+PITCH_FIRST_PASS_STEP_S = 0.08  # only its quartiles are used, so a coarse pass is enough
 # De Looze & Hirst's second pass: floor 0.75 x 1st quartile, ceiling 1.5 x 3rd quartile.
 PITCH_FLOOR_FACTOR = 0.75
 PITCH_CEILING_FACTOR = 1.5
@@ -41,8 +41,8 @@ FLAT_SD_ST = 1.0  # below: "fix" (flat); also the bar for a flat stretch
 FLAT_STRETCH_MIN_S = 10.0
 FLAT_WINDOW_MIN_VOICED_S = 2.0  # a 10 s window needs this much voiced speech to be judged
 # --- volume ---
-FRAME_S = 0.025
 HOP_S = 0.01
+FRAME_HOPS = 3  # 30 ms frames, every 10 ms: long enough to span a low voice's pitch period
 SPEECH_FLOOR_DB = 30.0  # frames this far under the loud end of the answer are not speech
 TRAILING_DROP_DB = 10.0  # a sentence's end this much under the sentence: trailing off
 TRAILING_END_S = 0.4  # the end of a sentence: its last 0.4 s of voiced speech
@@ -82,8 +82,9 @@ SOURCE_PACE = (
     "(Quené, 'What is the just noticeable difference for tempo in speech?')"
 )
 SOURCE_PAUSE_PLACEMENT = (
-    "pauses inside clauses lower perceived fluency, pauses at clause ends do not (Kahng 2018, "
-    "Applied Psycholinguistics 39(3); Tavakoli 2011, ELT Journal 65(1))"
+    "pauses inside clauses lower perceived fluency (Kahng 2018, 'The effect of pause location "
+    "on perceived fluency', Applied Psycholinguistics); fluent speakers pause at clause "
+    "boundaries (Huensch 2023, Studies in Second Language Acquisition)"
 )
 
 _SENTENCE_END = (".", "!", "?")
@@ -464,17 +465,20 @@ def _flat_stretches(
 def frame_levels_db(
     samples: Any, sample_rate_hz: int = SAMPLE_RATE_HZ
 ) -> tuple[FloatArray, FloatArray]:
-    """(centre times_s, RMS level in dBFS) of 25 ms frames every 10 ms."""
+    """(centre times_s, RMS level in dBFS) of 30 ms frames every 10 ms."""
     x = np.asarray(samples, dtype=np.float64).ravel()
-    frame = max(1, round(FRAME_S * sample_rate_hz))
     hop = max(1, round(HOP_S * sample_rate_hz))
-    if len(x) < frame:
+    blocks = len(x) // hop
+    if blocks < FRAME_HOPS:
         return np.zeros(0), np.zeros(0)
-    energy = np.concatenate(([0.0], np.cumsum(x * x)))
-    starts = np.arange(0, len(x) - frame + 1, hop)
-    power = (energy[starts + frame] - energy[starts]) / frame
+    # Sums over 10 ms blocks, then over three blocks: one pass over the samples.
+    framed = x[: blocks * hop].reshape(blocks, hop)
+    block_energy = np.einsum("ij,ij->i", framed, framed)
+    energy = sum(block_energy[k : blocks - FRAME_HOPS + 1 + k] for k in range(FRAME_HOPS))
+    power = energy / (FRAME_HOPS * hop)
     level_db = 10.0 * np.log10(np.maximum(power, 1e-12))
-    return (starts + frame / 2) / sample_rate_hz, level_db
+    starts = np.arange(len(power)) * hop
+    return (starts + FRAME_HOPS * hop / 2) / sample_rate_hz, level_db
 
 
 def _speech_level_db(level_db: FloatArray) -> float | None:
@@ -625,9 +629,9 @@ def _clipping(
     x: FloatArray, sample_rate_hz: int, words: Sequence[_SpokenWord]
 ) -> tuple[int, tuple[Stretch, ...]]:
     """Samples in clipped runs (at full scale for CLIP_MIN_RUN samples or more), and where."""
-    at_top = np.abs(x) >= CLIP_LEVEL
-    if not at_top.any():
+    if len(x) == 0 or (x.max() < CLIP_LEVEL and x.min() > -CLIP_LEVEL):
         return 0, ()
+    at_top = np.abs(x) >= CLIP_LEVEL
     runs = [(a, b) for a, b in _runs(at_top) if b - a >= CLIP_MIN_RUN]
     merged: list[list[int]] = []
     gap = round(CLIP_MERGE_S * sample_rate_hz)
@@ -725,6 +729,13 @@ def _pause_placement(transcript: Transcript) -> PausePlacement:
 # --- series -------------------------------------------------------------------------------------
 
 
+def _bin_means(values: FloatArray, bins: Any, keep: Any, n: int) -> list[float | None]:
+    """The mean of ``values[keep]`` in each of ``n`` bins, None for an empty bin."""
+    counts = np.bincount(bins[keep], minlength=n)[:n]
+    sums = np.bincount(bins[keep], weights=values[keep], minlength=n)[:n]
+    return [None if c == 0 else float(v / c) for v, c in zip(sums, counts, strict=True)]
+
+
 def _series(
     duration_s: float,
     pitch_times_s: FloatArray,
@@ -737,24 +748,22 @@ def _series(
     n = math.floor(duration_s / SERIES_STEP_S)
     if n <= 0:
         return ProsodySeries(SERIES_STEP_S)
-    edges = np.arange(n + 1) * SERIES_STEP_S
-    times = tuple(round(float(t + SERIES_STEP_S / 2), 3) for t in edges[:-1])
+    times = tuple(round((k + 0.5) * SERIES_STEP_S, 3) for k in range(n))
     voiced = f0_hz > 0
     pitch: list[float | None] = [None] * n
-    if voiced.sum() > 0:
+    if voiced.any():
         median_hz = float(np.median(f0_hz[voiced]))
         st = semitones(np.where(voiced, f0_hz, median_hz), median_hz)
         bins = np.minimum((pitch_times_s / SERIES_STEP_S).astype(int), n - 1)
-        for b in np.unique(bins[voiced]):
-            in_bin = voiced & (bins == b)
-            pitch[int(b)] = round(float(np.median(st[in_bin])), 2)
+        pitch = [None if v is None else round(v, 2) for v in _bin_means(st, bins, voiced, n)]
     level: list[float | None] = [None] * n
     if speech_db is not None and len(level_db):
         bins = np.minimum((frame_times_s / SERIES_STEP_S).astype(int), n - 1)
-        speaking = _speaking_mask(frame_times_s, words) if words else np.ones(len(bins), bool)
-        for b in np.unique(bins[speaking]):
-            in_bin = speaking & (bins == b)
-            level[int(b)] = round(float(np.median(level_db[in_bin]) - speech_db), 1)
+        speaking = _speaking_mask(frame_times_s, words)
+        relative = level_db - speech_db
+        level = [
+            None if v is None else round(v, 1) for v in _bin_means(relative, bins, speaking, n)
+        ]
     pace: list[float | None] = [None] * n
     if len(words) >= 2:
         start_s, end_s = words[0].start_s, max(w.end_s for w in words)

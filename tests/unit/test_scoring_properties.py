@@ -12,14 +12,17 @@ from voicemock.core.models import ScoreReport, Segment, Transcript, Word
 from voicemock.core.rubric_schema import Question
 from voicemock.core.scoring import (
     KEYWORD_LIST_CAP,
+    NO_EXAMPLE_CAP_STORY,
     OFF_TOPIC_CAP,
+    RED_FLAG_CAP,
     TOO_SHORT_CAP,
     score_answer,
 )
+from voicemock.core.phrases import is_keyword_list
 from voicemock.core.text import split_sentences
 
 QUESTION: Question = load_question(CLIENT_QUESTION_YAML)
-GATES = {"too_short", "keyword_list", "off_topic"}
+GATES = {"too_short", "keyword_list", "off_topic", "red_flag", "no_example"}
 
 # Words that exercise the scorer: indicators, depth concepts, red flags, negators, story cues.
 VOCABULARY = [
@@ -65,6 +68,11 @@ def check_invariants(report: ScoreReport, text: str) -> None:
         assert report.overall <= KEYWORD_LIST_CAP
     if "off_topic" in report.gates:
         assert report.overall <= OFF_TOPIC_CAP
+    if "red_flag" in report.gates:
+        assert report.overall <= RED_FLAG_CAP
+        assert any(c.flagged for c in report.competencies)
+    if "no_example" in report.gates:
+        assert report.overall <= NO_EXAMPLE_CAP_STORY
     if report.relevance is not None:
         assert 0.0 <= report.relevance <= 1.0
 
@@ -104,7 +112,8 @@ def test_with_embeddings_keeps_invariants(embedder: Embedder, text: str) -> None
     transcript = Transcript.from_text(text)
     report = score_answer(transcript, QUESTION, embedder=embedder)
     check_invariants(report, transcript.text)
-    assert report.used_embeddings == bool(split_sentences(transcript.text))
+    prose = [s for s in split_sentences(transcript.text) if not is_keyword_list(s)]
+    assert report.used_embeddings == bool(prose)
 
 
 @settings(max_examples=200, deadline=None)

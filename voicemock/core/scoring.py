@@ -67,15 +67,18 @@ __all__ = [
 # --- Tunables (bench/bench_agreement.py prints how the scores agree with graded answers) ------
 # A unit (sentence or two-sentence window) shows a group from this cosine up (MiniLM,
 # L2-normalised) with one of the group's sentences ...
-MEANING_THRESHOLD = 0.56
+MEANING_THRESHOLD = 0.46
 # ... and a negated sentence needs this much more (embeddings cannot tell "I listened" from
 # "I did not listen").
 NEGATED_EXTRA = 0.06
+# A unit counts for a competency only when it resembles that competency nearly as much as the
+# one it resembles most.
+COMPETING_MARGIN = 0.06
 # A window of two sentences must beat both its sentences by this much to count as a unit.
 WINDOW_GAIN = 0.03
 # A unit must resemble the group's sentences more than the question itself by this much:
 # "when a client pushes back I stay calm" echoes the question, it shows nothing.
-QUESTION_ECHO_MARGIN = 0.04
+QUESTION_ECHO_MARGIN = 0.1
 # A phrase hit describes the group (rather than naming it) when its sentence is at least this
 # close in meaning to the competency.
 PHRASE_SUPPORT = 0.42
@@ -85,6 +88,10 @@ OFF_TOPIC_RELEVANCE = 0.33
 OFF_TOPIC_LEXICAL_OVERLAP = 0.12
 TOO_SHORT_WORDS = 25
 TOO_SHORT_CAP = 20
+# A brief answer can show only so much: from TOO_SHORT_CAP at TOO_SHORT_WORDS, the cap rises by
+# this many points a word until BRIEF_WORDS, where it goes.
+BRIEF_WORDS = 80
+BRIEF_POINTS_PER_WORD = 1.0
 # A keyword list must never beat a short honest answer, so its cap sits below TOO_SHORT_CAP.
 KEYWORD_LIST_CAP = 10
 KEYWORD_LIST_SHARE = 0.5
@@ -298,14 +305,23 @@ def score_answer(
         similarity, echo, relevance = _similarities(embedder, compiled, prose, units)
 
     findings = []
+    slices = [
+        slice(compiled.offsets[c], compiled.offsets[c] + len(cc.references))
+        for c, cc in enumerate(compiled.competencies)
+    ]
+    # Each unit's best similarity to any competency: a unit counts for the competencies it
+    # resembles most, not for every one it faintly resembles.
+    best_any = None
+    if similarity is not None:
+        import numpy as np
+
+        per_competency = [similarity[:, sl].max(axis=1) for sl in slices if sl.stop > sl.start]
+        best_any = np.max(per_competency, axis=0) if per_competency else None
     for c, cc in enumerate(compiled.competencies):
-        sims = None
-        if similarity is not None:
-            begin = compiled.offsets[c]
-            sims = similarity[:, begin : begin + len(cc.references)]
-        findings.append(_collect(cc, prose, units, sims, echo, timeline))
+        sims = None if similarity is None else similarity[:, slices[c]]
+        findings.append(_collect(cc, prose, units, sims, echo, best_any, timeline))
     scored = [
-        _competency_score(cc, f, timeline)
+        _competency_score(cc, f, star, timeline)
         for cc, f in zip(compiled.competencies, findings, strict=True)
     ]
     scores = [score for score, _ in scored]
@@ -321,6 +337,9 @@ def score_answer(
             overall_exact = min(overall_exact, NO_EXAMPLE_CAP_STORY)
         else:
             overall_exact = min(overall_exact, NO_EXAMPLE_CAP_APPROACH)
+    if TOO_SHORT_WORDS <= total_words < BRIEF_WORDS:
+        brief_cap = TOO_SHORT_CAP + (total_words - TOO_SHORT_WORDS) * BRIEF_POINTS_PER_WORD
+        overall_exact = min(overall_exact, brief_cap)
     overall = int(overall_exact + 0.5)
 
     if any(c.flagged for c in scores):
@@ -468,6 +487,7 @@ def _collect(
     units: Sequence[_Unit],
     sims: Vectors | None,
     echo: Vectors | None,
+    best_any: Vectors | None,
     timeline: WordTimeline,
 ) -> _Findings:
     found = _Findings()
@@ -502,17 +522,17 @@ def _collect(
         best_single: dict[int, float] = {}
         for u, unit in enumerate(units):
             row = sims[u]
-            best_any = float(row.max())
+            best = float(row.max())
             for s in unit.sentences:
-                support[s.index] = max(support.get(s.index, 0.0), best_any)
+                support[s.index] = max(support.get(s.index, 0.0), best)
             if any(s.index in flagged for s in unit.sentences):
                 continue
             if len(unit.sentences) == 1:
-                best_single[unit.sentences[0].index] = best_any
-            elif best_any < WINDOW_GAIN + max(
-                best_single.get(s.index, 0.0) for s in unit.sentences
-            ):
+                best_single[unit.sentences[0].index] = best
+            elif best < WINDOW_GAIN + max(best_single.get(s.index, 0.0) for s in unit.sentences):
                 continue  # the window adds nothing its sentences do not show alone
+            if best_any is not None and float(best_any[u]) - best > COMPETING_MARGIN:
+                continue  # it says more about another competency
             threshold = MEANING_THRESHOLD + (NEGATED_EXTRA if unit.negated else 0.0)
             for r, (g, reference) in enumerate(cc.references):
                 cosine = float(row[r])
@@ -598,7 +618,7 @@ def competency_level(described: int, shown: int, named: bool, depth: bool) -> in
 
 
 def _competency_score(
-    cc: _CompiledCompetency, found: _Findings, timeline: WordTimeline
+    cc: _CompiledCompetency, found: _Findings, star: StarAnalysis, timeline: WordTimeline
 ) -> tuple[CompetencyScore, tuple[tuple[str, str], ...]]:
     competency = cc.competency
     evidence: list[Evidence] = []
@@ -622,8 +642,14 @@ def _competency_score(
                 timeline,
             )
         )
+    shown_in: list[Sentence] = [
+        s for ev in found.groups.values() if ev.shown for s in ev.unit.sentences
+    ]
     for group, (sentence, occurrence, phrase) in found.phrase_groups.items():
         described_groups.add(group)
+        if sentence.index in star.own_actions:
+            shown_groups.add(group)
+            shown_in.append(sentence)
         evidence.append(
             _sentence_evidence(
                 "indicator",
@@ -660,6 +686,19 @@ def _competency_score(
         evidence.append(
             _sentence_evidence(
                 "depth", sentence, f"depth concept '{phrase}'", match_span(occurrence), timeline
+            )
+        )
+    # The speaker's own action that shows it, quoted: "I kept what he told me private".
+    acting = next((s for s in shown_in if s.index in star.own_actions), None)
+    if acting is not None:
+        action = star.own_actions[acting.index]
+        evidence.append(
+            _sentence_evidence(
+                "own_action",
+                acting,
+                f"your own past action: '{action.quote}'",
+                (action.start_char, action.end_char),
+                timeline,
             )
         )
     level = competency_level(len(described_groups), len(shown_groups), named, bool(found.depth))

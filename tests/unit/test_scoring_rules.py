@@ -1,0 +1,235 @@
+"""The scorer's rules on short hand-written answers: shown > described > named, in any words."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from voicemock.core.embeddings import Embedder, get_embedder
+from voicemock.core.models import ScoreReport, Transcript
+from voicemock.core.rubric_schema import Question
+from voicemock.core.scoring import NO_EXAMPLE_CAP_STORY, score_answer
+from voicemock.core.star import analyze_star
+from voicemock.core.text import split_sentences
+
+RELAPSE_YAML = """
+id: test-relapse
+text: A client tells you they used again over the weekend. How do you respond?
+competencies:
+  - id: empathy
+    label: Empathy
+    description: Responds to a lapse without shame.
+    weight: 1.5
+    indicators:
+      - meaning: welcoming the client back warmly
+        phrases: [glad you told me, thank them for telling me]
+        shows:
+          - When he came in after the lapse I said I was really glad to see him.
+          - I thanked her for being straight with me before we talked about anything else.
+          - I told him coming back to see me took guts and that mattered more than the weekend.
+          - I make sure the first thing a client hears from me after a slip is that I am glad they came.
+      - meaning: staying calm and not judging
+        phrases: [without judging, not in trouble]
+        shows:
+          - I kept my voice easy and told her she was not in trouble with me.
+          - I did not show any disappointment, I just asked how the weekend had gone.
+          - I stay calm so the client does not feel they have let me down.
+    depth: [non-judgmental, abstinence violation effect, therapeutic alliance]
+    red_flags: [told him he had blown it, said I was disappointed in]
+    exemplars:
+      - I told him a lapse did not erase the months he had stayed clean.
+  - id: safety
+    label: Safety
+    description: Checks overdose risk after a return to use.
+    indicators:
+      - meaning: checking overdose risk
+        phrases: [overdose risk, lower tolerance, naloxone]
+        shows:
+          - I asked how much he had used, because after weeks off his body could not take what it used to.
+          - I made sure she had a naloxone kit at home before she left the office.
+          - I checked whether he had used alone, since that is when people die.
+      - meaning: getting medical help
+        phrases: [medical check, see the doctor]
+        shows:
+          - I walked her over to the nurse that morning to get checked for withdrawal.
+          - I booked him in with our doctor the same day.
+    depth: [harm reduction, medically supervised withdrawal]
+    red_flags: [ignore the risk]
+    exemplars:
+      - I asked whether she still had the naloxone kit we gave her.
+  - id: confidentiality
+    label: Confidentiality
+    description: Keeps what the client shares private.
+    weight: 0.5
+    indicators:
+      - meaning: consent before sharing
+        phrases: [signed release, written consent]
+        shows:
+          - I asked her whether she wanted her sister to know before I said a word to anyone.
+          - We filled in the release form together so he knew exactly who would hear what.
+    red_flags: [tell his employer, tell their family everything, call his probation officer]
+    exemplars:
+      - I told him nothing would go to his probation officer without his say.
+"""
+
+PLAIN_STORY = (
+    "Last winter a man I had been seeing for four months came in on a Monday and told me he "
+    "had used on Saturday night. Before anything else I said I was really glad he had told me, "
+    "and that he was not in trouble with me. I asked how much he had taken, because after ten "
+    "weeks clean his body could not handle what it used to, and I gave him a naloxone kit to "
+    "keep at home. That afternoon I walked him over to our nurse to get checked for withdrawal. "
+    "He kept coming every week after that, and he told me later that my reaction was why."
+)
+JARGON_ONLY = (
+    "I would take a non-judgmental, client-centred approach grounded in the therapeutic "
+    "alliance. I would address the abstinence violation effect and apply harm reduction "
+    "principles, including naloxone, lower tolerance and overdose risk, within an evidence-based "
+    "framework of medically supervised withdrawal and relapse prevention."
+)
+GENERAL_PRACTICE = (
+    "When a client tells me they used, the first thing I do is thank them for telling me and "
+    "make sure they know they are not in trouble. I stay calm so they do not feel they have let "
+    "me down. Then I ask how much they used and whether they were alone, because tolerance "
+    "drops fast and that is when overdoses happen, and I make sure they have a naloxone kit."
+)
+
+
+@pytest.fixture(scope="module")
+def question() -> Question:
+    return Question.model_validate(yaml.safe_load(RELAPSE_YAML))
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    loaded = get_embedder()
+    assert loaded is not None
+    return loaded
+
+
+def score(text: str, question: Question, embedder: Embedder | None) -> ScoreReport:
+    return score_answer(Transcript.from_text(text), question, embedder=embedder)
+
+
+def level(report: ScoreReport, competency_id: str) -> int:
+    return next(c.level for c in report.competencies if c.competency_id == competency_id)
+
+
+def test_a_plain_story_earns_shown(question: Question, embedder: Embedder) -> None:
+    report = score(PLAIN_STORY, question, embedder)
+    empathy = next(c for c in report.competencies if c.competency_id == "empathy")
+    assert empathy.level >= 3, [e.reason for e in empathy.evidence]
+    assert any(e.kind == "own_action" for e in empathy.evidence)
+    assert any(e.kind in {"exemplar", "indicator"} for e in empathy.evidence)
+    assert level(report, "safety") >= 3
+    assert not report.gates
+
+
+def test_jargon_alone_stays_at_named(question: Question, embedder: Embedder) -> None:
+    report = score(JARGON_ONLY, question, embedder)
+    for c in report.competencies:
+        assert c.level <= 1, (c.competency_id, [e.reason for e in c.evidence])
+    assert level(report, "safety") == 1  # three of its terms, still only named
+
+
+def test_shown_beats_described_beats_named(question: Question, embedder: Embedder) -> None:
+    story = score(PLAIN_STORY, question, embedder)
+    general = score(GENERAL_PRACTICE, question, embedder)
+    jargon = score(JARGON_ONLY, question, embedder)
+    assert story.overall > general.overall > jargon.overall
+    assert story.overall - general.overall >= 10
+    assert level(general, "empathy") >= 2
+
+
+def test_a_negated_harm_counts_for_the_competency(question: Question, embedder: Embedder) -> None:
+    answer = PLAIN_STORY + " I would never tell his employer anything he shares with me."
+    report = score(answer, question, embedder)
+    confidentiality = next(c for c in report.competencies if c.competency_id == "confidentiality")
+    assert not confidentiality.flagged
+    assert confidentiality.level >= 2
+    assert any("rules out" in e.reason for e in confidentiality.evidence)
+    assert report.overall >= score(PLAIN_STORY, question, embedder).overall
+
+
+def test_a_red_flag_in_the_speakers_voice_caps_the_answer(
+    question: Question, embedder: Embedder
+) -> None:
+    answer = PLAIN_STORY + " Then I told him he had blown it and I would tell his employer."
+    report = score(answer, question, embedder)
+    assert "red_flag" in report.gates
+    assert report.overall <= 25
+    assert {c.competency_id for c in report.competencies if c.flagged} == {
+        "empathy",
+        "confidentiality",
+    }
+
+
+TRY_YAML = """
+id: test-try
+text: Tell me about a time you solved a problem at work.
+competencies:
+  - id: problem_solving
+    label: Problem-solving
+    description: Finds and fixes the cause.
+    indicators:
+      - meaning: trying things
+        phrases: [try, plan]
+    exemplars:
+      - I traced the fault to a loose cable and replaced it that afternoon.
+"""
+
+
+def test_a_single_common_word_counts_for_nothing() -> None:
+    question = Question.model_validate(yaml.safe_load(TRY_YAML))
+    report = score_answer(
+        Transcript.from_text("I did try to get to work on time, it was the plan."),
+        question,
+        use_embeddings=False,
+    )
+    (c,) = report.competencies
+    assert c.level <= 1
+    assert not any(e.reason.startswith("indicator 'try'") for e in c.evidence)
+
+
+def test_a_story_question_is_capped_without_an_example(embedder: Embedder) -> None:
+    question = Question.model_validate(yaml.safe_load(TRY_YAML))
+    assert question.asks_for_example
+    general = (
+        "I always look for the root cause before I change anything, and I test a fix on a "
+        "small scale first. I keep people informed while I work on it and I write down what "
+        "I learned so the team can avoid the same problem in future."
+    )
+    report = score_answer(Transcript.from_text(general), question, embedder=embedder)
+    assert "no_example" in report.gates
+    assert report.overall <= NO_EXAMPLE_CAP_STORY
+    assert any("specific time" in step for step in report.next_steps)
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "So this was at the warehouse, I was a team leader on the inbound side.",
+        "A couple of years back I had a client who kept missing his sessions.",
+        "At my practicum placement there was this young man who hardly spoke.",
+        "When I was a shift lead at a busy cafe, one of the baristas kept coming in late.",
+        "This was maybe two years ago at my old job.",
+        "So there was this guy on my team who rewrote my code without asking.",
+    ],
+)
+def test_usual_story_openings_set_the_scene(opening: str) -> None:
+    text = (
+        opening + " I sat down with him after the shift and asked what was going on. "
+        "In the end he stayed, and I learned to ask sooner."
+    )
+    star = analyze_star(text, split_sentences(text))
+    assert "S" not in star.breakdown.missing, star.labels
+    assert "A" not in star.breakdown.missing
+    assert "R" not in star.breakdown.missing
+
+
+def test_disfluent_speech_still_finds_the_speakers_actions() -> None:
+    text = (
+        "um so I was, I was kind of the lead on that and uh I, I basically called the "
+        "supplier myself and um we got the parts the next morning"
+    )
+    star = analyze_star(text, split_sentences(text))
+    assert star.own_actions, star.labels

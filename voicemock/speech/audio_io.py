@@ -232,32 +232,6 @@ def check_samples(samples: FloatArray, label: str) -> None:
         raise AudioFileError(f"{label}: no speech found: the recording is silent")
 
 
-def to_mono_16k(
-    frames: FloatArray, rate_hz: int, *, channel: int | None = None, label: str = "audio"
-) -> FloatArray:
-    """Down-mix (or pick ``channel`` of) frames x channels audio and resample it to 16 kHz."""
-    import numpy as np
-
-    if frames.ndim == 1:
-        frames = frames[:, None]
-    n_channels = frames.shape[1]
-    if channel is not None:
-        if not 0 <= channel < n_channels:
-            plural = "channel" if n_channels == 1 else "channels"
-            raise AudioFileError(
-                f"{label}: has {n_channels} {plural}; channel {channel} does not exist"
-            )
-        mono = frames[:, channel]
-    else:
-        mono = frames.mean(axis=1) if n_channels > 1 else frames[:, 0]
-    mono = np.nan_to_num(mono.astype(np.float32, copy=False), nan=0.0, posinf=0.0, neginf=0.0)
-    if rate_hz != SAMPLE_RATE_HZ and mono.size:
-        import soxr
-
-        mono = soxr.resample(mono, rate_hz, SAMPLE_RATE_HZ, quality="HQ")
-    return np.ascontiguousarray(mono, dtype=np.float32)
-
-
 def load_audio(path: str | Path, *, channel: str | int | None = None) -> FloatArray:
     """Read an audio file as float32 samples at 16 kHz, mono (down-mixed, or one ``channel``).
 

@@ -419,9 +419,3 @@ def get_transcriber(engine: str = DEFAULT_ENGINE, model: str = DEFAULT_MODEL) ->
             raise _unknown_engine(engine)
         _CACHE[key] = transcriber
         return transcriber
-
-
-def clear_transcriber_cache() -> None:
-    """Forget every cached transcriber (their models are freed once unreferenced)."""
-    with _CACHE_LOCK:
-        _CACHE.clear()

@@ -29,10 +29,6 @@ class LibraryFailed(Message):
         self.message = message
 
 
-class AttemptsChanged(Message):
-    """An attempt was saved: lists and summaries should refresh."""
-
-
 class WarmUpFinished(Message):
     """The transcription model (and embedder) warm-up ended; ``error`` is a user message."""
 
@@ -47,10 +43,6 @@ class QuestionSpoken(Message):
     def __init__(self, error: str | None = None) -> None:
         super().__init__()
         self.error = error
-
-
-class RecorderEnded(Message):
-    """The recorder stopped by itself (silence, time limit or a device error)."""
 
 
 class RecordingFinished(Message):

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from voicemock.ui.services import Player
 
 POSITION_POLL_S = 0.05  # 20 updates a second keeps the highlight on the word being heard
-SEEK_STEP_S = 5.0
 JUMP_KINDS: tuple[FlagKind, ...] = ("filler", "discourse_filler", "hedge", "long_pause")
 FLAG_LEAD_S = 0.4  # start a little before a flag so its context is heard
 FLAG_NAMES = {

@@ -26,7 +26,6 @@ CONTRARY_STYLE = "on #5a1d1d"
 CURRENT_WORD_STYLE = "bold reverse"
 TIME_STYLE = "dim"
 # Flag kinds shown in the transcript; plain short pauses would be noise.
-SHOWN_FLAG_KINDS = (*FLAG_STYLES, "long_pause")
 _CONTRARY_KINDS = ("red_flag", "negated")
 
 

@@ -1,9 +1,10 @@
 """Delivery metrics of one answer (rate, fillers, pauses, hedges, repetition), as pure functions.
 
-Everything here works on ``Transcript.words``; it never touches audio, the UI or a model. Each
-figure carries a band ("good"/"watch"/"fix"/"info") with the rule behind it and the published
-source of that rule, and every flagged moment keeps its time and word index so a UI can jump
-to it.
+Everything here works on ``Transcript.words``; it never touches audio, the UI or a model. The
+figures are a table of small definitions (:data:`METRIC_DEFINITIONS`), each measured on the
+counts and timings of one answer (:class:`Measured`). Each figure carries a band
+("good"/"watch"/"fix"/"info") with the rule behind it and the published source of that rule,
+and every flagged moment keeps its time and word index so a UI can jump to it.
 """
 
 from __future__ import annotations
@@ -750,6 +751,260 @@ def _band_below(value: float | None, limit: float) -> Band:
     return "good" if value < limit else "watch"
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What the metric definitions read: one answer's counts and timings, already rounded."""
+
+    word_count: int
+    timed: bool  # the words have real timings
+    target_length_s: tuple[float, float]
+    long_pause_s: float
+    filler_count: int
+    discourse_count: int
+    hedge_count: int
+    repetition_count: int
+    phrase_count: int
+    pause_count: int
+    long_pause_count: int
+    answer_s: float | None
+    speaking_rate: float | None
+    articulation_rate: float | None
+    fillers_per_min: float | None
+    longest_pause_s: float | None
+    latency_s: float | None
+    fillers_per_100: float | None
+    filler_share: float | None
+    disfluencies_per_100: float | None
+    hedges_per_100: float | None
+    diversity: float | None
+
+    @property
+    def has_words(self) -> bool:
+        """Whether anything was said (an empty answer has counts of 0, but nothing to judge)."""
+        return self.word_count > 0
+
+    def counted(self, count: int, band: Band) -> tuple[float | None, Band]:
+        """A count, judged only when there are words."""
+        return float(count), (band if self.has_words else "info")
+
+    def timed_count(self, count: int, band: Band) -> tuple[float | None, Band]:
+        """A count that needs timings (pauses): unknown without them."""
+        return (float(count), band) if self.timed and self.has_words else (None, "info")
+
+
+Figure = tuple[float | None, Band]  # a metric's value and band
+
+
+def _info(value: Callable[[Measured], float | None]) -> Callable[[Measured], Figure]:
+    """A figure shown without a band."""
+    return lambda m: (value(m), "info")
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    """One delivery figure: its key, label and unit, how it is measured and judged, and why."""
+
+    key: str
+    label: str
+    unit: str
+    figure: Callable[[Measured], Figure]  # (value, band) of one answer
+    guidance: str | Callable[[Measured], str] = ""  # the band's rule in words
+    source: str = ""
+    flag_kinds: tuple[FlagKind, ...] = ()
+
+    def measure(self, measured: Measured) -> Metric:
+        """This figure of one answer."""
+        value, band = self.figure(measured)
+        guidance = self.guidance if isinstance(self.guidance, str) else self.guidance(measured)
+        return Metric(
+            self.key, self.label, value, self.unit, band, guidance, self.source, self.flag_kinds
+        )
+
+
+def _length_guidance(m: Measured) -> str:
+    low_s, high_s = m.target_length_s
+    return (
+        f"{low_s:g}-{high_s:g} s is good for a behavioural answer (a STAR answer fits "
+        f"about 90 s); under {low_s / 2:g} s or over {high_s * 1.5:g} s needs work"
+    )
+
+
+# Every delivery figure, in the order reports show them.
+METRIC_DEFINITIONS: tuple[MetricDefinition, ...] = (
+    MetricDefinition(
+        "answer_time_s",
+        "Answer length",
+        "s",
+        lambda m: (m.answer_s, _band_length(m.answer_s, m.target_length_s)),
+        _length_guidance,
+        SOURCE_LENGTH,
+    ),
+    MetricDefinition("word_count", "Words", "words", _info(lambda m: float(m.word_count))),
+    MetricDefinition(
+        "speaking_rate_wpm",
+        "Speaking rate",
+        "wpm",
+        lambda m: (m.speaking_rate, _band_rate(m.speaking_rate)),
+        "130-165 wpm is good; under 100 or over 180 needs work",
+        SOURCE_RATE,
+    ),
+    MetricDefinition(
+        "articulation_rate_wpm",
+        "Articulation rate",
+        "wpm",
+        _info(lambda m: m.articulation_rate),
+        "words per minute of speaking time, with silent pauses of 250 ms or more taken "
+        "out; read it beside the speaking rate",
+        SOURCE_ARTICULATION,
+        ("pause", "long_pause"),
+    ),
+    MetricDefinition(
+        "filler_count",
+        "Fillers (um, uh)",
+        "",
+        lambda m: m.counted(m.filler_count, _band_fillers_per_min(m.fillers_per_min)),
+        "judged per minute: 5 or fewer per minute is fine; 12 or more clearly hurts",
+        SOURCE_FILLERS,
+        ("filler",),
+    ),
+    MetricDefinition(
+        "fillers_per_min",
+        "Fillers per minute",
+        "per min",
+        lambda m: (m.fillers_per_min, _band_fillers_per_min(m.fillers_per_min)),
+        "5 or fewer per minute showed no listener penalty; about 12 per minute clearly "
+        "hurt ratings",
+        SOURCE_FILLERS,
+        ("filler",),
+    ),
+    MetricDefinition(
+        "fillers_per_100_words",
+        "Fillers per 100 words",
+        "per 100 words",
+        _info(lambda m: m.fillers_per_100),
+        "um/uh per 100 words; ordinary spontaneous speech has about 6 disfluencies "
+        "(fillers, repetitions, restarts) per 100 words",
+        SOURCE_DISFLUENCY,
+        ("filler",),
+    ),
+    MetricDefinition(
+        "discourse_filler_count",
+        "Discourse fillers (like, you know)",
+        "",
+        _info(lambda m: float(m.discourse_count)),
+        "like / you know / I mean ... used as fillers; weighed lower than um/uh, so shown "
+        "without a band",
+        SOURCE_DISCOURSE,
+        ("discourse_filler",),
+    ),
+    MetricDefinition(
+        "filler_share_pct",
+        "Filler share",
+        "%",
+        lambda m: (m.filler_share, _band_below(m.filler_share, 4.0)),
+        "filler words (um/uh and like/you know used as fillers) as a share of all words; "
+        "under 4 % is the target",
+        SOURCE_FILLER_SHARE,
+        ("filler", "discourse_filler"),
+    ),
+    MetricDefinition(
+        "disfluencies_per_100_words",
+        "Disfluencies per 100 words",
+        "per 100 words",
+        lambda m: (m.disfluencies_per_100, _band_at_most(m.disfluencies_per_100, 6.0)),
+        "fillers plus repeated words; ordinary spontaneous speech has about 6 per 100 "
+        "words, so more than that needs a look",
+        SOURCE_DISFLUENCY,
+        ("filler", "repetition"),
+    ),
+    MetricDefinition(
+        "pause_count",
+        "Pauses",
+        "",
+        lambda m: m.timed_count(m.pause_count, "info"),
+        "silences of 250 ms or more within the answer; found from the word timings and "
+        "from the loudness of the recording",
+        SOURCE_PAUSES,
+        ("pause", "long_pause"),
+    ),
+    MetricDefinition(
+        "long_pause_count",
+        "Long pauses",
+        "",
+        lambda m: m.timed_count(m.long_pause_count, "watch" if m.long_pause_count else "good"),
+        lambda m: (
+            f"gaps of {m.long_pause_s:g} s or more; each one is worth a look (1.2 s "
+            "mid-sentence already reads as uncertain)"
+        ),
+        SOURCE_PAUSES,
+        ("long_pause",),
+    ),
+    MetricDefinition(
+        "longest_pause_s",
+        "Longest pause",
+        "s",
+        lambda m: (m.longest_pause_s, _band_below(m.longest_pause_s, m.long_pause_s)),
+        lambda m: (
+            f"under {m.long_pause_s:g} s is good; 1.2 s mid-sentence already reads as uncertain"
+        ),
+        SOURCE_PAUSES,
+        ("pause", "long_pause"),
+    ),
+    MetricDefinition(
+        "response_latency_s",
+        "Time to first word",
+        "s",
+        _info(lambda m: m.latency_s),
+        "from the end of the question to the first word of the answer",
+    ),
+    MetricDefinition(
+        "hedge_count",
+        "Hedges",
+        "",
+        _info(lambda m: float(m.hedge_count)),
+        "maybe, I think, I guess, kind of, just ...: each one softens a claim",
+        SOURCE_HEDGES,
+        ("hedge",),
+    ),
+    MetricDefinition(
+        "hedges_per_100_words",
+        "Hedges per 100 words",
+        "per 100 words",
+        _info(lambda m: m.hedges_per_100),
+        "shown with each instance; fewer hedges sound more confident",
+        SOURCE_HEDGES,
+        ("hedge",),
+    ),
+    MetricDefinition(
+        "repetition_count",
+        "Repeated words",
+        "",
+        _info(lambda m: float(m.repetition_count)),
+        'immediate repetitions such as "I I think"; they count as disfluencies',
+        SOURCE_DISFLUENCY,
+        ("repetition",),
+    ),
+    MetricDefinition(
+        "repeated_phrase_count",
+        "Repeated phrases",
+        "",
+        lambda m: m.counted(m.phrase_count, "watch" if m.phrase_count else "good"),
+        "the same 2-4 word phrase used 3 or more times; vary the wording",
+        SOURCE_REPEATED_PHRASES,
+        ("repeated_phrase",),
+    ),
+    MetricDefinition(
+        "lexical_diversity_mattr",
+        "Lexical diversity (MATTR)",
+        "ratio",
+        _info(lambda m: m.diversity),
+        f"moving-average type/token ratio over {MATTR_WINDOW}-word windows; shown, "
+        "not judged on its own",
+        SOURCE_MATTR,
+    ),
+)
+
+
 def compute_metrics(
     transcript: Transcript,
     *,
@@ -767,10 +1022,10 @@ def compute_metrics(
     transcript's own (``Transcript.silences``), and without any, pauses come from word gaps.
     ``prosody`` (``voicemock.core.prosody.analyse_prosody`` of the recording) adds how the
     answer sounded: pitch variation, trailing off, pace over time, pauses inside phrases.
+    The figures are :data:`METRIC_DEFINITIONS` measured on the answer.
     """
     tokens = _tokenize(transcript.words)
     ctx = _Context(tokens)
-    word_count = len(tokens)
     timed = transcript.timed and any(t.end_s > 0 for t in tokens)
 
     filler_flags = _filler_flags(ctx)
@@ -783,248 +1038,22 @@ def compute_metrics(
     if silences is None:
         silences = transcript.silences or None
     pause_flags = _pause_flags(ctx, PAUSE_MIN_S, long_pause_s, silences) if timed else []
-
-    filler_count = len(filler_flags)
-    discourse_words = sum(b - a + 1 for a, b in discourse)
-    long_pauses = [f for f in pause_flags if f.kind == "long_pause"]
-
-    answer_s: float | None = None
-    speaking_rate: float | None = None
-    articulation_rate: float | None = None
-    fillers_per_min: float | None = None
-    longest_pause: float | None = None
-    latency: float | None = None
-    if timed and tokens:
-        answer_s = max(0.0, max(t.end_s for t in tokens) - tokens[0].start_s)
-        longest_pause = max((f.end_s - f.start_s for f in pause_flags), default=0.0)
-        if question_end_s is not None:
-            latency = tokens[0].start_s - float(question_end_s)
-        if answer_s > 0 and word_count >= _MIN_RATE_WORDS:
-            fillers_per_min = filler_count / (answer_s / 60.0)
-            speaking_rate = word_count / (answer_s / 60.0)
-            speaking_s = answer_s - sum(f.end_s - f.start_s for f in pause_flags)
-            if speaking_s > 0:
-                articulation_rate = word_count / (speaking_s / 60.0)
-
-    answer_s = _round(answer_s, 2)
-    speaking_rate = _round(speaking_rate, 1)
-    articulation_rate = _round(articulation_rate, 1)
-    fillers_per_min = _round(fillers_per_min, 1)
-    longest_pause = _round(longest_pause, 2)
-    latency = _round(latency, 2)
-    fillers_per_100 = _round(_per_100(filler_count, word_count), 1)
-    filler_share = _round(_per_100(filler_count + discourse_words, word_count), 1)
-    disfluencies_per_100 = _round(_per_100(filler_count + len(repetition_flags), word_count), 1)
-    hedges_per_100 = _round(_per_100(len(hedge_flags), word_count), 1)
-    lexical = [t.norm for t in tokens if not is_filler_token(t.norm)]
-    diversity = _round(mattr(lexical), 3)
-    has_words = word_count > 0
-    low_s, high_s = target_length_s
-
-    def counted(value: int, band: Band) -> tuple[float | None, Band]:
-        # An empty answer has a count of 0, but nothing to judge.
-        return float(value), (band if has_words else "info")
-
-    def timed_count(value: int, band: Band) -> tuple[float | None, Band]:
-        return (float(value), band) if timed and has_words else (None, "info")
-
-    filler_value, filler_band = counted(filler_count, _band_fillers_per_min(fillers_per_min))
-    pause_value, pause_band = timed_count(len(pause_flags), "info")
-    long_value, long_band = timed_count(len(long_pauses), "good" if not long_pauses else "watch")
-    phrase_value, phrase_band = counted(len(phrases), "good" if not phrases else "watch")
-    long_txt = f"{long_pause_s:g} s"
-
-    metrics: tuple[Metric, ...] = (
-        Metric(
-            "answer_time_s",
-            "Answer length",
-            answer_s,
-            "s",
-            _band_length(answer_s, target_length_s),
-            f"{low_s:g}-{high_s:g} s is good for a behavioural answer (a STAR answer fits "
-            f"about 90 s); under {low_s / 2:g} s or over {high_s * 1.5:g} s needs work",
-            SOURCE_LENGTH,
-        ),
-        Metric("word_count", "Words", float(word_count), "words", "info"),
-        Metric(
-            "speaking_rate_wpm",
-            "Speaking rate",
-            speaking_rate,
-            "wpm",
-            _band_rate(speaking_rate),
-            "130-165 wpm is good; under 100 or over 180 needs work",
-            SOURCE_RATE,
-        ),
-        Metric(
-            "articulation_rate_wpm",
-            "Articulation rate",
-            articulation_rate,
-            "wpm",
-            "info",
-            "words per minute of speaking time, with silent pauses of 250 ms or more taken "
-            "out; read it beside the speaking rate",
-            SOURCE_ARTICULATION,
-            ("pause", "long_pause"),
-        ),
-        Metric(
-            "filler_count",
-            "Fillers (um, uh)",
-            filler_value,
-            "",
-            filler_band,
-            "judged per minute: 5 or fewer per minute is fine; 12 or more clearly hurts",
-            SOURCE_FILLERS,
-            ("filler",),
-        ),
-        Metric(
-            "fillers_per_min",
-            "Fillers per minute",
-            fillers_per_min,
-            "per min",
-            _band_fillers_per_min(fillers_per_min),
-            "5 or fewer per minute showed no listener penalty; about 12 per minute clearly "
-            "hurt ratings",
-            SOURCE_FILLERS,
-            ("filler",),
-        ),
-        Metric(
-            "fillers_per_100_words",
-            "Fillers per 100 words",
-            fillers_per_100,
-            "per 100 words",
-            "info",
-            "um/uh per 100 words; ordinary spontaneous speech has about 6 disfluencies "
-            "(fillers, repetitions, restarts) per 100 words",
-            SOURCE_DISFLUENCY,
-            ("filler",),
-        ),
-        Metric(
-            "discourse_filler_count",
-            "Discourse fillers (like, you know)",
-            float(len(discourse)),
-            "",
-            "info",
-            "like / you know / I mean ... used as fillers; weighed lower than um/uh, so shown "
-            "without a band",
-            SOURCE_DISCOURSE,
-            ("discourse_filler",),
-        ),
-        Metric(
-            "filler_share_pct",
-            "Filler share",
-            filler_share,
-            "%",
-            _band_below(filler_share, 4.0),
-            "filler words (um/uh and like/you know used as fillers) as a share of all words; "
-            "under 4 % is the target",
-            SOURCE_FILLER_SHARE,
-            ("filler", "discourse_filler"),
-        ),
-        Metric(
-            "disfluencies_per_100_words",
-            "Disfluencies per 100 words",
-            disfluencies_per_100,
-            "per 100 words",
-            _band_at_most(disfluencies_per_100, 6.0),
-            "fillers plus repeated words; ordinary spontaneous speech has about 6 per 100 "
-            "words, so more than that needs a look",
-            SOURCE_DISFLUENCY,
-            ("filler", "repetition"),
-        ),
-        Metric(
-            "pause_count",
-            "Pauses",
-            pause_value,
-            "",
-            pause_band,
-            "silences of 250 ms or more within the answer; found from the word timings and "
-            "from the loudness of the recording",
-            SOURCE_PAUSES,
-            ("pause", "long_pause"),
-        ),
-        Metric(
-            "long_pause_count",
-            "Long pauses",
-            long_value,
-            "",
-            long_band,
-            f"gaps of {long_txt} or more; each one is worth a look (1.2 s mid-sentence "
-            "already reads as uncertain)",
-            SOURCE_PAUSES,
-            ("long_pause",),
-        ),
-        Metric(
-            "longest_pause_s",
-            "Longest pause",
-            longest_pause,
-            "s",
-            _band_below(longest_pause, long_pause_s),
-            f"under {long_txt} is good; 1.2 s mid-sentence already reads as uncertain",
-            SOURCE_PAUSES,
-            ("pause", "long_pause"),
-        ),
-        Metric(
-            "response_latency_s",
-            "Time to first word",
-            latency,
-            "s",
-            "info",
-            "from the end of the question to the first word of the answer",
-            "",
-        ),
-        Metric(
-            "hedge_count",
-            "Hedges",
-            float(len(hedge_flags)),
-            "",
-            "info",
-            "maybe, I think, I guess, kind of, just ...: each one softens a claim",
-            SOURCE_HEDGES,
-            ("hedge",),
-        ),
-        Metric(
-            "hedges_per_100_words",
-            "Hedges per 100 words",
-            hedges_per_100,
-            "per 100 words",
-            "info",
-            "shown with each instance; fewer hedges sound more confident",
-            SOURCE_HEDGES,
-            ("hedge",),
-        ),
-        Metric(
-            "repetition_count",
-            "Repeated words",
-            float(len(repetition_flags)),
-            "",
-            "info",
-            'immediate repetitions such as "I I think"; they count as disfluencies',
-            SOURCE_DISFLUENCY,
-            ("repetition",),
-        ),
-        Metric(
-            "repeated_phrase_count",
-            "Repeated phrases",
-            phrase_value,
-            "",
-            phrase_band,
-            "the same 2-4 word phrase used 3 or more times; vary the wording",
-            SOURCE_REPEATED_PHRASES,
-            ("repeated_phrase",),
-        ),
-        Metric(
-            "lexical_diversity_mattr",
-            "Lexical diversity (MATTR)",
-            diversity,
-            "ratio",
-            "info",
-            f"moving-average type/token ratio over {MATTR_WINDOW}-word windows; shown, "
-            "not judged on its own",
-            SOURCE_MATTR,
-        ),
+    measured = _measure(
+        tokens,
+        timed,
+        filler_count=len(filler_flags),
+        discourse=discourse,
+        hedge_count=len(hedge_flags),
+        repetition_count=len(repetition_flags),
+        phrase_count=len(phrases),
+        pause_flags=pause_flags,
+        question_end_s=question_end_s,
+        long_pause_s=long_pause_s,
+        target_length_s=target_length_s,
     )
+    metrics = tuple(definition.measure(measured) for definition in METRIC_DEFINITIONS)
 
-    sounded = prosody is not None and timed and has_words
+    sounded = prosody is not None and timed and measured.has_words
     if prosody is not None and sounded:
         metrics = (*metrics, *prosody.metrics())
     order = {"filler": 0, "discourse_filler": 1, "hedge": 2, "repetition": 3}
@@ -1044,13 +1073,74 @@ def compute_metrics(
     notes: list[str] = []
     if transcript.timed:
         notes.append(NOTE_FILLERS_LOWER_BOUND)
-    if not has_words:
+    if not measured.has_words:
         notes.append(NOTE_NO_WORDS)
     elif not timed:
         notes.append(NOTE_UNTIMED)
-    elif speaking_rate is None:
+    elif measured.speaking_rate is None:
         notes.append(NOTE_TOO_SHORT)
     return DeliveryMetrics(metrics=metrics, flags=tuple(flags), notes=tuple(notes))
+
+
+def _measure(
+    tokens: Sequence[_Token],
+    timed: bool,
+    *,
+    filler_count: int,
+    discourse: Sequence[tuple[int, int]],
+    hedge_count: int,
+    repetition_count: int,
+    phrase_count: int,
+    pause_flags: Sequence[Flag],
+    question_end_s: float | None,
+    long_pause_s: float,
+    target_length_s: tuple[float, float],
+) -> Measured:
+    """The counts and timings of one answer that the metric definitions read."""
+    word_count = len(tokens)
+    answer_s: float | None = None
+    speaking_rate: float | None = None
+    articulation_rate: float | None = None
+    fillers_per_min: float | None = None
+    longest_pause: float | None = None
+    latency: float | None = None
+    if timed and tokens:
+        answer_s = max(0.0, max(t.end_s for t in tokens) - tokens[0].start_s)
+        longest_pause = max((f.end_s - f.start_s for f in pause_flags), default=0.0)
+        if question_end_s is not None:
+            latency = tokens[0].start_s - float(question_end_s)
+        if answer_s > 0 and word_count >= _MIN_RATE_WORDS:
+            fillers_per_min = filler_count / (answer_s / 60.0)
+            speaking_rate = word_count / (answer_s / 60.0)
+            speaking_s = answer_s - sum(f.end_s - f.start_s for f in pause_flags)
+            if speaking_s > 0:
+                articulation_rate = word_count / (speaking_s / 60.0)
+    discourse_words = sum(b - a + 1 for a, b in discourse)
+    lexical = [t.norm for t in tokens if not is_filler_token(t.norm)]
+    return Measured(
+        word_count=word_count,
+        timed=timed,
+        target_length_s=target_length_s,
+        long_pause_s=long_pause_s,
+        filler_count=filler_count,
+        discourse_count=len(discourse),
+        hedge_count=hedge_count,
+        repetition_count=repetition_count,
+        phrase_count=phrase_count,
+        pause_count=len(pause_flags),
+        long_pause_count=sum(1 for f in pause_flags if f.kind == "long_pause"),
+        answer_s=_round(answer_s, 2),
+        speaking_rate=_round(speaking_rate, 1),
+        articulation_rate=_round(articulation_rate, 1),
+        fillers_per_min=_round(fillers_per_min, 1),
+        longest_pause_s=_round(longest_pause, 2),
+        latency_s=_round(latency, 2),
+        fillers_per_100=_round(_per_100(filler_count, word_count), 1),
+        filler_share=_round(_per_100(filler_count + discourse_words, word_count), 1),
+        disfluencies_per_100=_round(_per_100(filler_count + repetition_count, word_count), 1),
+        hedges_per_100=_round(_per_100(hedge_count, word_count), 1),
+        diversity=_round(mattr(lexical), 3),
+    )
 
 
 # --- presentation ------------------------------------------------------------------------------

@@ -341,7 +341,11 @@ def _sound_lines(prosody: ProsodyReport) -> list[tuple[str, str, str]]:
         summary = "too little voiced speech to measure"
     rows.append(("Pitch", sparkline(series.pitch_st, *PITCH_SPARK_ST), summary))
     if volume.speech_level_dbfs is not None:
-        parts = [f"{len(volume.trailing_off)} of {volume.sentence_count} sentence ends trail off"]
+        if volume.sentence_count:
+            ends = volume.sentence_count
+            parts = [f"{len(volume.trailing_off)} of {ends} sentence ends trail off"]
+        else:
+            parts = ["no sentence long enough to judge its end"]
         if volume.quiet_stretches:
             parts.append(f"{len(volume.quiet_stretches)} quiet stretch(es)")
         if volume.clipping:

@@ -104,10 +104,8 @@ _CLAUSE_STARTERS = _word_set(
 # A phrase cannot end on one of these: a pause right after one is inside the phrase, even
 # where the recogniser wrote punctuation (Whisper tends to put a full stop at any pause).
 _PHRASE_OPENERS = _word_set(
-    """a an the this these those my your his her its our their to of in on at for with from by
-    about into than i we you they he she i'm we're you're they're it's is are was were be been
-    am have has had do did will would can could should must and but or because so if that
-    which who very really"""
+    """a an the my your his her its our their to of in on at for with from by into than i we
+    they he she i'm we're you're they're it's and but or because if very"""
 )
 _EDGE = "\"'()[]{}.,;:!?…—–-“”‘’«»"
 

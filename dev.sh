@@ -14,7 +14,8 @@ cd "$(dirname "$0")"
 VENV=.venv
 PY=${PYTHON:-python3}
 APT_PACKAGES=(libespeak-ng1 espeak-ng libportaudio2 libsndfile1)
-APT_TEST_PACKAGES=(pulseaudio pulseaudio-utils libasound2-plugins)
+# strace: the privacy tests trace every command for network use and writes outside the data folder.
+APT_TEST_PACKAGES=(pulseaudio pulseaudio-utils libasound2-plugins strace)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -344,7 +344,7 @@ def occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
     "positive": said outright (or under two negators, which cancel). "contrary": the speaker
     says they do not do it ("I don't ask for consent"): only a plain "not"/"never"/"refuse"
     with the speaker as the explicit subject, and only for a phrase specific enough to
-    contradict. "other": negated in any other way ("without", someone else's clause, a word
+    contradict (not a generic word or a word of the question). "other": negated in any other way ("without", someone else's clause, a word
     too generic to say anything), which is no evidence either way.
     """
     out: list[Occurrence] = []
@@ -360,7 +360,6 @@ def occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
             about == "speaker"
             and sentence.tokens[last].lemma in _DENIALS
             and phrase.contradicts
-            and len(phrase.lemmas) >= 2
         )
         polarity = "contrary" if contrary else "other"
         out.append(Occurrence(sentence, start, end, polarity, min(negators)))

@@ -50,7 +50,14 @@ from voicemock.core.phrases import (
 from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX, Competency, Question
 from voicemock.core.rubrics import display_path, draft_path_of
 from voicemock.core.star import StarAnalysis, analyze_star, example_quality
-from voicemock.core.text import Sentence, WordTimeline, split_sentences, spoken_text, tokenize
+from voicemock.core.text import (
+    Sentence,
+    Token,
+    WordTimeline,
+    split_sentences,
+    spoken_text,
+    tokenize,
+)
 
 if TYPE_CHECKING:
     from voicemock.core.embeddings import Embedder, Vectors
@@ -189,6 +196,8 @@ class _Findings:
     phrase_groups: dict[int, tuple[Sentence, Occurrence, str]] = field(default_factory=dict)
     named: list[tuple[Sentence, Occurrence, str]] = field(default_factory=list)
     depth: dict[str, tuple[Sentence, Occurrence]] = field(default_factory=dict)
+    # a depth concept inside the speaker's description of what they do
+    practised: tuple[Sentence, Occurrence, str] | None = None
     avoided: list[tuple[Sentence, Occurrence, str]] = field(default_factory=list)
     contrary: list[Evidence] = field(default_factory=list)
     contrary_quotes: list[str] = field(default_factory=list)
@@ -572,9 +581,12 @@ def _collect(
                 if not positive:
                     continue
                 describes = len(phrase.lemmas) >= 2 and (
-                    support.get(sentence.index, 0.0) >= PHRASE_SUPPORT
-                    if sims is not None
-                    else _has_verb_clause(sentence)
+                    (
+                        support.get(sentence.index, 0.0) >= PHRASE_SUPPORT
+                        if sims is not None
+                        else _has_verb_clause(sentence)
+                    )
+                    or _in_practice_clause(sentence, positive[0].start)
                 )
                 if describes and g not in found.phrase_groups:
                     found.phrase_groups[g] = (sentence, positive[0], phrase.text)
@@ -587,7 +599,58 @@ def _collect(
             positive = [o for o in occurrences(sentence, phrase) if o.polarity == "positive"]
             if positive:
                 found.depth[phrase.text] = (sentence, positive[0])
+                if found.practised is None and _in_practice_clause(sentence, positive[0].start):
+                    found.practised = (sentence, positive[0], phrase.text)
     return found
+
+
+# Verbs that name or adopt an approach rather than say what the speaker does with a person:
+# "I use motivational interviewing", "I take a client-centred approach".
+_NAMING_VERBS = frozenset(
+    str.split(
+        """
+    use apply adopt take employ utilize utilise leverage implement incorporate follow practice
+    practise believe value prioritize prioritise focus emphasize emphasise ensure maintain provide
+    have be would will can could should might may always also really try aim strive address
+    integrate draw rely base ground know understand recognize recognise consider keep
+    """
+    )
+)
+_PRACTICE_SUBJECTS = frozenset({"i", "we"})
+
+
+def _in_practice_clause(sentence: Sentence, start: int) -> bool:
+    """True when a term sits in the speaker's own clause with a verb of doing before it.
+
+    "I start by listening to their concerns, creating a non-judgmental space" describes what
+    the speaker does; "I take a non-judgmental approach" only names it.
+    """
+    tokens = sentence.tokens
+    subject = None
+    for j in range(start - 1, -1, -1):
+        if tokens[j].lower in _PRACTICE_SUBJECTS:
+            subject = j
+            break
+        if tokens[j].lower in _CLAUSE_BREAKING or tokens[j].lower in {"he", "she", "they"}:
+            return False
+    if subject is None:
+        return False
+    between = tokens[subject + 1 : start]
+    return any(
+        t.lemma not in _NAMING_VERBS
+        and t.lower not in _NAMING_VERBS
+        and not is_content_free(t)
+        and (t.lower.endswith("ing") or t.lemma != t.lower or t.lower.endswith("ed"))
+        for t in between
+    )
+
+
+_CLAUSE_BREAKING = frozenset({"because", "which", "but", "so", "while", "although", "that"})
+
+
+def is_content_free(token: Token) -> bool:
+    """A function word ("the", "by", "to") or an adverb ending in -ly."""
+    return token.lower in FUNCTION_WORDS or (token.lower.endswith("ly") and len(token.lower) > 4)
 
 
 def _has_verb_clause(sentence: Sentence) -> bool:
@@ -701,6 +764,8 @@ def _competency_score(
                 timeline,
             )
         )
+    if not described_groups and found.practised is not None:
+        described_groups.add(-100)  # the concept in practice is one described unit
     level = competency_level(len(described_groups), len(shown_groups), named, bool(found.depth))
     flagged = bool(found.contrary)
     flag_reasons: tuple[str, ...] = ()

@@ -616,6 +616,16 @@ def _recover_one(
             raise AudioFileError(f"{path}: {regular_file_problem(path) or 'not a recording'}")
         raise AudioFileError(f"no recording at {path} (see `voicemock sessions pending`)")
     wanted = question_id or question_id_of(path)
+    question: LoadedQuestion | None = None
+    if wanted:  # first: a wrong id fails before anything is copied
+        from voicemock.core.rubrics import load_library
+
+        try:
+            question = load_library().get(wanted)
+        except QuestionNotFoundError as error:
+            raise QuestionNotFoundError(
+                f"{error}; pass --question ID to score {path.name} against another question"
+            ) from error
     pending = pending_folder().resolve()
     if path.resolve().parent != pending:
         # A file the user named is never changed: a copy in the data folder is repaired and
@@ -626,16 +636,6 @@ def _recover_one(
     duration_s = _duration_s(path)
     if duration_s is None:
         raise AudioFileError(f"{path} cannot be read as audio")
-    question: LoadedQuestion | None = None
-    if wanted:
-        from voicemock.core.rubrics import load_library
-
-        try:
-            question = load_library().get(wanted)
-        except QuestionNotFoundError as error:
-            raise QuestionNotFoundError(
-                f"{error}; pass --question ID to score {path.name} against another question"
-            ) from error
     # Always in the pending folder by now (the user's own file was copied there): moved in.
     move_audio = True
     err.print(f"Recovering {escape(str(path))}", highlight=False, soft_wrap=True)

@@ -1,0 +1,54 @@
+"""The overall score agrees with interviewers on the graded set's held-out answers.
+
+The held-out part of bench/data/graded/ was never used to tune the scorer; this computes the
+agreement afresh on every run (bench/bench_agreement.py prints the full figures).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.graded import load_graded, pairwise_accuracy, spearman
+from voicemock import paths
+from voicemock.core.embeddings import get_embedder
+from voicemock.core.models import Transcript
+from voicemock.core.rubrics import load_library
+from voicemock.core.scoring import score_answer
+
+HELD_OUT_SPEARMAN_FLOOR = 0.75
+
+
+@pytest.fixture(scope="module")
+def held_out_scores() -> tuple[list[float], list[float]]:
+    embedder = get_embedder()
+    assert embedder is not None
+    library = load_library(user_dir=paths.SHIPPED_RUBRICS_DIR / "no-user-banks")
+    answers = [a for a in load_graded() if a.held_out]
+    assert len(answers) >= 25
+    scores = [
+        float(
+            score_answer(
+                Transcript.from_text(a.text), library.get(a.question_id).question, embedder=embedder
+            ).overall
+        )
+        for a in answers
+    ]
+    return scores, [a.rating for a in answers]
+
+
+def test_held_out_answers_agree_with_the_raters(
+    held_out_scores: tuple[list[float], list[float]],
+) -> None:
+    scores, ratings = held_out_scores
+    assert spearman(scores, ratings) >= HELD_OUT_SPEARMAN_FLOOR
+    assert pairwise_accuracy(scores, ratings) >= HELD_OUT_SPEARMAN_FLOOR
+
+
+def test_the_best_rated_answers_outscore_the_worst(
+    held_out_scores: tuple[list[float], list[float]],
+) -> None:
+    scores, ratings = held_out_scores
+    top = [s for s, r in zip(scores, ratings, strict=True) if r >= 4.5]
+    bottom = [s for s, r in zip(scores, ratings, strict=True) if r <= 2]
+    assert top and bottom
+    assert sum(top) / len(top) >= sum(bottom) / len(bottom) + 30

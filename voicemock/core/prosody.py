@@ -757,8 +757,9 @@ def _series(
     level: list[float | None] = [None] * n
     if speech_db is not None and len(level_db):
         bins = np.minimum((frame_times_s / SERIES_STEP_S).astype(int), n - 1)
-        speaking = _speaking_mask(frame_times_s, words)
         relative = level_db - speech_db
+        # Voice only: the silences inside the recogniser's word timings are not the speaker.
+        speaking = _speaking_mask(frame_times_s, words) & (relative > -SPEECH_FLOOR_DB)
         level = [
             None if v is None else round(v, 1) for v in _bin_means(relative, bins, speaking, n)
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -12,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.lazy import Lazy
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tabs
+from textual_plotext import PlotextPlot
 
 from voicemock.errors import VoicemockError
 from voicemock.ui.formatting import plain, printable, score_style
@@ -22,7 +24,8 @@ from voicemock.ui.widgets.star_bar import StarBar, star_spans_text, star_summary
 from voicemock.ui.widgets.transcript_view import TranscriptView, format_clock, legend
 
 if TYPE_CHECKING:
-    from voicemock.core.models import DeliveryMetrics, ScoreReport
+    from voicemock.core.models import DeliveryMetrics, Flag, ScoreReport
+    from voicemock.core.prosody import ProsodySeries
     from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptRecord
     from voicemock.ui.host import InterviewPlan
@@ -33,6 +36,10 @@ GATE_TEXT = {
     "too_short": "the answer is too short to show much",
     "keyword_list": "the answer reads like a list of keywords, not an account",
 }
+# Flags drawn on the sound plot as the stretches they cover.
+SOUND_FLAG_KINDS = ("flat_pitch", "trailing_off", "quiet", "fast_stretch", "slow_stretch")
+PLOT_LEFT_LIMITS = (-24.0, 12.0)  # pitch in semitones and level in dB share the left axis
+PLOT_PACE_LIMITS_WPM = (60.0, 240.0)
 WPM_KEYS = ("speaking_rate_wpm",)
 FILLER_KEYS = ("fillers_per_min",)
 
@@ -134,6 +141,96 @@ def tips_text(question: LoadedQuestion | None) -> Text:
     return text
 
 
+class SoundPlot(PlotextPlot):
+    """Pitch, loudness and pace over the answer, with the flagged stretches marked.
+
+    The series are measured again from the attempt's recording, in a thread, when the
+    Delivery tab is first shown (the store keeps the figures, not the curves).
+    """
+
+    DEFAULT_CSS = """
+    SoundPlot {
+        height: 10;
+        border-top: solid $primary 30%;
+    }
+    """
+    # Below this screen height the metrics table needs the rows: the plot is left out.
+    MIN_SCREEN_ROWS = 32
+
+    def __init__(self, attempt: AttemptRecord, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.attempt = attempt
+        self.series: ProsodySeries | None = None
+        self.note = "measuring how it sounded..."
+
+    def on_mount(self) -> None:
+        self.display = self.screen.size.height >= self.MIN_SCREEN_ROWS
+        self._draw()
+        self.run_worker(
+            self._measure, thread=True, exclusive=True, group="sound-plot", exit_on_error=False
+        )
+
+    def _measure(self) -> None:
+        from voicemock.core.prosody import analyse_prosody
+        from voicemock.speech.audio_io import load_audio
+
+        path = self.attempt.audio_path
+        if path is None:
+            self.app.call_from_thread(self.show_series, None, "no recording")
+            return
+        try:
+            samples = load_audio(path)
+            report = analyse_prosody(samples, self.attempt.transcript)
+        except (VoicemockError, OSError, ImportError) as error:
+            self.app.call_from_thread(self.show_series, None, f"cannot measure it: {error}")
+            return
+        self.app.call_from_thread(self.show_series, report.series)
+
+    def show_series(self, series: ProsodySeries | None, note: str = "") -> None:
+        """Draw ``series`` (or ``note`` when there is none)."""
+        self.series = series
+        self.note = note
+        self._draw()
+        self.refresh()
+
+    def _flags(self) -> Sequence[Flag]:
+        return [f for f in self.attempt.metrics.flags if f.kind in SOUND_FLAG_KINDS]
+
+    def _draw(self) -> None:
+        plt = self.plt
+        plt.clear_figure()
+        series = self.series
+        if series is None or not series.times_s:
+            plt.title("How it sounded")
+            plt.text(printable(self.note or "no curves"), x=0.5, y=0.5)
+            plt.xlim(0, 1)
+            plt.ylim(0, 1)
+            return
+        plt.title("pitch (st) · level (dB) · pace (wpm, right)")
+
+        def known(values: Sequence[float | None]) -> tuple[list[float], list[float]]:
+            pairs = [(t, v) for t, v in zip(series.times_s, values, strict=True) if v is not None]
+            return [t for t, _ in pairs], [v for _, v in pairs]
+
+        for values, color, side in (
+            (series.pitch_st, "cyan", "left"),
+            (series.level_db, "green", "left"),
+            (series.pace_wpm, "orange", "right"),
+        ):
+            xs, ys = known(values)
+            if xs:
+                plt.plot(xs, ys, color=color, marker="braille", yside=side)
+        for flag in self._flags():
+            plt.vline(flag.start_s, "red")
+            plt.vline(flag.end_s, "red")
+        plt.xlim(0, series.times_s[-1] + series.step_s / 2)
+        # Fixed scales, so a steady pace or pitch looks steady instead of filling the height.
+        # (textual-plotext types yside as a float; plotext takes "left" or "right".)
+        plt.ylim(*PLOT_LEFT_LIMITS, yside="left")  # type: ignore[arg-type]
+        plt.ylim(*PLOT_PACE_LIMITS_WPM, yside="right")  # type: ignore[arg-type]
+        plt.xlabel("s")
+
+
 class ResultsScreen(VoicemockScreen):
     """The analysis of one attempt."""
 
@@ -189,6 +286,10 @@ class ResultsScreen(VoicemockScreen):
             with TabPane("2 Delivery", id="tab-delivery"), Lazy(Vertical(id="delivery")):
                 yield MetricsTable(attempt.metrics, id="metrics")
                 yield Static("", id="metric-detail")
+                # Only where the recording was measured for how it sounded (not typed answers
+                # nor attempts saved before that was measured).
+                if attempt.audio_path is not None and attempt.metrics.get("pitch_sd_st"):
+                    yield SoundPlot(attempt, id="sound-plot")
             with TabPane("3 STAR", id="tab-star"), Lazy(VerticalScroll()):
                 if score is not None:
                     yield StarBar(score.star, id="star-bar")
@@ -215,6 +316,10 @@ class ResultsScreen(VoicemockScreen):
 
     def _painted(self) -> None:
         self.painted_at = time.monotonic()
+
+    def on_resize(self) -> None:
+        for plot in self.query(SoundPlot):
+            plot.display = self.size.height >= SoundPlot.MIN_SCREEN_ROWS
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer Next/Finish only inside a mock interview, Try again only for a known question."""

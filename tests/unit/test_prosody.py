@@ -224,3 +224,17 @@ def test_importing_the_module_loads_no_pitch_tracker() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_the_markdown_report_says_how_it_sounded() -> None:
+    from voicemock.core.report import sound_lines
+
+    levels = [0.0] * 15
+    levels[9] = -16.0
+    audio, words = syllables(15, levels_db=levels)
+    transcript = timed(words)
+    lines = sound_lines(compute_metrics(transcript, prosody=analyse_prosody(audio, transcript)))
+    assert lines[0] == "## How it sounded"
+    assert any(line.startswith("| Pitch variation |") for line in lines)
+    assert any("trailing off" in line and line.startswith("- 0:03") for line in lines)
+    assert sound_lines(compute_metrics(transcript)) == []

@@ -418,6 +418,50 @@ def _metrics_lines(metrics: DeliveryMetrics, all_metrics: bool = False) -> list[
     return lines
 
 
+# The delivery figures and flags that say how a recorded answer sounded (core/prosody.py).
+SOUND_METRIC_KEYS = (
+    "pitch_sd_st",
+    "pitch_range_st",
+    "flat_pitch_count",
+    "trailing_off_count",
+    "quiet_stretch_count",
+    "clipping_count",
+    "fastest_wpm",
+    "slowest_wpm",
+    "pace_change_pct",
+    "mid_phrase_pause_pct",
+)
+SOUND_FLAG_KINDS = (
+    "flat_pitch",
+    "trailing_off",
+    "quiet",
+    "clipping",
+    "fast_stretch",
+    "slow_stretch",
+    "mid_phrase_pause",
+)
+
+
+def sound_lines(metrics: DeliveryMetrics) -> list[str]:
+    """How a recorded answer sounded, as Markdown: its figures, then each flagged moment.
+
+    Empty when the answer's sound was not measured (typed, or stored before it was).
+    """
+    rows = [m for key in SOUND_METRIC_KEYS if (m := metrics.get(key)) is not None]
+    if not any(m.value is not None for m in rows):
+        return []
+    lines = ["## How it sounded", "", "| Figure | Value | Band |", "|---|---|---|"]
+    for m in rows:
+        if m.value is not None:
+            lines.append(f"| {_cell(m.label)} | {_cell(format_metric_value(m))} | {m.band} |")
+    lines.append("")
+    moments = [f for f in metrics.flags if f.kind in SOUND_FLAG_KINDS]
+    lines.extend(f"- {clock(f.start_s)}–{clock(f.end_s)}: {_inline(f.text)}" for f in moments)
+    if moments:
+        lines.append("")
+    return lines
+
+
 def _bullets(items: Iterable[str], numbered: bool = False) -> list[str]:
     return [
         f"{i}. {_inline(item)}" if numbered else f"- {_inline(item)}"
@@ -476,6 +520,7 @@ def markdown_report(
         lines.extend(["No rubric score for this answer.", ""])
     if metrics is not None and metrics.metrics:
         lines.extend(_metrics_lines(metrics, all_metrics))
+        lines.extend(sound_lines(metrics))
     lines.extend(["## Transcript", ""])
     text = transcript.text
     lines.append(f"> {_inline(text)}" if text else "(no words)")

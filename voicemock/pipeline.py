@@ -150,6 +150,30 @@ def warm_up(settings: Settings) -> None:
         get_embedder()
 
 
+def prepare_scoring(question: LoadedQuestion, settings: Settings) -> None:
+    """Embed what ``question``'s answers are compared with now (kept), so scoring one is quick.
+
+    The first answer to a question otherwise waits for its exemplar sentences to be embedded
+    (seconds on two cores). A no-op when embeddings are off.
+    """
+    if not settings.use_embeddings:
+        return
+    from voicemock.core.scoring import score_answer
+
+    score_answer(
+        Transcript.from_text(question.question.text),
+        question.question,
+        rubric_version=question.rubric_version,
+        use_embeddings=True,
+    )
+
+
+def _prepare_quietly(question: LoadedQuestion, settings: Settings) -> None:
+    """prepare_scoring in the background; a failure shows when the answer is scored."""
+    with contextlib.suppress(Exception):
+        prepare_scoring(question, settings)
+
+
 def microphone_recorder(
     out_path: Path, settings: Settings, on_audio: AudioTap
 ) -> MicrophoneRecorder:
@@ -308,10 +332,18 @@ class Answer:
     def make_recorder(self, factory: RecorderFactory[RecorderType]) -> RecorderType:
         """The recorder of this answer made by ``factory`` (e.g. :func:`microphone_recorder`).
 
-        What it records is transcribed as it comes.
+        What it records is transcribed as it comes, and the question's scoring is prepared
+        meanwhile, so little is left to do when the answer ends.
         """
         recorder = factory(self.audio_path, self.settings, self.listen())
         self.recorder = recorder
+        if self.question is not None and self.settings.use_embeddings:
+            threading.Thread(
+                target=_prepare_quietly,
+                args=(self.question, self.settings),
+                name="voicemock-prepare-scoring",
+                daemon=True,
+            ).start()
         return recorder
 
     def stop(self) -> RecordingResult | None:

@@ -9,6 +9,7 @@ so scoring can fall back to lexical signals.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import importlib.util
 import threading
@@ -33,6 +34,8 @@ MAX_TOKENS = 256
 # Sorted by length, small batches waste little on padding (8 measured best, 32 within 20%).
 BATCH_SIZE = 8
 INTRA_OP_THREADS = 2
+# The on-disk store of rubric sentence vectors; the name changes with the model.
+REFERENCE_CACHE_NAME = "reference-vectors-minilm-l6-int8"
 # Enough for every exemplar of every shipped question several times over.
 CACHE_MAX_ENTRIES = 8192
 
@@ -152,6 +155,109 @@ class Embedder:
         return np.stack([found[t] for t in texts])
 
 
+class ReferenceVectors:
+    """Vectors of rubric sentences, kept on disk between runs (``<data>/cache``).
+
+    A question's rubric has hundreds of reference sentences; embedding them takes seconds, so
+    each is embedded once per machine and model, then read back. The file holds only vectors
+    keyed by a hash of the text (no text), is private to the user, and is rebuilt if damaged.
+    """
+
+    def __init__(self, embedder: Embedder, path: Path | None) -> None:
+        self._embedder = embedder
+        self._path = path
+        self._vectors: dict[str, Vectors] | None = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(text: str) -> str:
+        import hashlib
+
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def _load(self) -> dict[str, Vectors]:
+        import numpy as np
+
+        if self._vectors is not None:
+            return self._vectors
+        vectors: dict[str, Vectors] = {}
+        if self._path is not None and self._path.is_file():
+            try:
+                with np.load(self._path, allow_pickle=False) as data:
+                    keys, values = data["keys"], data["vectors"]
+                    if values.ndim == 2 and values.shape[1] == EMBEDDING_DIM:
+                        vectors = {
+                            str(k): v.astype(np.float32) for k, v in zip(keys, values, strict=True)
+                        }
+            except (OSError, ValueError, KeyError):
+                vectors = {}  # a damaged cache is rebuilt
+        self._vectors = vectors
+        return vectors
+
+    def get(self, texts: Sequence[str]) -> Vectors:
+        """The vectors of ``texts`` (rows in order), embedding and saving the new ones."""
+        import numpy as np
+
+        with self._lock:
+            vectors = self._load()
+            keys = [self._key(t) for t in texts]
+            missing = list(
+                dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in vectors)
+            )
+            if missing:
+                for text, vector in zip(missing, self._embedder.embed(missing), strict=True):
+                    vectors[self._key(text)] = vector
+                self._save(vectors)
+            if not texts:
+                return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+            return np.stack([vectors[k] for k in keys])
+
+    def _save(self, vectors: dict[str, Vectors]) -> None:
+        import io
+        import os
+
+        import numpy as np
+
+        from voicemock.files import create_private_file
+
+        if self._path is None:
+            return
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            keys=np.array(list(vectors)),
+            vectors=np.stack(list(vectors.values())).astype(np.float16),
+        )
+        tmp = self._path.with_name(f".{self._path.name}.{os.getpid()}.tmp")
+        try:
+            with create_private_file(tmp, exclusive=False) as handle:
+                handle.write(buffer.getvalue())
+            os.replace(tmp, self._path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()  # the cache is an optimisation: never fail a score over it
+
+
+def reference_vectors() -> ReferenceVectors | None:
+    """The process-wide store of rubric sentence vectors, or None without the embedder."""
+    global _references
+    embedder = get_embedder()
+    if embedder is None:
+        return None
+    with _load_lock:
+        if _references is None:
+            path: Path | None
+            try:
+                from voicemock import paths
+
+                path = paths.cache_dir() / f"{REFERENCE_CACHE_NAME}.npz"
+            except Exception:  # no usable data folder: keep vectors in memory only
+                path = None
+            _references = ReferenceVectors(embedder, path)
+    return _references
+
+
+_references: ReferenceVectors | None = None
 _embedder: Embedder | None = None
 _unavailable_reason: str | None = None
 _loaded = False

@@ -344,8 +344,9 @@ def occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
     "positive": said outright (or under two negators, which cancel). "contrary": the speaker
     says they do not do it ("I don't ask for consent"): only a plain "not"/"never"/"refuse"
     with the speaker as the explicit subject, and only for a phrase specific enough to
-    contradict (not a generic word or a word of the question). "other": negated in any other way ("without", someone else's clause, a word
-    too generic to say anything), which is no evidence either way.
+    contradict (not a generic word or a word of the question). "other": negated in any other
+    way ("without", someone else's clause, a word too generic to say anything), which is no
+    evidence either way.
     """
     out: list[Occurrence] = []
     for start, end in find_phrase(sentence, phrase):
@@ -357,9 +358,7 @@ def occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
         last = negators[-1]
         about = subject_before(sentence, last + 1)
         contrary = (
-            about == "speaker"
-            and sentence.tokens[last].lemma in _DENIALS
-            and phrase.contradicts
+            about == "speaker" and sentence.tokens[last].lemma in _DENIALS and phrase.contradicts
         )
         polarity = "contrary" if contrary else "other"
         out.append(Occurrence(sentence, start, end, polarity, min(negators)))

@@ -432,11 +432,32 @@ def _similarities(
             summed = sum(sentence_vectors[row[s.index]] for s in u.sentences)
             rows.append(summed / max(float(np.linalg.norm(summed)), 1e-9))
     unit_vectors: Vectors = np.asarray(rows, dtype=np.float32)
-    reference_vectors = embedder.embed_cached((compiled.question.text, *compiled.references))
+    reference_vectors = _reference_matrix(embedder, compiled)
     question_vector = reference_vectors[0]
     similarity: Vectors = unit_vectors @ reference_vectors[1:].T
     echo: Vectors = unit_vectors @ question_vector
     return similarity, echo, _relevance(sentence_vectors, reference_vectors)
+
+
+_reference_matrices: dict[tuple[int, int], Vectors] = {}
+
+
+def _reference_matrix(embedder: Embedder, compiled: _CompiledQuestion) -> Vectors:
+    """The question's text and every reference sentence as rows (stored on disk, then kept)."""
+    key = (id(embedder), id(compiled))
+    cached = _reference_matrices.get(key)
+    if cached is not None:
+        return cached
+    from voicemock.core.embeddings import get_embedder, reference_vectors
+
+    texts = (compiled.question.text, *compiled.references)
+    store = reference_vectors() if embedder is get_embedder() else None
+    matrix = store.get(texts) if store is not None else embedder.embed_cached(texts)
+    with _compiled_lock:
+        if len(_reference_matrices) > 64:
+            _reference_matrices.clear()
+        _reference_matrices[key] = matrix
+    return matrix
 
 
 def _relevance(sentence_vectors: Vectors, reference_vectors: Vectors) -> float:
@@ -543,10 +564,10 @@ def _collect(
             if best_any is not None and float(best_any[u]) - best > COMPETING_MARGIN:
                 continue  # it says more about another competency
             threshold = MEANING_THRESHOLD + (NEGATED_EXTRA if unit.negated else 0.0)
-            for r, (g, reference) in enumerate(cc.references):
+            floor = max(threshold, float(echo[u]) + QUESTION_ECHO_MARGIN)
+            for r in (row >= floor).nonzero()[0]:
+                g, reference = cc.references[int(r)]
                 cosine = float(row[r])
-                if cosine < threshold or cosine - float(echo[u]) < QUESTION_ECHO_MARGIN:
-                    continue
                 previous = found.groups.get(g)
                 better = previous is None or (unit.shows_action, cosine) > (
                     previous.shown,

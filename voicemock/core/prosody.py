@@ -34,6 +34,9 @@ PITCH_FLOOR_FACTOR = 0.75
 PITCH_CEILING_FACTOR = 1.5
 PITCH_MIN_FLOOR_HZ = 40.0
 PITCH_MAX_CEILING_HZ = 1000.0
+# Praat's default is 15 candidates per frame; 5 give the same figures (within 0.01 st on the
+# project's clips) at about two thirds of the time.
+PITCH_MAX_CANDIDATES = 5
 PITCH_STEP_S = 0.02  # 50 frames a second: the same figures as 100 (within 0.1 st), half the time
 MIN_VOICED_S = 1.0  # less voiced speech than this gives no pitch figures
 MONOTONE_SD_ST = 2.0  # below: "watch" (little variation)
@@ -379,7 +382,10 @@ def track_pitch(
         floor_hz = float(max(PITCH_MIN_FLOOR_HZ, PITCH_FLOOR_FACTOR * q1))
         ceiling_hz = float(min(PITCH_MAX_CEILING_HZ, PITCH_CEILING_FACTOR * q3))
     pitch = sound.to_pitch_ac(
-        time_step=PITCH_STEP_S, pitch_floor=floor_hz, pitch_ceiling=ceiling_hz
+        time_step=PITCH_STEP_S,
+        pitch_floor=floor_hz,
+        pitch_ceiling=ceiling_hz,
+        max_number_of_candidates=PITCH_MAX_CANDIDATES,
     )
     times_s = np.asarray(pitch.xs(), dtype=np.float64)
     f0_hz = np.asarray(pitch.selected_array["frequency"], dtype=np.float64)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -277,7 +278,8 @@ def test_draft_round_trips_through_the_loader(tmp_path: Path) -> None:
     page = parse_prep_page(make_page(), "peak.txt")
     text = page_to_bank_yaml(page, bank_id="my-peak")
     assert text.startswith("# ")
-    assert "edit" in text.split("bank:")[0].lower()
+    header = text.split("bank:")[0].lower()
+    assert "built from the page" in header and "library" in header and "refine" in header
     path = tmp_path / "draft.yaml"
     path.write_text(text, encoding="utf-8")
     bank = load_bank_file(path)
@@ -301,29 +303,45 @@ def test_draft_round_trips_through_the_loader(tmp_path: Path) -> None:
     assert question.model_answers[2].gaps.startswith("It could be further improved")
 
 
-def test_indicators_come_from_label_words_and_their_forms() -> None:
+def phrases_of(competency: dict[str, Any]) -> list[str]:
+    """Every indicator phrase of a drafted competency, whichever group holds it."""
+    return [p for g in competency["indicators"] for p in g["phrases"]]
+
+
+@pytest.mark.parametrize("library", ["shipped", None], ids=["with library", "page alone"])
+def test_indicators_come_from_label_words_and_their_forms(library: str | None) -> None:
     page = parse_prep_page(make_page(), "peak.txt")
-    draft = yaml.safe_load(page_to_bank_yaml(page))
+    draft = yaml.safe_load(page_to_bank_yaml(page, library=library))  # type: ignore[arg-type]
     comps = {c["id"]: c for c in draft["questions"][0]["competencies"]}
-    planning = comps["planning-and-prioritising"]["indicators"][0]["phrases"]
+    planning = phrases_of(comps["planning-and-prioritising"])
     assert "planning and prioritising" in planning
     assert "planning" in planning
     assert "plan" in planning  # a lemma of "planning"
-    communication = comps["communication-skills"]["indicators"][0]["phrases"]
+    communication = phrases_of(comps["communication-skills"])
     assert "communication" in communication
     assert "skills" not in communication  # too generic to be evidence
 
 
 def test_exemplars_come_from_the_page_or_say_edit_me() -> None:
     page = parse_prep_page(make_page(), "peak.txt")
-    draft = yaml.safe_load(page_to_bank_yaml(page))
+    draft = yaml.safe_load(page_to_bank_yaml(page, library=None))
     comps = {c["id"]: c for c in draft["questions"][0]["competencies"]}
-    # "plan" appears in the answers, so the draft quotes the user's page for planning.
+    # What only the strongest answer says about planning is quoted from the page.
     assert any("plan the rota" in e for e in comps["planning-and-prioritising"]["exemplars"])
-    # Nothing on the page says "leadership": the draft asks the user to write one.
+    # Nothing the strongest answer says about leadership is beyond what the weaker ones say,
+    # and without the library the draft asks the user to write one.
     leadership = comps["leadership"]["exemplars"]
     assert len(leadership) == 1
     assert leadership[0].startswith(PLACEHOLDER_PREFIX)
+    assert PLACEHOLDER_PREFIX in page_to_bank_yaml(page, library=None).split("bank:")[0]
+
+
+def test_library_exemplars_fill_in_what_the_page_lacks() -> None:
+    page = parse_prep_page(make_page(), "peak.txt")
+    text = page_to_bank_yaml(page)
+    comps = {c["id"]: c for c in yaml.safe_load(text)["questions"][0]["competencies"]}
+    assert all(not e.startswith(PLACEHOLDER_PREFIX) for c in comps.values() for e in c["exemplars"])
+    assert PLACEHOLDER_PREFIX not in text.split("bank:")[0]
 
 
 # A page shaped like the client-pushback page, in these tests' own words.
@@ -366,8 +384,9 @@ def care_page() -> str:
 
 
 def care_draft() -> dict[str, list[str]]:
-    """Competency id -> every indicator phrase of the draft made from the care page."""
-    draft = yaml.safe_load(page_to_bank_yaml(parse_prep_page(care_page(), "care.txt")))
+    """Competency id -> every indicator phrase the care page alone gives its draft."""
+    page = parse_prep_page(care_page(), "care.txt")
+    draft = yaml.safe_load(page_to_bank_yaml(page, library=None))
     return {
         c["id"]: [p for g in c["indicators"] for p in g["phrases"]]
         for c in draft["questions"][0]["competencies"]

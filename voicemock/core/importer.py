@@ -5,25 +5,58 @@ a "more solid" answer and why it is better; an "exceptional" answer and why; "Ho
 this question" tips; and a "What are interviewers evaluating with this question?" list. Only the
 question and that list are essential; anything after the list (newsletter boxes, footers) is
 ignored.
+
+The draft scores answers at once. Each listed competency is matched to voicemock's library of
+common competencies (``rubrics/library/competencies.yaml``) by its words, else by meaning, and
+reuses that entry's indicator groups (their ``shows`` sentences), depth, red flags, probes and
+description; the page adds a group of its own words, whose ``shows`` are the sentences of the
+page's better answers about that competency. The page's grading is used too: what its
+strongest answer says that its weaker answers do not becomes exemplars, terms its critiques
+praise that the weaker answers lack become depth concepts, and library sentences that would
+credit a weaker answer for what the strongest does not say are left out. A competency the
+library lacks is built from its label and the page alone, with generic probes.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
+from pydantic import ValidationError
 
 from voicemock import paths
-from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX, AnswerLevel, Level
+from voicemock.core.phrases import (
+    EVERYDAY_WORDS,
+    FUNCTION_WORDS,
+    Phrase,
+    compile_phrase,
+    find_phrase,
+    is_content,
+    may_match,
+    occurrences,
+)
+from voicemock.core.rubric_schema import (
+    PLACEHOLDER_PREFIX,
+    AnswerLevel,
+    CompetencyLibrary,
+    IndicatorGroup,
+    Level,
+    LibraryCompetency,
+    Question,
+)
 from voicemock.core.rubrics import RubricLibrary, display_path, load_library, parse_bank_text
-from voicemock.core.scoring import EVERYDAY_WORDS, FUNCTION_WORDS
-from voicemock.core.text import GENERIC_WORDS, lemma_of, phrase_lemmas, tokenize
+from voicemock.core.scoring import MEANING_THRESHOLD
+from voicemock.core.text import GENERIC_WORDS, lemma_of, phrase_lemmas, split_sentences, tokenize
 from voicemock.errors import ImportPageError, RubricError, VoicemockError
+
+if TYPE_CHECKING:
+    from voicemock.core.embeddings import Embedder, Vectors
 
 # Exemplars the importer could not take from the page start with this, so the user (and the
 # scorer, if it wants to) can tell them from real ones.
@@ -236,6 +269,8 @@ class ImportResult:
     bank_id: str
     question_id: str
     page: ImportedPage
+    matches: tuple[LibraryMatch, ...] = ()  # which library competency each label reused
+    notes: tuple[str, ...] = ()  # what the draft had to do without (the library, the model)
 
 
 @dataclass
@@ -326,31 +361,80 @@ def parse_prep_page(text: str, source_name: str = "page") -> ImportedPage:
 
 
 def page_to_bank_yaml(
-    page: ImportedPage, bank_id: str | None = None, question_id: str | None = None
+    page: ImportedPage,
+    bank_id: str | None = None,
+    question_id: str | None = None,
+    *,
+    library: CompetencyLibrary | Literal["shipped"] | None = "shipped",
+    embedder: Embedder | Literal["auto"] | None = "auto",
 ) -> str:
-    """The draft bank for a page, as YAML with a comment header on how to finish it."""
+    """The draft bank for a page, as YAML with a comment header on how to refine it."""
+    return build_draft(page, bank_id, question_id, library=library, embedder=embedder).text
+
+
+@dataclass(frozen=True)
+class LibraryMatch:
+    """Which library competency a label of the page was matched to, and how."""
+
+    label: str
+    entry_id: str | None  # None: nothing in the library matched
+    entry_label: str = ""
+    how: Literal["label", "alias", "words", "meaning", ""] = ""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A draft bank's YAML, with what the library gave to it."""
+
+    text: str
+    matches: tuple[LibraryMatch, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def build_draft(
+    page: ImportedPage,
+    bank_id: str | None = None,
+    question_id: str | None = None,
+    *,
+    library: CompetencyLibrary | Literal["shipped"] | None = "shipped",
+    embedder: Embedder | Literal["auto"] | None = "auto",
+) -> Draft:
+    """Build the draft bank of a page: a rubric that scores at once, from the page and library.
+
+    ``library`` is the competency library to reuse ("shipped": the one voicemock ships; None:
+    build from the page alone); ``embedder`` compares sentences by meaning ("auto": the shipped
+    model when it loads; None: words only).
+    """
     question_id = question_id or question_slug(page.question)
     bank_id = bank_id or f"imported-{question_id}"
-    sentences = _answer_sentences(page.answers)
-    # What the page says about the answers and how to prepare also names what shows each one.
-    notes = [s for a in page.answers for s in _split(a.critique)] + list(page.tips)
-    weak = _weak_words(page.question)
-    # A page phrase naming another competency ("open communication" beside "empathy") is that
-    # competency's evidence; one naming its own would count the label word twice.
-    label_words = frozenset(
-        w for c in page.competencies for w in _label_words(_label(c.label, weak))
-    )
+    notes: list[str] = []
+    if library == "shipped":
+        library = shipped_competency_library()
+        if library is None:
+            notes.append(f"the competency library was not used ({_library_problem})")
+    if embedder == "auto":
+        embedder = _default_embedder()
+    context = _PageContext.read(page, embedder)
+    matches = [match_competency(c.label, library, embedder) for c in page.competencies]
+    entries = {c.id: c for c in library.competencies} if library is not None else {}
+    plans = [
+        _CompetencyPlan.make(comp, entries.get(m.entry_id or ""), context)
+        for comp, m in zip(page.competencies, matches, strict=True)
+    ]
+    context.assign_sentences(plans)
+    context.assign_praised_terms(plans)
     competencies = []
     used_ids: set[str] = set()
-    for comp in page.competencies:
-        comp_id = _unique(slugify(comp.label), used_ids)
+    for plan in plans:
+        comp_id = _unique(slugify(plan.competency.label), used_ids)
         used_ids.add(comp_id)
-        competencies.append(_competency_draft(comp, comp_id, sentences, notes, weak, label_words))
+        competencies.append(plan.draft(comp_id, context))
     question: dict[str, Any] = {
         "id": question_id,
         "text": page.question,
         "role": "Any role",
         "level": page.level or "junior",
+        "kind": _question_kind(page.question),
         "tags": ["imported"],
         "competencies": competencies,
     }
@@ -372,7 +456,11 @@ def page_to_bank_yaml(
     body = yaml.safe_dump(
         document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
     )
-    return _header(page, question_id) + body
+    placeholders = any(
+        e.startswith(PLACEHOLDER_PREFIX) for c in competencies for e in c["exemplars"]
+    )
+    header = _header(page, question_id, matches, placeholders)
+    return Draft(header + body, tuple(matches), tuple(notes))
 
 
 def import_page(path: Path, dest_dir: Path | None = None, *, force: bool = False) -> Path:
@@ -443,7 +531,8 @@ def write_draft(
             )
     question_id = _unique(question_slug(page.question), taken_questions)
     bank_id = bank_id or _unique(f"imported-{question_id}", set(taken_banks))
-    text = page_to_bank_yaml(page, bank_id=bank_id, question_id=question_id)
+    draft = build_draft(page, bank_id=bank_id, question_id=question_id)
+    text = draft.text
     try:
         parse_bank_text(text, f"draft for {page.source_name}")
     except RubricError as error:
@@ -457,7 +546,7 @@ def write_draft(
         raise VoicemockError(
             f"could not write the draft into {display_path(dest)}: {error.strerror or error}"
         ) from error
-    return ImportResult(written, bank_id, question_id, page)
+    return ImportResult(written, bank_id, question_id, page, draft.matches, draft.notes)
 
 
 def _refuse_duplicate(page: ImportedPage, library: RubricLibrary) -> None:
@@ -903,88 +992,522 @@ def _meaningful(unit: _Unit, weak: frozenset[str], label_words: frozenset[str]) 
     )
 
 
-def _answer_sentences(answers: Sequence[ImportedAnswer]) -> list[str]:
-    order = {"strong": 0, "solid": 1, "basic": 2}
-    out: list[str] = []
-    for answer in sorted(answers, key=lambda a: order[a.level]):
-        out += _split(answer.text)
-    return _dedupe(out)
-
-
 def _split(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_SPLIT_RE.split(text) if s.strip()]
 
 
-def _competency_draft(
-    comp: ImportedCompetency,
-    comp_id: str,
-    sentences: Sequence[str],
-    notes: Sequence[str],
-    weak: frozenset[str],
-    label_words: frozenset[str] = frozenset(),
-) -> Any:
-    """One competency of the draft: indicator groups from the label and the page, exemplars.
+# --- a competency from the page and the library ---------------------------------------------
 
-    Bare generic words (client, patient, problem ...) and the question's own words never
-    become indicators: every answer says them, so they prove nothing and, negated, would
-    read as contradictions.
-    """
-    label = _label(comp.label, weak)
-    page_words = {w for s in [*sentences, *notes] for w in _WORD_RE.findall(s.lower())}
-    label_phrases = _label_phrases(label, page_words)
-    if not label_phrases:
-        label_phrases = [label.text]
-    # Where the page talks about this competency: answer sentences that name it, and the
-    # clauses of critiques and tips that do (those often list several competencies at once).
-    passages = [_units(s) for s in sentences if _mentions(s, label)]
-    passages += [
-        clause
-        for note in notes
-        for clause in _clauses(note)
-        if _mentions(" ".join(u.text for u in clause), label)
-    ]
-    taken = {phrase_lemmas(p) for p in label_phrases}
-    page_phrases = [
-        p for p in _page_phrases(passages, weak, label_words) if phrase_lemmas(p) not in taken
-    ][:_MAX_PAGE_PHRASES]
-    page_phrases += _key_words(page_phrases, [*sentences, *notes], weak | _taken_words(taken))
-    # Meanings read as advice: "Describe empathy in more detail: also cover <meaning>".
-    indicators = [{"meaning": f"{label.text} by name", "phrases": label_phrases[:_MAX_PHRASES]}]
-    if page_phrases:
-        indicators.append(
-            {
-                "meaning": f"the page's words for it, such as '{page_phrases[0]}'",
-                "phrases": page_phrases,
-            }
-        )
+# An answer sentence is about a competency when it names it, or when it is closer in meaning
+# to it than to the others (its library sentences, or its label; measured against how close
+# the page's sentences are to it on average, as a label alone is never as close as sentences)
+# by this margin, and at least this close ...
+_ABOUT_MARGIN = 0.02
+_ABOUT_MEANING = 0.3
+# ... and a competency the page's answers never name still gets its closest sentence from
+# this close.
+_ABOUT_FALLBACK = 0.2
+# Without a library entry, the tips and critiques this close to the label say what it is.
+_NOTE_MEANING = 0.3
+_NOTES_PER_LABEL = 2
+# Parts of a competency's profile: a summary line, its names, and sentences about it.
+_PROFILE_PARTS = 3
+# A sentence of the strongest answer that a weaker answer already says (as close in meaning as
+# the scorer needs to credit it, less a margin; or sharing this share of its content words) is
+# not what makes the strongest one better.
+_ALREADY_SAID = MEANING_THRESHOLD - 0.02
+_ALREADY_SAID_WORDS = 0.6
+# Two sentences this close say the same thing: one of them is enough as a `shows` sentence.
+_SAME_SENTENCE = 0.9
+_MAX_PAGE_SHOWS = 6
+_MAX_LIBRARY_EXEMPLARS = 3
+_MAX_PRAISED_TERMS = 4
+# A critique's term is found in an answer's own words with at most this many words between.
+_FORM_GAP = 3
+# A praised term goes to the competency it is closest to in meaning, from this cosine up.
+_TERM_MEANING = 0.3
+# A lead clause that restates the question ("When faced with pushback from clients, ...")
+# when this share of its content words are the question's.
+_ECHO_SHARE = 0.5
+_ECHO_LEAD_RE = re.compile(r"^(?:when|whenever|if|in cases where|while)\b[^,]{3,120},\s*", re.I)
+_RANK: dict[AnswerLevel, int] = {"basic": 0, "solid": 1, "strong": 2}
+_GENERIC_PROBES = (
+    "Can you give me a specific example of when you showed {label}?",
+    "What did you do yourself, step by step, that showed {label}?",
+    "How did it turn out, and what would you do differently next time?",
+)
 
-    def label_words_in(sentence: str) -> int:
-        words = _WORD_RE.findall(sentence.lower())
-        return sum(any(_shares_stem(w, s) for w in words) for s in label.specific) + sum(
-            f"{a}-{b}" in sentence.lower() or f"{a} {b}" in sentence.lower()
-            for a, b in label.compounds
-        )
 
-    # The sentences naming most of the label's words, strongest answer first on ties.
-    ranked = sorted(
-        ((label_words_in(s), i, s) for i, s in enumerate(sentences)), key=lambda t: (-t[0], t[1])
-    )
-    exemplars = [s for count, _i, s in ranked if count > 0][:_MAX_PAGE_EXEMPLARS]
-    if not exemplars:
-        exemplars = [
-            f"{PLACEHOLDER_PREFIX} write a sentence a strong answer would say to show {label.text}."
+@dataclass(frozen=True)
+class _PageSentence:
+    """A sentence of a sample answer."""
+
+    text: str  # as on the page
+    clean: str  # without a lead clause that only restates the question
+    rank: int  # 0 the sample answer, 1 the more solid one, 2 the exceptional one
+
+
+@dataclass
+class _CompetencyPlan:
+    """What the draft of one competency is made of, gathered before it is written."""
+
+    competency: ImportedCompetency
+    entry: LibraryCompetency | None
+    label: _Label
+    # What the competency is, in texts compared by meaning: a sentence's closeness to it is the
+    # sum, over the parts, of its likeness to the closest text of each part.
+    profile: list[list[str]]
+    phrases: list[Phrase]  # words that name it or its practice
+    about: list[tuple[int, float]] = field(default_factory=list)  # (sentence, closeness)
+    praised: list[str] = field(default_factory=list)
+
+    @classmethod
+    def make(
+        cls, comp: ImportedCompetency, entry: LibraryCompetency | None, context: _PageContext
+    ) -> _CompetencyPlan:
+        label = _label(comp.label, context.weak)
+        description = comp.description or (entry.description if entry is not None else "")
+        summary = f"{comp.label}: {description}" if description else comp.label
+        phrase_texts = _label_phrases(label, context.page_words)
+        if entry is None:
+            # The label, and what the page says about it (the tips and critiques closest to
+            # it are added once sentences can be compared).
+            profile = [[summary], [comp.label]]
+        else:
+            # What the library says it is, in a line, its other names, and its sentences.
+            aliases = f"{comp.label}: {', '.join(entry.aliases)}" if entry.aliases else summary
+            profile = [
+                [summary],
+                [aliases],
+                [*(t for g in entry.indicators for t in g.shows), *entry.exemplars] or [summary],
+            ]
+            phrase_texts += [
+                a for a in entry.aliases if len(a.split()) > 1 or lemma_of(a) not in context.weak
+            ]
+            phrase_texts += [p for g in entry.indicators for p in g.phrases if len(p.split()) > 1]
+        phrases = [p for p in (compile_phrase(t) for t in phrase_texts) if p.lemmas]
+        return cls(comp, entry, label, profile, phrases)
+
+    def draft(self, comp_id: str, context: _PageContext) -> dict[str, Any]:
+        """The competency as it goes into the bank file."""
+        comp, entry, label = self.competency, self.entry, self.label
+        about = [context.sentences[i] for i, _ in self.about]
+        passages = [_units(s.text) for s in about]
+        passages += [
+            clause
+            for note in context.notes
+            for clause in _clauses(note)
+            if _mentions(" ".join(u.text for u in clause), label)
         ]
-    description = comp.description or (
-        f"Shows {label.text} in the answer. (Imported draft: say what a strong answer does.)"
-    )
-    return {
-        "id": comp_id,
-        "label": comp.label,
-        "description": description,
-        "weight": 1,
-        "indicators": indicators,
-        "exemplars": exemplars,
-    }
+        label_phrases = _label_phrases(label, context.page_words) or [label.text]
+        taken = {phrase_lemmas(p) for p in label_phrases}
+        if entry is not None:
+            taken |= {phrase_lemmas(p) for g in entry.indicators for p in g.phrases}
+        page_phrases = [
+            p
+            for p in _page_phrases(passages, context.weak, context.label_words)
+            if phrase_lemmas(p) not in taken and not context.negated_on_page(p)
+        ][:_MAX_PAGE_PHRASES]
+        page_phrases += _key_words(
+            page_phrases, context.page_texts, context.weak | _taken_words(taken)
+        )
+        # The page holds up its better answers: their sentences show it (the sample answer's
+        # only when the page has nothing better).
+        shows = context.distinct([s.clean for s in about if s.rank >= context.better_rank])
+        shows = shows[:_MAX_PAGE_SHOWS]
+        indicators: list[dict[str, Any]] = []
+        if entry is not None:
+            indicators += [context.beyond_baseline(g) for g in entry.indicators]
+            own = _dedupe([*label_phrases, *page_phrases])[:_MAX_PHRASES]
+            indicators.append(_group(f"what the page's answers say about {label.text}", own, shows))
+        else:
+            # Meanings read as advice: "Also cover <meaning>".
+            indicators.append(_group(f"{label.text} by name", label_phrases[:_MAX_PHRASES], []))
+            if page_phrases or shows:
+                meaning = (
+                    f"the page's words for it, such as '{page_phrases[0]}'"
+                    if page_phrases
+                    else f"what the page's answers say about {label.text}"
+                )
+                indicators.append(_group(meaning, page_phrases or label_phrases[:1], shows))
+        out: dict[str, Any] = {
+            "id": comp_id,
+            "label": comp.label,
+            "description": comp.description
+            or (entry.description if entry is not None else "")
+            or f"Shows {label.text} in what they did and how they went about it.",
+            "weight": 1,
+            "indicators": indicators,
+        }
+        depth = _dedupe([*self.praised, *(entry.depth if entry is not None else [])])
+        if depth:
+            out["depth"] = depth
+        if entry is not None and entry.red_flags:
+            out["red_flags"] = list(entry.red_flags)
+        out["exemplars"] = self._exemplars(context)
+        if entry is not None and entry.next_step:
+            out["next_step"] = entry.next_step
+        probes = list(entry.probes) if entry is not None else []
+        out["probes"] = probes or [p.format(label=label.text) for p in _GENERIC_PROBES]
+        return out
+
+    def _exemplars(self, context: _PageContext) -> list[str]:
+        """What the strongest answer says about it that the weaker ones do not, then the
+        library's exemplars."""
+        about = [context.sentences[i] for i, _ in self.about]
+        top = max((s.rank for s in context.sentences), default=0)
+        page = [s.text for s in about if s.rank == top and not context.said_below(s.text, top)]
+        page = page[:_MAX_PAGE_EXEMPLARS]
+        library = [
+            e for e in (self.entry.exemplars if self.entry else []) if not context.below_the_best(e)
+        ][:_MAX_LIBRARY_EXEMPLARS]
+        # Nothing else: a sentence every answer says would credit them all alike, so the user
+        # is asked for one instead (the scorer ignores the placeholder).
+        return _dedupe([*page, *library]) or [
+            f"{PLACEHOLDER_PREFIX} write a sentence a strong answer would say to show "
+            f"{self.label.text}."
+        ]
+
+
+def _group(meaning: str, phrases: Sequence[str], shows: Sequence[str]) -> dict[str, Any]:
+    group: dict[str, Any] = {"meaning": meaning, "phrases": list(phrases)}
+    if shows:
+        group["shows"] = list(shows)
+    return group
+
+
+class _PageContext:
+    """The page's text as the draft uses it, with sentence meanings when the model is there."""
+
+    def __init__(self, page: ImportedPage, embedder: Embedder | None) -> None:
+        self.page = page
+        self.embedder = embedder
+        self.weak = _weak_words(page.question)
+        # A page phrase naming another competency ("open communication" beside "empathy") is
+        # that competency's evidence; one naming its own would count the label word twice.
+        self.label_words = frozenset(
+            w for c in page.competencies for w in _label_words(_label(c.label, self.weak))
+        )
+        self.question_lemmas = frozenset(t.lemma for t in tokenize(page.question) if is_content(t))
+        sentences: list[_PageSentence] = []
+        seen: set[str] = set()
+        for answer in sorted(page.answers, key=lambda a: -_RANK[a.level]):
+            for text in _split(answer.text):
+                if text.casefold() not in seen:
+                    seen.add(text.casefold())
+                    sentences.append(
+                        _PageSentence(text, self._without_echo(text), _RANK[answer.level])
+                    )
+        self.sentences = sentences
+        # What the page says about the answers and how to prepare also names what shows each one.
+        self.critiques = [s for a in page.answers for s in _split(a.critique)]
+        self.notes = [*self.critiques, *page.tips]
+        self.page_texts = [s.text for s in sentences] + self.notes
+        self.page_words = {w for s in self.page_texts for w in _WORD_RE.findall(s.lower())}
+        self._parsed = [split_sentences(s.text) for s in sentences]
+        self._unit_cache: dict[int, Vectors | None] = {}
+        # The answers the page holds up: the solid and exceptional ones (or whatever it has).
+        self.better_rank = min(1, max((s.rank for s in sentences), default=0))
+        self._parsed_page = [*self._parsed, *(split_sentences(n) for n in self.notes)]
+
+    @classmethod
+    def read(cls, page: ImportedPage, embedder: Embedder | None) -> _PageContext:
+        """The context of a page."""
+        return cls(page, embedder)
+
+    def _without_echo(self, text: str) -> str:
+        match = _ECHO_LEAD_RE.match(text)
+        if match is None:
+            return text
+        lead = [t.lemma for t in tokenize(match.group(0)) if is_content(t)]
+        question = frozenset(t.lemma for t in tokenize(self.page.question) if is_content(t))
+        if not lead or sum(w in question for w in lead) / len(lead) < _ECHO_SHARE:
+            return text
+        rest = text[match.end() :]
+        return rest[:1].upper() + rest[1:] if len(rest.split()) >= 3 else text
+
+    def vectors(self, texts: Sequence[str]) -> Vectors | None:
+        """Unit vectors of the texts, or None without the embedder."""
+        if self.embedder is None or not texts:
+            return None
+        return self.embedder.embed_cached(list(texts))
+
+    def said_below(self, text: str, rank: int) -> bool:
+        """True when an answer below ``rank`` already says what ``text`` says."""
+        return any(self.said_by(text, r) for r in range(rank))
+
+    def said_by(self, text: str, rank: int) -> bool:
+        """True when the answer of this rank says what ``text`` says, in a sentence or in two
+        neighbouring ones (the scorer reads such windows too), as closely as the scorer needs
+        to credit it (without the model: sharing most of its content words)."""
+        members = [s.text for s in self.sentences if s.rank == rank]
+        if not members:
+            return False
+        units = self._units_of(rank)
+        if units is not None:
+            vector = self.vectors([text])
+            assert vector is not None
+            return float((units @ vector[0]).max()) >= _ALREADY_SAID
+        words = _content_lemmas(text)
+        return bool(words) and any(
+            len(words & _content_lemmas(o)) / len(words) >= _ALREADY_SAID_WORDS for o in members
+        )
+
+    def _units_of(self, rank: int) -> Vectors | None:
+        """Unit vectors of an answer's sentences and of each two neighbouring ones."""
+        if rank in self._unit_cache:
+            return self._unit_cache[rank]
+        members = [s.text for s in self.sentences if s.rank == rank]
+        vectors = self.vectors(members)
+        if vectors is not None and len(members) > 1:
+            import numpy as np
+
+            pairs = vectors[:-1] + vectors[1:]
+            pairs = pairs / np.clip(np.linalg.norm(pairs, axis=1, keepdims=True), 1e-9, None)
+            vectors = np.concatenate([vectors, pairs])
+        self._unit_cache[rank] = vectors
+        return vectors
+
+    def distinct(self, texts: Sequence[str]) -> list[str]:
+        """The texts without near repeats of an earlier one."""
+        vectors = self.vectors(texts)
+        kept: list[int] = []
+        for i, text in enumerate(texts):
+            if vectors is not None and any(
+                float(vectors[i] @ vectors[j]) >= _SAME_SENTENCE for j in kept
+            ):
+                continue
+            if any(texts[j].casefold() == text.casefold() for j in kept):
+                continue
+            kept.append(i)
+        return [texts[i] for i in kept]
+
+    def _names(self, index: int, plan: _CompetencyPlan) -> bool:
+        if _mentions(self.sentences[index].text, plan.label):
+            return True
+        return any(
+            find_phrase(sentence, p)
+            for sentence in self._parsed[index]
+            for p in plan.phrases
+            if may_match(sentence, p)
+        )
+
+    def negated_on_page(self, phrase_text: str) -> bool:
+        """True when the page says the phrase negated somewhere ("not a reason to push
+        harder"): as an indicator it would read a good answer as contradicting itself."""
+        phrase = compile_phrase(phrase_text)
+        return any(
+            o.polarity != "positive"
+            for parsed in self._parsed_page
+            for sentence in parsed
+            if may_match(sentence, phrase)
+            for o in occurrences(sentence, phrase)
+        )
+
+    def below_the_best(self, text: str) -> bool:
+        """True when a library sentence would credit one of the page's weaker answers for
+        something its best answer does not say, or its sample answer (the least a good answer
+        says) for anything: kept, it would rank the answers against the page's own order."""
+        ranks = sorted({s.rank for s in self.sentences})
+        if len(ranks) < 2:
+            return False
+        top = ranks[-1]
+        if ranks[0] == 0 and self.said_by(text, 0):
+            return True
+        return any(self.said_by(text, r) for r in ranks[:-1]) and not self.said_by(text, top)
+
+    def beyond_baseline(self, group: IndicatorGroup) -> dict[str, Any]:
+        """A library group without the sentences that would rank the page's answers against
+        its own order (see ``below_the_best``)."""
+        shows = [s for s in group.shows if not self.below_the_best(s)]
+        return _group(group.meaning, group.phrases, shows)
+
+    @staticmethod
+    def _closest(row: Sequence[float], means: Sequence[float]) -> set[int]:
+        """The competencies a sentence is closest to (within a margin of the closest)."""
+        centered = [value - mean for value, mean in zip(row, means, strict=True)]
+        best = max(centered, default=0.0)
+        return {
+            c
+            for c in range(len(row))
+            if row[c] >= _ABOUT_MEANING and centered[c] >= best - _ABOUT_MARGIN
+        }
+
+    def closeness(self, plans: Sequence[_CompetencyPlan]) -> list[list[float]] | None:
+        """Sentence x competency: how close each answer sentence is to what each one is."""
+        if self.embedder is None or not self.sentences:
+            return None
+        sentence_vectors = self.vectors([s.clean for s in self.sentences])
+        assert sentence_vectors is not None
+        columns = []
+        for plan in plans:
+            if plan.entry is None and len(plan.profile) < _PROFILE_PARTS:
+                plan.profile.append(self._notes_about(plan) or [plan.competency.label])
+            total = None
+            for part in plan.profile:
+                vectors = self.vectors(part)
+                assert vectors is not None
+                closest = (sentence_vectors @ vectors.T).max(axis=1)
+                total = closest if total is None else total + closest
+            assert total is not None
+            columns.append(total / len(plan.profile))
+        return [[float(col[i]) for col in columns] for i in range(len(self.sentences))]
+
+    def _notes_about(self, plan: _CompetencyPlan) -> list[str]:
+        """The tips and critique sentences that name a competency, or are closest to its
+        label: without a library entry, they say what it is."""
+        named = [n for n in self.notes if _mentions(n, plan.label)]
+        vectors = self.vectors([plan.competency.label, *self.notes])
+        if vectors is None or not self.notes:
+            return named
+        closeness = vectors[1:] @ vectors[0]
+        ranked = sorted(range(len(self.notes)), key=lambda i: -float(closeness[i]))
+        close = [self.notes[i] for i in ranked[:_NOTES_PER_LABEL] if closeness[i] >= _NOTE_MEANING]
+        return _dedupe([*named, *close])
+
+    def assign_sentences(self, plans: Sequence[_CompetencyPlan]) -> None:
+        """Give each competency the answer sentences about it, closest first."""
+        close = self.closeness(plans)
+        count = len(self.sentences)
+        # Labels that share a library competency ("Prioritization", "Time management") share
+        # the sentences closest to it.
+        keys = [p.entry.id if p.entry is not None else f"page-{c}" for c, p in enumerate(plans)]
+        if close is None:
+            close = [[0.0] * len(plans) for _ in range(count)]
+            closest: list[set[int]] = [set() for _ in range(count)]
+        else:
+            means = [sum(row[c] for row in close) / count for c in range(len(plans))]
+            closest = [self._closest(row, means) for row in close]
+        for c, plan in enumerate(plans):
+            plan.about = [
+                (i, close[i][c])
+                for i in range(count)
+                if any(keys[k] == keys[c] for k in closest[i]) or self._names(i, plan)
+            ]
+            if not plan.about and self.embedder is not None and count:
+                better = [j for j in range(count) if self.sentences[j].rank >= self.better_rank]
+                i = max(better, key=lambda j: close[j][c])
+                if close[i][c] >= _ABOUT_FALLBACK:
+                    plan.about.append((i, close[i][c]))
+        for plan in plans:
+            plan.about.sort(key=lambda pair: (-self.sentences[pair[0]].rank, -pair[1]))
+
+    def assign_praised_terms(self, plans: Sequence[_CompetencyPlan]) -> None:
+        """Terms the critiques praise that an answer says become depth concepts of the
+        competency they are about ("evidence-based information", "support system")."""
+        for rank, praised in self._praised_terms():
+            # The critique's words, or the praised answer's own for the same thing ("safe
+            # space" is "safe and non-judgmental space" in the answer).
+            term = self._answer_form(praised, rank) or praised
+            phrase = compile_phrase(term)
+            holders = {
+                i
+                for i, parsed in enumerate(self._parsed)
+                if any(find_phrase(sentence, phrase) for sentence in parsed)
+            }
+            if not any(self.sentences[i].rank >= rank for i in holders):
+                continue  # no answer says it, so no answer can earn it
+            if self.negated_on_page(term):
+                continue
+            if any(self.sentences[i].rank < rank for i in holders) or self._weaker_form(term, rank):
+                continue  # a weaker answer says it too: it is not what made this one better
+            about = [p for p in plans if any(i in holders for i, _ in p.about)]
+            chosen = about or [p for p in [self._closest_plan(term, plans)] if p is not None]
+            for plan in chosen:
+                if len(plan.praised) < _MAX_PRAISED_TERMS:
+                    plan.praised.append(term)
+                    if term != praised.lower():
+                        plan.praised.append(praised)  # the concept, as others would say it
+
+    def _answer_form(self, term: str, rank: int) -> str | None:
+        """How the answer of this rank says a critique's term when not word for word: the
+        same word families in order, a few words apart at most."""
+        words = _WORD_RE.findall(term.lower().replace("-", " "))
+        if len(words) < 2:
+            return None
+        for sentence in self.sentences:
+            if sentence.rank != rank:
+                continue
+            spans = [
+                (m.group(0), m.start(), m.end())
+                for m in re.finditer(r"[A-Za-z][\w'-]*", sentence.text)
+            ]
+            lowered = [w.lower() for w, _, _ in spans]
+            for start, first in enumerate(lowered):
+                if not any(_shares_stem(part, words[0]) for part in first.split("-")):
+                    continue
+                position = start
+                for word in words[1:]:
+                    window = range(position + 1, min(position + _FORM_GAP + 2, len(lowered)))
+                    nxt = next(
+                        (
+                            j
+                            for j in window
+                            if any(_shares_stem(p, word) for p in lowered[j].split("-"))
+                        ),
+                        None,
+                    )
+                    if nxt is None:
+                        break
+                    position = nxt
+                else:
+                    return sentence.text[spans[start][1] : spans[position][2]].lower()
+        return None
+
+    def _weaker_form(self, term: str, rank: int) -> bool:
+        """True when an answer below ``rank`` says a word of the same family as a one-word
+        term ("collaboration" for "collaborative")."""
+        if " " in term or "-" in term:
+            return False
+        word = term.lower()
+        return any(
+            _shares_stem(w, word)
+            for s in self.sentences
+            if s.rank < rank
+            for w in _WORD_RE.findall(s.text.lower())
+        )
+
+    def _closest_plan(
+        self, term: str, candidates: Sequence[_CompetencyPlan]
+    ) -> _CompetencyPlan | None:
+        named = [p for p in candidates if _mentions(term, p.label)]
+        if named:
+            return named[0]
+        term_vector = self.vectors([term])
+        if term_vector is None:
+            return candidates[0] if len(candidates) == 1 else None
+        best: tuple[float, _CompetencyPlan] | None = None
+        for plan in candidates:
+            profile = self.vectors([t for part in plan.profile for t in part])
+            assert profile is not None
+            score = float((profile @ term_vector[0]).max())
+            if best is None or score > best[0]:
+                best = (score, plan)
+        return best[1] if best is not None and best[0] >= _TERM_MEANING else None
+
+    def _praised_terms(self) -> list[tuple[int, str]]:
+        """(rank of the answer praised, term) for the terms its critique praises."""
+        found: list[tuple[int, str]] = []
+        seen: set[str] = set()
+        for answer in self.page.answers:
+            strengths = [s for s in _split(answer.critique) if not _GAP_RE.search(s)]
+            passages = [clause for s in strengths for clause in _clauses(s)]
+            terms = _page_phrases(passages, self.weak, self.label_words)
+            terms += [
+                u.text
+                for clause in passages
+                for u in clause
+                if "-" in u.text and _meaningful(u, self.weak, self.label_words)
+            ]
+            for term in terms:
+                if term.casefold() not in seen:
+                    seen.add(term.casefold())
+                    found.append((_RANK[answer.level], term))
+        return found
+
+
+def _content_lemmas(text: str) -> frozenset[str]:
+    return frozenset(t.lemma for t in tokenize(text) if is_content(t))
 
 
 def _model_answer(answer: ImportedAnswer) -> dict[str, str]:
@@ -1007,20 +1530,195 @@ def _model_answer(answer: ImportedAnswer) -> dict[str, str]:
     return out
 
 
-def _header(page: ImportedPage, question_id: str) -> str:
+def _header(
+    page: ImportedPage, question_id: str, matches: Sequence[LibraryMatch], placeholders: bool
+) -> str:
+    reused = [
+        m.label
+        if m.entry_label.casefold() == m.label.casefold()
+        else f"{m.label} (as {m.entry_label})"
+        for m in matches
+        if m.entry_id is not None
+    ]
+    alone = [m.label for m in matches if m.entry_id is None]
     lines = [
-        f"Draft question bank made by `voicemock import` from {_one_line(page.source_name)}.",
-        "The scorer knows only what this file says, so finish the draft before relying on it:",
-        "- indicators: add the words and phrases a good answer would use for each competency;",
-        "- exemplars: keep a few sentences a strong answer might contain; replace any line",
-        f"  starting with '{PLACEHOLDER_PREFIX}', and prefer your own words to the page's;",
-        "- depth, red_flags (optional): concepts that mark an advanced answer, or that count",
-        "  against it;",
+        f"Question bank made by `voicemock import` from {_one_line(page.source_name)}.",
+        "Its rubric was built from the page (its sample answers, their critiques and the tips)",
+        "and from voicemock's library of common competencies, so answers are scored at once.",
+        "Refine it when you like; the scorer reads only this file:",
+        "- indicators: each group is one thing a good answer does; 'shows' are plain sentences",
+        "  that answers are compared with by meaning (add some in your own words, some told as",
+        "  a past story), 'phrases' the words highlighted as evidence;",
+        "- exemplars: sentences a strong answer might contain"
+        + (
+            f"; replace any line starting with '{PLACEHOLDER_PREFIX}' (the page gave none that"
+            " its weaker answers do not also say; the scorer skips it until then);"
+            if placeholders
+            else ";"
+        ),
+        "- depth, red_flags: concepts that mark an advanced answer, or that count against it;",
+        "  probes: follow-up questions an interviewer would ask;",
         "- role and level: set them so `voicemock questions --role ...` finds this question.",
+    ]
+    if reused:
+        lines.append("From the library: " + "; ".join(reused) + ".")
+    if alone:
+        lines.append("Built from the page alone (not in the library): " + "; ".join(alone) + ".")
+    lines += [
         f"Check that it loads with: voicemock questions --search {question_id}",
-        "When you have finished, delete the line 'draft: true' under 'bank:' (until then",
-        "`voicemock questions` and every score say that this is an unedited draft).",
+        "When you have checked it, delete the line 'draft: true' under 'bank:' (until then it is",
+        "listed as an imported draft).",
     ]
     if page.missing:
         lines.append("Not found on the page: " + "; ".join(page.missing) + ".")
     return "".join(f"# {line}\n" for line in lines)
+
+
+# --- the competency library -----------------------------------------------------------------
+
+LIBRARY_FOLDER = "library"
+LIBRARY_FILE = "competencies.yaml"
+# Label matching: the share of the words of a label and a library name (label or alias) that
+# they have in common, from which they name the same competency ...
+_WORDS_MATCH = 0.5
+# ... and, when no words match, the cosine of the label with the closest of an entry's names,
+# ahead of every other entry by a margin ("Staying calm when things go wrong" is resilience).
+_MEANING_MATCH = 0.7
+_MEANING_MARGIN = 0.05
+# A word found in this many library names or more says too little to match on alone
+# ("management" in time management and stress management).
+_COMMON_NAME_WORD = 3
+
+_library_cache: dict[Path, tuple[int, CompetencyLibrary]] = {}
+_library_lock = threading.Lock()
+_library_problem = "not loaded yet"
+
+
+def library_path() -> Path:
+    """The shipped library of common competencies: ``rubrics/library/competencies.yaml``.
+
+    It sits in a subfolder so the bank loader, which reads ``rubrics/*.yaml``, never takes it
+    for a question bank.
+    """
+    return paths.SHIPPED_RUBRICS_DIR / LIBRARY_FOLDER / LIBRARY_FILE
+
+
+def load_competency_library(path: Path) -> CompetencyLibrary:
+    """Read and validate a competency library; RubricError (one line) when it is unusable."""
+    name = display_path(path)
+    try:
+        stamp = path.stat().st_mtime_ns
+        with _library_lock:
+            cached = _library_cache.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        # The C loader, when PyYAML has it, reads the library ten times faster.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=loader)
+    except OSError as error:
+        raise RubricError(f"{name}: cannot read the file ({error.strerror or error})") from error
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise RubricError(f"{name}: not valid YAML ({_one_line(str(error))[:200]})") from error
+    try:
+        library = CompetencyLibrary.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise RubricError(f"{name}: {where}: {_one_line(str(first['msg']))}") from error
+    with _library_lock:
+        _library_cache[path] = (stamp, library)
+    return library
+
+
+def shipped_competency_library() -> CompetencyLibrary | None:
+    """The library voicemock ships, or None when it is missing or broken (then drafts are
+    built from the page alone, and ``build_draft`` says why in its notes)."""
+    global _library_problem
+    try:
+        library = load_competency_library(library_path())
+    except RubricError as error:
+        _library_problem = str(error)
+        return None
+    _library_problem = ""
+    return library
+
+
+def match_competency(
+    label: str, library: CompetencyLibrary | None, embedder: Embedder | None = None
+) -> LibraryMatch:
+    """The library competency a page's label names: by its words (the entry's label or an
+    alias, compared as normalised words), else by meaning when the embedder is there."""
+    if library is None:
+        return LibraryMatch(label, None)
+    key = _name_key(label)
+    if not key:
+        return LibraryMatch(label, None)
+    common = _common_name_words(library)
+    best: tuple[float, int, LibraryCompetency, Literal["label", "alias", "words"]] | None = None
+    for order, entry in enumerate(library.competencies):
+        for position, name in enumerate([entry.label, *entry.aliases]):
+            other = _name_key(name)
+            if not other:
+                continue
+            if other == key:
+                how: Literal["label", "alias", "words"] = "label" if position == 0 else "alias"
+                score = 2.0
+            else:
+                shared = key & other
+                if not shared - common:
+                    continue
+                score = len(shared) / len(key | other)
+                how = "words"
+                if score < _WORDS_MATCH:
+                    continue
+            if best is None or (score, -order) > (best[0], -best[1]):
+                best = (score, order, entry, how)
+    if best is not None:
+        return LibraryMatch(label, best[2].id, best[2].label, best[3])
+    if embedder is None:
+        return LibraryMatch(label, None)
+    # Each entry by the closest of its names: one long line of all of them matches nothing.
+    names = [(i, n) for i, e in enumerate(library.competencies) for n in [e.label, *e.aliases]]
+    vectors = embedder.embed_cached([label, *(n for _, n in names)])
+    similarity = vectors[1:] @ vectors[0]
+    closest: dict[int, float] = {}
+    for (index, _), value in zip(names, similarity, strict=True):
+        closest[index] = max(closest.get(index, -1.0), float(value))
+    ranked = sorted(closest.items(), key=lambda item: -item[1])
+    nearest, score = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else -1.0
+    if score < _MEANING_MATCH or score - runner_up < _MEANING_MARGIN:
+        return LibraryMatch(label, None)
+    entry = library.competencies[nearest]
+    return LibraryMatch(label, entry.id, entry.label, "meaning")
+
+
+def _name_key(name: str) -> frozenset[str]:
+    """The words of a competency name that say which one it is, as lemmas."""
+    words = _WORD_RE.findall(name.lower().replace("-", " ").replace("/", " "))
+    return frozenset(
+        lemma_of(w) for w in words if w not in _LABEL_FILLER and w not in FUNCTION_WORDS
+    )
+
+
+def _common_name_words(library: CompetencyLibrary) -> frozenset[str]:
+    counts: dict[str, int] = {}
+    for entry in library.competencies:
+        for word in frozenset().union(*(_name_key(n) for n in [entry.label, *entry.aliases])):
+            counts[word] = counts.get(word, 0) + 1
+    return frozenset(w for w, n in counts.items() if n >= _COMMON_NAME_WORD)
+
+
+def _default_embedder() -> Embedder | None:
+    from voicemock.core.embeddings import get_embedder
+
+    return get_embedder()
+
+
+def _question_kind(question: str) -> str:
+    """story or approach, as the scorer would infer it from the question's words."""
+    return (
+        "story"
+        if Question.model_construct(text=question, kind=None).asks_for_example
+        else "approach"
+    )

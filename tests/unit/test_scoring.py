@@ -613,11 +613,6 @@ def test_placeholder_exemplars_are_never_advice() -> None:
     assert contradicted.competencies[0].next_step.startswith("You said")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: NEGATED_EXTRA only raises the bar by 0.06, so 'I do not <exemplar>' "
-    "(cosine 0.84) is still credited as 'described'",
-)
 def test_negated_sentence_gets_no_similarity_credit(
     client_question: Question, embedder: Embedder
 ) -> None:

@@ -75,9 +75,6 @@ __all__ = [
 # A unit (sentence or two-sentence window) shows a group from this cosine up (MiniLM,
 # L2-normalised) with one of the group's sentences ...
 MEANING_THRESHOLD = 0.46
-# ... and a negated sentence needs this much more (embeddings cannot tell "I listened" from
-# "I did not listen").
-NEGATED_EXTRA = 0.06
 # A unit counts for a competency only when it resembles that competency nearly as much as the
 # one it resembles most.
 COMPETING_MARGIN = 0.06
@@ -563,7 +560,9 @@ def _collect(
                 continue  # the window adds nothing its sentences do not show alone
             if best_any is not None and float(best_any[u]) - best > COMPETING_MARGIN:
                 continue  # it says more about another competency
-            threshold = MEANING_THRESHOLD + (NEGATED_EXTRA if unit.negated else 0.0)
+            if unit.negated:
+                continue  # embeddings cannot tell "I listened" from "I did not listen"
+            threshold = MEANING_THRESHOLD
             floor = max(threshold, float(echo[u]) + QUESTION_ECHO_MARGIN)
             for r in (row >= floor).nonzero()[0]:
                 g, reference = cc.references[int(r)]
@@ -575,6 +574,13 @@ def _collect(
                 )
                 if better:
                     found.groups[g] = _GroupEvidence(unit, cosine, reference, unit.shows_action)
+
+    # One unit is one piece of evidence: the exemplars do not count it again beside a group.
+    general = found.groups.get(_EXEMPLAR_GROUP)
+    if general is not None and any(
+        ev.unit == general.unit for g, ev in found.groups.items() if g != _EXEMPLAR_GROUP
+    ):
+        del found.groups[_EXEMPLAR_GROUP]
 
     # Phrases: highlighted evidence; a described group when the sentence means it too.
     for sentence in prose:
@@ -656,14 +662,40 @@ def _in_practice_clause(sentence: Sentence, start: int) -> bool:
             return False
     if subject is None:
         return False
-    between = tokens[subject + 1 : start]
-    return any(
-        t.lemma not in _NAMING_VERBS
-        and t.lower not in _NAMING_VERBS
-        and not is_content_free(t)
-        and (t.lower.endswith("ing") or t.lemma != t.lower or t.lower.endswith("ed"))
-        for t in between
-    )
+    for j in range(subject + 1, start):
+        token = tokens[j]
+        if token.lemma in _NAMING_VERBS or token.lower in _NAMING_VERBS or is_content_free(token):
+            continue
+        if j + 1 < len(tokens) and tokens[j + 1].punct_before == "-":
+            return False  # the head of a compound: "non-judgmental", "client-centred"
+        # The main verb says what the speaker does; a noun or an adjective here ("a
+        # non-judgmental approach", "the abstinence violation effect") only names it.
+        return _verb_like(token)
+    return False
+
+
+_NOT_VERB_ENDINGS = (
+    "al",
+    "ive",
+    "tion",
+    "sion",
+    "ment",
+    "ness",
+    "ity",
+    "ic",
+    "ous",
+    "ful",
+    "ence",
+    "ance",
+    "ism",
+    "ist",
+    "ship",
+)
+
+
+def _verb_like(token: Token) -> bool:
+    word = token.lower
+    return "-" not in token.text and word.isalpha() and not word.endswith(_NOT_VERB_ENDINGS)
 
 
 _CLAUSE_BREAKING = frozenset({"because", "which", "but", "so", "while", "although", "that"})

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.graded import (  # noqa: E402
+from bench.graded import (
     GradedAnswer,
     kendall_tau_b,
     load_graded,
@@ -33,8 +33,8 @@ SEED_PAGE = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_5930f
 
 def score_all(answers: Sequence[GradedAnswer]) -> dict[str, int]:
     """The overall score of every answer, by id."""
-    from voicemock.core.models import Transcript
     from voicemock import paths
+    from voicemock.core.models import Transcript
     from voicemock.core.rubrics import load_library
     from voicemock.core.scoring import score_answer
 

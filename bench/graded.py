@@ -116,9 +116,7 @@ def kendall_tau_b(x: Sequence[float], y: Sequence[float]) -> float:
                 concordant += 1
             else:
                 discordant += 1
-    denominator = math.sqrt(
-        (concordant + discordant + ties_x) * (concordant + discordant + ties_y)
-    )
+    denominator = math.sqrt((concordant + discordant + ties_x) * (concordant + discordant + ties_y))
     return 0.0 if denominator == 0 else (concordant - discordant) / denominator
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from tests.unit.test_scoring import CLIENT_QUESTION_YAML, SOLID, load_question
 from voicemock.core.embeddings import Embedder, get_embedder
 from voicemock.core.models import ScoreReport, Segment, Transcript, Word
+from voicemock.core.phrases import is_keyword_list
 from voicemock.core.rubric_schema import Question
 from voicemock.core.scoring import (
     KEYWORD_LIST_CAP,
@@ -18,7 +19,6 @@ from voicemock.core.scoring import (
     TOO_SHORT_CAP,
     score_answer,
 )
-from voicemock.core.phrases import is_keyword_list
 from voicemock.core.text import split_sentences
 
 QUESTION: Question = load_question(CLIENT_QUESTION_YAML)

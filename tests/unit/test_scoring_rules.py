@@ -27,7 +27,7 @@ competencies:
           - When he came in after the lapse I said I was really glad to see him.
           - I thanked her for being straight with me before we talked about anything else.
           - I told him coming back to see me took guts and that mattered more than the weekend.
-          - I make sure the first thing a client hears from me after a slip is that I am glad they came.
+          - The first thing a client hears from me after a slip is that I am glad they came.
       - meaning: staying calm and not judging
         phrases: [without judging, not in trouble]
         shows:
@@ -45,7 +45,7 @@ competencies:
       - meaning: checking overdose risk
         phrases: [overdose risk, lower tolerance, naloxone]
         shows:
-          - I asked how much he had used, because after weeks off his body could not take what it used to.
+          - I asked how much he had used, as after weeks off his body could not take as much.
           - I made sure she had a naloxone kit at home before she left the office.
           - I checked whether he had used alone, since that is when people die.
       - meaning: getting medical help

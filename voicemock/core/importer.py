@@ -1030,7 +1030,6 @@ _TERM_MEANING = 0.3
 # when this share of its content words are the question's.
 _ECHO_SHARE = 0.5
 _ECHO_LEAD_RE = re.compile(r"^(?:when|whenever|if|in cases where|while)\b[^,]{3,120},\s*", re.I)
-EXP = __import__("os").environ.get("EXP") == "1"
 _RANK: dict[AnswerLevel, int] = {"basic": 0, "solid": 1, "strong": 2}
 _GENERIC_PROBES = (
     "Can you give me a specific example of when you showed {label}?",
@@ -1114,13 +1113,7 @@ class _CompetencyPlan:
         )
         # The page holds up its better answers: their sentences show it (the sample answer's
         # only when the page has nothing better).
-        shows = context.distinct(
-            [
-                s.clean
-                for s in about
-                if s.rank >= context.better_rank and not (EXP and context.below_the_best(s.clean))
-            ]
-        )
+        shows = context.distinct([s.clean for s in about if s.rank >= context.better_rank])
         shows = shows[:_MAX_PAGE_SHOWS]
         indicators: list[dict[str, Any]] = []
         if entry is not None:

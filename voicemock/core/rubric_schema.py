@@ -45,6 +45,7 @@ Pydantic validates untrusted YAML; ``voicemock.core.rubrics`` loads files into t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -64,6 +65,23 @@ _STORY_QUESTION = re.compile(
 
 # Imported drafts mark sentences the user still has to write; the scorer ignores them.
 PLACEHOLDER_PREFIX = "EDIT ME:"
+
+
+def _non_empty(values: list[str], what: str) -> list[str]:
+    """The strings stripped; an empty one is an error naming ``what``."""
+    cleaned = [v.strip() for v in values]
+    if any(not v for v in cleaned):
+        raise ValueError(f"{what} must not be empty strings")
+    return cleaned
+
+
+def _unique_ids(ids: Iterable[str], what: str) -> None:
+    """Raise when an id appears twice ("question id 'x' appears twice")."""
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise ValueError(f"{what} id {item!r} appears twice")
+        seen.add(item)
 
 
 class _Strict(BaseModel):
@@ -86,10 +104,7 @@ class IndicatorGroup(_Strict):
     @field_validator("phrases")
     @classmethod
     def _non_empty_phrases(cls, value: list[str]) -> list[str]:
-        cleaned = [p.strip() for p in value]
-        if any(not p for p in cleaned):
-            raise ValueError("phrases must not be empty strings")
-        return cleaned
+        return _non_empty(value, "phrases")
 
 
 class Competency(_Strict):
@@ -110,10 +125,7 @@ class Competency(_Strict):
     @field_validator("probes")
     @classmethod
     def _questions(cls, value: list[str]) -> list[str]:
-        cleaned = [p.strip() for p in value]
-        if any(not p for p in cleaned):
-            raise ValueError("probes must not be empty strings")
-        return cleaned
+        return _non_empty(value, "probes")
 
 
 class ModelAnswer(_Strict):
@@ -164,11 +176,7 @@ class Question(_Strict):
 
     @model_validator(mode="after")
     def _unique_competency_ids(self) -> Question:
-        seen: set[str] = set()
-        for comp in self.competencies:
-            if comp.id in seen:
-                raise ValueError(f"competency id {comp.id!r} appears twice")
-            seen.add(comp.id)
+        _unique_ids((c.id for c in self.competencies), "competency")
         return self
 
 
@@ -192,11 +200,7 @@ class QuestionBank(_Strict):
 
     @model_validator(mode="after")
     def _unique_question_ids(self) -> QuestionBank:
-        seen: set[str] = set()
-        for question in self.questions:
-            if question.id in seen:
-                raise ValueError(f"question id {question.id!r} appears twice")
-            seen.add(question.id)
+        _unique_ids((q.id for q in self.questions), "question")
         return self
 
 
@@ -216,10 +220,6 @@ class CompetencyLibrary(_Strict):
     competencies: list[LibraryCompetency] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> CompetencyLibrary:
-        seen: set[str] = set()
-        for comp in self.competencies:
-            if comp.id in seen:
-                raise ValueError(f"competency id {comp.id!r} appears twice")
-            seen.add(comp.id)
+    def _unique_competency_ids(self) -> CompetencyLibrary:
+        _unique_ids((c.id for c in self.competencies), "competency")
         return self

@@ -61,9 +61,9 @@ python_env() {
         if [ "${1:-}" = dev ]; then
             # openai-whisper needs torch: pin the CPU build first so nothing pulls a CUDA torch.
             "$VENV/bin/pip" install -q "torch==2.13.0"
-            "$VENV/bin/pip" install -q -e ".[dev,openai,base]"
+            "$VENV/bin/pip" install -q -e ".[dev,openai,base,prosody]"
         else
-            "$VENV/bin/pip" install -q -e .
+            "$VENV/bin/pip" install -q -e ".[prosody]"
         fi
         touch "$stamp"
     fi

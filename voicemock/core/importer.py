@@ -1022,6 +1022,15 @@ _SAME_SENTENCE = 0.9
 _MAX_PAGE_SHOWS = 6
 _MAX_LIBRARY_EXEMPLARS = 3
 _MAX_PRAISED_TERMS = 4
+_MAX_DISTINCTIVE_TERMS = 2
+# Words of place and time that make a phrase a turn of speech rather than a concept.
+_PLACE_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """within around across through before after during over under between into onto upon
+        without behind beyond along""",
+    )
+)
 # A critique's term is found in an answer's own words with at most this many words between.
 _FORM_GAP = 3
 # A praised term goes to the competency it is closest to in meaning, from this cosine up.
@@ -1139,7 +1148,13 @@ class _CompetencyPlan:
             "weight": 1,
             "indicators": indicators,
         }
-        depth = _dedupe([*self.praised, *(entry.depth if entry is not None else [])])
+        depth = _dedupe(
+            [
+                *self.praised,
+                *context.distinctive_terms(about),
+                *(entry.depth if entry is not None else []),
+            ]
+        )
         if depth:
             out["depth"] = depth
         if entry is not None and entry.red_flags:
@@ -1453,6 +1468,28 @@ class _PageContext:
                 else:
                     return sentence.text[spans[start][1] : spans[position][2]].lower()
         return None
+
+    def distinctive_terms(self, about: Sequence[_PageSentence]) -> list[str]:
+        """Terms the strongest answer uses about a competency that no weaker answer says: the
+        concepts that mark the page's most advanced answer ("scope of practice")."""
+        top = max((s.rank for s in self.sentences), default=0)
+        if top == 0:
+            return []
+        units = [_units(s.text) for s in about if s.rank == top]
+        found = []
+        for term in _page_phrases(units, self.weak, self.label_words):
+            if any(w in _PLACE_WORDS for w in term.split()):
+                continue  # "within minute", "rounds around": a turn of phrase, not a concept
+            phrase = compile_phrase(term)
+            weaker = any(
+                find_phrase(sentence, phrase)
+                for i, parsed in enumerate(self._parsed)
+                if self.sentences[i].rank < top
+                for sentence in parsed
+            )
+            if not weaker and not self.negated_on_page(term):
+                found.append(term)
+        return found[:_MAX_DISTINCTIVE_TERMS]
 
     def _weaker_form(self, term: str, rank: int) -> bool:
         """True when an answer below ``rank`` says a word of the same family as a one-word

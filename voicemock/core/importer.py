@@ -1124,21 +1124,27 @@ class _CompetencyPlan:
         # only when the page has nothing better).
         shows = context.distinct([s.clean for s in about if s.rank >= context.better_rank])
         shows = shows[:_MAX_PAGE_SHOWS]
+        # Meanings read as advice: "Also cover <meaning>, to show <label> in depth".
+        own_meaning = (
+            f"what the page's best answers do, such as '{page_phrases[0]}'"
+            if page_phrases
+            else f"what the page's best answers do for {label.text}"
+        )
         indicators: list[dict[str, Any]] = []
         if entry is not None:
             indicators += [context.beyond_baseline(g) for g in entry.indicators]
             own = _dedupe([*label_phrases, *page_phrases])[:_MAX_PHRASES]
-            indicators.append(_group(f"what the page's answers say about {label.text}", own, shows))
+            indicators.append(_group(own_meaning, own, shows))
         else:
-            # Meanings read as advice: "Also cover <meaning>".
-            indicators.append(_group(f"{label.text} by name", label_phrases[:_MAX_PHRASES], []))
-            if page_phrases or shows:
-                meaning = (
-                    f"the page's words for it, such as '{page_phrases[0]}'"
-                    if page_phrases
-                    else f"what the page's answers say about {label.text}"
+            indicators.append(
+                _group(
+                    f"naming {label.text} and what it looks like in your work",
+                    label_phrases[:_MAX_PHRASES],
+                    [],
                 )
-                indicators.append(_group(meaning, page_phrases or label_phrases[:1], shows))
+            )
+            if page_phrases or shows:
+                indicators.append(_group(own_meaning, page_phrases or label_phrases[:1], shows))
         out: dict[str, Any] = {
             "id": comp_id,
             "label": comp.label,

@@ -20,6 +20,7 @@ library lacks is built from its label and the page alone, with generic probes.
 from __future__ import annotations
 
 import re
+import statistics
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -987,6 +988,7 @@ def _meaningful(unit: _Unit, weak: frozenset[str], label_words: frozenset[str]) 
         and _is_word(unit)
         and word not in _LABEL_FILLER
         and word not in _PAGE_META
+        and word not in _PLACE_WORDS
         and unit.lemma not in weak
         and not any(_shares_stem(part, w) for part in word.split("-") for w in label_words)
     )
@@ -1004,6 +1006,8 @@ def _split(text: str) -> list[str]:
 # by this margin, and at least this close ...
 _ABOUT_MARGIN = 0.02
 _ABOUT_MEANING = 0.3
+# ... and standing out from the middle of the others by this much.
+_ABOUT_STANDOUT = 0.04
 # ... and a competency the page's answers never name still gets its closest sentence from
 # this close.
 _ABOUT_FALLBACK = 0.2
@@ -1348,6 +1352,8 @@ class _PageContext:
         """The competencies a sentence is closest to (within a margin of the closest)."""
         centered = [value - mean for value, mean in zip(row, means, strict=True)]
         best = max(centered, default=0.0)
+        if len(row) > 2 and best - statistics.median(centered) < _ABOUT_STANDOUT:
+            return set()  # about as close to all of them: about none in particular
         return {
             c
             for c in range(len(row))

@@ -15,7 +15,10 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 # Folder -> the files of it that ship (the clips' generator script stays in the repository).
-SHIPPED_DATA = {"rubrics": ("*.yaml", "*.yml"), "audio": ("*.wav", "*.ogg", "*.md")}
+SHIPPED_DATA = {
+    "rubrics": ("*.yaml", "*.yml", "library/*.yaml"),
+    "audio": ("*.wav", "*.ogg", "*.md"),
+}
 
 
 class BuildPyWithData(build_py):
@@ -29,7 +32,9 @@ class BuildPyWithData(build_py):
             target.mkdir(parents=True)
             for pattern in patterns:
                 for source in sorted((ROOT / folder).glob(pattern)):
-                    shutil.copy2(source, target / source.name)
+                    dest = target / source.relative_to(ROOT / folder)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(source, dest)
 
 
 setup(cmdclass={"build_py": BuildPyWithData})

@@ -23,7 +23,7 @@ from voicemock.core.pending import PENDING_DIR_NAME, new_pending_path, recover_c
 if TYPE_CHECKING:
     from voicemock.core.prosody import ProsodyReport
     from voicemock.core.rubrics import LoadedQuestion
-    from voicemock.core.store import AttemptRecord, SessionStore
+    from voicemock.core.store import AttemptContent, AttemptRecord, SessionStore
     from voicemock.speech.live import LiveTranscription
     from voicemock.speech.recorder import Recorder as MicrophoneRecorder
     from voicemock.speech.transcribe import Transcriber
@@ -148,6 +148,22 @@ def warm_up(settings: Settings) -> None:
         from voicemock.core.embeddings import get_embedder
 
         get_embedder()
+    _warm_up_pitch_tracker()
+
+
+def _warm_up_pitch_tracker() -> None:
+    """Load the pitch tracker and run it once (its first run costs a few tenths of a second)."""
+    import numpy as np
+
+    from voicemock.core.models import SAMPLE_RATE_HZ
+
+    try:
+        from voicemock.core.prosody import track_pitch
+
+        tone = np.sin(np.arange(SAMPLE_RATE_HZ // 2) * (2 * np.pi * 150 / SAMPLE_RATE_HZ))
+        track_pitch(0.1 * tone, SAMPLE_RATE_HZ)
+    except ImportError:
+        pass  # without praat-parselmouth the answer is analysed without its pitch
 
 
 def prepare_scoring(question: LoadedQuestion, settings: Settings) -> None:
@@ -423,6 +439,28 @@ class Answer:
         )
         return self.analysed
 
+    def content(self, notes: str = "") -> AttemptContent:
+        """What the store keeps of the analysed answer (besides its audio)."""
+        from voicemock.core.store import AttemptContent
+
+        analysed = self.analysed
+        if analysed is None:
+            raise RuntimeError("the answer has not been analysed yet")
+        question = self.question
+        transcript = analysed.transcript
+        return AttemptContent(
+            question_id=question.question.id if question is not None else "",
+            question_text=question.question.text if question is not None else "",
+            rubric_version=question.rubric_version if question is not None else "",
+            transcript=transcript,
+            metrics=analysed.metrics,
+            score=analysed.score,
+            engine=transcript.engine,
+            model=transcript.model,
+            duration_s=self.duration_s,
+            notes=notes,
+        )
+
     def save_into(
         self, store: SessionStore, session_id: int, *, move_audio: bool = True, notes: str = ""
     ) -> AttemptRecord:
@@ -431,25 +469,11 @@ class Answer:
         The audio moves into the store (``move_audio=False`` copies it: a file the user owns).
         Most callers save through :meth:`PracticeSession.save` instead.
         """
-        analysed = self.analysed
-        if analysed is None:
-            raise RuntimeError("save_into() before analyse()")
-        question = self.question
-        transcript = analysed.transcript
-        self.attempt = store.add_attempt(
+        self.attempt = store.save_attempt(
             int(session_id),
-            question_id=question.question.id if question is not None else "",
-            question_text=question.question.text if question is not None else "",
-            rubric_version=question.rubric_version if question is not None else "",
+            self.content(notes),
             audio_source=self.audio_path,
-            transcript=transcript,
-            metrics=analysed.metrics,
-            score=analysed.score,
-            engine=transcript.engine,
-            model=transcript.model,
-            duration_s=self.duration_s,
             move_audio=move_audio,
-            notes=notes,
         )
         return self.attempt
 

@@ -18,6 +18,7 @@ from tests.builders import (
     make_transcript,
     make_wav,
 )
+from voicemock.core import exchange
 from voicemock.core import store as store_module
 from voicemock.core.store import MIGRATIONS, SCHEMA_VERSION, SessionStore
 from voicemock.errors import StoreError
@@ -528,7 +529,7 @@ def test_import_accepts_the_folder_the_export_was_made_in(
 ) -> None:
     folder = exported(store, tmp_path)
     parent = folder.parent
-    assert store_module.find_exported_session(parent) == folder
+    assert exchange.find_exported_session(parent) == folder
     with SessionStore(tmp_path / "other.sqlite3", tmp_path / "other-rec") as other:
         imported = other.import_session(parent)
         assert imported.title == "to import" and imported.attempt_count == 1
@@ -536,7 +537,7 @@ def test_import_accepts_the_folder_the_export_was_made_in(
     second = store.create_session("another")
     store.export_session(second.id, parent)
     with pytest.raises(StoreError, match=r"holds 2 exported sessions") as caught:
-        store_module.find_exported_session(parent)
+        exchange.find_exported_session(parent)
     assert str(folder) in str(caught.value)  # says which one to pass
 
 

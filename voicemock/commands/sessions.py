@@ -142,7 +142,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Run the chosen action (``list`` when none is given)."""
     from voicemock.commands.console import make_console
-    from voicemock.core.store import SessionStore, find_exported_session
+    from voicemock.core.exchange import find_exported_session
+    from voicemock.core.store import SessionStore
 
     out = make_console()
     err = make_console(stderr=True)

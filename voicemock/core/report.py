@@ -1,8 +1,9 @@
-"""A Markdown report of one scored answer: score, evidence, STAR breakdown, next steps, delivery.
+"""Markdown reports: one scored answer (score, evidence, STAR, next steps, delivery), a session.
 
-Used by ``voicemock score --markdown`` and by session exports, so it depends only on the core
-value types (no rich, no textual). The display helpers here (metric value formats, the compact
-delivery rows, the user's words behind a piece of evidence) are shared with the terminal report.
+Used by ``voicemock score --markdown`` and by session exports (:func:`session_report`), so it
+depends only on the core value types (no rich, no textual). The display helpers here (metric
+value formats, the compact delivery rows, the user's words behind a piece of evidence) are
+shared with the terminal report.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from voicemock.core.metrics import NOTE_UNTIMED, format_metric_value
 from voicemock.core.models import (
@@ -26,9 +27,11 @@ from voicemock.core.models import (
 from voicemock.core.rubric_schema import Question
 from voicemock.core.scoring import GATE_MEANINGS, LEVEL_MEANINGS
 from voicemock.core.star import PART_NAMES, STAR_PARTS
+from voicemock.errors import VoicemockError
 
 if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion
+    from voicemock.core.store import AttemptRecord, SessionRecord
 
 UNTIMED_LINE = "Timing figures (answer length, speaking rate, pauses) need a recording."
 RELEVANCE_LABEL = "similarity to the question and its model sentences"
@@ -530,3 +533,59 @@ def markdown_report(
             ["", f"{transcript.audio_duration_s:.1f} s of audio, transcribed by {source}."]
         )
     return "\n".join(lines).rstrip() + "\n"
+
+
+# --------------------------------------------------------------------------- session reports
+
+
+def _simple_attempt_summary(attempt: AttemptRecord) -> str:
+    lines = [f"**Question:** {attempt.question_text}", ""]
+    if attempt.score is not None:
+        lines.append(f"**Overall:** {attempt.score.overall}/100")
+        lines.extend(
+            f"- {c.label}: level {c.level}/4 ({c.score}/100)" for c in attempt.score.competencies
+        )
+        lines.append("")
+    if attempt.metrics.metrics:
+        lines.append("**Delivery**")
+        lines.extend(
+            f"- {m.label}: {format_metric_value(m)} ({m.band})" for m in attempt.metrics.metrics
+        )
+        lines.append("")
+    lines.extend(["**Transcript**", "", attempt.transcript.text or "(no words)", ""])
+    return "\n".join(lines)
+
+
+def _attempt_report(attempt: AttemptRecord, find_question: Callable[[str], Any] | None) -> str:
+    """The full markdown report when the question and report module are there, else a summary."""
+    if find_question is not None:
+        try:
+            question: LoadedQuestion = find_question(attempt.question_id)
+            text: str = markdown_report(
+                question, attempt.transcript, attempt.metrics, attempt.score
+            )
+            return text
+        except (ImportError, VoicemockError, LookupError, TypeError, ValueError, AttributeError):
+            pass  # the question may be gone from the library: fall back to the plain summary
+    return _simple_attempt_summary(attempt)
+
+
+def session_report(session: SessionRecord, attempts: Sequence[AttemptRecord]) -> str:
+    """A markdown report of a whole session (one section per attempt)."""
+    find_question: Callable[[str], Any] | None
+    try:
+        from voicemock.core.rubrics import load_library
+
+        find_question = load_library().get
+    except (ImportError, VoicemockError):
+        find_question = None
+    title = session.title or f"Session {session.id}"
+    created = session.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    parts = [f"# {title}", "", f"{session.kind} session, {created}, {len(attempts)} attempt(s)", ""]
+    for number, attempt in enumerate(attempts, start=1):
+        parts.extend([f"## Attempt {number}: {attempt.question_id}", ""])
+        report = _attempt_report(attempt, find_question).rstrip()
+        # Each attempt's own headings sit below the "## Attempt" heading.
+        demoted = [f"##{line}" if line.startswith("#") else line for line in report.splitlines()]
+        parts.append("\n".join(demoted) + "\n")
+    return "\n".join(parts)

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from voicemock.commands.console import make_console
 from voicemock.core.models import Band, DeliveryMetrics, Flag, FlagKind, Transcript
-from voicemock.core.report import delivery_rows, display_notes
+from voicemock.core.report import SOUND_FLAG_KINDS, delivery_rows, display_notes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -277,16 +277,6 @@ SPARK_WIDTH = 24
 PITCH_SPARK_ST = (-6.0, 6.0)
 LEVEL_SPARK_DB = (-20.0, 10.0)
 PACE_SPARK_WPM = (80.0, 220.0)
-# Flag kinds that say how the answer sounded, in the order they are listed.
-SOUND_KINDS: tuple[FlagKind, ...] = (
-    "flat_pitch",
-    "trailing_off",
-    "quiet",
-    "clipping",
-    "fast_stretch",
-    "slow_stretch",
-    "mid_phrase_pause",
-)
 
 
 def sparkline(
@@ -387,7 +377,7 @@ def render_prosody(console: Console, prosody: ProsodyReport) -> None:
         shown = Text(band if band != "info" else "·", style=band_style(band))
         grid.add_row(f"  {label}", spark, shown, summary)
     console.print(grid)
-    flags = [f for f in prosody_flags(prosody) if f.kind in SOUND_KINDS]
+    flags = [f for f in prosody_flags(prosody) if f.kind in SOUND_FLAG_KINDS]
     if not flags:
         return
     moments = Table.grid(padding=(0, 2, 0, 0))

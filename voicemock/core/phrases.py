@@ -433,11 +433,6 @@ def _feared_before(sentence: Sentence, index: int) -> bool:
     return False
 
 
-def has_negation(sentence: Sentence) -> bool:
-    """True when any negator occurs in the sentence."""
-    return any(is_negator(sentence.tokens, j) for j in range(len(sentence.tokens)))
-
-
 def is_keyword_list(sentence: Sentence) -> bool:
     """True for a bare list of keywords: mostly nouns separated by commas, few function words."""
     words = sentence.words

@@ -19,6 +19,7 @@ from voicemock.core.models import (
     CompetencyScore,
     DeliveryMetrics,
     Evidence,
+    FlagKind,
     Metric,
     ScoreReport,
     StarBreakdown,
@@ -434,7 +435,7 @@ SOUND_METRIC_KEYS = (
     "pace_change_pct",
     "mid_phrase_pause_pct",
 )
-SOUND_FLAG_KINDS = (
+SOUND_FLAG_KINDS: tuple[FlagKind, ...] = (
     "flat_pitch",
     "trailing_off",
     "quiet",

@@ -397,18 +397,13 @@ def _units(text: str, prose: Sequence[Sentence], star: StarAnalysis) -> list[_Un
             text[start:end],
             start,
             end,
-            shows_action=any(_tells_own_action(s, star) for s in members),
+            shows_action=any(s.index in star.own_actions for s in members),
             negated=any(speaker_negated(s) for s in members),
         )
 
     singles = [unit((s,)) for s in prose]
     windows = [unit((a, b)) for a, b in itertools.pairwise(prose) if b.index == a.index + 1]
     return singles + windows
-
-
-def _tells_own_action(sentence: Sentence, star: StarAnalysis) -> bool:
-    """True when the sentence tells something the speaker did (first person, past tense)."""
-    return sentence.index in star.own_actions
 
 
 def _similarities(
@@ -664,7 +659,7 @@ def _in_practice_clause(sentence: Sentence, start: int) -> bool:
         return False
     for j in range(subject + 1, start):
         token = tokens[j]
-        if token.lemma in _NAMING_VERBS or token.lower in _NAMING_VERBS or is_content_free(token):
+        if token.lemma in _NAMING_VERBS or token.lower in _NAMING_VERBS or _content_free(token):
             continue
         if j + 1 < len(tokens) and tokens[j + 1].punct_before == "-":
             return False  # the head of a compound: "non-judgmental", "client-centred"
@@ -701,7 +696,7 @@ def _verb_like(token: Token) -> bool:
 _CLAUSE_BREAKING = frozenset({"because", "which", "but", "so", "while", "although", "that"})
 
 
-def is_content_free(token: Token) -> bool:
+def _content_free(token: Token) -> bool:
     """A function word ("the", "by", "to") or an adverb ending in -ly."""
     return token.lower in FUNCTION_WORDS or (token.lower.endswith("ly") and len(token.lower) > 4)
 

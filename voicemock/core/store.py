@@ -108,10 +108,30 @@ def _migration_2_notes_and_history_index(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX attempts_question_time ON attempts(question_id, created_at)")
 
 
+def _migration_3_turns_and_edits(conn: sqlite3.Connection) -> None:
+    """Follow-up turns and edited transcripts.
+
+    A follow-up answer is an attempt of its own whose ``parent_id`` is the main answer's attempt
+    (``turn`` 1, 2, ... in the order asked; 0 for a main answer) and whose ``followup_reason``
+    says why the interviewer asked it. An edited transcript keeps what the engine heard in
+    ``original_transcript`` (NULL while never edited) and the time of the edit in ``edited_at``.
+    """
+    conn.execute(
+        "ALTER TABLE attempts ADD COLUMN parent_id INTEGER"
+        " REFERENCES attempts(id) ON DELETE CASCADE"
+    )
+    conn.execute("ALTER TABLE attempts ADD COLUMN turn INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE attempts ADD COLUMN followup_reason TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE attempts ADD COLUMN original_transcript TEXT")
+    conn.execute("ALTER TABLE attempts ADD COLUMN edited_at TEXT")
+    conn.execute("CREATE INDEX attempts_parent ON attempts(parent_id)")
+
+
 # Append-only: migration N (1-based) brings the database from user_version N-1 to N.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1_initial,
     _migration_2_notes_and_history_index,
+    _migration_3_turns_and_edits,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -847,9 +847,17 @@ class SessionStore:
             params.append(session_id)
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
-    def history(self, question_id: str | None = None) -> list[HistoryPoint]:
-        """Every attempt (of one question, or all), oldest first, for progress charts."""
+    def history(
+        self, question_id: str | None = None, *, main_only: bool = False
+    ) -> list[HistoryPoint]:
+        """Every attempt (of one question, or all), oldest first, for progress charts.
+
+        With ``main_only`` follow-up answers are left out: progress per question counts the
+        main answers.
+        """
         where, params = self._filters(question_id, None)
+        if main_only:
+            where += (" AND " if where else " WHERE ") + "parent_id IS NULL"
         sql = (
             "SELECT id, session_id, question_id, created_at, overall, duration_s, metrics "
             f"FROM attempts{where} ORDER BY created_at ASC, id ASC"
@@ -876,6 +884,27 @@ class SessionStore:
                 )
             )
         return points
+
+    def previous_attempt(self, attempt_id: int) -> AttemptRecord | None:
+        """The main answer to the same question made just before this one (None if none).
+
+        Follow-up answers are neither compared nor compared with: for one, this is None.
+        """
+        rows = self._read(
+            "SELECT question_id, created_at, parent_id FROM attempts WHERE id = ?", (attempt_id,)
+        )
+        if not rows:
+            raise self._no_attempt(attempt_id)
+        row = rows[0]
+        if row["parent_id"] is not None:
+            return None
+        earlier = self._read(
+            self._ATTEMPT_SELECT + " WHERE question_id = ? AND parent_id IS NULL AND id != ?"
+            " AND (created_at < ? OR (created_at = ? AND id < ?))"
+            " ORDER BY created_at DESC, id DESC LIMIT 1",
+            (row["question_id"], attempt_id, row["created_at"], row["created_at"], attempt_id),
+        )
+        return self._attempt_from_row(earlier[0]) if earlier else None
 
     def set_notes(self, attempt_id: int, notes: str) -> None:
         """Replace an attempt's free-text notes."""

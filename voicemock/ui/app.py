@@ -252,11 +252,11 @@ class VoicemockApp(App[None]):
 
         self.push_screen(HistoryScreen(question_id))
 
-    def open_replay(self, attempt: AttemptRecord) -> None:
-        """Replay a stored attempt with the transcript following the audio."""
+    def open_replay(self, attempt: AttemptRecord, start_s: float = 0.0) -> None:
+        """Replay a stored attempt (from ``start_s``) with the transcript following the audio."""
         from voicemock.ui.screens.replay import ReplayScreen
 
-        self.push_screen(ReplayScreen(attempt))
+        self.push_screen(ReplayScreen(attempt, start_s))
 
     def open_settings(self) -> None:
         """Show the settings form."""

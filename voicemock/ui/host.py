@@ -91,8 +91,8 @@ class VoicemockHost(Protocol):
         """Show every attempt (optionally of one question)."""
         ...
 
-    def open_replay(self, attempt: AttemptRecord) -> None:
-        """Replay a stored attempt."""
+    def open_replay(self, attempt: AttemptRecord, start_s: float = 0.0) -> None:
+        """Replay a stored attempt (from ``start_s``)."""
         ...
 
     def go_home(self) -> None:

@@ -56,14 +56,16 @@ class ReplayScreen(VoicemockScreen):
         Binding("escape", "close", "Back", priority=True),
     ]
 
-    def __init__(self, attempt: AttemptRecord) -> None:
+    def __init__(self, attempt: AttemptRecord, start_s: float = 0.0) -> None:
         super().__init__()
         self.attempt = attempt
+        self.start_s = max(0.0, start_s)  # where playback starts (a moment the results point at)
         self.player: Player | None = None
         self.flags: tuple[Flag, ...] = tuple(
             sorted(attempt.metrics.flags_of(*JUMP_KINDS), key=lambda f: f.start_s)
         )
-        self.position_s = 0.0  # the shown position (the player's, or a cursor without audio)
+        # The shown position (the player's, or a cursor without audio).
+        self.position_s = self.start_s
         self.paused = False
         self.has_audio = attempt.audio_path is not None and attempt.audio_status == "ok"
         self._poll: Timer | None = None
@@ -100,9 +102,12 @@ class ReplayScreen(VoicemockScreen):
             }.get(self.attempt.audio_status, "the recording cannot be played")
             self._show_status(f"No audio: {reason}. [ and ] still step through the flags.")
             self.paused = True
+            if self.start_s:
+                words = self.attempt.transcript.words
+                self.query_one(TranscriptView).set_current_word(word_at_time(words, self.start_s))
             return
         self._show_status("Opening the speaker…")
-        self.start_playback(0.0)
+        self.start_playback(self.start_s)
         self._poll = self.set_interval(POSITION_POLL_S, self._poll_position)
 
     def on_unmount(self) -> None:

@@ -102,5 +102,6 @@ def run(args: argparse.Namespace) -> int:
         audio_label=channel_label(probe, channel),
         more_hint=ALL_METRICS_HINT,
         prosody=prosody,
+        delivery_steps=True,
     )
     return 0

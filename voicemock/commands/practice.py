@@ -436,7 +436,13 @@ def _print_result(
             "session_id": attempt.session_id,
             "attempt_id": attempt.id,
             "question_id": question.id,
-            **score_json(analysed.transcript, analysed.metrics, analysed.score, analysed.prosody),
+            **score_json(
+                analysed.transcript,
+                analysed.metrics,
+                analysed.score,
+                analysed.prosody,
+                question.question,
+            ),
         }
         sys.stdout.write(json_text(document) + "\n")
         return
@@ -461,4 +467,4 @@ def _print_result(
     if analysed.score is None:
         out.print("[dim]No rubric score for this answer.[/dim]")
     else:
-        render_score(out, analysed.score)
+        render_score(out, analysed.score, analysed.metrics, question.question)

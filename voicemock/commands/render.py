@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from voicemock.core.advice import Step
     from voicemock.core.prosody import ProsodyReport
 
 BAND_STYLES: dict[str, str] = {
@@ -210,6 +211,28 @@ def render_metrics(
     console.print(metrics_table(metrics, show_source=show_source, all_metrics=all_metrics))
 
 
+def render_next_steps(console: Console, steps: Sequence[Step], others: Sequence[str] = ()) -> None:
+    """Print "Next steps": the ranked steps numbered, each with its moment to replay, then
+    ``others`` (further competency steps) dimmed; nothing when there are none."""
+    from voicemock.core.report import clock
+
+    if not steps and not others:
+        return
+    console.print()
+    console.print(Text("Next steps", style="bold underline"))
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for i, step in enumerate(steps, start=1):
+        line = Text(step.text)
+        if step.at_s is not None:
+            line.append(f"  replay at {clock(step.at_s)}", style="dim")
+        grid.add_row(f"  {i}.", line)
+    for other in others:
+        grid.add_row("  ·", Text(other, style="dim"))
+    console.print(grid)
+
+
 def render_notes(console: Console, notes: Iterable[str]) -> None:
     """Print caveats, one each, wrapped lines indented (e.g. filler counts are a lower bound)."""
     for note in notes:
@@ -227,8 +250,11 @@ def render_analysis(
     audio_label: str = "",
     more_hint: str = "",
     prosody: ProsodyReport | None = None,
+    delivery_steps: bool = False,
 ) -> None:
     """Print a heading, the marked transcript, the metrics table, the notes and how it sounded.
+
+    With ``delivery_steps`` (an answer without a rubric score) the delivery's next steps follow.
 
     ``audio_label`` says which part of the audio was used (e.g. "left channel");
     ``more_hint`` is printed under a compact table (e.g. which option shows every figure);
@@ -255,19 +281,27 @@ def render_analysis(
     if prosody is not None:
         console.print()
         render_prosody(console, prosody)
+    if delivery_steps:
+        from voicemock.core.advice import next_steps
+
+        render_next_steps(console, next_steps(None, metrics))
 
 
 def analysis_json(
     transcript: Transcript, metrics: DeliveryMetrics, prosody: ProsodyReport | None = None
 ) -> dict[str, Any]:
-    """The analysis as one JSON-able dict: {"transcript", "metrics", "prosody"}.
+    """The analysis as one JSON-able dict: {"transcript", "metrics", "prosody", "next_steps"}.
 
-    "prosody" is how the answer sounded (``ProsodyReport.to_dict``), null without audio.
+    "prosody" is how the answer sounded (``ProsodyReport.to_dict``), null without audio;
+    "next_steps" the delivery steps ranked by estimated gain (``core.advice``).
     """
+    from voicemock.core.advice import rank
+
     return {
         "transcript": transcript.to_dict(),
         "metrics": metrics.to_dict(),
         "prosody": None if prosody is None else prosody.to_dict(),
+        "next_steps": [step.to_dict() for step in rank(None, metrics)],
     }
 
 

@@ -80,7 +80,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     output = parser.add_mutually_exclusive_group()
     output.add_argument(
-        "--json", action="store_true", help='print {"transcript", "metrics", "score"} as JSON'
+        "--json",
+        action="store_true",
+        help='print {"transcript", "metrics", "score", "next_steps", ...} as JSON',
     )
     output.add_argument("--markdown", action="store_true", help="print a Markdown report")
     parser.set_defaults(func=run)
@@ -194,16 +196,23 @@ def score_json(
     metrics: DeliveryMetrics,
     score: ScoreReport | None,
     prosody: ProsodyReport | None = None,
+    question: Question | None = None,
 ) -> dict[str, Any]:
-    """{"transcript", "metrics", "score", "prosody"} as one JSON-able dict.
+    """{"transcript", "metrics", "score", "prosody", "next_steps", "summary"} as one dict.
 
-    "prosody" is how a recorded answer sounded (null for a typed one).
+    "prosody" is how a recorded answer sounded (null for a typed one); "next_steps" is every
+    step, content and delivery ranked together by estimated gain, each with its moment to
+    replay ("at_s"); "summary" the three fixes and two strengths (``core.advice``).
     """
+    from voicemock.core.advice import rank, summarise
+
     return {
         "transcript": transcript.to_dict(),
         "metrics": metrics.to_dict(),
         "score": None if score is None else score.to_dict(),
         "prosody": None if prosody is None else prosody.to_dict(),
+        "next_steps": [step.to_dict() for step in rank(score, metrics, question)],
+        "summary": summarise(score, metrics, question).to_dict(),
     }
 
 
@@ -231,7 +240,7 @@ def print_score_output(
 
     q = question if isinstance(question, Question) else question.question
     if as_json:
-        data = score_json(transcript, metrics, score, prosody)
+        data = score_json(transcript, metrics, score, prosody, q)
         sys.stdout.write(json_text(data) + "\n")
         return
     if as_markdown:
@@ -258,7 +267,7 @@ def print_score_output(
     if score is None:
         console.print("[dim]No rubric score for this answer.[/dim]")
         return
-    render_score(console, score)
+    render_score(console, score, metrics, q)
 
 
 def _level_bar(level: int) -> Text:
@@ -300,13 +309,22 @@ def _evidence_item(items: Sequence[Evidence]) -> RenderableType:
     return hanging(mark, Group(line, *reasons), indent=4)
 
 
-def render_score(console: Console, score: ScoreReport) -> None:
-    """Print the overall score, each competency's level, the evidence, STAR and next steps."""
+def render_score(
+    console: Console,
+    score: ScoreReport,
+    metrics: DeliveryMetrics | None = None,
+    question: Question | None = None,
+) -> None:
+    """Print the overall score, each competency's level, the evidence, STAR and next steps.
+
+    The next steps rank content and delivery (``metrics``) together (``core.advice``).
+    """
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    from voicemock.commands.render import hanging
+    from voicemock.commands.render import hanging, render_next_steps
+    from voicemock.core.advice import next_steps
     from voicemock.core.report import group_evidence, other_next_steps, relevance_text
     from voicemock.core.scoring import GATE_MEANINGS, LEVEL_MEANINGS
 
@@ -349,18 +367,8 @@ def render_score(console: Console, score: ScoreReport) -> None:
             console.print(_evidence_item(items))
     console.print()
     render_star(console, score)
-    others = other_next_steps(score)
-    if score.next_steps or others:
-        console.print()
-        console.print(Text("Next steps", style="bold underline"))
-        steps = Table.grid(padding=(0, 1, 0, 0))
-        steps.add_column(justify="right", no_wrap=True)
-        steps.add_column(overflow="fold")
-        for i, step in enumerate(score.next_steps, start=1):
-            steps.add_row(f"  {i}.", Text(step))
-        for step in others:
-            steps.add_row("  ·", Text(step, style="dim"))
-        console.print(steps)
+    ranked = next_steps(score, metrics, question)
+    render_next_steps(console, ranked, other_next_steps(score, [s.text for s in ranked]))
     for note in score.notes:
         console.print(hanging(Text("Note:", style="bold dim"), Text(note, style="dim")))
 

@@ -48,7 +48,13 @@ SOURCE_DISFLUENCY = "Bortfeld et al. 2001, Language and Speech 44(2)"
 SOURCE_FILLER_SHARE = "Read.ai help pages"
 SOURCE_PAUSES = "De Jong & Bosker 2013 (DiSS); product rules"
 SOURCE_LENGTH = "interview coaching sources; HireVue caps answers at 90 s-3 min"
-SOURCE_HEDGES = '"powerless language" research (Bradac & Mulac)'
+SOURCE_HEDGES = (
+    '"powerless language" research (Bradac & Mulac 1984; Hosman 1989); the 1 and 3 per 100 '
+    "words lines are voicemock's own (docs/speaking-norms.md)"
+)
+# Hedges per 100 words: up to HEDGES_GOOD is fine, from HEDGES_FIX on they clearly weaken it.
+HEDGES_GOOD_PER_100 = 1.0
+HEDGES_FIX_PER_100 = 3.0
 SOURCE_REPEATED_PHRASES = 'Speaker Coach "repetitive language"'
 SOURCE_MATTR = "Covington & McFall 2010 (MATTR); plain TTR depends on length"
 
@@ -730,6 +736,14 @@ def _band_fillers_per_min(value: float | None) -> Band:
     return "fix" if value >= 12 else "watch"
 
 
+def _band_hedges_per_100(value: float | None) -> Band:
+    if value is None:
+        return "info"
+    if value <= HEDGES_GOOD_PER_100:
+        return "good"
+    return "fix" if value >= HEDGES_FIX_PER_100 else "watch"
+
+
 def _band_length(value: float | None, target_s: tuple[float, float]) -> Band:
     if value is None:
         return "info"
@@ -961,8 +975,10 @@ METRIC_DEFINITIONS: tuple[MetricDefinition, ...] = (
         "hedge_count",
         "Hedges",
         "",
-        _info(lambda m: float(m.hedge_count)),
-        "maybe, I think, I guess, kind of, just ...: each one softens a claim",
+        lambda m: m.counted(m.hedge_count, _band_hedges_per_100(m.hedges_per_100)),
+        "maybe, I think, I guess, kind of, just ...: each one softens a claim; judged per "
+        f"100 words: {HEDGES_GOOD_PER_100:g} or fewer is fine, {HEDGES_FIX_PER_100:g} or more "
+        "sounds unsure",
         SOURCE_HEDGES,
         ("hedge",),
     ),
@@ -970,8 +986,9 @@ METRIC_DEFINITIONS: tuple[MetricDefinition, ...] = (
         "hedges_per_100_words",
         "Hedges per 100 words",
         "per 100 words",
-        _info(lambda m: m.hedges_per_100),
-        "shown with each instance; fewer hedges sound more confident",
+        lambda m: (m.hedges_per_100, _band_hedges_per_100(m.hedges_per_100)),
+        f"{HEDGES_GOOD_PER_100:g} or fewer per 100 words is fine; {HEDGES_FIX_PER_100:g} or "
+        "more sounds unsure: say what you did plainly",
         SOURCE_HEDGES,
         ("hedge",),
     ),

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from voicemock.core.advice import Step, next_steps
 from voicemock.core.metrics import NOTE_UNTIMED, format_metric_value
 from voicemock.core.models import (
     Band,
@@ -339,9 +340,10 @@ def evidence_reason(evidence: Evidence) -> str:
     return f"{reason[: quoted.start()]}“{words}”{reason[quoted.end() :]}"
 
 
-def other_next_steps(score: ScoreReport) -> list[str]:
-    """Competency next steps that the overall list does not already give, in rubric order."""
-    listed = set(score.next_steps)
+def other_next_steps(score: ScoreReport, shown: Iterable[str] | None = None) -> list[str]:
+    """Competency next steps that the ranked list (``shown``) does not already give, in rubric
+    order; without ``shown``, those the score's own list does not give."""
+    listed = set(score.next_steps if shown is None else shown)
     others: list[str] = []
     for c in score.competencies:
         if c.next_step and c.next_step not in listed and c.next_step not in others:
@@ -473,8 +475,33 @@ def _bullets(items: Iterable[str], numbered: bool = False) -> list[str]:
     ]
 
 
-def score_lines(score: ScoreReport) -> list[str]:
-    """The competency part of the report: overall, gates, table, evidence, next steps."""
+def step_line(step: Step) -> str:
+    """One next step as Markdown text, with its moment to replay: "… (replay at 0:12.5)"."""
+    at = f" (replay at {clock(step.at_s)})" if step.at_s is not None else ""
+    return f"{_inline(step.text)}{at}"
+
+
+def next_steps_lines(steps: Sequence[Step]) -> list[str]:
+    """The "Next steps" section (content and delivery ranked together), or nothing."""
+    if not steps:
+        return []
+    return [
+        "## Next steps",
+        "",
+        *(f"{i}. {step_line(step)}" for i, step in enumerate(steps, start=1)),
+        "",
+    ]
+
+
+def score_lines(
+    score: ScoreReport,
+    metrics: DeliveryMetrics | None = None,
+    question: Question | None = None,
+) -> list[str]:
+    """The competency part of the report: overall, gates, table, next steps, evidence.
+
+    The next steps rank content and delivery (``metrics``) together (``core.advice``).
+    """
     lines = [f"## Score: {score.overall}/100", ""]
     if score.gates:
         lines.extend(
@@ -490,11 +517,11 @@ def score_lines(score: ScoreReport) -> list[str]:
             f"| {_cell(c.label)}{flag} | {_cell(level_text(c.level))} | {c.score} | {c.weight:g} |"
         )
     lines.append("")
-    if score.next_steps:
-        lines.extend(["## Next steps", "", *_bullets(score.next_steps, numbered=True), ""])
+    steps = next_steps(score, metrics, question)
+    lines.extend(next_steps_lines(steps))
     lines.extend(["## Evidence", ""])
     for c in score.competencies:
-        lines.extend(_competency_section(c, score.next_steps))
+        lines.extend(_competency_section(c, [step.text for step in steps]))
     lines.extend(star_lines(score.star))
     if score.notes:
         lines.extend(["## Notes", "", *_bullets(score.notes), ""])
@@ -519,9 +546,10 @@ def markdown_report(
         lines[-1] += f" · rubric `{score.rubric_version}`"
     lines.append("")
     if score is not None:
-        lines.extend(score_lines(score))
+        lines.extend(score_lines(score, metrics, q))
     else:
         lines.extend(["No rubric score for this answer.", ""])
+        lines.extend(next_steps_lines(next_steps(None, metrics)))
     if metrics is not None and metrics.metrics:
         lines.extend(_metrics_lines(metrics, all_metrics))
         lines.extend(sound_lines(metrics))

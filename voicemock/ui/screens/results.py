@@ -26,6 +26,7 @@ from voicemock.ui.widgets.transcript_view import TranscriptView, format_clock, l
 if TYPE_CHECKING:
     from voicemock.core.models import DeliveryMetrics, Flag, ScoreReport
     from voicemock.core.prosody import ProsodySeries
+    from voicemock.core.rubric_schema import Question
     from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptRecord
     from voicemock.ui.host import InterviewPlan
@@ -74,26 +75,32 @@ def summary_line(attempt: AttemptRecord, question: LoadedQuestion | None) -> Tex
     return text
 
 
-def next_steps_text(score: ScoreReport | None, metrics: DeliveryMetrics) -> Text:
-    """What to work on next: the scorer's steps, weak competencies, and metrics to fix."""
+def next_steps_text(
+    score: ScoreReport | None, metrics: DeliveryMetrics, question: Question | None = None
+) -> Text:
+    """What to work on next: content and delivery ranked together (``core.advice``), each step
+    with its moment to replay, then the other competency steps."""
+    from voicemock.core.advice import next_steps
+    from voicemock.core.report import other_next_steps
+
     text = Text()
-    steps: list[str] = []
     if score is not None:
         for gate in score.gates:
             text.append("⚠ ", style="bold #e5c07b")
             text.append(printable(GATE_TEXT.get(gate, gate.replace("_", " "))) + "\n")
-        steps.extend(score.next_steps)
-        for competency in sorted(score.competencies, key=lambda c: c.level):
-            if competency.next_step and competency.level < 3 and competency.next_step not in steps:
-                steps.append(competency.next_step)
-    for metric in metrics.metrics:
-        if metric.band == "fix" and metric.guidance:
-            steps.append(f"{metric.label}: {metric.guidance}")
+    steps = next_steps(score, metrics, question)
     if not steps:
         text.append("Nothing urgent: try the question again with a different example.", style="dim")
     for number, step in enumerate(steps, start=1):
         text.append(f"{number}. ", style="bold")
-        text.append(printable(step) + "\n")
+        text.append(printable(step.text))
+        if step.at_s is not None:
+            text.append(f"  ▶ {format_clock(step.at_s)}", style="dim")
+        text.append("\n")
+    if score is not None:
+        for other in other_next_steps(score, [step.text for step in steps]):
+            text.append("· ", style="dim")
+            text.append(printable(other) + "\n", style="dim")
     notes = list(metrics.notes) + (list(score.notes) if score is not None else [])
     if notes:
         text.append("\nNotes\n", style="bold dim")
@@ -298,7 +305,12 @@ class ResultsScreen(VoicemockScreen):
                 else:
                     yield Static("This attempt was not scored.", classes="muted")
             with TabPane("4 Next steps", id="tab-next"), Lazy(VerticalScroll()):
-                yield Static(next_steps_text(score, attempt.metrics), id="next-steps")
+                yield Static(
+                    next_steps_text(
+                        score, attempt.metrics, question.question if question else None
+                    ),
+                    id="next-steps",
+                )
             with TabPane("5 Model answers", id="tab-models"), Lazy(Horizontal()):
                 with VerticalScroll(id="your-answer") as yours:
                     yours.border_title = "Your answer"

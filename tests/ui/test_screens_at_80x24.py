@@ -102,11 +102,13 @@ async def test_delivery_tab_shows_the_whole_guidance_of_the_highlighted_metric(
         await wait_for(pilot, lambda: app.library is not None)
         app.open_results(attempt)
         results = await wait_for_screen(pilot, ResultsScreen)
-        await pilot.press("2")
+        await pilot.press("3")
         await pilot.pause()
         await pilot.press("down")
         await pilot.pause()
-        metric = attempt.metrics.metrics[1]
+        from voicemock.ui.widgets.metrics_table import MetricsTable
+
+        metric = results.query_one(MetricsTable).shown_metrics(attempt.metrics)[1]
         detail = str(results.query_one("#metric-detail", Static).render())
         assert metric.label in detail and metric.guidance in detail
 
@@ -124,6 +126,8 @@ async def test_answer_tab_legend_and_evidence_fit_without_repeats(
         await wait_for(pilot, lambda: app.library is not None)
         app.open_results(filled_store[-1])
         results = await wait_for_screen(pilot, ResultsScreen)
+        await pilot.press("2")
+        await pilot.pause()
         legend = results.query_one("#answer-transcript .legend", Static)
         assert "red flag" in str(legend.render())
         assert legend.content_size.width >= len(str(legend.render()))

@@ -52,11 +52,35 @@ def test_results(
         await _home_ready(pilot)
         pilot.app.open_results(filled_store[-1])
         await wait_for_screen(pilot, ResultsScreen)
+        await pilot.press("2")
+        await pilot.pause()
         # The second competency: its evidence sentence is highlighted in the transcript.
         await pilot.press("down")
         await pilot.pause()
 
     assert snap_compare(make_test_app(), terminal_size=size, run_before=open_results)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_results_summary(
+    size: tuple[int, int],
+    snap_compare: Callable[..., bool],
+    filled_store: list[Any],
+    make_test_app: Callable[..., Any],
+) -> None:
+    """The results open on the summary: score, its make-up, the change, strengths and fixes."""
+    from voicemock.ui.screens.results import ResultsScreen
+    from voicemock.ui.widgets.summary_pane import SummaryPane
+
+    async def open_summary(pilot: Any) -> None:
+        await _home_ready(pilot)
+        pilot.app.open_results(filled_store[-1])
+        results = await wait_for_screen(pilot, ResultsScreen)
+        summary = results.query_one(SummaryPane)
+        await wait_for(pilot, lambda: summary.previous_loaded)
+        await pilot.pause()
+
+    assert snap_compare(make_test_app(), terminal_size=size, run_before=open_summary)
 
 
 def test_results_delivery_tab(
@@ -68,7 +92,7 @@ def test_results_delivery_tab(
         await _home_ready(pilot)
         pilot.app.open_results(filled_store[0])
         await wait_for_screen(pilot, ResultsScreen)
-        await pilot.press("2")
+        await pilot.press("3")
         await pilot.pause()
 
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=open_delivery)

@@ -7,12 +7,21 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.lazy import Lazy
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Header,
+    OptionList,
+    Static,
+    TabbedContent,
+    TabPane,
+    Tabs,
+)
 from textual_plotext import PlotextPlot
 
 from voicemock.errors import VoicemockError
@@ -21,6 +30,7 @@ from voicemock.ui.screens.base import VoicemockScreen
 from voicemock.ui.widgets.competency_panel import CompetencyPanel
 from voicemock.ui.widgets.metrics_table import MetricsTable, metric_details
 from voicemock.ui.widgets.star_bar import StarBar, star_spans_text, star_summary
+from voicemock.ui.widgets.summary_pane import SummaryPane
 from voicemock.ui.widgets.transcript_view import TranscriptView, format_clock, legend
 
 if TYPE_CHECKING:
@@ -31,7 +41,15 @@ if TYPE_CHECKING:
     from voicemock.core.store import AttemptRecord
     from voicemock.ui.host import InterviewPlan
 
-TABS = ("tab-answer", "tab-delivery", "tab-star", "tab-next", "tab-models", "tab-tips")
+TABS = (
+    "tab-summary",
+    "tab-answer",
+    "tab-delivery",
+    "tab-star",
+    "tab-next",
+    "tab-models",
+    "tab-tips",
+)
 GATE_TEXT = {
     "off_topic": "the answer seems off the question's topic",
     "too_short": "the answer is too short to show much",
@@ -249,6 +267,7 @@ class ResultsScreen(VoicemockScreen):
         Binding("t", "try_again", "Try again"),
         Binding("p", "replay", "Replay"),
         Binding("h", "history", "History"),
+        Binding("m", "more_figures", "More figures"),
         Binding("escape", "close", "Back"),
         Binding("escape", "end_mock", "End interview"),
         *(Binding(str(n), f"show_tab({n})", show=False) for n in range(1, len(TABS) + 1)),
@@ -284,47 +303,60 @@ class ResultsScreen(VoicemockScreen):
             yield Static(plain(attempt.question_text), id="results-question")
             yield Static(summary_line(attempt, question), id="results-summary")
         with TabbedContent(id="results-tabs"):
-            with TabPane("1 Answer", id="tab-answer"), Horizontal():
+            with TabPane("1 Summary", id="tab-summary"):
+                yield SummaryPane(attempt, id="summary")
+            with TabPane("2 Answer", id="tab-answer"), Horizontal():
                 yield CompetencyPanel(score.competencies if score else (), id="competencies")
                 with Vertical(id="answer-transcript"):
                     yield Static(legend(), classes="legend")
                     yield TranscriptView(attempt.transcript, attempt.metrics.flags, id="transcript")
             # Hidden tabs are built after the first frame, so the results show up sooner.
-            with TabPane("2 Delivery", id="tab-delivery"), Lazy(Vertical(id="delivery")):
-                yield MetricsTable(attempt.metrics, id="metrics")
+            with TabPane("3 Delivery", id="tab-delivery"), Lazy(Vertical(id="delivery")):
+                yield MetricsTable(attempt.metrics, id="metrics", core_only=True)
                 yield Static("", id="metric-detail")
                 # Only where the recording was measured for how it sounded (not typed answers
                 # nor attempts saved before that was measured).
                 if attempt.audio_path is not None and attempt.metrics.get("pitch_sd_st"):
                     yield SoundPlot(attempt, id="sound-plot")
-            with TabPane("3 STAR", id="tab-star"), Lazy(VerticalScroll()):
+            with TabPane("4 STAR", id="tab-star"), Lazy(VerticalScroll()):
                 if score is not None:
                     yield StarBar(score.star, id="star-bar")
                     yield Static(star_summary(score.star), id="star-summary")
                     yield Static(star_spans_text(score.star), id="star-spans")
                 else:
                     yield Static("This attempt was not scored.", classes="muted")
-            with TabPane("4 Next steps", id="tab-next"), Lazy(VerticalScroll()):
+            with TabPane("5 Next steps", id="tab-next"), Lazy(VerticalScroll()):
                 yield Static(
                     next_steps_text(
                         score, attempt.metrics, question.question if question else None
                     ),
                     id="next-steps",
                 )
-            with TabPane("5 Model answers", id="tab-models"), Lazy(Horizontal()):
+            with TabPane("6 Model answers", id="tab-models"), Lazy(Horizontal()):
                 with VerticalScroll(id="your-answer") as yours:
                     yours.border_title = "Your answer"
                     yield Static(plain(attempt.transcript.text or "(no words)"))
                 with VerticalScroll(id="model-answers") as models:
                     models.border_title = "Model answers"
                     yield Static(model_answers_text(question))
-            with TabPane("6 Tips", id="tab-tips"), Lazy(VerticalScroll()):
+            with TabPane("7 Tips", id="tab-tips"), Lazy(VerticalScroll()):
                 yield Static(tips_text(question), id="tips")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#competency-list").focus()
+        self.query_one("#summary-points").focus()
         self.call_after_refresh(self._painted)
+        self.load_previous()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="results-previous")
+    def load_previous(self) -> None:
+        """Read the previous attempt at the question (for the change since then) in a thread."""
+        try:
+            previous = self.vm.store.previous_attempt(self.attempt.id)
+        except VoicemockError:
+            # The change is a courtesy: without it the summary says nothing about last time.
+            return
+        self.app.call_from_thread(self.query_one(SummaryPane).show_previous, previous)
 
     def _painted(self) -> None:
         self.painted_at = time.monotonic()
@@ -349,7 +381,32 @@ class ResultsScreen(VoicemockScreen):
             return self.question is not None
         if action == "replay":
             return self.attempt.audio_path is not None
+        if action == "more_figures":
+            return self.query_one(TabbedContent).active == "tab-delivery"
         return True
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()  # "More figures" belongs to the Delivery tab
+
+    @on(OptionList.OptionSelected, "#summary-points")
+    def _replay_point(self, event: OptionList.OptionSelected) -> None:
+        summary = self.query_one(SummaryPane)
+        point = summary.point_of(event.option.id)
+        if point is None:
+            return
+        if not summary.replayable:
+            self.notify("This answer was typed: there is nothing to replay.", timeout=3)
+            return
+        self.vm.open_replay(self.attempt, summary.replay_start(point))
+
+    def action_more_figures(self) -> None:
+        """Show every delivery figure, or only the core ones again."""
+        table = self.query_one(MetricsTable)
+        table.show_core_only(not table.core_only)
+        self.notify(
+            "Core figures only." if table.core_only else "Every delivery figure.", timeout=2
+        )
 
     @on(CompetencyPanel.Highlighted)
     def _show_evidence(self, event: CompetencyPanel.Highlighted) -> None:

@@ -9,6 +9,18 @@ from voicemock.core.metrics import format_metric_value
 from voicemock.core.models import DeliveryMetrics, Metric
 from voicemock.core.safe_text import printable
 
+# The figures most answers are judged on first (length, pace, fillers, pauses, hedges): the
+# Delivery tab opens on these, the rest are a key away.
+CORE_METRIC_KEYS = (
+    "answer_time_s",
+    "speaking_rate_wpm",
+    "fillers_per_min",
+    "long_pause_count",
+    "longest_pause_s",
+    "hedge_count",
+    "hedges_per_100_words",
+)
+
 BAND_STYLES: dict[str, str] = {
     "good": "bold #98c379",
     "watch": "bold #e5c07b",
@@ -47,15 +59,22 @@ def metric_details(metric: Metric) -> Text:
 
 
 class MetricsTable(DataTable[str | Text]):
-    """One row per delivery metric."""
+    """One row per delivery metric; with ``core_only`` the core figures only, in their order."""
 
     DEFAULT_CSS = """
     MetricsTable { height: auto; max-height: 100%; }
     """
 
-    def __init__(self, metrics: DeliveryMetrics | None = None, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        metrics: DeliveryMetrics | None = None,
+        *,
+        id: str | None = None,
+        core_only: bool = False,
+    ) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._metrics = metrics
+        self.core_only = core_only
 
     def on_mount(self) -> None:
         self.add_column("Metric", key="label")
@@ -71,11 +90,24 @@ class MetricsTable(DataTable[str | Text]):
             return None
         return next((m for m in self._metrics.metrics if m.key == row_key), None)
 
+    def show_core_only(self, core_only: bool) -> None:
+        """Show the core figures only, or every figure (the core ones first)."""
+        self.core_only = core_only
+        if self._metrics is not None:
+            self.show_metrics(self._metrics)
+
+    def shown_metrics(self, metrics: DeliveryMetrics) -> list[Metric]:
+        """The rows to show: the core figures first (only them with ``core_only``)."""
+        core = [m for key in CORE_METRIC_KEYS for m in metrics.metrics if m.key == key]
+        if self.core_only and core:
+            return core
+        return core + [m for m in metrics.metrics if m.key not in CORE_METRIC_KEYS]
+
     def show_metrics(self, metrics: DeliveryMetrics) -> None:
         """Replace the rows with these metrics."""
         self._metrics = metrics
         self.clear()
-        for metric in metrics.metrics:
+        for metric in self.shown_metrics(metrics):
             self.add_row(
                 Text(printable(metric.label)),
                 Text(printable(format_metric_value(metric))),

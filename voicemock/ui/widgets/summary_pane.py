@@ -1,0 +1,303 @@
+"""The results' Summary: the score and what it is made of, the change since the last attempt,
+two strengths and the three things to fix first, each with the moment to replay.
+
+Sized for 80x24: the score takes two or three lines, the points one or two lines each. A point
+is an option of a list: Enter (or a click) on it replays the answer from its moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from voicemock.core.metrics import format_metric_value
+from voicemock.core.safe_text import printable
+from voicemock.core.scoring import COMPETENCY_SHARE, GATE_MEANINGS, LEVEL_MEANINGS
+from voicemock.ui.formatting import score_style
+from voicemock.ui.widgets.metrics_table import CORE_METRIC_KEYS
+from voicemock.ui.widgets.transcript_view import format_clock, word_char_spans, words_in_char_range
+
+if TYPE_CHECKING:
+    from voicemock.core.models import DeliveryMetrics, Metric, ScoreReport, Transcript
+    from voicemock.core.store import AttemptRecord
+
+MAX_STRENGTHS = 2
+MAX_FIXES = 3
+REPLAY_LEAD_S = 0.5  # start a little before the moment, so its context is heard
+_STRONG_LEVEL = 2  # a competency described at least counts as a strength
+
+
+@dataclass(frozen=True)
+class CoachingPoint:
+    """A strength or a thing to fix, and the moment of the answer it is about (None: none)."""
+
+    text: str
+    at_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Coaching:
+    """What the Summary lists: the strengths and the things to fix first, in order."""
+
+    strengths: tuple[CoachingPoint, ...]
+    fixes: tuple[CoachingPoint, ...]
+
+
+def _span_start_s(transcript: Transcript, start_char: int, end_char: int) -> float | None:
+    """When the words at ``[start_char, end_char)`` of the transcript text start."""
+    if not transcript.timed or not transcript.words:
+        return None
+    spans = word_char_spans(transcript.text, transcript.words)
+    indices = words_in_char_range(spans, start_char, end_char)
+    return transcript.words[indices[0]].start_s if indices else None
+
+
+def _first_flag_s(metrics: DeliveryMetrics, metric: Metric) -> float | None:
+    flags = sorted(
+        (f for f in metrics.flags if f.kind in metric.flag_kinds), key=lambda f: f.start_s
+    )
+    return flags[0].start_s if flags else None
+
+
+def coaching(attempt: AttemptRecord) -> Coaching:
+    """The strengths and fixes of an attempt, derived from its score and delivery figures.
+
+    Strengths: the best-shown competencies (at their first evidence), then a told example,
+    then delivery figures in the good band. Fixes: the scorer's next steps in its order (a
+    weakness of content at its evidence, a missing result at the end), with the worst
+    delivery figure (at its first flag) second.
+    """
+    score = attempt.score
+    transcript = attempt.transcript
+    metrics = attempt.metrics
+    strengths: list[CoachingPoint] = []
+    fixes: list[CoachingPoint] = []
+    if score is not None:
+        shown = sorted(
+            (c for c in score.competencies if c.level >= _STRONG_LEVEL and not c.flagged),
+            key=lambda c: (-c.level, -c.score, -c.weight),
+        )
+        for competency in shown[:MAX_STRENGTHS]:
+            evidence = sorted(competency.evidence, key=lambda e: e.kind != "own_action")
+            at_s = None
+            if evidence:
+                first = evidence[0]
+                at_s = first.start_s
+                if at_s is None:
+                    at_s = _span_start_s(transcript, first.start_char, first.end_char)
+            meaning = LEVEL_MEANINGS.get(competency.level, "")
+            strengths.append(CoachingPoint(f"{competency.label}: {meaning}", at_s))
+        if len(strengths) < MAX_STRENGTHS and score.star.spans and "A" not in score.star.missing:
+            span = score.star.spans[0]
+            at_s = span.start_s
+            if at_s is None:
+                at_s = _span_start_s(transcript, span.start_char, span.end_char)
+            strengths.append(CoachingPoint("You tell a specific example of your own", at_s))
+        for step in score.next_steps:
+            fixes.append(CoachingPoint(step, _step_moment(step, score, transcript)))
+    delivery = _delivery_fixes(metrics)
+    if delivery:
+        fixes.insert(min(1, len(fixes)), delivery[0])
+        fixes.extend(delivery[1:])
+    if len(strengths) < MAX_STRENGTHS:
+        for metric in metrics.metrics:
+            if (
+                metric.key in CORE_METRIC_KEYS
+                and metric.band == "good"
+                and metric.value is not None
+            ):
+                strengths.append(
+                    CoachingPoint(f"{metric.label} {format_metric_value(metric)}: good", None)
+                )
+            if len(strengths) == MAX_STRENGTHS:
+                break
+    if score is not None and len(fixes) < MAX_FIXES:
+        weak = sorted(score.competencies, key=lambda c: (c.level, -c.weight))
+        for competency in weak:
+            if competency.next_step and competency.level < 3:
+                fixes.append(CoachingPoint(competency.next_step, None))
+    unique: list[CoachingPoint] = []
+    for point in fixes:
+        if all(point.text != seen.text for seen in unique):
+            unique.append(point)
+    return Coaching(tuple(strengths[:MAX_STRENGTHS]), tuple(unique[:MAX_FIXES]))
+
+
+def _step_moment(step: str, score: ScoreReport, transcript: Transcript) -> float | None:
+    """Where in the answer a next step applies, when it applies to a place."""
+    for competency in score.competencies:
+        if competency.next_step != step:
+            continue
+        contrary = [e for e in competency.evidence if e.kind in ("red_flag", "negated")]
+        for evidence in contrary or competency.evidence:
+            if evidence.start_s is not None:
+                return evidence.start_s
+            return _span_start_s(transcript, evidence.start_char, evidence.end_char)
+    if "result" in step.lower() and transcript.timed and transcript.words:
+        return transcript.words[-1].start_s  # where the answer ended without its result
+    return None
+
+
+def _delivery_fixes(metrics: DeliveryMetrics) -> list[CoachingPoint]:
+    """Delivery figures in the fix band (the core ones first), at their first flag."""
+    fixes = [m for m in metrics.metrics if m.band == "fix" and m.value is not None]
+    fixes.sort(key=lambda m: m.key not in CORE_METRIC_KEYS)
+    return [
+        CoachingPoint(
+            f"{m.label} {format_metric_value(m)}" + (f": {m.guidance}" if m.guidance else ""),
+            _first_flag_s(metrics, m),
+        )
+        for m in fixes
+    ]
+
+
+def competency_share(score: ScoreReport) -> float | None:
+    """The rubric-weighted mean of the competency scores (0-100), None without competencies."""
+    weights = sum(c.weight for c in score.competencies)
+    if not weights:
+        return None
+    return sum(c.score * c.weight for c in score.competencies) / weights
+
+
+def overall_text(attempt: AttemptRecord, change: Text) -> Text:
+    """The overall score and the change since the previous attempt."""
+    text = Text()
+    if attempt.overall is None:
+        text.append("Not scored", style="bold")
+    else:
+        text.append("Overall ", style="bold")
+        text.append(f"{attempt.overall}/100", style=f"bold {score_style(attempt.overall)}")
+    text.append(" · ", style="dim")
+    text.append_text(change)
+    return text
+
+
+def makeup_text(attempt: AttemptRecord) -> Text:
+    """What the overall score is made of: the competency blend, the example, any cap."""
+    text = Text()
+    score = attempt.score
+    if attempt.overall is None or score is None:
+        text.append("The delivery figures are in the Delivery tab.", style="dim")
+        return text
+    competencies = competency_share(score)
+    content = COMPETENCY_SHARE * 100
+    text.append("Made of ", style="dim")
+    if competencies is not None:
+        text.append(f"competencies {competencies:.0f}")
+        text.append(f" ({content:.0f}%)", style="dim")
+        text.append(" + ")
+    text.append(f"your example {score.star.score}")
+    text.append(f" ({100 - content:.0f}%, S·T·A·R parts)", style="dim")
+    for gate in score.gates:
+        meaning = GATE_MEANINGS.get(gate, gate.replace("_", " "))
+        text.append("\n⚠ Capped: ", style="bold #e5c07b")
+        text.append(printable(meaning[:1].upper() + meaning[1:]))
+    return text
+
+
+def change_text(attempt: AttemptRecord, previous: AttemptRecord | None, *, loaded: bool) -> Text:
+    """The change of the overall score since the previous attempt at the same question."""
+    if not loaded:
+        return Text("since last time …", style="dim")
+    if previous is None:
+        return Text("your first attempt at this question", style="dim")
+    when = previous.created_at.astimezone().strftime("%d %b")
+    if attempt.overall is None or previous.overall is None:
+        return Text(f"last attempt {when}: no score to compare", style="dim")
+    delta = attempt.overall - previous.overall
+    text = Text("since last time ")
+    if delta > 0:
+        text.append(f"▲ +{delta}", style="bold #98c379")
+    elif delta < 0:
+        text.append(f"▼ {delta}", style="bold #e06c75")
+    else:
+        text.append("= 0", style="bold")
+    text.append(f"  (was {previous.overall} on {when})", style="dim")
+    return text
+
+
+def point_prompt(mark: str, point: CoachingPoint, replayable: bool) -> Text:
+    """One strength or fix: its mark, its text and the moment to replay."""
+    text = Text(f"{mark} ", style="bold")
+    text.append(printable(point.text))
+    if replayable:
+        moment = format_clock(point.at_s) if point.at_s is not None else "start"
+        text.append(f"  ▶ {moment}", style="#61afef")
+    return text
+
+
+class SummaryPane(Vertical):
+    """The score, the change since last time, strengths and fixes with their replay moments."""
+
+    DEFAULT_CSS = """
+    SummaryPane { height: 1fr; padding: 0 1; }
+    SummaryPane #summary-score { height: 1; }
+    SummaryPane #summary-makeup { height: auto; }
+    SummaryPane #summary-points { height: 1fr; border: none; padding: 0; margin-top: 1; }
+    SummaryPane #summary-hint { height: 1; color: $text-muted; }
+    """
+
+    def __init__(self, attempt: AttemptRecord, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.attempt = attempt
+        self.coaching = coaching(attempt)
+        self.previous: AttemptRecord | None = None
+        self.previous_loaded = False
+        self.points: list[CoachingPoint] = []  # in the order of the list's options
+
+    @property
+    def replayable(self) -> bool:
+        """True when the answer has a recording or timed words to replay."""
+        return self.attempt.audio_path is not None or self.attempt.transcript.timed
+
+    def compose(self) -> ComposeResult:
+        change = change_text(self.attempt, None, loaded=False)
+        yield Static(overall_text(self.attempt, change), id="summary-score")
+        yield Static(makeup_text(self.attempt), id="summary-makeup")
+        yield OptionList(*self._options(), id="summary-points", compact=True)
+        hint = "⏎ or click: replay that moment · 2-7: the details"
+        if not self.replayable:
+            hint = "2-7: the details"
+        yield Static(hint, id="summary-hint", markup=False)
+
+    def _options(self) -> list[Option | None]:
+        options: list[Option | None] = []
+        self.points = []
+        groups: Sequence[tuple[str, Sequence[CoachingPoint], str]] = (
+            ("Strengths", self.coaching.strengths, "✓"),
+            ("Fix first", self.coaching.fixes, ""),
+        )
+        for title, points, mark in groups:
+            options.append(Option(Text(title, style="bold underline"), disabled=True))
+            if not points:
+                options.append(Option(Text("  nothing to list", style="dim"), disabled=True))
+            for number, point in enumerate(points, start=1):
+                prompt = point_prompt(mark or f"{number}.", point, self.replayable)
+                options.append(Option(prompt, id=f"point-{len(self.points)}"))
+                self.points.append(point)
+        return options
+
+    def show_previous(self, previous: AttemptRecord | None) -> None:
+        """Show the change against ``previous`` (the attempt before, or None for a first)."""
+        self.previous = previous
+        self.previous_loaded = True
+        change = change_text(self.attempt, previous, loaded=True)
+        self.query_one("#summary-score", Static).update(overall_text(self.attempt, change))
+
+    def point_of(self, option_id: str | None) -> CoachingPoint | None:
+        """The point an option shows."""
+        if option_id is None or not option_id.startswith("point-"):
+            return None
+        index = int(option_id.removeprefix("point-"))
+        return self.points[index] if 0 <= index < len(self.points) else None
+
+    def replay_start(self, point: CoachingPoint) -> float:
+        """Where replay starts for ``point``: a little before its moment, or the start."""
+        return 0.0 if point.at_s is None else max(0.0, point.at_s - REPLAY_LEAD_S)

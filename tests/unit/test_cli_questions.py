@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,9 @@ import pytest
 from tests.unit.test_importer import QUESTION, make_page
 from tests.unit.test_rubrics import question_data, write_bank
 from voicemock import cli, paths
+
+# The shipped competency library, found before the fixture below hides the shipped banks.
+SHIPPED_LIBRARY = paths.SHIPPED_RUBRICS_DIR / "library"
 
 
 @pytest.fixture(autouse=True)
@@ -137,19 +141,28 @@ def test_import_writes_a_draft_that_questions_lists(
     assert rows[0]["bank"] == "peak"
 
 
-def test_imported_draft_is_listed_as_a_draft(
+def test_only_an_import_with_lines_left_to_write_is_listed_as_a_draft(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "160")
+    # Without the competency library, "Fairness" gets nothing from this page: lines to write.
     page = tmp_path / "peak-page.txt"
     page.write_text(make_page())
-    code, _out, err = run_cli(capsys, "import", str(page))
+    code, out, err = run_cli(capsys, "import", str(page))
     assert code == 0, err
+    assert "draft: true" in out and "scores answers now" not in out
     code, out, _err = run_cli(capsys, "questions", "--search", "warehouse", "--json")
     assert [r["draft"] for r in json.loads(out)] == [True]
     code, out, _err = run_cli(capsys, "questions", "--search", "warehouse")
     assert code == 0
     assert "(draft)" in out and "draft: true" in out
+    # With the library every competency has sentences: the import is usable as it is.
+    shutil.copytree(SHIPPED_LIBRARY, paths.SHIPPED_RUBRICS_DIR / SHIPPED_LIBRARY.name)
+    code, out, err = run_cli(capsys, "import", "--force", str(page))
+    assert code == 0, err
+    assert "scores answers now" in out
+    code, out, _err = run_cli(capsys, "questions", "--search", "warehouse", "--json")
+    assert sorted(r["draft"] for r in json.loads(out)) == [False, True]
 
 
 def test_user_banks_are_not_drafts(banks: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -438,18 +438,27 @@ def test_indicators_include_the_pages_phrases_around_the_competency() -> None:
     assert not any("trust" in p for p in empathy + diversity)
 
 
-def test_draft_is_marked_as_a_draft(tmp_path: Path) -> None:
+def test_an_import_is_a_draft_only_while_it_has_sentences_left_to_write(
+    tmp_path: Path,
+) -> None:
     source = tmp_path / "care.txt"
     source.write_text(care_page())
     result = import_page_file(source)
-    assert load_bank_file(result.path).bank.draft is True
-    assert "draft: true" in result.path.read_text()
-    loaded = load_library().get(result.question_id)
+    # Every competency got sentences from the library and the page: usable as it is.
+    assert result.draft is False and load_bank_file(result.path).bank.draft is False
+    assert "draft: true" not in result.path.read_text()
+    assert draft_path_of(load_library().get(result.question_id).question) is None
+    # A competency neither the library nor the page says anything about leaves lines to write.
+    odd = tmp_path / "odd.txt"
+    odd.write_text(care_page().replace(CARE_EVALUATED[-1], "Knowledge of forklift load charts"))
+    result = import_page_file(odd, tmp_path / "banks", force=True)
+    assert result.draft is True and "draft: true" in result.path.read_text()
+    loaded = load_library([tmp_path / "banks"]).get(result.question_id)
     assert loaded.bank.draft
     assert draft_path_of(loaded.question) == result.path
 
 
-def test_scoring_an_imported_draft_makes_sense(tmp_path: Path) -> None:
+def test_scoring_an_imported_question_makes_sense(tmp_path: Path) -> None:
     source = tmp_path / "care.txt"
     source.write_text(care_page())
     result = import_page_file(source)
@@ -478,8 +487,8 @@ def test_scoring_an_imported_draft_makes_sense(tmp_path: Path) -> None:
     # The draft's problem-solving exemplar is a placeholder: it is never given as advice.
     advice = [report.next_steps, *(c.next_step for c in report.competencies)]
     assert PLACEHOLDER_PREFIX not in str(advice)
-    # And the report says the question is an unedited draft, and where to edit it.
-    assert any("imported draft" in n and result.path.name in n for n in report.notes)
+    # A usable import is not called a draft in the report.
+    assert not any("draft" in n for n in report.notes)
 
 
 def test_importing_the_same_page_again_is_refused(tmp_path: Path) -> None:
@@ -676,7 +685,7 @@ def draft_of(path: Path) -> tuple[Draft, Question]:
 def test_an_imported_page_is_a_whole_rubric(path: Path) -> None:
     draft, question = draft_of(path)
     assert draft.notes == ()  # the library and the model were both used
-    assert yaml.safe_load(draft.text)["bank"]["draft"] is True
+    assert "draft" not in yaml.safe_load(draft.text)["bank"] and not draft.draft  # usable now
     assert question.kind == "approach"
     for competency in question.competencies:
         assert any(g.shows for g in competency.indicators), competency.id

@@ -1,4 +1,4 @@
-"""``voicemock import PAGE.txt``: turn an interview-prep page into a draft question bank."""
+"""``voicemock import PAGE.txt``: turn an interview-prep page into a question bank."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``import`` subcommand."""
     parser = subparsers.add_parser(
         "import",
-        help="make a draft question bank from an interview-prep page (text)",
+        help="make a question bank from an interview-prep page (text)",
         description=(
             "Read an interview-prep page saved as text (the question, its level, sample answers, "
-            "tips and 'What are interviewers evaluating with this question?') and write a draft "
-            "question bank into your banks folder. Existing files are never overwritten."
+            "tips and 'What are interviewers evaluating with this question?') and write a question "
+            "bank into your banks folder that scores answers at once. Existing files are never "
+            "overwritten."
         ),
     )
     parser.add_argument("page", type=Path, metavar="PAGE.txt", help="the page, as plain text")
@@ -47,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     page = result.page
     # soft_wrap: long paths and ids stay whole (copyable) instead of being cut at 80 columns.
     console = make_console(highlight=False, soft_wrap=True)
-    console.print(Text.assemble(("Draft written: ", "bold green"), display_path(result.path)))
+    console.print(
+        Text.assemble(("Question bank written: ", "bold green"), display_path(result.path))
+    )
     rows = [
         ("Question", page.question),
         ("Question id", result.question_id),
@@ -61,12 +64,18 @@ def run(args: argparse.Namespace) -> int:
         console.print(Text.assemble((f"  {label + ':':<16}", "bold"), value))
     if page.missing:
         console.print(Text.assemble(("Not found: ", "yellow"), "; ".join(page.missing)))
-    console.print(
-        Text(
-            "Next: open the draft and edit the indicators and exemplars (replace any line "
-            f"starting with '{PLACEHOLDER_PREFIX}'), then check it with "
-            f"`voicemock questions --search {result.question_id}`. Until you delete its line "
-            "'draft: true', the question is listed and scored as an unedited draft."
+    if result.draft:
+        next_step = (
+            "Next: open the file and write the lines starting with "
+            f"'{PLACEHOLDER_PREFIX}' (the page gave nothing for them), then delete its line "
+            "'draft: true'. Until then the question is listed as a draft and those lines are "
+            "skipped in scoring."
         )
-    )
+    else:
+        next_step = (
+            "It scores answers now, from the page's competencies, sample answers and tips and "
+            "voicemock's competency library: try `voicemock practice --question "
+            f"{result.question_id}`. Refine it any time by editing the file (its header says how)."
+        )
+    console.print(Text(next_step))
     return 0

@@ -146,7 +146,7 @@ def _caption(found: tuple[LoadedQuestion, ...], user_dir: str) -> str | None:
         lines.append(f"(yours) = from your banks in {user_dir}")
     if any(q.bank.draft for q in found):
         lines.append(
-            "(draft) = an unedited `voicemock import` draft: scores are rough until you edit "
-            "its file and delete its line 'draft: true'"
+            "(draft) = an imported bank with sentences left to write: its competencies without "
+            "them score roughly until you write them and delete its line 'draft: true'"
         )
     return "\n".join(lines) or None

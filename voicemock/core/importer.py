@@ -272,6 +272,7 @@ class ImportResult:
     page: ImportedPage
     matches: tuple[LibraryMatch, ...] = ()  # which library competency each label reused
     notes: tuple[str, ...] = ()  # what the draft had to do without (the library, the model)
+    draft: bool = False  # the bank is marked draft: it has placeholders for the user to write
 
 
 @dataclass
@@ -390,6 +391,7 @@ class Draft:
     text: str
     matches: tuple[LibraryMatch, ...] = ()
     notes: tuple[str, ...] = ()
+    draft: bool = False  # some sentences are left for the user to write (placeholders)
 
 
 def build_draft(
@@ -444,24 +446,30 @@ def build_draft(
         question["model_answers"] = model_answers
     if page.tips:
         question["tips"] = list(page.tips)
-    document = {
-        "bank": {
-            "id": bank_id,
-            "title": f"Imported: {_shorten(page.question, 70)}",
-            "version": 1,
-            "description": f"Imported from {_one_line(page.source_name)}.",
-            "draft": True,
-        },
-        "questions": [question],
-    }
-    body = yaml.safe_dump(
-        document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
-    )
     placeholders = any(
         e.startswith(PLACEHOLDER_PREFIX) for c in competencies for e in c["exemplars"]
     )
-    header = _header(page, question_id, matches, placeholders)
-    return Draft(header + body, tuple(matches), tuple(notes))
+    # A draft only while a competency has nothing to be scored by: no sentence in any of its
+    # groups and no exemplar but the placeholder (the user has to write them).
+    unscorable = any(
+        not any(g.get("shows") for g in c["indicators"])
+        and all(e.startswith(PLACEHOLDER_PREFIX) for e in c["exemplars"])
+        for c in competencies
+    )
+    bank: dict[str, Any] = {
+        "id": bank_id,
+        "title": f"Imported: {_shorten(page.question, 70)}",
+        "version": 1,
+        "description": f"Imported from {_one_line(page.source_name)}.",
+    }
+    if unscorable:
+        bank["draft"] = True
+    document = {"bank": bank, "questions": [question]}
+    body = yaml.safe_dump(
+        document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+    )
+    header = _header(page, question_id, matches, placeholders, draft=unscorable)
+    return Draft(header + body, tuple(matches), tuple(notes), draft=unscorable)
 
 
 def import_page(path: Path, dest_dir: Path | None = None, *, force: bool = False) -> Path:
@@ -547,7 +555,9 @@ def write_draft(
         raise VoicemockError(
             f"could not write the draft into {display_path(dest)}: {error.strerror or error}"
         ) from error
-    return ImportResult(written, bank_id, question_id, page, draft.matches, draft.notes)
+    return ImportResult(
+        written, bank_id, question_id, page, draft.matches, draft.notes, draft=draft.draft
+    )
 
 
 def _refuse_duplicate(page: ImportedPage, library: RubricLibrary) -> None:
@@ -1580,7 +1590,12 @@ def _model_answer(answer: ImportedAnswer) -> dict[str, str]:
 
 
 def _header(
-    page: ImportedPage, question_id: str, matches: Sequence[LibraryMatch], placeholders: bool
+    page: ImportedPage,
+    question_id: str,
+    matches: Sequence[LibraryMatch],
+    placeholders: bool,
+    *,
+    draft: bool,
 ) -> str:
     reused = [
         m.label
@@ -1613,11 +1628,12 @@ def _header(
         lines.append("From the library: " + "; ".join(reused) + ".")
     if alone:
         lines.append("Built from the page alone (not in the library): " + "; ".join(alone) + ".")
-    lines += [
-        f"Check that it loads with: voicemock questions --search {question_id}",
-        "When you have checked it, delete the line 'draft: true' under 'bank:' (until then it is",
-        "listed as an imported draft).",
-    ]
+    lines.append(f"Check that it loads with: voicemock questions --search {question_id}")
+    if draft:
+        lines += [
+            "A competency above has nothing to be scored by yet: write its lines, then delete",
+            "the line 'draft: true' under 'bank:' (until then it is listed as a draft).",
+        ]
     if page.missing:
         lines.append("Not found on the page: " + "; ".join(page.missing) + ".")
     return "".join(f"# {line}\n" for line in lines)

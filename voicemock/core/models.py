@@ -266,9 +266,15 @@ class Evidence:
     # scored text (inside the sentence); None when the scorer does not know the span.
     matched_start_char: int | None = None
     matched_end_char: int | None = None
+    # Which turn of the question said it: 0 the main answer, 1.. the follow-up answers (their
+    # times are then on that turn's recording). Written to JSON only when not 0.
+    turn: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.turn:
+            del data["turn"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Evidence:
@@ -286,7 +292,7 @@ class CompetencyScore:
     competency_id: str
     label: str
     level: int
-    score: int  # level * 25
+    score: int  # level * 25, plus breadth within level 3 (scoring.competency_points)
     weight: float
     evidence: tuple[Evidence, ...] = ()
     flagged: bool = False  # contrary evidence found (red flag or negated indicator)
@@ -325,9 +331,13 @@ class StarSpan:
     end_char: int
     start_s: float | None = None
     end_s: float | None = None
+    turn: int = 0  # the turn of the question it was told in (see Evidence.turn)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.turn:
+            del data["turn"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StarSpan:

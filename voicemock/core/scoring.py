@@ -111,6 +111,11 @@ NO_EXAMPLE_CAP_APPROACH = 65
 # The example score from which the answer counts as telling one.
 EXAMPLE_PRESENT = 35
 LEVEL_POINTS = 25
+# Within a described level (2 or 3), each group or concept beyond what the level needs adds
+# BREADTH_POINTS, up to BREADTH_CAP (always below the next level): two answers at the same
+# level are told apart by how much of the competency they cover.
+BREADTH_POINTS = 5
+BREADTH_CAP = 15
 STAR_ADVICE_BELOW = 50
 MAX_NEXT_STEPS = 3
 
@@ -728,6 +733,21 @@ def competency_level(described: int, shown: int, named: bool, depth: bool) -> in
     return level
 
 
+def competency_points(level: int, described: int, depth: int) -> int:
+    """The 0-100 score of a competency: its level, plus breadth within a described level.
+
+    Level 2 needs one described group and level 3 two (or one with its concept); each further
+    group and each further concept named beside a description adds ``BREADTH_POINTS``, never
+    reaching the next level. Named-only (1), not shown (0) and the top level (4) are flat.
+    """
+    points = level * LEVEL_POINTS
+    if level in (2, 3):
+        needed = 1 if level == 2 else 2
+        extra = max(0, described - needed) + depth - (1 if level == 3 and described < 2 else 0)
+        points += min(BREADTH_CAP, BREADTH_POINTS * max(0, extra))
+    return points
+
+
 def _competency_score(
     cc: _CompiledCompetency, found: _Findings, star: StarAnalysis, timeline: WordTimeline
 ) -> tuple[CompetencyScore, tuple[tuple[str, str], ...]]:
@@ -828,7 +848,7 @@ def _competency_score(
         competency_id=competency.id,
         label=competency.label,
         level=level,
-        score=level * LEVEL_POINTS,
+        score=competency_points(level, len(described_groups), len(found.depth)),
         weight=competency.weight,
         evidence=tuple(evidence),
         flagged=flagged,

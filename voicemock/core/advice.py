@@ -60,6 +60,7 @@ MIN_GAIN = 0.5
 
 # A sound answer's overall score: lifting a gate is worth the distance to it.
 _SOUND_OVERALL = 60
+_MIN_GATE_GAIN = 20.0
 # The example score a complete story reaches; a missing result or scene costs about this much.
 _STORY_TARGET = 75
 _MISSING_RESULT = 25
@@ -172,7 +173,8 @@ def content_steps(score: ScoreReport, question: Question | None = None) -> list[
     question and its target length; without it they say so in general words.
     """
     steps: list[Step] = []
-    headroom = max(0.0, float(_SOUND_OVERALL - score.overall))
+    # A gate caps the answer: lifting it is worth at least _MIN_GATE_GAIN points.
+    headroom = max(_MIN_GATE_GAIN, float(_SOUND_OVERALL - score.overall))
     gates = set(score.gates)
     if "off_topic" in gates:
         asked = f": {_quote(question.text, 120)}" if question is not None else ""

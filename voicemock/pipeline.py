@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
@@ -21,6 +21,7 @@ from voicemock.core.models import DeliveryMetrics, ScoreReport, Transcript
 from voicemock.core.pending import PENDING_DIR_NAME, new_pending_path, recover_command
 
 if TYPE_CHECKING:
+    from voicemock.core.followups import Followup, FollowupPhraser
     from voicemock.core.prosody import ProsodyReport
     from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptContent, AttemptRecord, SessionStore
@@ -32,6 +33,7 @@ __all__ = [
     "PENDING_DIR_NAME",
     "AnalysedAnswer",
     "Answer",
+    "FollowupRound",
     "PracticeSession",
     "analyse_audio",
     "check_transcriber",
@@ -212,10 +214,14 @@ def measure_and_score(
     question_end_s: float | None = None,
     progress: Progress | None = None,
     prosody: ProsodyReport | None = None,
+    earlier: Sequence[Transcript] = (),
 ) -> AnalysedAnswer:
     """Delivery metrics (with the question's target length) and, given a question, its score.
 
     ``prosody`` (``voicemock.core.prosody.sounded``) adds pitch, volume and pace over time.
+    ``earlier`` are the transcripts of the question's earlier turns when this is a follow-up
+    answer: its delivery is its own (against a follow-up's target length), its score the
+    question's on every turn so far (``voicemock.core.turns.score_turns``).
 
     An answer longer than ``voicemock.core.limits.MAX_ANSWER_WORDS`` is refused
     (AnswerTooLongError) before any work: scoring grows with every sentence.
@@ -224,21 +230,22 @@ def measure_and_score(
     from voicemock.core.metrics import TARGET_LENGTH_S, compute_metrics
 
     check_word_count(len(transcript.words))
+    from voicemock.core.turns import FOLLOWUP_TARGET_S, score_turns
+
     _report(progress, STAGE_SCORING, 0.0)
     target = question.question.target_length_s if question is not None else None
+    target_s = (target.min, target.max) if target is not None else TARGET_LENGTH_S
     metrics = compute_metrics(
         transcript,
         question_end_s=question_end_s,
         long_pause_s=settings.long_pause_s,
-        target_length_s=(target.min, target.max) if target is not None else TARGET_LENGTH_S,
+        target_length_s=FOLLOWUP_TARGET_S if earlier else target_s,
         prosody=prosody,
     )
     score: ScoreReport | None = None
     if question is not None:
-        from voicemock.core.scoring import score_answer
-
-        score = score_answer(
-            transcript,
+        score = score_turns(
+            [*earlier, transcript],
             question.question,
             rubric_version=question.rubric_version,
             use_embeddings=settings.use_embeddings,
@@ -306,6 +313,10 @@ class Answer:
     that exists (then :meth:`analyse` at once). ``load_transcriber`` gives the loaded transcriber
     (the real Whisper engine of the settings by default); ``question_end_s`` is when the question
     ended on the recording's clock (None: unknown), for the time to the first word.
+
+    A follow-up answer (made by :meth:`FollowupRound.followup_answer`) has its ``followup``
+    (what was asked and why), the ``main`` answer it follows and its ``turn`` (1, 2, ...); it
+    is scored with the earlier turns and stored under the main answer's attempt.
     """
 
     def __init__(
@@ -316,10 +327,18 @@ class Answer:
         audio_path: Path | None = None,
         load_transcriber: TranscriberLoader = load_transcriber,
         question_end_s: float | None = None,
+        followup: Followup | None = None,
+        main: Answer | None = None,
+        earlier: Sequence[Transcript] = (),
+        turn: int = 0,
     ) -> None:
         """Raises OSError when no ``audio_path`` is given and the pending folder is unusable."""
         self.question = question
         self.settings = settings
+        self.followup = followup
+        self.main = main
+        self.earlier = tuple(earlier)
+        self.turn = turn
         question_id = question.question.id if question is not None else ""
         self.audio_path = (
             Path(audio_path) if audio_path is not None else new_pending_path(question_id)
@@ -436,6 +455,7 @@ class Answer:
             self.question_end_s,
             progress,
             prosody=sounded(samples, transcript),
+            earlier=self.earlier,
         )
         return self.analysed
 
@@ -448,9 +468,15 @@ class Answer:
             raise RuntimeError("the answer has not been analysed yet")
         question = self.question
         transcript = analysed.transcript
+        parent_id: int | None = None
+        if self.main is not None:
+            if self.main.attempt is None:
+                raise RuntimeError("a follow-up answer is saved after its main answer")
+            parent_id = self.main.attempt.id
+        asked = self.followup.text if self.followup is not None else None
         return AttemptContent(
             question_id=question.question.id if question is not None else "",
-            question_text=question.question.text if question is not None else "",
+            question_text=asked or (question.question.text if question is not None else ""),
             rubric_version=question.rubric_version if question is not None else "",
             transcript=transcript,
             metrics=analysed.metrics,
@@ -459,6 +485,9 @@ class Answer:
             model=transcript.model,
             duration_s=self.duration_s,
             notes=notes,
+            parent_id=parent_id,
+            turn=self.turn if parent_id is not None else 0,
+            followup_reason=self.followup.reason if self.followup is not None else "",
         )
 
     def save_into(
@@ -493,6 +522,91 @@ class Answer:
         self.close()
         with contextlib.suppress(OSError):
             self.audio_path.unlink(missing_ok=True)
+
+
+class FollowupRound:
+    """One question as an interviewer asks it: the main answer, then up to ``limit`` follow-ups.
+
+    After each analysed turn :meth:`next_followup` chooses what to ask next from everything
+    said so far (``voicemock.core.followups.choose_followups`` on the turns scored together),
+    worded by the ``phraser`` when one is given (its ``None`` keeps the offline text);
+    :meth:`followup_answer` makes the answer to it, stored under the main answer's attempt.
+    """
+
+    def __init__(
+        self,
+        main: Answer,
+        limit: int,
+        *,
+        phraser: FollowupPhraser | None = None,
+        load_transcriber: TranscriberLoader = load_transcriber,
+    ) -> None:
+        from voicemock.core.followups import MAX_FOLLOWUPS
+
+        self.main = main
+        self.limit = max(0, min(MAX_FOLLOWUPS, int(limit)))
+        self.phraser = phraser
+        self._load_transcriber = load_transcriber
+        self.asked: list[Followup] = []
+        self.answers: list[Answer] = []  # the follow-up answers, in the order asked
+
+    @property
+    def turns(self) -> list[Answer]:
+        """The main answer, then every follow-up answer that was analysed."""
+        return [self.main, *(a for a in self.answers if a.analysed is not None)]
+
+    @property
+    def analysed(self) -> AnalysedAnswer | None:
+        """The latest analysed turn: its score is the question's on every turn so far."""
+        done = [a.analysed for a in self.turns if a.analysed is not None]
+        return done[-1] if done else None
+
+    def transcripts(self) -> list[Transcript]:
+        """The analysed turns' transcripts, main answer first."""
+        return [a.analysed.transcript for a in self.turns if a.analysed is not None]
+
+    def next_followup(self) -> Followup | None:
+        """What the interviewer asks next, or None (limit reached, or nothing left to ask)."""
+        from voicemock.core.followups import choose_followups, phrase_followup
+        from voicemock.core.turns import join_turns
+
+        question = self.main.question
+        analysed = self.analysed
+        if len(self.asked) >= self.limit or question is None or analysed is None:
+            return None
+        if analysed.score is None:
+            return None
+        said = join_turns(self.transcripts()).text
+        chosen = choose_followups(question.question, analysed.score, said, 1, asked=self.asked)
+        if not chosen:
+            return None
+        return phrase_followup(chosen[0], self.phraser, question.question.text, said)
+
+    def followup_answer(
+        self,
+        followup: Followup,
+        *,
+        audio_path: Path | None = None,
+        question_end_s: float | None = None,
+    ) -> Answer:
+        """The answer to ``followup`` (asked now): record or analyse it like any answer.
+
+        Raises OSError when no ``audio_path`` is given and the pending folder is unusable.
+        """
+        answer = Answer(
+            self.main.question,
+            self.main.settings,
+            audio_path=audio_path,
+            load_transcriber=self._load_transcriber,
+            question_end_s=question_end_s,
+            followup=followup,
+            main=self.main,
+            earlier=self.transcripts(),
+            turn=len(self.turns),
+        )
+        self.asked.append(followup)
+        self.answers.append(answer)
+        return answer
 
 
 def analyse_audio(

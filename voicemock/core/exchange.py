@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -90,13 +91,20 @@ def export_session(store: SessionStore, session_id: int, dest_dir: Path) -> Path
         tmp.mkdir(mode=PRIVATE_DIR_MODE)  # the export holds recordings: private too
         keep_private(tmp)
         exported: list[dict[str, Any]] = []
+        number_of = {attempt.id: number for number, attempt in enumerate(attempts, start=1)}
         for number, attempt in enumerate(attempts, start=1):
             audio_file: str | None = None
             if attempt.audio_path is not None and attempt.audio_status != "missing":
                 suffix = attempt.audio_path.suffix.lower() or ".wav"
                 audio_file = f"attempt-{number:03d}-{_slug(attempt.question_id)}{suffix}"
                 _store._copy_file(attempt.audio_path, tmp / audio_file)
-            exported.append(_attempt_export_dict(attempt, audio_file))
+            exported.append(
+                _attempt_export_dict(
+                    attempt,
+                    audio_file,
+                    None if attempt.parent_id is None else number_of.get(attempt.parent_id),
+                )
+            )
         document = {
             "format": EXPORT_FORMAT,
             "format_version": EXPORT_FORMAT_VERSION,
@@ -154,6 +162,7 @@ def import_session(
         )
         for number, item in enumerate(document.attempts, start=1)
     ]
+    _check_turns(document.attempts)
 
     placed: list[Path] = []
     info = document.session
@@ -177,14 +186,17 @@ def import_session(
                     _to_text(info.finished_at) if info.finished_at else None,
                 ),
             )
-            for content, created_at, source in parsed:
+            new_ids: list[int] = []  # the stored id of each attempt of the document
+            for item, (content, created_at, source) in zip(document.attempts, parsed, strict=True):
                 relative: str | None = None
                 if source is not None:
                     dest, relative = store._audio_dest(session_id, source)
                     store._place_audio(source, dest)
                     placed.append(dest)
+                if item.parent is not None:  # a follow-up: its main answer was stored before
+                    content = replace(content, parent_id=new_ids[item.parent - 1])
                 row = store._attempt_row(session_id, content, relative, created_at)
-                store._insert_attempt(conn, row)
+                new_ids.append(store._insert_attempt(conn, row))
     except BaseException as error:
         # The transaction rolled back: take away every file copied for it.
         for path in placed:
@@ -274,6 +286,11 @@ class _ExportedAttempt(BaseModel):
     duration_s: float = Field(default=0.0, ge=0, le=24 * 3600)
     created_at: SaneDatetime
     notes: str = Field(default="", max_length=100_000)
+    # A follow-up answer: the number (1-based, in this document) of its main answer's attempt,
+    # its turn and why it was asked. Absent for a main answer (and in older exports).
+    parent: int | None = Field(default=None, ge=1)
+    turn: int = Field(default=0, ge=0, le=100)
+    followup_reason: str = Field(default="", max_length=2000)
 
 
 class _ExportedSessionInfo(BaseModel):
@@ -328,7 +345,38 @@ def _first_error(error: ValidationError, prefix: str = "") -> str:
     return text
 
 
-def _attempt_export_dict(attempt: AttemptRecord, audio_file: str | None) -> dict[str, Any]:
+def _check_turns(attempts: Sequence[_ExportedAttempt]) -> None:
+    """StoreError unless every follow-up names an earlier main answer to the same question."""
+    for number, item in enumerate(attempts, start=1):
+        if item.parent is None:
+            if item.turn:
+                raise StoreError(
+                    f"attempt {number} in {SESSION_FILE} is not valid (turn {item.turn} "
+                    "without the main answer it follows)"
+                )
+            continue
+        main = attempts[item.parent - 1] if item.parent < number else None
+        if main is None or main.parent is not None or main.question_id != item.question_id:
+            raise StoreError(
+                f"attempt {number} in {SESSION_FILE} is not valid (its parent {item.parent} "
+                "is not an earlier main answer to the same question)"
+            )
+        if item.turn < 1:
+            raise StoreError(
+                f"attempt {number} in {SESSION_FILE} is not valid (a follow-up needs a turn "
+                "of 1 or more)"
+            )
+
+
+def _attempt_export_dict(
+    attempt: AttemptRecord, audio_file: str | None, parent: int | None = None
+) -> dict[str, Any]:
+    """One attempt of session.json; ``parent`` is the number of its main answer's attempt."""
+    followup: dict[str, Any] = (
+        {}
+        if parent is None
+        else {"parent": parent, "turn": attempt.turn, "followup_reason": attempt.followup_reason}
+    )
     return {
         "question_id": attempt.question_id,
         "question_text": attempt.question_text,
@@ -343,6 +391,7 @@ def _attempt_export_dict(attempt: AttemptRecord, audio_file: str | None) -> dict
         "duration_s": attempt.duration_s,
         "created_at": _to_text(attempt.created_at),
         "notes": attempt.notes,
+        **followup,
     }
 
 
@@ -470,6 +519,8 @@ def _parse_exported_attempt(number: int, item: _ExportedAttempt) -> AttemptConte
         model=item.model,
         duration_s=item.duration_s,
         notes=item.notes,
+        turn=item.turn if item.parent is not None else 0,
+        followup_reason=item.followup_reason if item.parent is not None else "",
     )
 
 

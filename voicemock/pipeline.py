@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptContent, AttemptRecord, SessionStore
     from voicemock.speech.live import LiveTranscription
+    from voicemock.speech.live_pitch import LivePitch
     from voicemock.speech.recorder import Recorder as MicrophoneRecorder
     from voicemock.speech.transcribe import Transcriber
 
@@ -346,6 +347,7 @@ class Answer:
         self.question_end_s = question_end_s
         self._load_transcriber = load_transcriber
         self._live: LiveTranscription | None = None
+        self._pitch: LivePitch | None = None
         self._lock = threading.Lock()
         self.recorder: Recorder | None = None
         self.recording: RecordingResult | None = None
@@ -364,13 +366,32 @@ class Answer:
                 self._live = LiveTranscription(lambda: self._load_transcriber(self.settings))
             return self._live.feed
 
+    def listen_for_pitch(self) -> AudioTap:
+        """Start tracking the pitch of the audio as it comes; returns the tap to feed it to."""
+        from voicemock.speech.live_pitch import LivePitch
+
+        with self._lock:
+            if self._pitch is None:
+                self._pitch = LivePitch()
+            return self._pitch.feed
+
+    def _audio_tap(self) -> AudioTap:
+        """One tap feeding both the live transcription and the live pitch tracking."""
+        feeds = (self.listen(), self.listen_for_pitch())
+
+        def tap(block: Any) -> None:
+            for feed in feeds:
+                feed(block)
+
+        return tap
+
     def make_recorder(self, factory: RecorderFactory[RecorderType]) -> RecorderType:
         """The recorder of this answer made by ``factory`` (e.g. :func:`microphone_recorder`).
 
-        What it records is transcribed as it comes, and the question's scoring is prepared
-        meanwhile, so little is left to do when the answer ends.
+        What it records is transcribed and its pitch tracked as it comes, and the question's
+        scoring is prepared meanwhile, so little is left to do when the answer ends.
         """
-        recorder = factory(self.audio_path, self.settings, self.listen())
+        recorder = factory(self.audio_path, self.settings, self._audio_tap())
         self.recorder = recorder
         if self.question is not None and self.settings.use_embeddings:
             threading.Thread(
@@ -424,12 +445,15 @@ class Answer:
 
         with self._lock:
             live, self._live = self._live, None
+            pitch, self._pitch = self._pitch, None
         try:
             # The audio first: a silent or broken file fails at once, before a model is loaded.
             samples = load_audio(self.audio_path)
         except BaseException:
             if live is not None:
                 live.close(wait=False)
+            if pitch is not None:
+                pitch.close(wait=False)
             raise
         _report(progress, STAGE_LOADING, 0.0)
         transcriber = self._load_transcriber(self.settings)
@@ -448,13 +472,20 @@ class Answer:
         _report(progress, STAGE_TRANSCRIBING, 1.0)
         from voicemock.core.prosody import sounded
 
+        # Tracked while recording: only the last few seconds are left (None: no tracker).
+        pitch_track = None
+        if pitch is not None and transcript.timed and transcript.words:
+            pitch_track = pitch.finish(samples)
+        elif pitch is not None:
+            pitch.close(wait=False)
+
         self.analysed = measure_and_score(
             transcript,
             self.question,
             self.settings,
             self.question_end_s,
             progress,
-            prosody=sounded(samples, transcript),
+            prosody=sounded(samples, transcript, pitch_track=pitch_track),
             earlier=self.earlier,
         )
         return self.analysed
@@ -512,8 +543,11 @@ class Answer:
         """Stop transcribing in the background (the answer will not be analysed)."""
         with self._lock:
             live, self._live = self._live, None
+            pitch, self._pitch = self._pitch, None
         if live is not None:
             live.close(wait=False)
+        if pitch is not None:
+            pitch.close(wait=False)
 
     def discard(self) -> None:
         """Stop recording and transcribing and delete the audio: nothing of it is kept."""

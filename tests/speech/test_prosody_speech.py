@@ -196,3 +196,48 @@ def test_real_speech_is_plausible_and_its_flattened_copy_is_monotone(
     assert flat.pitch.sd_st < pitch.sd_st / 2
     assert flat.monotone
     assert {m.key: m.band for m in flat.metrics()}["pitch_sd_st"] in ("watch", "fix")
+
+
+def test_an_answer_tracks_its_pitch_while_it_is_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import soundfile as sf
+
+    from voicemock.config import Settings
+    from voicemock.core import prosody
+    from voicemock.pipeline import Answer
+
+    monkeypatch.setenv("VOICEMOCK_HOME", str(tmp_path / "home"))
+    clip = load_audio(Path(__file__).resolve().parents[2] / "audio" / "demo-answer.ogg")
+    pcm = np.round(np.clip(clip, -1, 1) * 32767).astype(np.int16)
+    path = tmp_path / "answer.wav"
+    sf.write(str(path), pcm, SR)
+    taps: list[Callable[[object], None]] = []
+
+    class Fed:
+        """A recorder whose audio the test feeds through the answer's tap."""
+
+        def __init__(self, out: Path, settings: Settings, on_audio: Callable[[object], None]):
+            taps.append(on_audio)
+
+    answer = Answer(None, Settings(), audio_path=path)
+    answer.make_recorder(Fed)  # type: ignore[type-var]
+    for at in range(0, pcm.size, 1600):
+        taps[0](pcm[at : at + 1600])
+    taps[0](None)
+    whole_file_runs: list[int] = []
+    original = prosody.track_pitch
+    monkeypatch.setattr(
+        prosody, "track_pitch", lambda *a, **k: whole_file_runs.append(1) or original(*a, **k)
+    )
+    analysed = answer.analyse()
+    assert whole_file_runs == []  # tracked while recorded, not from the file afterwards
+    assert analysed.prosody is not None
+    from_file = analyse_prosody(
+        pcm.astype(np.float32) / 32768.0, analysed.transcript, pitch_track=original(pcm / 32768.0)
+    )
+    live, whole = analysed.prosody.pitch, from_file.pitch
+    assert live.sd_st == pytest.approx(whole.sd_st, abs=0.05)
+    assert live.range_p5_p95_st == pytest.approx(whole.range_p5_p95_st, abs=0.1)
+    assert live.median_hz == pytest.approx(whole.median_hz, rel=0.01)
+    assert len(live.flat_stretches) == len(whole.flat_stretches)

@@ -238,3 +238,91 @@ def test_the_markdown_report_says_how_it_sounded() -> None:
     assert any(line.startswith("| Pitch variation |") for line in lines)
     assert any("trailing off" in line and line.startswith("- 0:03") for line in lines)
     assert sound_lines(compute_metrics(transcript)) == []
+
+
+def speech_like(duration_s: float, seed: int = 3) -> np.ndarray:
+    """A voice that moves in pitch and stops for breath: phrases of 1.5-3 s, pauses between."""
+    rng = np.random.default_rng(seed)
+    n = int(duration_s * SR)
+    t = np.arange(n) / SR
+    # Intonation: a slow wander of a few semitones around 140 Hz, with a fall in each phrase.
+    wander = 3.0 * np.sin(2 * np.pi * 0.11 * t) + 1.5 * np.sin(2 * np.pi * 0.37 * t + 1.0)
+    f0 = 140.0 * 2 ** (wander / 12)
+    envelope = np.zeros(n)
+    at = 0.4
+    while at < duration_s - 0.5:
+        length = float(rng.uniform(1.5, 3.0))
+        a, b = int(at * SR), min(n, int((at + length) * SR))
+        envelope[a:b] = np.hanning(b - a) ** 0.3 * rng.uniform(0.5, 1.0)
+        f0[a:b] *= 2 ** (-np.linspace(0, 2.5, b - a) / 12)  # each phrase falls 2.5 st
+        at += length + float(rng.uniform(0.3, 0.9))
+    return tone(f0, 0.4 * envelope) + 0.002 * rng.standard_normal(n)
+
+
+def as_recorded(samples: np.ndarray) -> np.ndarray:
+    """The samples as a 16-bit recording holds them."""
+    return np.round(np.clip(samples, -1, 1) * 32767).astype(np.int16)
+
+
+def fed_in_blocks(pcm: np.ndarray, block: int = 1600) -> prosody.IncrementalPitch:
+    tracker = prosody.IncrementalPitch()
+    for at in range(0, pcm.size, block):
+        tracker.add(pcm[at : at + block])
+        tracker.advance()
+    return tracker
+
+
+def pitch_figures(track: prosody.PitchTrack) -> prosody.PitchSummary:
+    return prosody._pitch_summary(track.times_s, track.f0_hz, track.floor_hz, track.ceiling_hz, [])
+
+
+def test_pitch_tracked_while_recording_equals_the_whole_file_within_tolerance() -> None:
+    pcm = as_recorded(speech_like(40.0))
+    # A louder last phrase: chunks tracked before it judged silence against a lower peak.
+    pcm[-4 * SR :] = np.clip(pcm[-4 * SR :].astype(np.int32) * 2, -32767, 32767)
+    recorded = pcm.astype(np.float32) / 32768.0
+    tracker = fed_in_blocks(pcm)
+    assert tracker.tracked_s >= 40.0 - prosody.LIVE_PITCH_CHUNK_S - 2 * prosody.LIVE_PITCH_MARGIN_S
+
+    live = tracker.finish(recorded)
+    whole = prosody.track_pitch(recorded)
+
+    # One grid, no frame twice or missing, over the same stretch as the whole file.
+    assert np.allclose(np.diff(live.times_s), prosody.PITCH_STEP_S)
+    assert abs(len(live.times_s) - len(whole.times_s)) <= 2
+    assert live.floor_hz == pytest.approx(whole.floor_hz, rel=prosody.LIVE_PITCH_RANGE_TOLERANCE)
+    assert live.ceiling_hz == pytest.approx(whole.ceiling_hz, rel=0.02)
+    a, b = pitch_figures(live), pitch_figures(whole)
+    assert a.median_hz == pytest.approx(b.median_hz, rel=0.005)
+    assert a.sd_st == pytest.approx(b.sd_st, abs=0.05)
+    assert a.range_p5_p95_st == pytest.approx(b.range_p5_p95_st, abs=0.1)
+    assert a.voiced_s == pytest.approx(b.voiced_s, rel=0.02)
+    # Frame by frame: where both are voiced they agree (no octave slips at chunk edges).
+    f0 = np.interp(live.times_s, whole.times_s, whole.f0_hz)
+    both = (live.f0_hz > 0) & (f0 > 0)
+    assert (
+        np.median(np.abs(prosody.semitones(live.f0_hz[both], 1) - prosody.semitones(f0[both], 1)))
+        < 0.1
+    )
+    # The whole report from the live track matches the report from the file.
+    words = timed(words_over(0.4, 39.5, 100))
+    from_live = analyse_prosody(recorded, words, pitch_track=live)
+    from_file = analyse_prosody(recorded, words)
+    assert from_live.pitch.sd_st == pytest.approx(from_file.pitch.sd_st, abs=0.05)
+    assert len(from_live.pitch.flat_stretches) == len(from_file.pitch.flat_stretches)
+
+
+def test_a_recording_that_is_not_what_was_fed_is_tracked_afresh() -> None:
+    pcm = as_recorded(speech_like(12.0))
+    tracker = fed_in_blocks(pcm)
+    other = as_recorded(speech_like(12.0, seed=9)).astype(np.float32) / 32768.0
+    track = tracker.finish(other)
+    whole = prosody.track_pitch(other)
+    assert np.array_equal(track.f0_hz, whole.f0_hz)
+    assert track.floor_hz == whole.floor_hz
+
+
+def test_a_short_or_silent_answer_tracked_live_has_no_voice() -> None:
+    for pcm in (np.zeros(SR // 20, np.int16), np.zeros(5 * SR, np.int16)):
+        track = fed_in_blocks(pcm).finish(pcm.astype(np.float32) / 32768.0)
+        assert not (track.f0_hz > 0).any()

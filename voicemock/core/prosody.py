@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -258,19 +258,22 @@ def analyse_prosody(
     transcript: Transcript,
     *,
     sample_rate_hz: int = SAMPLE_RATE_HZ,
-    pitch_track: tuple[FloatArray, FloatArray] | None = None,
+    pitch_track: PitchTrack | tuple[FloatArray, FloatArray] | None = None,
 ) -> ProsodyReport:
     """Pitch, volume, pace and pause placement of one recorded answer.
 
     ``samples`` is mono float audio at ``sample_rate_hz``; the transcript gives the word
-    timings (and the audio's silences, when known). ``pitch_track`` (times_s, f0_hz with 0 for
-    unvoiced frames) skips the pitch tracker, e.g. when it ran while the answer was recorded.
+    timings (and the audio's silences, when known). ``pitch_track`` (a :class:`PitchTrack`, or
+    times_s and f0_hz with 0 for unvoiced frames) skips the pitch tracker, e.g. when
+    :class:`IncrementalPitch` ran while the answer was recorded.
     """
     x = np.asarray(samples, dtype=np.float64).ravel()
     duration_s = len(x) / float(sample_rate_hz)
     words = _spoken(transcript.words)
     if pitch_track is None:
         times_s, f0_hz, floor_hz, ceiling_hz = track_pitch(x, sample_rate_hz)
+    elif isinstance(pitch_track, PitchTrack):
+        times_s, f0_hz, floor_hz, ceiling_hz = pitch_track
     else:
         times_s, f0_hz = (np.asarray(a, dtype=np.float64) for a in pitch_track)
         floor_hz, ceiling_hz = PITCH_FIRST_PASS_FLOOR_HZ, PITCH_FIRST_PASS_CEILING_HZ
@@ -287,7 +290,11 @@ def analyse_prosody(
 
 
 def sounded(
-    samples: Any, transcript: Transcript, *, sample_rate_hz: int = SAMPLE_RATE_HZ
+    samples: Any,
+    transcript: Transcript,
+    *,
+    sample_rate_hz: int = SAMPLE_RATE_HZ,
+    pitch_track: PitchTrack | None = None,
 ) -> ProsodyReport | None:
     """:func:`analyse_prosody` of a recorded answer, or None when it cannot be measured.
 
@@ -300,7 +307,9 @@ def sounded(
         import parselmouth  # type: ignore[import-untyped,import-not-found,unused-ignore] # noqa: F401
     except ImportError:
         return None
-    return analyse_prosody(samples, transcript, sample_rate_hz=sample_rate_hz)
+    return analyse_prosody(
+        samples, transcript, sample_rate_hz=sample_rate_hz, pitch_track=pitch_track
+    )
 
 
 @dataclass(frozen=True)
@@ -353,48 +362,327 @@ def _spoken(words: Sequence[Word]) -> list[_SpokenWord]:
 # --- pitch --------------------------------------------------------------------------------------
 
 
-def track_pitch(
-    samples: Any, sample_rate_hz: int = SAMPLE_RATE_HZ
-) -> tuple[FloatArray, FloatArray, float, float]:
-    """F0 every 10 ms with Praat's autocorrelation method: (times_s, f0_hz, floor, ceiling).
+class PitchTrack(NamedTuple):
+    """A pitch track: frame times, F0 (0 when unvoiced) and the tracker's fitted range."""
+
+    times_s: FloatArray
+    f0_hz: FloatArray
+    floor_hz: float
+    ceiling_hz: float
+
+
+def track_pitch(samples: Any, sample_rate_hz: int = SAMPLE_RATE_HZ) -> PitchTrack:
+    """F0 every PITCH_STEP_S with Praat's autocorrelation method, over the whole recording.
 
     Unvoiced frames have f0 0. A coarse first pass over a wide range finds the speaker's
     quartiles; the second pass runs between 0.75 x Q1 and 1.5 x Q3, which keeps octave errors
-    out (De Looze & Hirst).
+    out (De Looze & Hirst). Frames are centred at (k + 0.5) x step, the grid
+    :class:`IncrementalPitch` tracks on too.
     """
-    import parselmouth  # type: ignore[import-untyped,import-not-found,unused-ignore]
-
     x = np.asarray(samples, dtype=np.float64).ravel()
+    empty = PitchTrack(
+        np.zeros(0), np.zeros(0), PITCH_FIRST_PASS_FLOOR_HZ, PITCH_FIRST_PASS_CEILING_HZ
+    )
     if len(x) < int(0.1 * sample_rate_hz):
-        return np.zeros(0), np.zeros(0), PITCH_FIRST_PASS_FLOOR_HZ, PITCH_FIRST_PASS_CEILING_HZ
-    sound = parselmouth.Sound(x, sampling_frequency=float(sample_rate_hz))
-    first = sound.to_pitch_ac(
-        time_step=PITCH_FIRST_PASS_STEP_S,
-        pitch_floor=PITCH_FIRST_PASS_FLOOR_HZ,
-        pitch_ceiling=PITCH_FIRST_PASS_CEILING_HZ,
+        return empty
+    peak = float(np.max(np.abs(x - x.mean())))
+    first_pass = _first_pass()
+    first_f0 = _track_frames(
+        x,
+        sample_rate_hz,
+        _first_frame(first_pass),
+        _frame_stop(len(x), sample_rate_hz, first_pass),
+        first_pass,
+        peak,
     )
-    f0 = np.asarray(first.selected_array["frequency"], dtype=np.float64)
-    voiced = f0[f0 > 0]
-    if len(voiced) < 5:
-        floor_hz, ceiling_hz = PITCH_FIRST_PASS_FLOOR_HZ, PITCH_FIRST_PASS_CEILING_HZ
-    else:
-        q1, q3 = np.percentile(voiced, [25, 75])
-        floor_hz = float(max(PITCH_MIN_FLOOR_HZ, PITCH_FLOOR_FACTOR * q1))
-        ceiling_hz = float(min(PITCH_MAX_CEILING_HZ, PITCH_CEILING_FACTOR * q3))
-    pitch = sound.to_pitch_ac(
-        time_step=PITCH_STEP_S,
-        pitch_floor=floor_hz,
-        pitch_ceiling=ceiling_hz,
-        max_number_of_candidates=PITCH_MAX_CANDIDATES,
-    )
-    times_s = np.asarray(pitch.xs(), dtype=np.float64)
-    f0_hz = np.asarray(pitch.selected_array["frequency"], dtype=np.float64)
-    return times_s, np.nan_to_num(f0_hz), floor_hz, ceiling_hz
+    floor_hz, ceiling_hz = fitted_pitch_range(first_f0)
+    second = _PitchPass(PITCH_STEP_S, floor_hz, ceiling_hz, PITCH_MAX_CANDIDATES)
+    first, stop = _first_frame(second), _frame_stop(len(x), sample_rate_hz, second)
+    if stop <= first:
+        return empty
+    f0_hz = _track_frames(x, sample_rate_hz, first, stop, second, peak)
+    times_s = (np.arange(first, stop, dtype=np.float64) + 0.5) * PITCH_STEP_S
+    return PitchTrack(times_s, f0_hz, floor_hz, ceiling_hz)
 
 
 def semitones(f0_hz: Any, reference_hz: float) -> FloatArray:
     """F0 in semitones relative to ``reference_hz`` (12 per octave)."""
     return 12.0 * np.log2(np.asarray(f0_hz, dtype=np.float64) / reference_hz)
+
+
+# --- pitch while the answer is recorded ---------------------------------------------------------
+
+# The tracker runs on the new audio every LIVE_PITCH_CHUNK_S, with LIVE_PITCH_MARGIN_S of audio on
+# either side so the path through each chunk's frames is chosen as it would be in the whole file.
+LIVE_PITCH_CHUNK_S = 3.0
+LIVE_PITCH_MARGIN_S = 0.5
+LIVE_PITCH_MIN_VOICED_FRAMES = 40  # first-pass frames (3.2 s of voice) before the range is fitted
+# A chunk tracked with a fitted range (or a loudest sample) this far from the whole answer's is
+# tracked again: the figures then stay within 0.05 st of tracking the whole file at once.
+LIVE_PITCH_RANGE_TOLERANCE = 0.02
+LIVE_PITCH_PEAK_TOLERANCE = 1.5
+PRAAT_SILENCE_THRESHOLD = 0.03  # Praat's default: relative to the loudest sample of the sound
+PRAAT_PERIODS_PER_WINDOW = 3.0  # Praat's autocorrelation window: three periods of the floor
+
+
+def fitted_pitch_range(first_pass_f0_hz: Any) -> tuple[float, float]:
+    """The second pass's (floor, ceiling) from the first pass's voiced F0 (De Looze & Hirst)."""
+    f0 = np.asarray(first_pass_f0_hz, dtype=np.float64)
+    voiced = f0[f0 > 0]
+    if len(voiced) < 5:
+        return PITCH_FIRST_PASS_FLOOR_HZ, PITCH_FIRST_PASS_CEILING_HZ
+    q1, q3 = np.percentile(voiced, [25, 75])
+    return (
+        float(max(PITCH_MIN_FLOOR_HZ, PITCH_FLOOR_FACTOR * q1)),
+        float(min(PITCH_MAX_CEILING_HZ, PITCH_CEILING_FACTOR * q3)),
+    )
+
+
+@dataclass(frozen=True)
+class _PitchPass:
+    """One pass's settings: frame step, range and candidates per frame."""
+
+    step_s: float
+    floor_hz: float
+    ceiling_hz: float
+    candidates: int
+
+    @property
+    def window_s(self) -> float:
+        return PRAAT_PERIODS_PER_WINDOW / self.floor_hz
+
+
+def _first_pass() -> _PitchPass:
+    """The coarse first pass over a wide range (Praat's default 15 candidates a frame)."""
+    return _PitchPass(
+        PITCH_FIRST_PASS_STEP_S, PITCH_FIRST_PASS_FLOOR_HZ, PITCH_FIRST_PASS_CEILING_HZ, 15
+    )
+
+
+def _first_frame(pitch_pass: _PitchPass) -> int:
+    """The first frame (centred at (k + 0.5) x step) whose window starts inside the audio."""
+    return max(0, math.ceil(pitch_pass.window_s / (2 * pitch_pass.step_s) - 0.5))
+
+
+def _frame_stop(n_samples: int, sample_rate_hz: int, pitch_pass: _PitchPass) -> int:
+    """One past the last frame whose window ends inside ``n_samples`` of audio."""
+    end_s = n_samples / sample_rate_hz - pitch_pass.window_s / 2
+    return max(0, math.floor(end_s / pitch_pass.step_s - 0.5) + 1)
+
+
+def _chunk_bounds(
+    first: int, stop: int, sample_rate_hz: int, pitch_pass: _PitchPass
+) -> tuple[int, int, int]:
+    """(first sample, one past the last, margin frames) of the audio to track frames first:stop.
+
+    Praat centres its frames in the sound it is given; a sound of (frames x step + a slack just
+    under one window) samples starting half a slack before frame ``first - margin`` puts every
+    frame on the same grid as the other chunks: centre (k + 0.5) x step.
+    """
+    margin = math.ceil(LIVE_PITCH_MARGIN_S / pitch_pass.step_s)
+    slack = 2 * round((pitch_pass.window_s - pitch_pass.step_s / 2) * sample_rate_hz / 2)
+    start = round((first - margin) * pitch_pass.step_s * sample_rate_hz) - slack // 2
+    end = round((stop + margin) * pitch_pass.step_s * sample_rate_hz) + slack // 2
+    return start, end, margin
+
+
+def _track_frames(
+    x: Any, sample_rate_hz: int, first: int, stop: int, pitch_pass: _PitchPass, peak: float
+) -> FloatArray:
+    """F0 of frames ``first:stop`` of the grid, from the audio around them (zeros past its ends).
+
+    ``peak`` is the loudest sample of the whole answer (so far): Praat judges silence against
+    the loudest sample of the sound it is given, so the threshold is scaled to the answer's.
+    """
+    import parselmouth  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    start, end, margin = _chunk_bounds(first, stop, sample_rate_hz, pitch_pass)
+    segment = np.zeros(end - start, dtype=np.float64)
+    lo, hi = max(0, start), min(len(x), end)
+    if hi > lo:
+        segment[lo - start : hi - start] = x[lo:hi]
+    own_peak = float(np.max(np.abs(segment - segment.mean()))) if len(segment) else 0.0
+    threshold = PRAAT_SILENCE_THRESHOLD * (peak / own_peak if own_peak > 0 else 1.0)
+    sound = parselmouth.Sound(
+        segment, sampling_frequency=float(sample_rate_hz), start_time=start / sample_rate_hz
+    )
+    pitch = sound.to_pitch_ac(
+        time_step=pitch_pass.step_s,
+        pitch_floor=pitch_pass.floor_hz,
+        pitch_ceiling=pitch_pass.ceiling_hz,
+        max_number_of_candidates=pitch_pass.candidates,
+        silence_threshold=threshold,
+    )
+    f0 = np.nan_to_num(np.asarray(pitch.selected_array["frequency"], dtype=np.float64))
+    return f0[margin : margin + stop - first]
+
+
+@dataclass
+class _TrackedChunk:
+    first: int  # frames first:stop of a pass's grid
+    stop: int
+    peak: float  # the loudest sample of the answer when it was tracked
+    f0_hz: FloatArray
+
+
+class IncrementalPitch:
+    """:func:`track_pitch` of an answer, computed a few seconds at a time while it is recorded.
+
+    :meth:`add` the samples as they come and call :meth:`advance` now and then (both from one
+    thread): each pass tracks the new audio in chunks of LIVE_PITCH_CHUNK_S. The second pass
+    starts once the first has heard enough voice to fit the speaker's range, and starts again
+    if that range moves. :meth:`finish` takes the saved recording and tracks only what is left:
+    the tail, and any chunk tracked with a range or loudest sample too far from the whole
+    answer's. If the recording is not the audio that was added, it is tracked afresh.
+    """
+
+    def __init__(self, sample_rate_hz: int = SAMPLE_RATE_HZ) -> None:
+        """An empty track; nothing is imported or tracked before :meth:`advance`."""
+        self.sample_rate_hz = sample_rate_hz
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._total = 0
+        self._used = 0  # samples the chunks tracked so far depend on
+        self._low, self._high, self._sum = 0.0, 0.0, 0.0
+        self._first_pass = _first_pass()
+        self._first_chunks: list[_TrackedChunk] = []
+        self._second_pass: _PitchPass | None = None
+        self._second_chunks: list[_TrackedChunk] = []
+
+    @property
+    def tracked_s(self) -> float:
+        """How much of the answer the second pass has tracked (0 before it starts)."""
+        if not self._second_chunks or self._second_pass is None:
+            return 0.0
+        return self._second_chunks[-1].stop * self._second_pass.step_s
+
+    def add(self, samples: Any) -> None:
+        """Append a block of mono samples (int16, or float in -1..1)."""
+        block = np.asarray(samples).ravel()
+        if block.dtype == np.int16:
+            block = block.astype(np.float32) / 32768.0
+        block = block.astype(np.float32, copy=False)
+        if block.size == 0:
+            return
+        end = self._total + block.size
+        if end > self._buffer.size:
+            grown = np.zeros(max(end, 2 * self._buffer.size, 30 * self.sample_rate_hz), np.float32)
+            grown[: self._total] = self._buffer[: self._total]
+            self._buffer = grown
+        self._buffer[self._total : end] = block
+        self._total = end
+        self._low = min(self._low, float(block.min()))
+        self._high = max(self._high, float(block.max()))
+        self._sum += float(block.sum(dtype=np.float64))
+
+    def advance(self) -> None:
+        """Track every chunk the audio added so far is long enough for."""
+        self._run_pass(self._first_pass, self._first_chunks, final=False)
+        voiced = self._first_voiced()
+        if len(voiced) < LIVE_PITCH_MIN_VOICED_FRAMES:
+            return
+        self._refit(voiced)
+        assert self._second_pass is not None
+        self._run_pass(self._second_pass, self._second_chunks, final=False)
+
+    def finish(self, samples: Any) -> PitchTrack:
+        """The pitch track of ``samples`` (the saved recording), reusing the chunks tracked."""
+        x = np.asarray(samples).ravel()
+        if x.dtype == np.int16:
+            x = x.astype(np.float32) / 32768.0
+        fed = self._buffer[: self._used]
+        if x.size < self._used or not np.array_equal(x[: self._used].astype(np.float32), fed):
+            return track_pitch(x, self.sample_rate_hz)  # not the audio that was added
+        self._buffer = np.asarray(x, dtype=np.float32)
+        self._total = int(x.size)
+        if x.size:
+            self._low, self._high = float(x.min()), float(x.max())
+            self._sum = float(np.sum(x, dtype=np.float64))
+        if x.size < int(0.1 * self.sample_rate_hz):
+            return track_pitch(x, self.sample_rate_hz)
+        self._run_pass(self._first_pass, self._first_chunks, final=True)
+        floor_hz, ceiling_hz = fitted_pitch_range(self._first_voiced())
+        self._refit_to(floor_hz, ceiling_hz)
+        second = self._second_pass
+        assert second is not None
+        peak = self._peak()
+        # Chunks tracked before a much louder moment came judged silence too leniently.
+        self._second_chunks = [
+            chunk for chunk in self._second_chunks if chunk.peak * LIVE_PITCH_PEAK_TOLERANCE >= peak
+        ]
+        self._retrack_gaps(second)
+        self._run_pass(second, self._second_chunks, final=True)
+        chunks = self._second_chunks
+        f0 = np.concatenate([c.f0_hz for c in chunks]) if chunks else np.zeros(0)
+        first = chunks[0].first if chunks else 0
+        times = (np.arange(first, first + len(f0), dtype=np.float64) + 0.5) * second.step_s
+        return PitchTrack(times, f0, second.floor_hz, second.ceiling_hz)
+
+    # -- the passes ------------------------------------------------------------------------------
+
+    def _peak(self) -> float:
+        """The loudest sample around the mean so far, as Praat measures a sound's peak."""
+        if self._total == 0:
+            return 0.0
+        mean = self._sum / self._total
+        return max(self._high - mean, mean - self._low)
+
+    def _first_voiced(self) -> FloatArray:
+        if not self._first_chunks:
+            return np.zeros(0)
+        f0 = np.concatenate([c.f0_hz for c in self._first_chunks])
+        return f0[f0 > 0]
+
+    def _refit(self, voiced: FloatArray) -> None:
+        self._refit_to(*fitted_pitch_range(voiced))
+
+    def _refit_to(self, floor_hz: float, ceiling_hz: float) -> None:
+        """Use this range for the second pass; chunks tracked with one too far from it go."""
+        current = self._second_pass
+        if current is not None and (
+            abs(floor_hz / current.floor_hz - 1.0) <= LIVE_PITCH_RANGE_TOLERANCE
+            and abs(ceiling_hz / current.ceiling_hz - 1.0) <= LIVE_PITCH_RANGE_TOLERANCE
+        ):
+            return
+        self._second_pass = _PitchPass(PITCH_STEP_S, floor_hz, ceiling_hz, PITCH_MAX_CANDIDATES)
+        self._second_chunks = []
+
+    def _retrack_gaps(self, pitch_pass: _PitchPass) -> None:
+        """Track again the frames between the chunks kept (dropped ones), in place."""
+        kept: list[_TrackedChunk] = []
+        expected = _first_frame(pitch_pass)
+        peak = self._peak()
+        x = self._buffer[: self._total]
+        for chunk in self._second_chunks:
+            if chunk.first > expected:
+                f0 = _track_frames(x, self.sample_rate_hz, expected, chunk.first, pitch_pass, peak)
+                kept.append(_TrackedChunk(expected, chunk.first, peak, f0))
+            kept.append(chunk)
+            expected = chunk.stop
+        self._second_chunks = kept
+
+    def _run_pass(
+        self, pitch_pass: _PitchPass, chunks: list[_TrackedChunk], *, final: bool
+    ) -> None:
+        """Track the next chunks of one pass: full chunks, or (``final``) all that is left."""
+        sr = self.sample_rate_hz
+        chunk_frames = max(1, round(LIVE_PITCH_CHUNK_S / pitch_pass.step_s))
+        x = self._buffer[: self._total]
+        while True:
+            first = chunks[-1].stop if chunks else _first_frame(pitch_pass)
+            last = _frame_stop(self._total, sr, pitch_pass)
+            if final:
+                stop = last
+                if stop <= first:
+                    return
+            else:
+                stop = first + chunk_frames
+                if stop > last or _chunk_bounds(first, stop, sr, pitch_pass)[1] > self._total:
+                    return
+            peak = self._peak()
+            f0 = _track_frames(x, sr, first, stop, pitch_pass, peak)
+            chunks.append(_TrackedChunk(first, stop, peak, f0))
+            end = _chunk_bounds(first, stop, sr, pitch_pass)[1]
+            self._used = max(self._used, min(self._total, end))
 
 
 def _word_at(words: Sequence[_SpokenWord], time_s: float) -> int:

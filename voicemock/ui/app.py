@@ -21,6 +21,7 @@ from voicemock.errors import VoicemockError
 from voicemock.ui.errors import describe_unexpected
 from voicemock.ui.host import InterviewPlan
 from voicemock.ui.messages import LibraryFailed, LibraryLoaded, WarmUpFinished
+from voicemock.ui.palette import QuestionCommands
 from voicemock.ui.services import Services
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class VoicemockApp(App[None]):
     SUB_TITLE = "offline interview practice"
     CSS_PATH = "voicemock.tcss"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, show=False)]
+    # The palette also finds questions by their text.
+    COMMANDS = App.COMMANDS | {QuestionCommands}
 
     def __init__(
         self,
@@ -231,6 +234,12 @@ class VoicemockApp(App[None]):
                 self.open_history()
 
         self.push_screen(MockSummaryDialog(attempts, asked), closed)
+        # Home, under the summary, shows the interview's answers in its progress at once.
+        from voicemock.ui.screens.home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.load_progress()
 
     def open_results(self, attempt: AttemptRecord) -> None:
         """Show the results of a stored attempt."""

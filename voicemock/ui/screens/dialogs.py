@@ -14,6 +14,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from voicemock.ui.formatting import plain, score_text, short
@@ -131,6 +132,15 @@ class ConfirmDialog(VoicemockModal[bool]):
         self.dismiss(event.button.id == "yes")
 
 
+class MarkedRadioButton(RadioButton):
+    """A radio button whose state shows without colour: ● when chosen, ○ when not."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else "○"
+        return super()._button
+
+
 @dataclass(frozen=True)
 class MockSetup:
     """How many questions a mock interview asks, and in which order."""
@@ -166,8 +176,8 @@ class MockSetupDialog(VoicemockModal[MockSetup | None]):
                     max_length=3,
                 )
             with RadioSet(id="mock-order", compact=True):
-                yield RadioButton("Random order", value=True, id="order-random")
-                yield RadioButton("In list order", id="order-list")
+                yield MarkedRadioButton("Random order", value=True, id="order-random")
+                yield MarkedRadioButton("In list order", id="order-list")
             yield Static("", id="mock-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Start", variant="primary", id="start")

@@ -134,8 +134,10 @@ class HistoryScreen(VoicemockScreen):
             select = self.query_one("#history-question", Select)
             with self.prevent(Select.Changed):
                 select.set_options(
-                    (plain(short(f"{qid}: {text}", MAX_QUESTION_LABEL)), qid)
-                    for qid, text in sorted(message.questions.items())
+                    (plain(short(text or qid, MAX_QUESTION_LABEL)), qid)
+                    for qid, text in sorted(
+                        message.questions.items(), key=lambda item: item[1].casefold()
+                    )
                 )
                 if self.question_id in message.questions:
                     select.value = self.question_id
@@ -167,12 +169,14 @@ class HistoryScreen(VoicemockScreen):
             format_number(metric_value(attempt.metrics, WPM_KEYS)),
             format_number(metric_value(attempt.metrics, FILLER_KEYS), 1),
             format_clock(attempt.duration_s),
-            plain(attempt.question_id or "—"),
+            plain(attempt.question_text or attempt.question_id or "—"),
         ]
 
     def _draw_chart(self) -> None:
         title, keys, limits = CHART_SERIES[self.series]
-        scope = self.question_id or "all questions"
+        scope = "all questions"
+        if self.question_id is not None:
+            scope = short(self._question_options.get(self.question_id, self.question_id), 40)
         values = series_values(self.attempts, keys)
         self.query_one(TrendChart).show_series(f"{title} · {scope}", values, y_limits=limits)
 
@@ -269,6 +273,20 @@ class HistoryScreen(VoicemockScreen):
         )
 
 
+def change_format(unit: str) -> tuple[int, str]:
+    """Decimals and unit of a metric's change: counts are whole numbers, seconds say "s"."""
+    unit = " ".join(unit.split()).lower()
+    if unit in ("", "count", "words"):
+        return 0, ""
+    if unit == "s":
+        return 1, " s"
+    if unit == "wpm":
+        return 0, ""
+    if unit == "ratio":
+        return 2, ""
+    return 1, ""
+
+
 def compare_rows(older: AttemptRecord, newer: AttemptRecord) -> list[tuple[str, str, str, Text]]:
     """(figure, older, newer, change) rows: overall, length, competencies, delivery metrics."""
     rows: list[tuple[str, str, str, Text]] = []
@@ -325,7 +343,7 @@ def compare_rows(older: AttemptRecord, newer: AttemptRecord) -> list[tuple[str, 
                     None if before_metric is None else before_metric.value,
                     metric.value,
                     None,
-                    1,
+                    *change_format(metric.unit),
                 ),
             )
         )

@@ -16,8 +16,17 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from voicemock.core.progress import (
+    PlanItem,
+    QuestionProgress,
+    days_ago,
+    local_days,
+    practice_plan,
+    practice_streak,
+    progress_by_question,
+)
 from voicemock.errors import VoicemockError
-from voicemock.ui.formatting import plain, score_text
+from voicemock.ui.formatting import plain, score_text, short
 from voicemock.ui.screens.base import VoicemockScreen
 from voicemock.ui.screens.dialogs import MockSetup, MockSetupDialog
 from voicemock.ui.widgets.sparkline import sparkline
@@ -29,6 +38,14 @@ if TYPE_CHECKING:
 RECENT_LIMIT = 8
 TREND_WINDOW = 3  # attempts compared at each end for the trend
 LEVELS = ("junior", "mid", "senior")
+PLAN_SHOWN = 3  # questions of the practice plan shown on Home
+# Banks give general questions the role "Any role"; the filter's own prompt must differ.
+GENERAL_ROLE = "Any role"
+
+
+def local_now() -> datetime:
+    """The current local time (the practice plan, streak and ages count from it)."""
+    return datetime.now().astimezone()
 
 
 def format_when(attempt: AttemptRecord, today: date | None = None) -> str:
@@ -38,12 +55,21 @@ def format_when(attempt: AttemptRecord, today: date | None = None) -> str:
     return local.strftime("%H:%M") if local.date() == today else local.strftime("%d %b")
 
 
-def progress_summary(points: Sequence[HistoryPoint]) -> Text:
-    """Attempt count, average and best score, and the trend of the latest attempts."""
+def streak_text(streak: int) -> str:
+    """The streak in words: "3 days in a row", "1 day", "none yet"."""
+    if streak <= 0:
+        return "none yet"
+    return f"{streak} day{'s' if streak != 1 else ''} in a row"
+
+
+def progress_summary(points: Sequence[HistoryPoint], streak: int = 0) -> Text:
+    """Attempt count, the streak, average and best score, and the trend of the latest ones."""
     scores = [p.overall for p in points if p.overall is not None]
     text = Text()
     text.append("Attempts  ", style="dim")
     text.append(f"{len(points)}\n", style="bold")
+    text.append("Streak    ", style="dim")
+    text.append(f"{streak_text(streak)}\n", style="bold" if streak else "dim")
     if not scores:
         text.append("No scored attempts yet.\nPick a question and press Enter.", style="dim")
         return text
@@ -65,18 +91,34 @@ def progress_summary(points: Sequence[HistoryPoint]) -> Text:
     return text
 
 
-def question_preview(question: LoadedQuestion, attempts: int) -> Text:
-    """The full question text with its role, level, tags and target length."""
+def question_preview(
+    question: LoadedQuestion, progress: QuestionProgress | None, now: datetime | None = None
+) -> Text:
+    """The full question text with its role, level, tags, target length and progress."""
     q = question.question
     text = plain(q.text + "\n", style="bold")
     target = q.target_length_s
     details = f"{q.role} · {q.level} · {target.min:.0f}-{target.max:.0f} s"
     if q.tags:
         details += " · " + ", ".join(q.tags)
-    if attempts:
-        details += f" · tried {attempts}×"
+    if progress is not None:
+        now = now if now is not None else local_now()
+        details += f" · tried {progress.attempts}×"
+        if progress.best is not None:
+            details += f", best {progress.best}"
+        if progress.last is not None:
+            details += f", last {progress.last}"
+        details += f" ({days_ago(progress.last_at, now)})"
     text.append_text(plain(details, style="dim"))
     return text
+
+
+def plan_label(item: PlanItem) -> Text:
+    """How a plan question stands: "new", or its best score and how long ago it was tried."""
+    progress = item.progress
+    if progress is None:
+        return Text("new", style="bold #61afef")
+    return score_text(progress.best)
 
 
 class HomeScreen(VoicemockScreen):
@@ -97,13 +139,14 @@ class HomeScreen(VoicemockScreen):
 
         def __init__(self, points: list[HistoryPoint], recent: list[AttemptRecord]) -> None:
             super().__init__()
-            self.points = points
+            self.points = points  # main answers only
             self.recent = recent
 
     def __init__(self) -> None:
         super().__init__()
         self._shown: list[LoadedQuestion] = []
-        self._attempt_counts: dict[str, int] = {}
+        self.progress: dict[str, QuestionProgress] = {}  # question id -> how practice went
+        self.plan: list[PlanItem] = []
         self._recent: list[AttemptRecord] = []
         self.progress_loaded = False  # the store has been read at least once
 
@@ -114,7 +157,7 @@ class HomeScreen(VoicemockScreen):
                 pane.border_title = "Questions"
                 yield Input(placeholder="Search questions  ( / )", id="search", compact=True)
                 with Horizontal(id="filters"):
-                    yield Select[str]((), prompt="Any role", id="filter-role", compact=True)
+                    yield Select[str]((), prompt="All roles", id="filter-role", compact=True)
                     yield Select[str](
                         [(level, level) for level in LEVELS],
                         prompt="Any level",
@@ -131,6 +174,8 @@ class HomeScreen(VoicemockScreen):
             with Vertical(id="progress-pane") as side:
                 side.border_title = "Progress"
                 yield Static("", id="progress-summary")
+                yield Static("Practise next", classes="section-title")
+                yield DataTable(id="plan", cursor_type="row", show_header=False)
                 yield Static("Recent attempts", classes="section-title")
                 yield DataTable(id="recent", cursor_type="row", show_header=False)
         yield Footer(compact=True)
@@ -138,7 +183,12 @@ class HomeScreen(VoicemockScreen):
     def on_mount(self) -> None:
         questions = self.query_one("#questions", DataTable)
         questions.add_column("Level", key="level", width=6)
+        questions.add_column("Best", key="best", width=4)
+        questions.add_column("Last", key="last", width=4)
         questions.add_column("Question", key="text")
+        plan = self.query_one("#plan", DataTable)
+        plan.add_column("Best", key="best")
+        plan.add_column("Question", key="question")
         recent = self.query_one("#recent", DataTable)
         recent.add_column("When", key="when")
         recent.add_column("Score", key="score")
@@ -168,7 +218,9 @@ class HomeScreen(VoicemockScreen):
         roles = list(library.roles())
         tags = list(library.tags())
         # Roles and tags come from the banks: shown as text, never as markup.
-        self.query_one("#filter-role", Select).set_options((plain(r), r) for r in roles)
+        self.query_one("#filter-role", Select).set_options(
+            (plain(f"{r} (general)" if r == GENERAL_ROLE else r), r) for r in roles
+        )
         self.query_one("#filter-tag", Select).set_options((plain(t), t) for t in tags)
         self.refresh_questions()
 
@@ -195,14 +247,14 @@ class HomeScreen(VoicemockScreen):
         table.clear()
         for loaded in self._shown:
             q = loaded.question
-            tried = self._attempt_counts.get(q.id, 0)
-            label = plain(q.text)
-            if tried:
-                label.append(f"  ✓{tried}", style="dim #98c379")
-            table.add_row(plain(q.level), label, key=q.id)
+            progress = self.progress.get(q.id)
+            best = score_text(progress.best) if progress else Text("")
+            last = score_text(progress.last) if progress else Text("")
+            table.add_row(plain(q.level), best, last, plain(q.text), key=q.id)
         if selected is not None and any(q.question.id == selected.question.id for q in self._shown):
             table.move_cursor(row=table.get_row_index(selected.question.id))
         self._update_preview()
+        self._refresh_plan()
         pane = self.query_one("#question-pane")
         pane.border_subtitle = f"{len(self._shown)} of {len(library.questions)}"
 
@@ -221,9 +273,18 @@ class HomeScreen(VoicemockScreen):
         if question is None:
             preview.update(Text("No question matches the search and filters.", style="dim"))
             return
-        preview.update(
-            question_preview(question, self._attempt_counts.get(question.question.id, 0))
-        )
+        preview.update(question_preview(question, self.progress.get(question.question.id)))
+
+    def _refresh_plan(self) -> None:
+        """The practice plan of the questions in the list: weakest or longest ago first."""
+        now = local_now()
+        ids = [q.question.id for q in self._shown]
+        self.plan = practice_plan(ids, self.progress, now, limit=PLAN_SHOWN)
+        table = self.query_one("#plan", DataTable)
+        table.clear()
+        texts = {q.question.id: q.question.text for q in self._shown}
+        for item in self.plan:
+            table.add_row(plan_label(item), plain(texts[item.question_id]), key=item.question_id)
 
     @on(Input.Changed, "#search")
     @on(Select.Changed)
@@ -241,6 +302,12 @@ class HomeScreen(VoicemockScreen):
     @on(DataTable.RowSelected, "#questions")
     def _row_selected(self) -> None:
         self.action_start_question()
+
+    @on(DataTable.RowSelected, "#plan")
+    def _plan_selected(self, event: DataTable.RowSelected) -> None:
+        question = self.vm.find_question(str(event.row_key.value))
+        if question is not None:
+            self.vm.start_interview([question], "single")
 
     @on(DataTable.RowSelected, "#recent")
     def _recent_selected(self, event: DataTable.RowSelected) -> None:
@@ -312,7 +379,7 @@ class HomeScreen(VoicemockScreen):
         """Read the store in a thread; a big history must not hold up the screen."""
         try:
             store = self.vm.store
-            points = store.history()
+            points = store.history(main_only=True)
             recent = store.list_attempts(limit=RECENT_LIMIT)
         except VoicemockError as error:
             self.app.call_from_thread(self.vm.report_error, error, "Session store")
@@ -322,20 +389,18 @@ class HomeScreen(VoicemockScreen):
     def on_home_screen_progress_loaded(self, message: ProgressLoaded) -> None:
         self.progress_loaded = True
         self._recent = message.recent
-        counts: dict[str, int] = {}
-        for point in message.points:
-            counts[point.question_id] = counts.get(point.question_id, 0) + 1
-        changed = counts != self._attempt_counts
-        self._attempt_counts = counts
-        self.query_one("#progress-summary", Static).update(progress_summary(message.points))
+        progress = progress_by_question(message.points)
+        self.progress = progress
+        today = local_now().date()
+        streak = practice_streak(local_days(p.created_at for p in message.points), today)
+        self.query_one("#progress-summary", Static).update(progress_summary(message.points, streak))
         recent = self.query_one("#recent", DataTable)
         recent.clear()
         for attempt in message.recent:
             recent.add_row(
                 Text(format_when(attempt), style="dim"),
                 score_text(attempt.overall),
-                plain(attempt.question_id or "—"),
+                plain(short(attempt.question_text or attempt.question_id or "—", 60)),
                 key=str(attempt.id),
             )
-        if changed:
-            self.refresh_questions()
+        self.refresh_questions()

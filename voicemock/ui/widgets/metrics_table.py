@@ -112,6 +112,7 @@ class MetricsTable(DataTable[str | Text]):
                 Text(printable(metric.label)),
                 Text(printable(format_metric_value(metric))),
                 band_text(metric.band),
-                Text(printable(metric.guidance), style="dim"),
+                # The rule's first clause; the whole of it is shown under the table.
+                Text(printable(metric.guidance.split(";")[0]), style="dim"),
                 key=metric.key,
             )

@@ -61,6 +61,12 @@ class Settings(BaseModel):
         default=DEFAULT_LONG_PAUSE_S, ge=LONG_PAUSE_RANGE_S[0], le=LONG_PAUSE_RANGE_S[1]
     )
     """Silent gaps from this long are flagged as long pauses."""
+    llm_url: str | None = None
+    """Your own OpenAI-compatible language model (e.g. http://localhost:11434/v1); None: off."""
+    llm_model: str | None = None
+    """The model name that endpoint serves (e.g. llama3.2); None lets the server choose."""
+    llm_confirmed_url: str | None = None
+    """An endpoint not on this machine that you agreed to send transcripts to (asked once)."""
     use_embeddings: bool = True
     """Use the local sentence-embedding model when scoring (falls back to lexical signals)."""
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from voicemock.commands.llm_options import add_llm_arguments
 from voicemock.commands.options import ENGINE_CHOICES
 from voicemock.errors import VoicemockError
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from voicemock.core.prosody import ProsodyReport
     from voicemock.core.rubric_schema import Question
     from voicemock.core.rubrics import LoadedQuestion
+    from voicemock.speech.llm import Coaching, LanguageModelCoach
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 # Text files larger than this are not answers (a 5-minute answer is ~5 KB).
@@ -85,12 +87,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help='print {"transcript", "metrics", "score", "next_steps", ...} as JSON',
     )
     output.add_argument("--markdown", action="store_true", help="print a Markdown report")
+    add_llm_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the question, read or transcribe the answer, measure, score and print."""
     from voicemock.commands.console import make_console
+    from voicemock.commands.llm_options import coaching_for, command_coach
     from voicemock.config import load_settings
     from voicemock.core.rubrics import load_library
     from voicemock.pipeline import measure_and_score
@@ -100,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     path = Path(args.file)
     status = make_console(stderr=True)
+    coach = command_coach(args, settings, status)  # a bad --llm-url fails here too
     prosody = None
     if path.suffix.lower() in TEXT_SUFFIXES:
         transcript = read_transcript_file(path)
@@ -116,6 +121,12 @@ def run(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"use_embeddings": False})
     with status.status("Scoring against the rubric..."):
         analysed = measure_and_score(transcript, loaded, settings, prosody=prosody)
+    coaching = None
+    if coach is not None:
+        with status.status("Asking your language model..."):
+            coaching = coaching_for(
+                coach, loaded.question, transcript.text, analysed.score, analysed.metrics
+            )
     print_score_output(
         loaded,
         transcript,
@@ -126,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
         all_metrics=args.all_metrics,
         more_hint=ALL_METRICS_HINT,
         prosody=prosody,
+        coach=coach,
+        coaching=coaching,
     )
     return 0
 
@@ -228,26 +241,32 @@ def print_score_output(
     all_metrics: bool = False,
     more_hint: str = "",
     prosody: ProsodyReport | None = None,
+    coach: LanguageModelCoach | None = None,
+    coaching: Coaching | None = None,
 ) -> None:
     """Print an analysed answer as JSON, as Markdown, or as a rich report on the terminal.
 
     The report's delivery table holds the core figures, or every one with ``all_metrics``
     (JSON always has them all); ``more_hint`` says how to see the rest; ``prosody`` adds how
-    a recorded answer sounded.
+    a recorded answer sounded. With a language model (``coach``), its ``coaching`` paragraph
+    and its notices follow, labelled as the model's ("coaching" and "model_notices" in JSON).
     """
+    from voicemock.commands.llm_options import coaching_json, coaching_markdown, render_coaching
     from voicemock.core.rubric_schema import Question
     from voicemock.core.safe_text import json_text, printable
 
     q = question if isinstance(question, Question) else question.question
     if as_json:
         data = score_json(transcript, metrics, score, prosody, q)
+        data.update(coaching_json(coach, coaching))
         sys.stdout.write(json_text(data) + "\n")
         return
     if as_markdown:
         from voicemock.core.report import markdown_report
 
         report = markdown_report(q, transcript, metrics, score, all_metrics=all_metrics)
-        sys.stdout.write(printable(report))
+        notices = coach.notices if coach is not None else ()
+        sys.stdout.write(printable(report + coaching_markdown(coaching, notices)))
         return
 
     from voicemock.commands.console import make_console
@@ -268,6 +287,7 @@ def print_score_output(
         console.print("[dim]No rubric score for this answer.[/dim]")
         return
     render_score(console, score, metrics, q)
+    render_coaching(console, coaching, coach.notices if coach is not None else ())
 
 
 def _level_bar(level: int) -> Text:

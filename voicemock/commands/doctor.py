@@ -246,6 +246,39 @@ def check_embedding_model() -> Check:
     )
 
 
+def check_language_model() -> Check:
+    """Your own language model (Settings): off, on this machine, or elsewhere (a warning).
+
+    Nothing is sent: the endpoint is only read from the settings, never contacted.
+    """
+    from voicemock.config import load_settings
+    from voicemock.speech.llm import EndpointError, client_installed, parse_endpoint
+
+    settings = load_settings()
+    if not settings.llm_url:
+        return Check("Language model", "ok", "off (follow-ups and coaching are the rubric's)")
+    try:
+        endpoint = parse_endpoint(settings.llm_url, settings.llm_model)
+    except EndpointError as error:
+        return Check("Language model", "warn", f"{error}; not used", "fix it in Settings (key s)")
+    if not client_installed():
+        return Check(
+            "Language model", "warn", "its client is not installed", "pip install 'voicemock[llm]'"
+        )
+    where = f"{endpoint.model} at {endpoint.host}"
+    warning = endpoint.remote_warning()
+    if warning is None:
+        return Check("Language model", "ok", f"{where} (on this machine)")
+    if settings.llm_confirmed_url != settings.llm_url:
+        warning += " Not used until you confirm it in Settings."
+    return Check(
+        "Language model",
+        "warn",
+        warning,
+        "run the model on this machine (e.g. http://localhost:11434/v1) or clear it in Settings",
+    )
+
+
 def check_tts() -> Check:
     """Questions can be spoken."""
     from voicemock.speech.tts import tts_available
@@ -303,6 +336,7 @@ CHECKS: tuple[Callable[[], Check], ...] = (
     check_session_store,
     check_disk_space,
     check_tts,
+    check_language_model,
 )
 
 

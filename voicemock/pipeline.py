@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 from voicemock.config import Settings
 from voicemock.core.models import DeliveryMetrics, ScoreReport, Transcript
 from voicemock.core.pending import PENDING_DIR_NAME, new_pending_path, recover_command
+from voicemock.errors import VoicemockError
 
 if TYPE_CHECKING:
     from voicemock.core.followups import Followup, FollowupPhraser
@@ -38,9 +39,11 @@ __all__ = [
     "PracticeSession",
     "analyse_audio",
     "check_transcriber",
+    "edit_transcript",
     "load_transcriber",
     "measure_and_score",
     "recover_command",
+    "revert_transcript",
     "warm_up",
 ]
 
@@ -654,3 +657,83 @@ def analyse_audio(
     """Transcribe a recorded answer file offline, measure its delivery and score it."""
     answer = Answer(question, settings, audio_path=audio_path, question_end_s=question_end_s)
     return answer.analyse(progress)
+
+
+# -- a corrected transcript ---------------------------------------------------------------------
+
+
+class TranscriptEditError(VoicemockError):
+    """An edited transcript cannot be used (empty, too long) or there is nothing to revert."""
+
+
+def edit_transcript(
+    store: SessionStore,
+    attempt_id: int,
+    text: str,
+    question: LoadedQuestion | None,
+    settings: Settings,
+) -> AttemptRecord:
+    """Replace a stored attempt's transcript with the user's ``text`` and score it again.
+
+    The words are aligned with what the engine heard (``core.transcript_edit``): unchanged
+    words keep their timing, new and changed ones are marked edited. The engine's transcript
+    is kept (``original_transcript``) for :func:`revert_transcript`; text equal to it reverts.
+    Delivery is measured again (with the recording's sound, when it is there) and the answer
+    re-scored against ``question`` (a follow-up turn keeps the score of its question).
+    """
+    from voicemock.core.limits import check_word_count
+    from voicemock.core.transcript_edit import apply_edit, same_words
+
+    attempt = store.get_attempt(attempt_id)
+    original = attempt.original_transcript or attempt.transcript
+    words = text.split()
+    if not words:
+        raise TranscriptEditError("the edited transcript is empty: nothing was changed")
+    check_word_count(len(words))
+    if same_words(original, text):
+        if attempt.original_transcript is None:
+            return attempt  # nothing changed
+        return _rescore(store, attempt, original, question, settings, original=None)
+    edited = apply_edit(original, " ".join(words))
+    return _rescore(store, attempt, edited, question, settings, original=original)
+
+
+def revert_transcript(
+    store: SessionStore, attempt_id: int, question: LoadedQuestion | None, settings: Settings
+) -> AttemptRecord:
+    """Put back the transcript the engine heard and score the attempt on it again."""
+    attempt = store.get_attempt(attempt_id)
+    if attempt.original_transcript is None:
+        raise TranscriptEditError(f"attempt {attempt_id}'s transcript was never edited")
+    return _rescore(store, attempt, attempt.original_transcript, question, settings, original=None)
+
+
+def _rescore(
+    store: SessionStore,
+    attempt: AttemptRecord,
+    transcript: Transcript,
+    question: LoadedQuestion | None,
+    settings: Settings,
+    *,
+    original: Transcript | None,
+) -> AttemptRecord:
+    """Measure and score ``transcript`` as ``attempt``'s and store it (with ``original``)."""
+    prosody = None
+    if transcript.timed and attempt.audio_path is not None and attempt.audio_status == "ok":
+        from voicemock.core.prosody import sounded
+        from voicemock.speech.audio_io import load_audio
+
+        with contextlib.suppress(VoicemockError):
+            prosody = sounded(load_audio(attempt.audio_path), transcript)
+    question_end_s = None
+    latency = attempt.metrics.value("response_latency_s")
+    engine_words = (attempt.original_transcript or attempt.transcript).words
+    if latency is not None and engine_words:
+        question_end_s = engine_words[0].start_s - latency
+    if question is not None and question.question.id != attempt.question_id:
+        question = None
+    analysed = measure_and_score(transcript, question, settings, question_end_s, prosody=prosody)
+    score = analysed.score
+    if attempt.is_followup or question is None:
+        score = attempt.score  # a follow-up's score is its question's, over every turn
+    return store.set_analysis(attempt.id, transcript, analysed.metrics, score, original=original)

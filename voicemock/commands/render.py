@@ -42,6 +42,8 @@ MARKS: dict[str, tuple[str, str, str]] = {
 # When flags overlap, the earlier kind in this order wins the words.
 _MARK_PRIORITY: tuple[FlagKind, ...] = ("filler", "discourse_filler", "hedge", "repetition")
 LONG_PAUSE_STYLE = "bold red"
+# Words the user typed in when correcting the transcript.
+EDITED_STYLE = "underline"
 
 _TRAILING_PUNCTUATION = ".,;:!?…\"')]}”’"
 
@@ -115,13 +117,15 @@ def marked_transcript(transcript: Transcript, metrics: DeliveryMetrics | None = 
             text.append(" ")
         mark = marks.get(k)
         if mark is None:
-            text.append(words[k].text)
+            text.append(words[k].text, style=EDITED_STYLE if words[k].edited else "")
             k += 1
             continue
         kind, length = mark
         opening, closing, style = MARKS[kind]
         span = " ".join(w.text for w in words[k : k + length])
         core, trailing = _split_trailing(span)
+        if any(w.edited for w in words[k : k + length]):
+            style = f"{style} {EDITED_STYLE}"
         text.append(f"{opening}{core}{closing}", style=style)
         text.append(trailing)
         k += length
@@ -198,6 +202,12 @@ def render_transcript(
         marked = {f.kind for f in metrics.flags} & {*MARKS, "long_pause"}
         if marked:
             console.print(legend(marked))
+    if any(w.edited for w in transcript.words):
+        console.print(
+            Text.assemble(
+                "  ", ("word", EDITED_STYLE), (" corrected by you (times estimated)", "dim")
+            )
+        )
 
 
 def render_metrics(

@@ -71,6 +71,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--model", default=None, metavar="NAME", help="Whisper model for audio (default: tiny.en)"
     )
     parser.add_argument(
+        "--transcript",
+        type=Path,
+        default=None,
+        metavar="TEXTFILE",
+        help="a corrected transcript of the recording (.txt): its words are scored, with the "
+        "recording's timings for the words the recogniser got right",
+    )
+    parser.add_argument(
         "--no-embeddings",
         action="store_true",
         help="score on lexical signals only (skip the sentence-embedding model)",
@@ -107,6 +115,10 @@ def run(args: argparse.Namespace) -> int:
     coach = command_coach(args, settings, status)  # a bad --llm-url fails here too
     prosody = None
     if path.suffix.lower() in TEXT_SUFFIXES:
+        if args.transcript is not None:
+            raise TranscriptFileError(
+                f"{path} is a transcript already: --transcript goes with a recording"
+            )
         transcript = read_transcript_file(path)
     else:
         from voicemock.commands.render import transcribe_audio_with_progress
@@ -115,6 +127,10 @@ def run(args: argparse.Namespace) -> int:
         transcript, samples = transcribe_audio_with_progress(
             path, engine=args.engine or settings.engine, model=args.model or settings.model
         )
+        if args.transcript is not None:
+            from voicemock.core.transcript_edit import apply_edit
+
+            transcript = apply_edit(transcript, read_transcript_file(args.transcript).text)
         prosody = sounded(samples, transcript)
 
     if args.no_embeddings:

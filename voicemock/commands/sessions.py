@@ -126,6 +126,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="score against this question instead of the one in the file name",
     )
 
+    edit = actions.add_parser(
+        "edit",
+        help="correct an attempt's transcript and score it again",
+        description=(
+            "Correct what the recogniser heard in an attempt (a misheard word costs points) and "
+            "score it again. Opens $EDITOR on the transcript, or takes the text from --text or "
+            "--transcript. Words you did not change keep their timing; changed words are marked. "
+            "What was first heard is kept: --revert puts it back."
+        ),
+    )
+    edit.add_argument("attempt_id", type=int, metavar="ATTEMPT", help="the attempt's id")
+    source = edit.add_mutually_exclusive_group()
+    source.add_argument(
+        "--transcript", type=Path, default=None, metavar="FILE", help="the corrected text"
+    )
+    source.add_argument("--text", default=None, metavar="TEXT", help="the corrected text")
+    source.add_argument(
+        "--revert", action="store_true", help="put back the transcript as first heard"
+    )
+
     actions.add_parser(
         "clean",
         help="remove recordings left behind by an interrupted save, import or delete",
@@ -183,6 +203,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if action == "delete":
             return _delete(store, err, args.session_id, assume_yes=args.yes)
+        if action == "edit":
+            return _edit(store, out, err, args)
     raise AssertionError(f"unhandled action {action!r}")  # argparse only allows the above
 
 
@@ -659,3 +681,98 @@ def _recover_one(
         soft_wrap=True,
     )
     return attempt
+
+
+def _edit(store: SessionStore, out: Console, err: Console, args: argparse.Namespace) -> int:
+    """Correct an attempt's transcript (or revert it), score it again and show the result."""
+    from rich.text import Text
+
+    from voicemock.commands.render import render_next_steps, render_transcript
+    from voicemock.config import load_settings
+    from voicemock.core.advice import next_steps
+    from voicemock.core.rubrics import load_library
+    from voicemock.core.transcript_edit import edited_word_count
+    from voicemock.errors import QuestionNotFoundError
+    from voicemock.pipeline import edit_transcript, revert_transcript
+
+    attempt = store.get_attempt(args.attempt_id)
+    try:
+        question: LoadedQuestion | None = load_library().get(attempt.question_id)
+    except QuestionNotFoundError:
+        question = None
+    settings = load_settings()
+    if args.revert:
+        with err.status("Scoring the transcript as first heard..."):
+            updated = revert_transcript(store, attempt.id, question, settings)
+    else:
+        if args.text is not None:
+            text = args.text
+        elif args.transcript is not None:
+            from voicemock.commands.score import read_transcript_file
+
+            text = read_transcript_file(args.transcript).text
+        else:
+            text = _text_from_editor(attempt.transcript.text)
+        with err.status("Scoring the corrected transcript..."):
+            updated = edit_transcript(store, attempt.id, text, question, settings)
+    if question is None and updated.score is not None:
+        err.print(
+            Text(
+                f"The question {attempt.question_id} is not in the loaded banks: the delivery "
+                "was measured again, the score is the one from before.",
+                style="yellow",
+            )
+        )
+    before = "-" if attempt.overall is None else str(attempt.overall)
+    after = "-" if updated.overall is None else str(updated.overall)
+    changed = edited_word_count(updated.transcript)
+    status = f"{changed} word(s) corrected" if updated.original_transcript else "as first heard"
+    out.print(Text(f"Attempt {updated.id}: transcript {status}; score {before} -> {after}"))
+    out.print()
+    render_transcript(out, updated.transcript, updated.metrics)
+    render_next_steps(
+        out,
+        next_steps(updated.score, updated.metrics, question.question if question else None),
+    )
+    if updated.original_transcript is not None:
+        out.print()
+        out.print(
+            Text(f"What was first heard is kept: voicemock sessions edit {updated.id} --revert")
+        )
+    return 0
+
+
+def _text_from_editor(text: str) -> str:
+    """The transcript after the user edited it in $VISUAL or $EDITOR (in the data folder)."""
+    import os
+    import shlex
+    import subprocess
+
+    from voicemock import paths
+    from voicemock.errors import VoicemockError
+    from voicemock.files import create_private_file
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise VoicemockError(
+            "no editor: set $EDITOR, or give the corrected text with --text or --transcript"
+        )
+    if not sys.stdin.isatty():
+        raise VoicemockError(
+            "no terminal for an editor: give the corrected text with --text or --transcript"
+        )
+    folder = paths.cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"transcript-{os.getpid()}.txt"
+    with create_private_file(path, exclusive=False) as handle:
+        handle.write((text.strip() + "\n").encode("utf-8"))
+    try:
+        try:
+            result = subprocess.run([*shlex.split(editor), str(path)], check=False)
+        except OSError as error:
+            raise VoicemockError(f"cannot run the editor {editor!r}: {error.strerror}") from error
+        if result.returncode != 0:
+            raise VoicemockError(f"the editor exited with {result.returncode}; nothing was changed")
+        return path.read_text(encoding="utf-8", errors="replace")
+    finally:
+        path.unlink(missing_ok=True)

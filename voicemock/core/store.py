@@ -182,6 +182,10 @@ class AttemptRecord:
     parent_id: int | None = None
     turn: int = 0
     followup_reason: str = ""
+    # An edited transcript: what the engine heard (None while never edited) and when the
+    # transcript was last edited; ``transcript``, ``metrics`` and ``score`` are the edited ones.
+    original_transcript: Transcript | None = None
+    edited_at: datetime | None = None
 
     @property
     def is_followup(self) -> bool:
@@ -656,6 +660,10 @@ class SessionStore:
         parent = row["parent_id"]
         parent_id = None if parent is None else _read_number(parent, int, "main answer", damage)
         turn = _read_number(row["turn"], int, "turn", damage)
+        original = part("original_transcript", Transcript.from_dict, None)
+        edited_at = (
+            None if row["edited_at"] is None else _read_time(row["edited_at"], "edit", damage)
+        )
         if strict and damage:
             raise StoreError(
                 f"attempt {row['id']} in the session store is damaged ({'; '.join(damage)})"
@@ -684,6 +692,8 @@ class SessionStore:
             parent_id=parent_id,
             turn=turn or 0,
             followup_reason=str(row["followup_reason"] or ""),
+            original_transcript=original,
+            edited_at=edited_at,
         )
 
     def _audio_path_of(self, relative: Any) -> Path | None:
@@ -948,6 +958,44 @@ class SessionStore:
             (row["question_id"], attempt_id, row["created_at"], row["created_at"], attempt_id),
         )
         return self._attempt_from_row(earlier[0]) if earlier else None
+
+    def set_analysis(
+        self,
+        attempt_id: int,
+        transcript: Transcript,
+        metrics: DeliveryMetrics,
+        score: ScoreReport | None,
+        *,
+        original: Transcript | None,
+    ) -> AttemptRecord:
+        """Replace an attempt's transcript, metrics and score (an edited transcript re-scored).
+
+        ``original`` is what the engine heard, kept while the transcript differs from it;
+        None reverts to it (the edit time is cleared too). The audio is left as it is.
+        """
+        edited_at = None if original is None else _to_text(_now())
+        try:
+            with self._write() as conn:
+                cursor = conn.execute(
+                    "UPDATE attempts SET transcript = ?, metrics = ?, score = ?, overall = ?,"
+                    " original_transcript = ?, edited_at = ? WHERE id = ?",
+                    (
+                        json.dumps(transcript.to_dict(), ensure_ascii=False),
+                        json.dumps(metrics.to_dict(), ensure_ascii=False),
+                        None if score is None else json.dumps(score.to_dict(), ensure_ascii=False),
+                        None if score is None else int(score.overall),
+                        None
+                        if original is None
+                        else json.dumps(original.to_dict(), ensure_ascii=False),
+                        edited_at,
+                        attempt_id,
+                    ),
+                )
+                if cursor.rowcount == 0:
+                    raise self._no_attempt(attempt_id)
+        except sqlite3.Error as error:
+            raise self._error("save the edited transcript", error) from error
+        return self.get_attempt(attempt_id)
 
     def set_notes(self, attempt_id: int, notes: str) -> None:
         """Replace an attempt's free-text notes."""

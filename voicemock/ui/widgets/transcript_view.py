@@ -24,6 +24,8 @@ LONG_PAUSE_STYLE = "bold #1e1e1e on #61afef"
 EVIDENCE_STYLE = "on #24502f"
 CONTRARY_STYLE = "on #5a1d1d"
 CURRENT_WORD_STYLE = "bold reverse"
+# Words the user typed in when correcting the transcript (their times are estimated).
+EDITED_STYLE = "dim underline"
 TIME_STYLE = "dim"
 # Flag kinds shown in the transcript; plain short pauses would be noise.
 _CONTRARY_KINDS = ("red_flag", "negated")
@@ -176,7 +178,7 @@ class TranscriptView(VerticalScroll):
         words = self._transcript.words
         self._groups = group_words(self._transcript)
         self._spans = word_char_spans(self._transcript.text, words)
-        self._word_styles = [[] for _ in words]
+        self._word_styles = [[EDITED_STYLE] if w.edited else [] for w in words]
         self._pauses = {}
         for flag in self._flags:
             if flag.kind == "long_pause":

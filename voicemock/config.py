@@ -10,10 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from voicemock import paths
 from voicemock.defaults import (
+    DEFAULT_FOLLOWUPS,
     DEFAULT_LONG_PAUSE_S,
     DEFAULT_MAX_ANSWER_S,
     DEFAULT_MODEL,
     DEFAULT_RATE_WPM,
+    FOLLOWUPS_RANGE,
     LONG_PAUSE_RANGE_S,
     MAX_ANSWER_RANGE_S,
     RATE_WPM_RANGE,
@@ -69,6 +71,8 @@ class Settings(BaseModel):
     """An endpoint not on this machine that you agreed to send transcripts to (asked once)."""
     use_embeddings: bool = True
     """Use the local sentence-embedding model when scoring (falls back to lexical signals)."""
+    followups: int = Field(default=DEFAULT_FOLLOWUPS, ge=FOLLOWUPS_RANGE[0], le=FOLLOWUPS_RANGE[1])
+    """Follow-up questions the interviewer may ask after each answer (0 turns them off)."""
 
 
 def load_settings(path: Path | None = None) -> Settings:

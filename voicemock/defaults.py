@@ -21,3 +21,5 @@ MAX_ANSWER_RANGE_S = (5.0, 3600.0)
 SILENCE_STOP_RANGE_S = (1.0, 60.0)
 DEFAULT_LONG_PAUSE_S = 2.0
 LONG_PAUSE_RANGE_S = (0.5, 10.0)
+DEFAULT_FOLLOWUPS = 1  # follow-up questions after each main answer
+FOLLOWUPS_RANGE = (0, 3)

@@ -78,6 +78,8 @@ def start_practice(
             "--question",
             QUESTION_ID,
             "--no-tui",
+            # One turn unless a test asks for follow-ups (they have tests of their own).
+            *(() if "--follow-ups" in extra else ("--follow-ups", "0")),
             *extra,
         ],
         stdin=subprocess.DEVNULL if stdin is None else stdin,

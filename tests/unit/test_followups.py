@@ -306,3 +306,30 @@ def test_an_archive_whose_follow_up_has_no_main_answer_is_refused(
         with pytest.raises(StoreError, match="parent 2"):
             other.import_session(folder)
         assert other.list_sessions() == []
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def test_score_json_says_what_the_interviewer_would_ask_next(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voicemock.cli import main
+
+    monkeypatch.setenv("VOICEMOCK_HOME", str(tmp_path / "home"))
+    answer = tmp_path / "answer.txt"
+    answer.write_text(GENERAL, "utf-8")
+    assert main(["score", str(answer), "--question", STORY, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    first = data["followups"][0]
+    assert (first["kind"], first["source"]) == ("example", "rubric")
+    assert first["text"].endswith("?") and first["reason"]
+    assert len(data["followups"]) <= 3
+
+    # The text report names the first one, and a covered answer gets none.
+    assert main(["score", str(answer), "--question", STORY]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "The interviewer would ask next" in out and first["text"] in out
+    answer.write_text(COVERED, "utf-8")
+    assert main(["score", str(answer), "--question", STORY, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["followups"] == []

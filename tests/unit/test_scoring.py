@@ -841,7 +841,15 @@ def test_score_command_json(
     answer.write_text(STRONG, "utf-8")
     assert run_cli("score", str(answer), "--question", "test-client-pushback", "--json") == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"transcript", "metrics", "score", "prosody", "next_steps", "summary"}
+    assert set(data) == {
+        "transcript",
+        "metrics",
+        "score",
+        "prosody",
+        "next_steps",
+        "summary",
+        "followups",
+    }
     assert data["prosody"] is None  # a typed answer has no sound
     report = ScoreReport.from_dict(data["score"])
     assert report.question_id == "test-client-pushback"

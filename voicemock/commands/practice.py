@@ -16,15 +16,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voicemock.commands.options import ENGINE_CHOICES
-from voicemock.defaults import DEFAULT_MAX_ANSWER_S, MAX_ANSWER_RANGE_S, SILENCE_STOP_RANGE_S
+from voicemock.defaults import (
+    DEFAULT_FOLLOWUPS,
+    DEFAULT_MAX_ANSWER_S,
+    FOLLOWUPS_RANGE,
+    MAX_ANSWER_RANGE_S,
+    SILENCE_STOP_RANGE_S,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from voicemock.config import Settings
+    from voicemock.core.followups import FollowupPhraser
     from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptRecord
-    from voicemock.pipeline import AnalysedAnswer, Answer, RecordingResult
+    from voicemock.pipeline import (
+        AnalysedAnswer,
+        Answer,
+        FollowupRound,
+        PracticeSession,
+        RecordingResult,
+    )
 
 DEFAULT_QUESTION_ID = "sac-client-resistance"
 MIN_ANSWER_S = 0.3  # shorter than this is a click or an accident, not an answer
@@ -36,6 +49,7 @@ _OPTION_OF_SETTING = {
     "max_answer_s": "--max-seconds",
     "input_device": "--device",
     "output_device": "--speaker",
+    "followups": "--follow-ups",
 }
 
 
@@ -104,6 +118,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="N",
         help=f"stop after N seconds ({low_s:g} to {high_s:g}; default {DEFAULT_MAX_ANSWER_S:g})",
     )
+    low, high = FOLLOWUPS_RANGE
+    parser.add_argument(
+        "--follow-ups",
+        type=int,
+        choices=range(low, high + 1),
+        default=None,
+        metavar="N",
+        help=(
+            f"follow-up questions after the answer, chosen from what it lacked ({low}-{high}; "
+            f"default from settings, {DEFAULT_FOLLOWUPS})"
+        ),
+    )
     parser.add_argument("--no-speak", action="store_true", help="show the question, don't say it")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(func=run)
@@ -144,6 +170,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "model": args.model,
         "silence_stop_s": args.silence_stop,
         "max_answer_s": args.max_seconds,
+        "followups": getattr(args, "follow_ups", None),
     }
     if args.device is not None:
         changes["input_device"] = args.device  # an index or (part of) a name
@@ -215,7 +242,8 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
             raise AudioFileError(
                 "nothing was recorded: check the microphone with `voicemock devices`"
             )
-        attempt = analyse_and_save_answer(answer, console)
+        session = _new_session(question)
+        attempt = analyse_and_save_answer(answer, console, session=session)
     except InterruptedBeforeSavingError:
         raise
     except KeyboardInterrupt as error:
@@ -223,13 +251,202 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
         _say_interrupted(console, recording.path)
         raise InterruptedBeforeSavingError from error
     assert answer.analysed is not None
-    _print_result(args.json, question, answer.analysed, attempt)
+    # Ctrl+C ended the answer: the user wants to stop, not to be asked more.
+    conversation = _new_round(answer, settings if not interrupted else _no_followups(settings))
+    try:
+        followups = ask_followups(conversation, session, console)
+    finally:
+        _finish(session)
+    if followups:
+        _print_turns(args.json, question, conversation, attempt, followups)
+    else:
+        _print_result(args.json, question, answer.analysed, attempt)
     note = " (stopped early)" if interrupted else ""
     console.print(
         f"Saved as attempt [bold]{attempt.id}[/bold] in session {attempt.session_id}{note}. "
         f"Replay it: [bold]voicemock replay {attempt.id}[/bold]"
     )
     return 0
+
+
+def _new_session(question: LoadedQuestion) -> PracticeSession:
+    from voicemock.pipeline import PracticeSession
+
+    return PracticeSession(question.question.text, "single")
+
+
+def _finish(session: PracticeSession) -> None:
+    """Mark the practice's session finished (it holds the answers saved so far)."""
+    from voicemock.core.store import SessionStore
+
+    if session.session_id is not None:
+        with SessionStore() as store:
+            session.finish(store)
+
+
+def _no_followups(settings: Settings) -> Settings:
+    return settings.model_copy(update={"followups": 0})
+
+
+def _new_round(
+    answer: Answer, settings: Settings, phraser: FollowupPhraser | None = None
+) -> FollowupRound:
+    """The follow-ups after ``answer``: as many as the settings say (``--follow-ups``)."""
+    from voicemock.pipeline import FollowupRound
+
+    return FollowupRound(answer, settings.followups, phraser=phraser)
+
+
+def ask_followups(
+    conversation: FollowupRound, session: PracticeSession, console: Console
+) -> list[AttemptRecord]:
+    """Ask each follow-up (spoken with the question voice), record, analyse and save its answer.
+
+    Stops when the interviewer has nothing left to ask, at the round's limit, or when a
+    follow-up gets no answer. Returns the saved follow-up attempts, in the order asked.
+    """
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from voicemock.errors import StoreError
+
+    settings = conversation.main.settings
+    saved: list[AttemptRecord] = []
+    while (followup := conversation.next_followup()) is not None:
+        number = len(conversation.asked) + 1
+        try:
+            answer = conversation.followup_answer(followup, question_end_s=0.0)
+        except OSError as error:
+            raise StoreError(
+                f"cannot create the folder for recordings: {error.strerror or error}"
+            ) from error
+        console.print(
+            Panel(
+                Text.assemble(followup.text, "\n", (followup.reason, "dim")),
+                title=f"Follow-up {number}",
+                expand=False,
+            )
+        )
+        if settings.speak_questions:
+            _speak(followup.text, settings, console)
+        recording, _ = _record(answer, console)
+        if recording.duration_s < MIN_ANSWER_S:
+            answer.discard()
+            console.print("[yellow]No answer to the follow-up was recorded; moving on.[/]")
+            break
+        try:
+            saved.append(analyse_and_save_answer(answer, console, session=session))
+        except InterruptedBeforeSavingError:
+            raise
+        except KeyboardInterrupt as error:
+            _say_interrupted(console, recording.path)
+            raise InterruptedBeforeSavingError from error
+    return saved
+
+
+def _print_turns(
+    as_json: bool,
+    question: LoadedQuestion,
+    conversation: FollowupRound,
+    attempt: AttemptRecord,
+    followups: list[AttemptRecord],
+) -> None:
+    """The question's report over every turn: each turn's words and delivery, then the score
+    of all turns together and the delivery of all of them."""
+    analysed = conversation.analysed
+    assert analysed is not None
+    turns = [turn.analysed for turn in conversation.turns if turn.analysed is not None]
+    if as_json:
+        import sys
+        from dataclasses import asdict
+
+        from voicemock.commands.score import score_json
+        from voicemock.core.followups import MAX_FOLLOWUPS, choose_followups
+        from voicemock.core.safe_text import json_text
+        from voicemock.core.turns import delivery_summary, join_turns
+
+        summary = delivery_summary([t.metrics for t in turns])
+        said = join_turns([t.transcript for t in turns]).text
+        still = (
+            ()
+            if analysed.score is None
+            else choose_followups(
+                question.question,
+                analysed.score,
+                said,
+                MAX_FOLLOWUPS,
+                asked=conversation.asked,
+            )
+        )
+        document = {
+            "session_id": attempt.session_id,
+            "attempt_id": attempt.id,
+            "question_id": question.id,
+            **score_json(
+                turns[0].transcript,
+                turns[0].metrics,
+                analysed.score,
+                turns[0].prosody,
+                question.question,
+                still,
+            ),
+            "turns": [
+                {
+                    "attempt_id": record.id,
+                    "turn": record.turn,
+                    "asked": record.question_text,
+                    "reason": record.followup_reason,
+                    "transcript": record.transcript.to_dict(),
+                    "metrics": record.metrics.to_dict(),
+                }
+                for record in followups
+            ],
+            "delivery_overall": asdict(summary),
+        }
+        sys.stdout.write(json_text(document) + "\n")
+        return
+    from rich.text import Text
+
+    from voicemock.commands.console import make_console
+    from voicemock.commands.render import render_analysis
+    from voicemock.commands.score import render_score
+    from voicemock.core.turns import delivery_summary
+
+    out = make_console()
+    render_analysis(
+        out,
+        turns[0].transcript,
+        turns[0].metrics,
+        heading="Your answer",
+        more_hint=f"Every delivery figure: voicemock sessions show {attempt.session_id} --json.",
+        prosody=turns[0].prosody,
+    )
+    for record, turn in zip(followups, turns[1:], strict=False):
+        out.print()
+        render_analysis(
+            out,
+            turn.transcript,
+            turn.metrics,
+            heading=f"Follow-up {record.turn}: {record.question_text}",
+            prosody=turn.prosody,
+        )
+    out.print()
+    summary = delivery_summary([t.metrics for t in turns])
+    rate = f"{summary.speaking_rate_wpm} wpm" if summary.speaking_rate_wpm is not None else "-"
+    fillers = f"{summary.fillers_per_min}/min" if summary.fillers_per_min is not None else "-"
+    out.print(
+        Text.assemble(
+            ("Delivery over all turns  ", "bold"),
+            f"{summary.answer_s:.0f} s, {rate}, fillers {fillers}, "
+            f"{summary.long_pause_count} long pause(s)",
+        )
+    )
+    out.print()
+    if analysed.score is None:
+        out.print("[dim]No rubric score for this answer.[/dim]")
+    else:
+        out.print(Text("Scored on the answer and its follow-ups together", style="dim"))
+        render_score(out, analysed.score, None, question.question)
 
 
 def _warm_up_quietly(settings: Settings) -> None:
@@ -353,10 +570,12 @@ def analyse_and_save_answer(
     *,
     move_audio: bool = True,
     duration_s: float | None = None,
+    session: PracticeSession | None = None,
 ) -> AttemptRecord:
     """Finish transcribing, score and save an answer as a new single-question session.
 
-    Progress shows on ``console``. When anything fails or Ctrl+C comes, the recording stays
+    With ``session`` the answer goes into it (the caller finishes it) instead. Progress shows
+    on ``console``. When anything fails or Ctrl+C comes, the recording stays
     where it is and the message says how to save it later; the error is then re-raised.
     """
     from rich.markup import escape
@@ -382,9 +601,12 @@ def analyse_and_save_answer(
                 answer.analyse(progress)
             if duration_s is not None:
                 answer.duration_s = duration_s
-            session = PracticeSession(title, "single")
-            attempt = session.save(store, answer, move_audio=move_audio)
-            session.finish(store)
+            if session is None:
+                own = PracticeSession(title, "single")
+                attempt = own.save(store, answer, move_audio=move_audio)
+                own.finish(store)
+            else:
+                attempt = session.save(store, answer, move_audio=move_audio)
     except AudioFileError:
         answer.close()
         console.print(f"[yellow]{escape(kept)}[/]", soft_wrap=True)  # saving it would not help

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.text import Text
 
+    from voicemock.core.followups import Followup
     from voicemock.core.models import DeliveryMetrics, Evidence, ScoreReport, Transcript
     from voicemock.core.prosody import ProsodyReport
     from voicemock.core.rubric_schema import Question
@@ -92,7 +93,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     output.add_argument(
         "--json",
         action="store_true",
-        help='print {"transcript", "metrics", "score", "next_steps", ...} as JSON',
+        help='print {"transcript", "metrics", "score", "next_steps", "followups", ...} as JSON',
     )
     output.add_argument("--markdown", action="store_true", help="print a Markdown report")
     add_llm_arguments(parser)
@@ -226,15 +227,20 @@ def score_json(
     score: ScoreReport | None,
     prosody: ProsodyReport | None = None,
     question: Question | None = None,
+    followups: Sequence[Followup] | None = None,
 ) -> dict[str, Any]:
-    """{"transcript", "metrics", "score", "prosody", "next_steps", "summary"} as one dict.
+    """{"transcript", "metrics", "score", "prosody", "next_steps", "summary", "followups"}.
 
     "prosody" is how a recorded answer sounded (null for a typed one); "next_steps" is every
     step, content and delivery ranked together by estimated gain, each with its moment to
-    replay ("at_s"); "summary" the three fixes and two strengths (``core.advice``).
+    replay ("at_s"); "summary" the three fixes and two strengths (``core.advice``);
+    "followups" what the interviewer would ask next and why, most important first
+    (``core.followups``; chosen here from the score when not given).
     """
     from voicemock.core.advice import rank, summarise
 
+    if followups is None:
+        followups = interviewer_followups(question, score, transcript)
     return {
         "transcript": transcript.to_dict(),
         "metrics": metrics.to_dict(),
@@ -242,7 +248,38 @@ def score_json(
         "prosody": None if prosody is None else prosody.to_dict(),
         "next_steps": [step.to_dict() for step in rank(score, metrics, question)],
         "summary": summarise(score, metrics, question).to_dict(),
+        "followups": [f.to_dict() for f in followups],
     }
+
+
+def interviewer_followups(
+    question: Question | None, score: ScoreReport | None, transcript: Transcript
+) -> tuple[Followup, ...]:
+    """What the interviewer would ask next after this answer (up to the most ever asked)."""
+    from voicemock.core.followups import MAX_FOLLOWUPS, choose_followups
+
+    if question is None or score is None:
+        return ()
+    return choose_followups(question, score, transcript.text, MAX_FOLLOWUPS)
+
+
+def render_followup(console: Console, followups: Sequence[Followup]) -> None:
+    """Print the first follow-up the interviewer would ask, with why (nothing when none)."""
+    from rich.text import Text
+
+    from voicemock.commands.render import hanging
+
+    if not followups:
+        return
+    first = followups[0]
+    console.print(Text("The interviewer would ask next", style="bold underline"))
+    console.print(
+        hanging(
+            Text("?", style="bold cyan"),
+            Text.assemble((f"“{first.text}”", "italic"), "\n", (first.reason, "dim")),
+            indent=2,
+        )
+    )
 
 
 def print_score_output(
@@ -272,15 +309,18 @@ def print_score_output(
     from voicemock.core.safe_text import json_text, printable
 
     q = question if isinstance(question, Question) else question.question
+    followups = interviewer_followups(q, score, transcript)
     if as_json:
-        data = score_json(transcript, metrics, score, prosody, q)
+        data = score_json(transcript, metrics, score, prosody, q, followups)
         data.update(coaching_json(coach, coaching))
         sys.stdout.write(json_text(data) + "\n")
         return
     if as_markdown:
         from voicemock.core.report import markdown_report
 
-        report = markdown_report(q, transcript, metrics, score, all_metrics=all_metrics)
+        report = markdown_report(
+            q, transcript, metrics, score, all_metrics=all_metrics, followups=followups
+        )
         notices = coach.notices if coach is not None else ()
         sys.stdout.write(printable(report + coaching_markdown(coaching, notices)))
         return
@@ -304,6 +344,9 @@ def print_score_output(
         return
     render_score(console, score, metrics, q)
     render_coaching(console, coaching, coach.notices if coach is not None else ())
+    if followups:
+        console.print()
+        render_followup(console, followups)
 
 
 def _level_bar(level: int) -> Text:

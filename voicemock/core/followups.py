@@ -28,14 +28,14 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from voicemock.core.models import CompetencyScore, ScoreReport
 from voicemock.core.rubric_schema import Competency, Question
+from voicemock.defaults import DEFAULT_FOLLOWUPS, FOLLOWUPS_RANGE
 
 FollowupKind = Literal["example", "outcome", "own_actions", "probe", "claim"]
 FOLLOWUP_KINDS: tuple[FollowupKind, ...] = ("example", "outcome", "own_actions", "probe", "claim")
 FollowupSource = Literal["rubric", "model"]
 
-MAX_FOLLOWUPS = 3
+MAX_FOLLOWUPS = FOLLOWUPS_RANGE[1]
 """The most follow-ups asked after one main answer (the setting ranges 0-MAX_FOLLOWUPS)."""
-DEFAULT_FOLLOWUPS = 1
 # A competency at this level or above is covered: nothing left for a probe to ask.
 COVERED_LEVEL = 3
 # Longest follow-up text a phraser may return (longer is nonsense for a spoken question).

@@ -27,6 +27,7 @@ from textual_plotext import PlotextPlot
 from voicemock.errors import VoicemockError
 from voicemock.ui.formatting import plain, printable, score_style
 from voicemock.ui.screens.base import VoicemockScreen
+from voicemock.ui.widgets.coaching import CoachingPanel
 from voicemock.ui.widgets.competency_panel import CompetencyPanel
 from voicemock.ui.widgets.metrics_table import MetricsTable, metric_details
 from voicemock.ui.widgets.star_bar import StarBar, star_spans_text, star_summary
@@ -332,6 +333,9 @@ class ResultsScreen(VoicemockScreen):
                     ),
                     id="next-steps",
                 )
+                coaching = self._coaching_panel(question)
+                if coaching is not None:
+                    yield coaching
             with TabPane("6 Model answers", id="tab-models"), Lazy(Horizontal()):
                 with VerticalScroll(id="your-answer") as yours:
                     yours.border_title = "Your answer"
@@ -399,6 +403,27 @@ class ResultsScreen(VoicemockScreen):
             self.notify("This answer was typed: there is nothing to replay.", timeout=3)
             return
         self.vm.open_replay(self.attempt, summary.replay_start(point))
+
+    def _coaching_panel(self, question: LoadedQuestion | None) -> CoachingPanel | None:
+        """Your language model's paragraph (None when none is set or the answer has no score)."""
+        from voicemock.speech.llm import coach_from_settings
+
+        settings = self.vm.settings
+        attempt = self.attempt
+        if not settings.llm_url or question is None or attempt.score is None:
+            return None
+        coach, notice = coach_from_settings(
+            settings.llm_url, settings.llm_model, settings.llm_confirmed_url
+        )
+        return CoachingPanel(
+            coach,
+            question.question,
+            attempt.transcript.text,
+            attempt.score,
+            attempt.metrics,
+            notice=notice,
+            id="coaching",
+        )
 
     def action_more_figures(self) -> None:
         """Show every delivery figure, or only the core ones again."""

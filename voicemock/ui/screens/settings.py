@@ -1,4 +1,5 @@
-"""Settings: engine and model, voice and rate, microphone, silence stop, thinking time, pauses."""
+"""Settings: engine and model, voice and rate, microphone, silence stop, thinking time, pauses,
+follow-up questions."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from voicemock.config import Settings
-from voicemock.defaults import DEFAULT_ENGINE, DEFAULT_MODEL
+from voicemock.defaults import DEFAULT_ENGINE, DEFAULT_MODEL, FOLLOWUPS_RANGE
 from voicemock.defaults import ENGINES as ENGINE_NAMES
 from voicemock.errors import VoicemockError
 from voicemock.ui.formatting import plain
@@ -21,6 +22,10 @@ from voicemock.ui.screens.base import VoicemockScreen
 
 ENGINES = tuple((f"{e} (default)" if e == DEFAULT_ENGINE else e, e) for e in ENGINE_NAMES)
 DEFAULT_DEVICE = "__default__"
+FOLLOWUP_CHOICES = tuple(
+    (f"{n} after each answer" if n else "none", n)
+    for n in range(FOLLOWUPS_RANGE[0], FOLLOWUPS_RANGE[1] + 1)
+)
 
 
 def _optional_float(text: str) -> float | None:
@@ -108,6 +113,16 @@ class SettingsScreen(VoicemockScreen):
                 Input(f"{s.long_pause_s:g}", id="long_pause_s", type="number", compact=True),
             )
             yield from self._row(
+                "Follow-up questions",
+                Select(
+                    FOLLOWUP_CHOICES,
+                    value=s.followups,
+                    allow_blank=False,
+                    id="followups",
+                    compact=True,
+                ),
+            )
+            yield from self._row(
                 "Meaning-based scoring",
                 Checkbox(
                     "use the local embedding model",
@@ -185,6 +200,7 @@ class SettingsScreen(VoicemockScreen):
             "max_answer_s": float(self.query_one("#max_answer_s", Input).value or 0),
             "long_pause_s": float(self.query_one("#long_pause_s", Input).value or 0),
             "use_embeddings": self.query_one("#use_embeddings", Checkbox).value,
+            "followups": self.query_one("#followups", Select).value,
         }
         return Settings.model_validate(values)
 

@@ -37,6 +37,9 @@ UI_DATA = Path(__file__).parent / "data"
 FIXED_BANK_DIR = UI_DATA / "rubrics"
 FIXED_QUESTION_ID = "uit-conflict"
 FIXED_START = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+# "Now" for screens that count from today (Home's plan, streak and ages): the day after the
+# last of the fixed attempts.
+FIXED_NOW = FIXED_START + timedelta(days=6, hours=3)
 
 
 @pytest.fixture(autouse=True)
@@ -400,7 +403,8 @@ def fill_store(home: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 @pytest.fixture
 def filled_store(voicemock_home: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The test's data dir holds three fixed attempts."""
+    """The test's data dir holds three fixed attempts; Home's clock is FIXED_NOW."""
+    monkeypatch.setattr("voicemock.ui.screens.home.local_now", lambda: FIXED_NOW)
     return fill_store(voicemock_home, monkeypatch)
 
 

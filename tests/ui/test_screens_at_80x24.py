@@ -171,6 +171,14 @@ async def test_escape_in_a_mock_interview_ends_it_with_a_summary(
         summary = await wait_for_screen(pilot, MockSummaryDialog)
         text = str(summary.query_one("#mock-summary").render())
         assert str(overall) in text and "1 of 2 questions answered" in text
+        # The progress behind the summary already counts the answer.
+        from textual.widgets import Static
+
+        from voicemock.ui.screens.home import HomeScreen
+
+        home = next(s for s in app.screen_stack if isinstance(s, HomeScreen))
+        progress = home.query_one("#progress-summary", Static)
+        await wait_for(pilot, lambda: "Attempts  1" in str(progress.render()))
         await pilot.press("h")
         await wait_for_screen(pilot, HistoryScreen)
     sessions = SessionStore().list_sessions()

@@ -1,0 +1,253 @@
+"""Progress on screen: Home's practice plan and marks, the change since the last attempt in the
+results summary (with replay from a summary point), the palette's question search, and the
+smaller fixes (role filter, compare counts, mock-interview options)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.builders import make_wav
+from tests.ui.conftest import (
+    FIXED_BANK_DIR,
+    FIXED_START,
+    attempt_parts,
+    quiet_services,
+    wait_for,
+    wait_for_screen,
+)
+
+pytestmark = pytest.mark.ui
+
+SIZE = (80, 24)
+PLAN_NOW = FIXED_START + timedelta(days=40)
+
+
+def five_question_bank(folder: Path) -> Path:
+    """The test bank's first question five times over (q1..q5); q5 is for any role."""
+    data = yaml.safe_load((FIXED_BANK_DIR / "uitest.yaml").read_text(encoding="utf-8"))
+    template = data["questions"][0]
+    questions = []
+    for n in range(1, 6):
+        question = dict(template)
+        question["id"] = f"q{n}"
+        question["text"] = f"Question number {n}: tell me about a time you disagreed."
+        if n == 5:
+            question["role"] = "Any role"
+        questions.append(question)
+    data["questions"] = questions
+    data["bank"] = {**data["bank"], "id": "plan"}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "plan.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    return folder
+
+
+def seed(monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, int, float]]) -> list[Any]:
+    """Store main answers (question id, overall, days before PLAN_NOW), oldest first."""
+    from voicemock.core import store as store_module
+
+    rows = sorted(rows, key=lambda row: -row[2])
+    moments = iter(PLAN_NOW - timedelta(days=days) for _, _, days in rows)
+    store = store_module.SessionStore()
+    session = store.create_session("Practice", "single")
+    saved = []
+    for question_id, overall, _ in rows:
+        monkeypatch.setattr(store_module, "_now", lambda: next(moments))
+        transcript, metrics, score = attempt_parts(
+            "Um so I think I listened. We agreed on a plan. It shipped on time.", overall, 140, 1, 3
+        )
+        saved.append(
+            store.add_attempt(
+                session.id,
+                question_id=question_id,
+                question_text=f"Question {question_id}",
+                rubric_version="",
+                audio_source=None,
+                transcript=transcript,
+                metrics=metrics,
+                score=score,
+                engine="faster-whisper",
+                model="tiny.en",
+                duration_s=30.0,
+            )
+        )
+    store.close()
+    return saved
+
+
+async def test_home_plans_the_weakest_or_longest_ago_first_with_new_ones_between(
+    voicemock_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_test_app: Callable[..., Any],
+) -> None:
+    from textual.widgets import DataTable, Select, Static
+
+    from voicemock.core.rubrics import load_library
+    from voicemock.ui.screens.home import HomeScreen
+
+    seed(
+        monkeypatch,
+        [
+            ("q1", 30, 2.0),  # weak, two days ago: due in about 5 days
+            ("q2", 40, 30.0),  # older and better ...
+            ("q2", 90, 20.0),  # ... best 90, twenty days ago: overdue
+            ("q3", 70, 2.0),  # good, two days ago: not due for a week
+        ],
+    )
+    monkeypatch.setattr("voicemock.ui.screens.home.local_now", lambda: PLAN_NOW)
+    banks = five_question_bank(tmp_path / "banks")
+    services = quiet_services(
+        load_library=lambda: load_library(shipped_dir=banks, user_dir=banks / "none")
+    )
+    app = make_test_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_for_screen(pilot, HomeScreen)
+        await wait_for(pilot, lambda: app.library is not None and home.progress_loaded)
+        await pilot.pause()
+        plan = home.query_one("#plan", DataTable)
+        keys = [str(row.value) for row in plan.rows]
+        assert keys == ["q2", "q4", "q1"]  # overdue review, a new one, the weak one
+        # The question list marks answered questions with their best and last score.
+        table = home.query_one("#questions", DataTable)
+        q2 = table.get_row("q2")
+        assert (str(q2[1]).strip(), str(q2[2]).strip()) == ("90", "90")
+        q4 = table.get_row("q4")
+        assert (str(q4[1]).strip(), str(q4[2]).strip()) == ("", "")
+        summary = str(home.query_one("#progress-summary", Static).render())
+        assert "Attempts  4" in summary and "Streak    none yet" in summary
+
+        # The plan follows the list: with the filter on "Any role" only q5 is left.
+        role = home.query_one("#filter-role", Select)
+        labels = [str(prompt) for prompt, _ in role._options]
+        assert role.prompt == "All roles" and role.prompt not in labels
+        assert "Any role (general)" in labels and "Any role" not in labels
+        role.value = "Any role"
+        await pilot.pause()
+        assert [str(row.value) for row in plan.rows] == ["q5"]
+
+        # Enter on a plan row answers that question.
+        from voicemock.ui.screens.interview import InterviewScreen
+
+        plan.focus()
+        await pilot.press("enter")
+        interview = await wait_for_screen(pilot, InterviewScreen)
+        assert interview.question.question.id == "q5"
+
+
+async def test_results_show_the_change_since_the_last_attempt_at_the_question(
+    filled_store: list[Any], make_test_app: Callable[..., Any]
+) -> None:
+    from textual.widgets import Static
+
+    from voicemock.ui.screens.results import ResultsScreen
+    from voicemock.ui.widgets.summary_pane import SummaryPane
+
+    first, middle, last = filled_store  # overall 48, 66, 61
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        for attempt, expected in ((last, "▼ -5"), (middle, "▲ +18"), (first, "first attempt")):
+            app.open_results(attempt)
+            results = await wait_for_screen(pilot, ResultsScreen)
+            summary = results.query_one(SummaryPane)
+            await wait_for(pilot, lambda summary=summary: summary.previous_loaded)
+            await pilot.pause()
+            shown = str(results.query_one("#summary-score", Static).render())
+            assert expected in shown, shown
+            await pilot.press("escape")
+            await pilot.pause()
+        assert summary.previous is None
+
+
+async def test_a_summary_point_replays_from_its_moment(
+    filled_store: list[Any], make_test_app: Callable[..., Any]
+) -> None:
+    from voicemock.ui.screens.replay import ReplayScreen
+    from voicemock.ui.screens.results import ResultsScreen
+    from voicemock.ui.widgets.summary_pane import REPLAY_LEAD_S, SummaryPane
+
+    attempt = filled_store[-1]
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        app.open_results(attempt)
+        results = await wait_for_screen(pilot, ResultsScreen)
+        summary = results.query_one(SummaryPane)
+        strengths = summary.coaching.strengths
+        # The second strength is the agreement, shown by a sentence well into the answer.
+        assert "agreement" in strengths[1].text and strengths[1].at_s
+        # Its moment is the first word of its evidence sentence.
+        evidence = attempt.score.competencies[1].evidence[0]
+        first_word = len(attempt.transcript.text[: evidence.start_char].split())
+        assert strengths[1].at_s == attempt.transcript.words[first_word].start_s > 1.0
+        await pilot.press("down", "enter")  # the first option is the Strengths heading
+        replay = await wait_for_screen(pilot, ReplayScreen)
+        assert replay.position_s == pytest.approx(strengths[1].at_s - REPLAY_LEAD_S)
+
+
+async def test_the_palette_finds_a_question_by_its_text(
+    filled_store: list[Any], tmp_path: Path, make_test_app: Callable[..., Any]
+) -> None:
+    from textual.command import CommandPalette
+
+    from voicemock.ui.screens.interview import InterviewScreen
+
+    services = quiet_services(make_wav(tmp_path / "clip.wav"))
+    app = make_test_app(services, speak_questions=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        await pilot.press("ctrl+p")
+        await wait_for_screen(pilot, CommandPalette)
+        await pilot.press(*"not go as planned")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        interview = await wait_for_screen(pilot, InterviewScreen)
+        assert interview.question.question.id == "uit-failure"
+
+
+def test_compare_counts_changes_in_whole_numbers(filled_store: list[Any]) -> None:
+    from dataclasses import replace
+
+    from voicemock.core.models import Metric
+    from voicemock.ui.screens.history import compare_rows
+
+    older, newer = filled_store[0], filled_store[1]
+
+    def with_count(attempt: Any, count: float) -> Any:
+        extra = Metric("filler_count", "Fillers", count, "", "info")
+        metrics = replace(attempt.metrics, metrics=(*attempt.metrics.metrics, extra))
+        return replace(attempt, metrics=metrics)
+
+    rows = compare_rows(with_count(older, 110), with_count(newer, 8))
+    fillers = next(row for row in rows if row[0] == "Fillers")
+    assert str(fillers[3]) == "-102"
+    rate = next(row for row in rows if row[0] == "Speaking rate")
+    assert str(rate[3]) == "+23"  # 118 -> 141 wpm
+
+
+async def test_mock_interview_order_options_differ_without_colour(
+    filled_store: list[Any], make_test_app: Callable[..., Any]
+) -> None:
+    from voicemock.ui.screens.dialogs import MarkedRadioButton, MockSetupDialog
+
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        await pilot.pause()
+        await pilot.press("m")
+        dialog = await wait_for_screen(pilot, MockSetupDialog)
+        random_order, list_order = dialog.query(MarkedRadioButton)
+
+        def marks() -> tuple[str, str]:
+            return (str(random_order.render())[:3], str(list_order.render())[:3])
+
+        assert marks() == ("▐●▌", "▐○▌")
+        list_order.value = True
+        await pilot.pause()
+        assert marks() == ("▐○▌", "▐●▌")

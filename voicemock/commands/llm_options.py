@@ -93,12 +93,9 @@ def coaching_for(
     metrics: DeliveryMetrics | None,
 ) -> Coaching | None:
     """The model's coaching paragraph for an answer, built on the rubric's next steps."""
-    if coach is None or score is None:
+    if coach is None:
         return None
-    from voicemock.core.advice import next_steps
-
-    findings = [step.text for step in next_steps(score, metrics, question)]
-    return coach.coaching(question.text, transcript_text, findings)
+    return coach.coach_answer(question, transcript_text, score, metrics)
 
 
 def coaching_json(coach: LanguageModelCoach | None, coaching: Coaching | None) -> dict[str, object]:

@@ -37,6 +37,8 @@ from voicemock.errors import EngineNotAvailableError, VoicemockError
 
 if TYPE_CHECKING:
     from voicemock.core.followups import Followup
+    from voicemock.core.models import DeliveryMetrics, ScoreReport
+    from voicemock.core.rubric_schema import Question
 
 DEFAULT_TIMEOUT_S = 4.0
 """The longest one request may take, connection to last byte; then the offline text is used."""
@@ -453,6 +455,21 @@ class LanguageModelCoach:
             return None
         return Coaching(text, quotes, self.endpoint.model, self.endpoint.host)
 
+    def coach_answer(
+        self,
+        question: Question,
+        transcript_text: str,
+        score: ScoreReport | None,
+        metrics: DeliveryMetrics | None,
+    ) -> Coaching | None:
+        """:meth:`coaching` for a scored answer, built on the rubric's next steps."""
+        if score is None:
+            return None
+        from voicemock.core.advice import next_steps
+
+        findings = [step.text for step in next_steps(score, metrics, question)]
+        return self.coaching(question.text, transcript_text, findings)
+
     def _notice(self, what: str) -> None:
         self.notices.append(one_line(f"Language model at {self.endpoint.host}: {what}."))
 
@@ -477,3 +494,30 @@ def make_coach(
         return None
     endpoint = parse_endpoint(url, model)
     return LanguageModelCoach(ChatClient(endpoint, timeout_s=timeout_s))
+
+
+def coach_from_settings(
+    url: str | None,
+    model: str | None,
+    confirmed_url: str | None,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> tuple[LanguageModelCoach | None, str | None]:
+    """The coach for the endpoint saved in Settings, and why there is none when it is set.
+
+    ``(None, None)``: no endpoint (the default). ``(None, reason)``: the URL is unusable, the
+    ``llm`` extra is missing, or the endpoint is not on this machine and ``confirmed_url`` is
+    not this URL (the user has not agreed to send transcripts there): nothing is sent.
+    """
+    if url is None or not url.strip():
+        return None, None
+    try:
+        coach = make_coach(url, model, timeout_s=timeout_s)
+    except (EndpointError, EngineNotAvailableError) as error:
+        return None, f"Language model not used: {error}."
+    if coach is None:
+        return None, None
+    warning = coach.endpoint.remote_warning()
+    if warning is not None and confirmed_url != url:
+        return None, f"{warning} Not used until you confirm it in Settings."
+    return coach, None

@@ -19,6 +19,7 @@ from voicemock.defaults import ENGINES as ENGINE_NAMES
 from voicemock.errors import VoicemockError
 from voicemock.ui.formatting import plain
 from voicemock.ui.screens.base import VoicemockScreen
+from voicemock.ui.screens.dialogs import ConfirmDialog
 
 ENGINES = tuple((f"{e} (default)" if e == DEFAULT_ENGINE else e, e) for e in ENGINE_NAMES)
 DEFAULT_DEVICE = "__default__"
@@ -123,6 +124,19 @@ class SettingsScreen(VoicemockScreen):
                 ),
             )
             yield from self._row(
+                "Language model URL",
+                Input(
+                    s.llm_url or "",
+                    id="llm_url",
+                    compact=True,
+                    placeholder="off (e.g. http://localhost:11434/v1)",
+                ),
+            )
+            yield from self._row(
+                "Language model name",
+                Input(s.llm_model or "", id="llm_model", compact=True, placeholder="e.g. llama3.2"),
+            )
+            yield from self._row(
                 "Meaning-based scoring",
                 Checkbox(
                     "use the local embedding model",
@@ -200,6 +214,8 @@ class SettingsScreen(VoicemockScreen):
             "max_answer_s": float(self.query_one("#max_answer_s", Input).value or 0),
             "long_pause_s": float(self.query_one("#long_pause_s", Input).value or 0),
             "use_embeddings": self.query_one("#use_embeddings", Checkbox).value,
+            "llm_url": _optional_text(self.query_one("#llm_url", Input).value),
+            "llm_model": _optional_text(self.query_one("#llm_model", Input).value),
             "followups": self.query_one("#followups", Select).value,
         }
         return Settings.model_validate(values)
@@ -218,6 +234,39 @@ class SettingsScreen(VoicemockScreen):
         except ValueError as error:
             error_line.update(plain(f"Please enter numbers only ({error})"))
             return
+        problem, warning = language_model_check(settings)
+        if problem is not None:
+            error_line.update(plain(problem))
+            return
+        if warning is not None:
+            # Before any transcript goes to another machine, the user says yes once.
+            self.app.push_screen(
+                ConfirmDialog(
+                    "Send your answers to another machine?",
+                    "Send them",
+                    "Don't send",
+                    yes_keys=("s",),
+                    detail=(
+                        f"{warning} The language model gets the transcript of each answer to "
+                        "word follow-ups and write coaching. Everything else stays here."
+                    ),
+                ),
+                lambda yes: self._remote_answered(settings, bool(yes)),
+            )
+            return
+        self._write(settings)
+
+    def _remote_answered(self, settings: Settings, yes: bool) -> None:
+        if yes:
+            self._write(settings.model_copy(update={"llm_confirmed_url": settings.llm_url}))
+            return
+        self.query_one("#settings-error", Static).update(
+            plain("Not saved: clear the language model URL or use one on this machine.")
+        )
+
+    def _write(self, settings: Settings) -> None:
+        """Save the settings and go back (or say why they could not be saved)."""
+        error_line = self.query_one("#settings-error", Static)
         try:
             path = self.vm.save_user_settings(settings)
         except OSError as error:
@@ -229,6 +278,25 @@ class SettingsScreen(VoicemockScreen):
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
         self.dismiss()
+
+
+def language_model_check(settings: Settings) -> tuple[str | None, str | None]:
+    """(problem, warning) of the language model in ``settings``.
+
+    The problem is an unusable URL; the warning is for an endpoint not on this machine that
+    the user has not yet agreed to send transcripts to.
+    """
+    from voicemock.speech.llm import EndpointError, parse_endpoint
+
+    if not settings.llm_url:
+        return None, None
+    try:
+        endpoint = parse_endpoint(settings.llm_url, settings.llm_model)
+    except EndpointError as error:
+        return f"Language model URL: {error}", None
+    if settings.llm_confirmed_url == settings.llm_url:
+        return None, None
+    return None, endpoint.remote_warning()
 
 
 def _device_select(field: str) -> Select[str | int]:

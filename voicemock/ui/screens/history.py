@@ -61,6 +61,7 @@ class HistoryScreen(VoicemockScreen):
         Binding("p", "replay", "Replay"),
         Binding("m", "next_series", "Chart"),
         Binding("delete", "delete_attempt", "Delete"),
+        Binding("e", "edit_transcript", "Fix transcript", show=False),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
@@ -242,6 +243,18 @@ class HistoryScreen(VoicemockScreen):
         """Chart the next figure: overall score, speaking rate, fillers per minute."""
         self.series = (self.series + 1) % len(CHART_SERIES)
         self._draw_chart()
+
+    def action_edit_transcript(self) -> None:
+        """Correct the transcript of the attempt under the cursor and score it again."""
+        from voicemock.ui.screens.edit_transcript import EditTranscriptScreen
+
+        def edited(updated: AttemptRecord | None) -> None:
+            if updated is not None:
+                self.load_attempts()
+
+        attempt = self.current
+        if attempt is not None:
+            self.app.push_screen(EditTranscriptScreen(attempt), edited)
 
     def action_delete_attempt(self) -> None:
         """Delete the attempt under the cursor (after asking) with its recording."""

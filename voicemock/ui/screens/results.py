@@ -269,6 +269,7 @@ class ResultsScreen(VoicemockScreen):
         Binding("p", "replay", "Replay"),
         Binding("h", "history", "History"),
         Binding("m", "more_figures", "More figures"),
+        Binding("e", "edit_transcript", "Fix transcript", show=False),
         Binding("escape", "close", "Back"),
         Binding("escape", "end_mock", "End interview"),
         *(Binding(str(n), f"show_tab({n})", show=False) for n in range(1, len(TABS) + 1)),
@@ -459,6 +460,16 @@ class ResultsScreen(VoicemockScreen):
         target = next((w for w in pane.query("*") if w.focusable), None)
         if target is not None:
             target.focus()
+
+    def action_edit_transcript(self) -> None:
+        """Correct the transcript and score it again; the results then show the new score."""
+        from voicemock.ui.screens.edit_transcript import EditTranscriptScreen
+
+        def edited(updated: AttemptRecord | None) -> None:
+            if updated is not None:
+                self.app.switch_screen(ResultsScreen(updated, plan=self.plan, index=self.index))
+
+        self.app.push_screen(EditTranscriptScreen(self.attempt), edited)
 
     def action_try_again(self) -> None:
         """Answer the same question again (in the same session when there is one)."""

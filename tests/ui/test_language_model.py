@@ -1,0 +1,159 @@
+"""Your own language model in the app: Settings (with the confirm step for another machine) and
+the coaching paragraph on the results, against a real chat-completions server on localhost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures.chat_server import ChatServer, running_chat_server
+from tests.ui.conftest import ANSWER_1, wait_for, wait_for_screen
+
+pytest.importorskip("httpx", reason="the llm extra (httpx) is not installed")
+
+pytestmark = pytest.mark.ui
+
+REMOTE_URL = "https://llm.example.com/v1"
+COACHING = (
+    'You open well with "the first thing is to listen". Say what you did yourself after '
+    '"we agreed on a smaller first release", and what it changed for the team.'
+)
+
+
+@pytest.fixture
+def server() -> Iterator[ChatServer]:
+    with running_chat_server() as running:
+        yield running
+
+
+def _coaching_text(results: Any) -> str:
+    from textual.widgets import Static
+
+    return str(results.query_one("#coaching", Static).render())
+
+
+async def _open_settings(pilot: Any) -> Any:
+    from voicemock.ui.screens.settings import SettingsScreen
+
+    await wait_for(pilot, lambda: pilot.app.library is not None)
+    await pilot.press("s")
+    return await wait_for_screen(pilot, SettingsScreen)
+
+
+async def test_an_endpoint_on_another_machine_is_saved_only_after_a_yes(
+    make_test_app: Callable[..., Any], voicemock_home: Path
+) -> None:
+    from textual.widgets import Input, Static
+
+    from voicemock.config import load_settings
+    from voicemock.ui.screens.dialogs import ConfirmDialog
+    from voicemock.ui.screens.home import HomeScreen
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await _open_settings(pilot)
+        form.query_one("#llm_url", Input).value = REMOTE_URL
+        form.query_one("#llm_model", Input).value = "llama3.2"
+        await pilot.press("ctrl+s")
+        dialog = await wait_for_screen(pilot, ConfirmDialog)
+        detail = str(dialog.query_one(".dialog-body", Static).render())
+        assert "llm.example.com is not on this machine" in detail
+        assert "transcript" in detail
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is form)
+        assert "Not saved" in str(form.query_one("#settings-error", Static).render())
+        assert not (voicemock_home / "settings.json").exists()
+
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("s")
+        await wait_for_screen(pilot, HomeScreen)
+    saved = load_settings()
+    assert saved.llm_url == REMOTE_URL and saved.llm_model == "llama3.2"
+    assert saved.llm_confirmed_url == REMOTE_URL
+
+
+async def test_a_local_endpoint_is_saved_at_once_and_a_bad_url_refused(
+    make_test_app: Callable[..., Any], voicemock_home: Path
+) -> None:
+    from textual.widgets import Input, Static
+
+    from voicemock.config import load_settings
+    from voicemock.ui.screens.home import HomeScreen
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await _open_settings(pilot)
+        form.query_one("#llm_url", Input).value = "localhost:11434"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "not an http(s) URL" in str(form.query_one("#settings-error", Static).render())
+        assert not (voicemock_home / "settings.json").exists()
+        form.query_one("#llm_url", Input).value = "http://localhost:11434/v1"
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, HomeScreen)
+    saved = load_settings()
+    assert saved.llm_url == "http://localhost:11434/v1" and saved.llm_confirmed_url is None
+
+
+async def test_results_show_the_models_coaching_labelled_as_its_own(
+    filled_store: list[Any], make_test_app: Callable[..., Any], server: ChatServer
+) -> None:
+    from voicemock.ui.screens.results import ResultsScreen
+
+    server.reply = COACHING
+    attempt = filled_store[0]
+    assert attempt.transcript.text.startswith(ANSWER_1[:20])
+    app = make_test_app(llm_url=server.url, llm_model="coach-model")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        app.open_results(attempt)
+        results = await wait_for_screen(pilot, ResultsScreen)
+        await pilot.press("5")
+        await wait_for(pilot, lambda: "Written by" in _coaching_text(results), 10)
+        shown = " ".join(_coaching_text(results).split())
+        assert "Coaching from your language model" in shown
+        assert "the first thing is to listen" in shown
+        assert "Written by coach-model at 127.0.0.1" in shown
+    (request,) = server.requests
+    assert attempt.transcript.text in request["messages"][1]["content"]
+
+
+async def test_results_say_in_one_line_when_the_model_fails(
+    filled_store: list[Any], make_test_app: Callable[..., Any], server: ChatServer
+) -> None:
+    from voicemock.ui.screens.results import ResultsScreen
+
+    server.behaviour = "error"
+    app = make_test_app(llm_url=server.url)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        app.open_results(filled_store[0])
+        results = await wait_for_screen(pilot, ResultsScreen)
+        await pilot.press("5")
+        await wait_for(pilot, lambda: "no coaching paragraph" in _coaching_text(results), 10)
+        assert "the server answered 500" in _coaching_text(results)
+        assert "Written by" not in _coaching_text(results)
+
+
+async def test_an_unconfirmed_endpoint_elsewhere_gets_no_transcript(
+    filled_store: list[Any], make_test_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voicemock.speech import llm
+    from voicemock.ui.screens.results import ResultsScreen
+
+    def no_request(*args: Any, **kwargs: Any) -> str:
+        raise AssertionError("a transcript was sent to an unconfirmed endpoint")
+
+    monkeypatch.setattr(llm.ChatClient, "complete", no_request)
+    app = make_test_app(llm_url=REMOTE_URL)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        app.open_results(filled_store[0])
+        results = await wait_for_screen(pilot, ResultsScreen)
+        await pilot.press("5")
+        await wait_for(pilot, lambda: "confirm it in Settings" in _coaching_text(results), 10)
+        assert "llm.example.com is not on this machine" in _coaching_text(results)

@@ -142,3 +142,16 @@ async def test_an_empty_edit_is_refused_in_words(
         await pilot.press("escape")
         await wait_for_screen(pilot, HistoryScreen)
         assert history.attempts[0].overall == attempt.overall
+
+
+def test_settings_suggest_the_base_model_when_it_is_installed(
+    monkeypatch: Any,
+) -> None:
+    from voicemock.speech import whisper_models
+    from voicemock.ui.screens.settings import model_hint
+
+    monkeypatch.setattr(whisper_models, "base_packages_installed", lambda: True)
+    assert "type base" in model_hint("tiny.en")
+    assert model_hint("base") == ""
+    monkeypatch.setattr(whisper_models, "base_packages_installed", lambda: False)
+    assert model_hint("tiny.en") == ""

@@ -29,6 +29,19 @@ FOLLOWUP_CHOICES = tuple(
 )
 
 
+def model_hint(model: str) -> str:
+    """A suggestion under the Model field: the more accurate base model, when it is installed
+    and not chosen ("" otherwise)."""
+    from voicemock.speech.whisper_models import base_packages_installed
+
+    if model.strip().lower() in ("base", "base.en") or not base_packages_installed():
+        return ""
+    return (
+        "Whisper base is installed: type base for fewer misheard words (6 in 100 wrong, "
+        "not 15; a little slower)."
+    )
+
+
 def _optional_float(text: str) -> float | None:
     text = text.strip()
     return float(text) if text else None
@@ -70,6 +83,7 @@ class SettingsScreen(VoicemockScreen):
                 "Model",
                 Input(s.model, id="model", compact=True, placeholder="tiny.en, base, or a folder"),
             )
+            yield Static(model_hint(s.model), id="model-hint", classes="settings-hint")
             yield from self._row(
                 "Speak questions",
                 Checkbox(
@@ -156,6 +170,10 @@ class SettingsScreen(VoicemockScreen):
         with Horizontal(classes="settings-row"):
             yield Label(label, classes="settings-label")
             yield field
+
+    @on(Input.Changed, "#model")
+    def _model_changed(self, event: Input.Changed) -> None:
+        self.query_one("#model-hint", Static).update(model_hint(event.value))
 
     def on_mount(self) -> None:
         self.query_one("#engine", Select).focus()

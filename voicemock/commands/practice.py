@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from voicemock.commands.llm_options import add_llm_arguments
 from voicemock.commands.options import ENGINE_CHOICES
 from voicemock.defaults import (
     DEFAULT_FOLLOWUPS,
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
         PracticeSession,
         RecordingResult,
     )
+    from voicemock.speech.llm import Coaching, LanguageModelCoach
+
+    ModelPart = tuple[LanguageModelCoach | None, Coaching | None]
 
 DEFAULT_QUESTION_ID = "sac-client-resistance"
 MIN_ANSWER_S = 0.3  # shorter than this is a click or an accident, not an answer
@@ -132,6 +136,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--no-speak", action="store_true", help="show the question, don't say it")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_llm_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -198,12 +203,14 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
 
     from voicemock import paths
     from voicemock.commands.console import make_console
+    from voicemock.commands.llm_options import command_coach
     from voicemock.core.rubrics import load_library
     from voicemock.pipeline import check_transcriber
     from voicemock.speech.recorder import check_microphone, check_recording_space
 
     settings = settings_from_args(args)
     console = make_console(stderr=True)
+    coach = command_coach(args, settings, console)  # a bad --llm-url fails before the question
     library = load_library()
     question_id = args.question
     if not question_id:
@@ -252,21 +259,42 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
         raise InterruptedBeforeSavingError from error
     assert answer.analysed is not None
     # Ctrl+C ended the answer: the user wants to stop, not to be asked more.
-    conversation = _new_round(answer, settings if not interrupted else _no_followups(settings))
+    conversation = _new_round(
+        answer, settings if not interrupted else _no_followups(settings), phraser=coach
+    )
     try:
         followups = ask_followups(conversation, session, console)
     finally:
         _finish(session)
+    model_part = (coach, _coaching(coach, question, conversation, console))
     if followups:
-        _print_turns(args.json, question, conversation, attempt, followups)
+        _print_turns(args.json, question, conversation, attempt, followups, model_part)
     else:
-        _print_result(args.json, question, answer.analysed, attempt)
+        _print_result(args.json, question, answer.analysed, attempt, model_part)
     note = " (stopped early)" if interrupted else ""
     console.print(
         f"Saved as attempt [bold]{attempt.id}[/bold] in session {attempt.session_id}{note}. "
         f"Replay it: [bold]voicemock replay {attempt.id}[/bold]"
     )
     return 0
+
+
+def _coaching(
+    coach: LanguageModelCoach | None,
+    question: LoadedQuestion,
+    conversation: FollowupRound,
+    console: Console,
+) -> Coaching | None:
+    """The language model's paragraph on the answer (all its turns), or None."""
+    if coach is None or conversation.analysed is None:
+        return None
+    from voicemock.core.turns import join_turns
+
+    turns = [turn.analysed for turn in conversation.turns if turn.analysed is not None]
+    said = join_turns([t.transcript for t in turns]).text
+    metrics = turns[0].metrics if len(turns) == 1 else None
+    with console.status("Asking your language model..."):
+        return coach.coach_answer(question.question, said, conversation.analysed.score, metrics)
 
 
 def _new_session(question: LoadedQuestion) -> PracticeSession:
@@ -350,9 +378,12 @@ def _print_turns(
     conversation: FollowupRound,
     attempt: AttemptRecord,
     followups: list[AttemptRecord],
+    model_part: ModelPart = (None, None),
 ) -> None:
     """The question's report over every turn: each turn's words and delivery, then the score
-    of all turns together and the delivery of all of them."""
+    of all turns together and the delivery of all of them (then the language model's part)."""
+    from voicemock.commands.llm_options import coaching_json, render_coaching
+
     analysed = conversation.analysed
     assert analysed is not None
     turns = [turn.analysed for turn in conversation.turns if turn.analysed is not None]
@@ -402,6 +433,7 @@ def _print_turns(
                 for record in followups
             ],
             "delivery_overall": asdict(summary),
+            **coaching_json(*model_part),
         }
         sys.stdout.write(json_text(document) + "\n")
         return
@@ -447,6 +479,8 @@ def _print_turns(
     else:
         out.print(Text("Scored on the answer and its follow-ups together", style="dim"))
         render_score(out, analysed.score, None, question.question)
+    coach, coaching = model_part
+    render_coaching(out, coaching, coach.notices if coach is not None else ())
 
 
 def _warm_up_quietly(settings: Settings) -> None:
@@ -645,9 +679,16 @@ def _say_interrupted(console: Console, audio_path: Path) -> None:
 
 
 def _print_result(
-    as_json: bool, question: LoadedQuestion, analysed: AnalysedAnswer, attempt: AttemptRecord
+    as_json: bool,
+    question: LoadedQuestion,
+    analysed: AnalysedAnswer,
+    attempt: AttemptRecord,
+    model_part: ModelPart = (None, None),
 ) -> None:
-    """The report on stdout: JSON with the stored ids, or the transcript, metrics and score."""
+    """The report on stdout: JSON with the stored ids, or the transcript, metrics and score
+    (then the language model's part: its coaching paragraph and notices)."""
+    from voicemock.commands.llm_options import coaching_json, render_coaching
+
     if as_json:
         import sys
 
@@ -665,6 +706,7 @@ def _print_result(
                 analysed.prosody,
                 question.question,
             ),
+            **coaching_json(*model_part),
         }
         sys.stdout.write(json_text(document) + "\n")
         return
@@ -690,3 +732,5 @@ def _print_result(
         out.print("[dim]No rubric score for this answer.[/dim]")
     else:
         render_score(out, analysed.score, analysed.metrics, question.question)
+    coach, coaching = model_part
+    render_coaching(out, coaching, coach.notices if coach is not None else ())

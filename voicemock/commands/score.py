@@ -276,7 +276,12 @@ def render_followup(console: Console, followups: Sequence[Followup]) -> None:
     console.print(
         hanging(
             Text("?", style="bold cyan"),
-            Text.assemble((f"“{first.text}”", "italic"), "\n", (first.reason, "dim")),
+            Text.assemble(
+                (f"“{first.text}”", "italic"),
+                (" (worded by your language model)" if first.source == "model" else "", "dim"),
+                "\n",
+                (first.reason, "dim"),
+            ),
             indent=2,
         )
     )

@@ -599,7 +599,8 @@ def followups_lines(followups: Sequence[Followup]) -> list[str]:
         return []
     lines = ["## What the interviewer would ask next", ""]
     for number, followup in enumerate(followups, start=1):
-        lines.append(f"{number}. “{_inline(followup.text)}” — {_inline(followup.reason)}")
+        worded = " (worded by your language model)" if followup.source == "model" else ""
+        lines.append(f"{number}. “{_inline(followup.text)}”{worded} — {_inline(followup.reason)}")
     lines.append("")
     return lines
 

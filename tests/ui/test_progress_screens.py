@@ -251,3 +251,27 @@ async def test_mock_interview_order_options_differ_without_colour(
         list_order.value = True
         await pilot.pause()
         assert marks() == ("▐○▌", "▐●▌")
+
+
+def test_summary_coaching_ranks_a_delivery_fix_second_and_no_strengths_behind_a_gate(
+    filled_store: list[Any],
+) -> None:
+    from dataclasses import replace
+
+    from voicemock.ui.widgets.summary_pane import coaching
+
+    attempt = filled_store[-1]
+    found = coaching(attempt)
+    steps = attempt.score.next_steps
+    # The scorer's first step, then the answer length (its delivery figure in the fix band).
+    assert found.fixes[0].text == steps[0]
+    assert found.fixes[1].text.startswith("Answer length")
+    assert len(found.fixes) == 3 and len(found.strengths) == 2
+    assert [s.text.split(":")[0] for s in found.strengths] == [
+        "Listening first",
+        "Reaching an agreement",
+    ]
+    gated = replace(attempt, score=replace(attempt.score, gates=("too_short",)))
+    assert not any(
+        s.text.startswith(("Listening", "Reaching", "You tell")) for s in coaching(gated).strengths
+    )

@@ -79,7 +79,8 @@ def coaching(attempt: AttemptRecord) -> Coaching:
     metrics = attempt.metrics
     strengths: list[CoachingPoint] = []
     fixes: list[CoachingPoint] = []
-    if score is not None:
+    # An answer held back by a gate (too short, off topic ...) has no content strengths.
+    if score is not None and not score.gates:
         shown = sorted(
             (c for c in score.competencies if c.level >= _STRONG_LEVEL and not c.flagged),
             key=lambda c: (-c.level, -c.score, -c.weight),
@@ -100,6 +101,7 @@ def coaching(attempt: AttemptRecord) -> Coaching:
             if at_s is None:
                 at_s = _span_start_s(transcript, span.start_char, span.end_char)
             strengths.append(CoachingPoint("You tell a specific example of your own", at_s))
+    if score is not None:
         for step in score.next_steps:
             fixes.append(CoachingPoint(step, _step_moment(step, score, transcript)))
     delivery = _delivery_fixes(metrics)
@@ -151,7 +153,8 @@ def _delivery_fixes(metrics: DeliveryMetrics) -> list[CoachingPoint]:
     fixes.sort(key=lambda m: m.key not in CORE_METRIC_KEYS)
     return [
         CoachingPoint(
-            f"{m.label} {format_metric_value(m)}" + (f": {m.guidance}" if m.guidance else ""),
+            f"{m.label} {format_metric_value(m)}"
+            + (f": {m.guidance.split(';')[0]}" if m.guidance else ""),
             _first_flag_s(metrics, m),
         )
         for m in fixes

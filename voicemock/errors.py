@@ -13,6 +13,10 @@ class AudioFileError(VoicemockError):
     """An audio file is missing, empty, corrupt, silent or in an unsupported format."""
 
 
+class NoSpeechError(AudioFileError):
+    """A recording holds no speech: it is silent, or nothing was heard in a short take."""
+
+
 class ModelNotAvailableError(VoicemockError):
     """A transcription model is not available offline; the message says how to get it."""
 

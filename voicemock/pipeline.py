@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from voicemock.config import Settings
-from voicemock.core.models import DeliveryMetrics, ScoreReport, Transcript
+from voicemock.core.models import SAMPLE_RATE_HZ, DeliveryMetrics, ScoreReport, Transcript
 from voicemock.core.pending import PENDING_DIR_NAME, new_pending_path, recover_command
-from voicemock.errors import VoicemockError
+from voicemock.errors import NoSpeechError, VoicemockError
 
 if TYPE_CHECKING:
     from voicemock.core.followups import Followup, FollowupPhraser
@@ -57,6 +57,8 @@ STAGE_TRANSCRIBING = "transcribing"
 STAGE_SCORING = "scoring"
 
 _TRANSCRIBER_LOCK = threading.Lock()
+# A take this short in which nothing was heard is a false start: it is not kept.
+SHORT_TAKE_S = 5.0
 
 
 class RecordingResult(Protocol):
@@ -347,6 +349,8 @@ class Answer:
         self.audio_path = (
             Path(audio_path) if audio_path is not None else new_pending_path(question_id)
         )
+        # A take recorded into the pending folder by this answer (not a file the user gave).
+        self._own_take = audio_path is None
         self.question_end_s = question_end_s
         self._load_transcriber = load_transcriber
         self._live: LiveTranscription | None = None
@@ -452,6 +456,13 @@ class Answer:
         try:
             # The audio first: a silent or broken file fails at once, before a model is loaded.
             samples = load_audio(self.audio_path)
+        except NoSpeechError as error:
+            # Let the background threads end: a native library cut off at exit aborts.
+            if live is not None:
+                live.close(wait=True)
+            if pitch is not None:
+                pitch.close(wait=True)
+            raise self._no_speech(str(error)) from error
         except BaseException:
             if live is not None:
                 live.close(wait=False)
@@ -473,6 +484,8 @@ class Answer:
         # Whisper stretches words over silences, so pauses are also measured on the audio itself.
         transcript = with_silences(transcript, samples)
         _report(progress, STAGE_TRANSCRIBING, 1.0)
+        if not transcript.words and len(samples) < SHORT_TAKE_S * SAMPLE_RATE_HZ:
+            raise self._no_speech(f"{self.audio_path}: no words were heard in this short take")
         from voicemock.core.prosody import sounded
 
         # Tracked while recording: only the last few seconds are left (None: no tracker).
@@ -492,6 +505,14 @@ class Answer:
             earlier=self.earlier,
         )
         return self.analysed
+
+    def _no_speech(self, why: str) -> NoSpeechError:
+        """The error for a take without speech; a take of this answer's own is deleted."""
+        if not self._own_take:
+            return NoSpeechError(why)
+        with contextlib.suppress(OSError):
+            self.audio_path.unlink(missing_ok=True)
+        return NoSpeechError(f"{why.removeprefix(f'{self.audio_path}: ')}; nothing was kept")
 
     def content(self, notes: str = "") -> AttemptContent:
         """What the store keeps of the analysed answer (besides its audio)."""

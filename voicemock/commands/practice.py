@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 DEFAULT_QUESTION_ID = "sac-client-resistance"
 MIN_ANSWER_S = 0.3  # shorter than this is a click or an accident, not an answer
+# How long a failed turn waits for the models still loading in the background before it exits.
+WARM_UP_WAIT_S = 60.0
 # The option that sets each overridable setting, for error messages.
 _OPTION_OF_SETTING = {
     "engine": "--engine",
@@ -205,6 +207,7 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
     from voicemock.commands.console import make_console
     from voicemock.commands.llm_options import command_coach
     from voicemock.core.rubrics import load_library
+    from voicemock.errors import VoicemockError
     from voicemock.pipeline import check_transcriber
     from voicemock.speech.recorder import check_microphone, check_recording_space
 
@@ -251,6 +254,10 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
             )
         session = _new_session(question)
         attempt = analyse_and_save_answer(answer, console, session=session)
+    except VoicemockError:
+        # A native library still loading in the background must not be cut off by the exit.
+        _let_background_work_end(WARM_UP_WAIT_S)
+        raise
     except InterruptedBeforeSavingError:
         raise
     except KeyboardInterrupt as error:
@@ -483,6 +490,16 @@ def _print_turns(
     render_coaching(out, coaching, coach.notices if coach is not None else ())
 
 
+def _let_background_work_end(timeout_s: float) -> None:
+    """Wait (up to ``timeout_s`` in all) for the warm-up, scoring and transcription threads."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    for thread in threading.enumerate():
+        if thread.name.startswith("voicemock-") and thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
 def _warm_up_quietly(settings: Settings) -> None:
     """Load what the analysis needs; a failure here is reported by the analysis itself."""
     from voicemock.pipeline import warm_up
@@ -643,7 +660,8 @@ def analyse_and_save_answer(
                 attempt = session.save(store, answer, move_audio=move_audio)
     except AudioFileError:
         answer.close()
-        console.print(f"[yellow]{escape(kept)}[/]", soft_wrap=True)  # saving it would not help
+        if audio_path.exists():  # a take without speech is not kept
+            console.print(f"[yellow]{escape(kept)}[/]", soft_wrap=True)  # saving would not help
         raise
     except VoicemockError:
         answer.close()

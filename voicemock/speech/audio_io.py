@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from voicemock.core.limits import MAX_AUDIO_S, AnswerTooLongError, describe_duration
 from voicemock.core.models import SAMPLE_RATE_HZ
-from voicemock.errors import AudioFileError
+from voicemock.errors import AudioFileError, NoSpeechError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -229,7 +229,7 @@ def check_samples(samples: FloatArray, label: str) -> None:
     if samples.size == 0:
         raise AudioFileError(f"{label}: the recording has no audio (0 samples)")
     if float(np.max(np.abs(samples))) < SILENCE_PEAK:
-        raise AudioFileError(f"{label}: no speech found: the recording is silent")
+        raise NoSpeechError(f"{label}: no speech found: the recording is silent")
 
 
 def load_audio(path: str | Path, *, channel: str | int | None = None) -> FloatArray:

@@ -372,3 +372,20 @@ def test_a_real_model_that_is_too_slow_is_not_waited_for(
     assert coach.coaching(QUESTION, TRANSCRIPT) is None
     assert time.monotonic() - started < 1.0
     assert "no answer within 0.3 s" in coach.notices[0]
+
+
+def test_the_apps_phraser_reports_each_fallback_once(server: ChatServer) -> None:
+    from voicemock.core.followups import FollowupPhraser
+    from voicemock.speech.llm import ReportingPhraser
+
+    shown: list[str] = []
+    phraser = ReportingPhraser(coach_for(server), shown.append)
+    assert isinstance(phraser, FollowupPhraser)
+    assert phrase_followup(OUTCOME, phraser, QUESTION, TRANSCRIPT).source == "model"
+    assert shown == []
+    server.behaviour = "garbage"
+    assert phrase_followup(OUTCOME, phraser, QUESTION, TRANSCRIPT) == OUTCOME
+    server.behaviour = "error"
+    assert phrase_followup(OUTCOME, phraser, QUESTION, TRANSCRIPT) == OUTCOME
+    assert len(shown) == 2
+    assert "not JSON" in shown[0] and "500" in shown[1]

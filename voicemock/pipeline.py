@@ -662,7 +662,8 @@ class FollowupRound:
             earlier=self.transcripts(),
             turn=len(self.turns),
         )
-        self.asked.append(followup)
+        if not self.asked or self.asked[-1] is not followup:  # not a second take of it
+            self.asked.append(followup)
         self.answers.append(answer)
         return answer
 

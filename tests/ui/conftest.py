@@ -410,10 +410,14 @@ def filled_store(voicemock_home: Path, monkeypatch: pytest.MonkeyPatch) -> list[
 
 @pytest.fixture
 def make_test_app() -> Callable[..., Any]:
-    """Build the app with default settings (not the user's) and the given services."""
+    """Build the app with default settings (not the user's) and the given services.
+
+    No follow-up questions unless a test asks for them (``followups=N``).
+    """
     from voicemock.ui.app import make_app
 
     def make(services: Any = None, **settings: Any) -> Any:
+        settings = {"followups": 0, **settings}
         return make_app(settings=Settings(**settings), services=services or quiet_services())
 
     return make

@@ -65,7 +65,7 @@ async def test_quitting_right_after_practice_question_leaves_no_session(
     services = quiet_services(make_speech("A short answer."))
     # As `voicemock practice --question ID` starts it.
     app = make_app(
-        settings=Settings(thinking_time_s=30),
+        settings=Settings(thinking_time_s=30, followups=0),
         services=services,
         start_question_id=FIXED_QUESTION_ID,
     )
@@ -252,7 +252,7 @@ def test_real_analysis_reports_the_time_to_first_word(make_speech: Callable[...,
 
     question = fixed_library().get(FIXED_QUESTION_ID)
     clip = make_speech("I listened to my colleague first, and we agreed on a plan.")
-    settings = Settings(use_embeddings=False)
+    settings = Settings(use_embeddings=False, followups=0)
     with_end = Answer(question, settings, audio_path=clip, question_end_s=0.0).analyse()
     latency_s = with_end.metrics.value("response_latency_s")
     first_word_s = with_end.transcript.words[0].start_s

@@ -84,7 +84,7 @@ async def test_spoken_answer_goes_through_results_history_and_replay(
     answer_wav = make_speech(ANSWER, rate_wpm=150)
     # Everything real except the bank: the shipped banks may change, this test's may not.
     services = Services(load_library=fixed_library)
-    app = make_app(settings=Settings(), services=services)
+    app = make_app(settings=Settings(followups=0), services=services)
     virtual_audio.start_speaker_capture()
     async with app.run_test(size=(100, 32)) as pilot:
         await _select_question(pilot, FIXED_QUESTION_ID)
@@ -172,10 +172,10 @@ async def test_mock_interview_asks_each_question_then_returns_home(
     make_test_app: Callable[..., Any], make_speech: Callable[..., Path]
 ) -> None:
     from voicemock.core.store import SessionStore
-    from voicemock.ui.screens.dialogs import MockSetupDialog, MockSummaryDialog
+    from voicemock.ui.screens.dialogs import MockSetupDialog
     from voicemock.ui.screens.home import HomeScreen
     from voicemock.ui.screens.interview import InterviewScreen
-    from voicemock.ui.screens.results import ResultsScreen
+    from voicemock.ui.screens.interview_report import ClosingScreen, InterviewReportScreen
 
     clip = make_speech("A short answer.")
     services = quiet_services(clip, load_transcriber=canned_transcriber())
@@ -186,18 +186,24 @@ async def test_mock_interview_asks_each_question_then_returns_home(
         await wait_for_screen(pilot, MockSetupDialog)
         # Two questions, in list order, then Start.
         await pilot.press("backspace", "2", "tab", "down", "enter", "tab", "enter")
+        # One question after the other, as an interviewer asks them: no results in between.
         for number in range(2):
-            await wait_for_screen(pilot, InterviewScreen)
-            await wait_for(pilot, lambda: app.screen.phase == "recording")
+            await wait_for(
+                pilot,
+                lambda n=number: (
+                    isinstance(app.screen, InterviewScreen)
+                    and app.screen.index == n
+                    and app.screen.phase == "recording"
+                ),
+            )
             await pilot.press("space")
-            await wait_for_screen(pilot, ResultsScreen)
-            assert app.screen.plan is not None and app.screen.index == number
-            await pilot.press("n")
-        # The last "n" finishes: Home, with a summary of the answers on top until closed.
-        summary = await wait_for_screen(pilot, MockSummaryDialog)
-        assert len(summary.attempts) == 2 and summary.asked == 2
-        assert "2 of 2 questions answered" in str(summary.query_one("#mock-summary").render())
-        await pilot.press("enter")
+        # The closing question (skippable), then the interview report.
+        await wait_for_screen(pilot, ClosingScreen)
+        await pilot.press("s")
+        report = await wait_for_screen(pilot, InterviewReportScreen)
+        await wait_for(pilot, lambda: report.report is not None)
+        assert [q.number for q in report.report.questions] == [1, 2]
+        await pilot.press("escape")
         await wait_for_screen(pilot, HomeScreen)
         store = SessionStore()
         sessions = store.list_sessions()
@@ -298,7 +304,7 @@ async def test_replay_without_audio_steps_through_the_flags(
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.library is not None)
-        app.open_replay(attempt)
+        app.open_replay(attempt, 0.0)  # from the very start: the first flag is the first word
         replay = await wait_for_screen(pilot, ReplayScreen)
         view = replay.query_one(TranscriptView)
         for flag in flags:

@@ -168,7 +168,7 @@ def test_delivery_adds_up_over_turns() -> None:
 
 
 class _Phraser:
-    def __init__(self, reply: str | None | Exception) -> None:
+    def __init__(self, reply: str | Exception | None) -> None:
         self.reply = reply
 
     def phrase(self, question_text: str, transcript_text: str, followup: Followup) -> str | None:

@@ -25,6 +25,7 @@ from voicemock.ui.palette import QuestionCommands
 from voicemock.ui.services import Services
 
 if TYPE_CHECKING:
+    from voicemock.core.followups import FollowupPhraser
     from voicemock.core.rubrics import LoadedQuestion, RubricLibrary
     from voicemock.core.store import AttemptRecord, SessionStore
 
@@ -213,8 +214,19 @@ class VoicemockApp(App[None]):
         title = (
             questions[0].question.text if mode == "single" else f"Mock interview ({len(questions)})"
         )
-        plan = InterviewPlan(questions, mode, title)
+        plan = InterviewPlan(
+            questions,
+            mode,
+            title,
+            followups=self.settings.followups,
+            phraser=self.followup_phraser(),
+        )
         self.push_screen(InterviewScreen(plan, 0))
+
+    def followup_phraser(self) -> FollowupPhraser | None:
+        """What words the follow-ups from the transcript: the user's language model when one
+        is set up, else None (the offline wording of ``voicemock.core.followups``)."""
+        return None
 
     def finish_session(self, plan: InterviewPlan) -> None:
         """Mark a session finished in the store, if it holds an answer (errors: a notice)."""
@@ -242,8 +254,16 @@ class VoicemockApp(App[None]):
                 screen.load_progress()
 
     def open_results(self, attempt: AttemptRecord) -> None:
-        """Show the results of a stored attempt."""
+        """Show the results of a stored attempt (a question's turns together: a follow-up
+        answer opens its main answer's results)."""
         from voicemock.ui.screens.results import ResultsScreen
+
+        followups: list[AttemptRecord] = []
+        try:
+            turns = self.store.turns(attempt.id)
+            attempt, followups = turns[0], turns[1:]
+        except VoicemockError:
+            pass  # the attempt alone, as given
 
         if attempt.damaged:
             self.notify(
@@ -253,7 +273,7 @@ class VoicemockApp(App[None]):
                 severity="warning",
                 markup=False,
             )
-        self.push_screen(ResultsScreen(attempt))
+        self.push_screen(ResultsScreen(attempt, followups=followups))
 
     def open_history(self, question_id: str | None = None) -> None:
         """Show every attempt (optionally of one question)."""

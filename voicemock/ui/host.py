@@ -15,20 +15,34 @@ from voicemock.pipeline import PracticeSession
 
 if TYPE_CHECKING:
     from voicemock.config import Settings
+    from voicemock.core.followups import FollowupPhraser
     from voicemock.core.rubrics import LoadedQuestion, RubricLibrary
     from voicemock.core.store import AttemptRecord, SessionStore
     from voicemock.ui.services import Services
 
 
 class InterviewPlan:
-    """The questions of one practice session and the store session its answers go into."""
+    """The questions of one practice session and the store session its answers go into.
+
+    ``followups`` is how many follow-up questions may come after each main answer, worded by
+    ``phraser`` when the user set up a language model (None: the offline wording).
+    """
 
     def __init__(
-        self, questions: Sequence[LoadedQuestion], kind: Literal["single", "mock"], title: str
+        self,
+        questions: Sequence[LoadedQuestion],
+        kind: Literal["single", "mock"],
+        title: str,
+        *,
+        followups: int = 0,
+        phraser: FollowupPhraser | None = None,
     ) -> None:
         self.questions: tuple[LoadedQuestion, ...] = tuple(questions)
         self.kind: Literal["single", "mock"] = kind
         self.session: PracticeSession = PracticeSession(title, kind)
+        self.followups = followups
+        self.phraser = phraser
+        self.opened = False  # a mock interview's opening line has been said
 
     @property
     def title(self) -> str:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from voicemock.core.followups import Followup
     from voicemock.core.rubrics import RubricLibrary
     from voicemock.core.store import AttemptRecord
     from voicemock.pipeline import AnalysedAnswer
@@ -98,3 +99,11 @@ class PlaybackFailed(Message):
     def __init__(self, message: str) -> None:
         super().__init__()
         self.message = message
+
+
+class FollowupChosen(Message):
+    """What the interviewer asks next after an answer (None: nothing more to ask)."""
+
+    def __init__(self, followup: Followup | None) -> None:
+        super().__init__()
+        self.followup = followup

@@ -1,5 +1,10 @@
 """Interview: speak the question, let the user think, record the answer, then analyse it.
 
+After a main answer the interviewer may ask follow-ups (``Settings.followups``): each is shown
+with its reason, spoken and recorded on a screen of its own, like the main answer, and stored
+under it. A mock interview opens with a greeting, runs its questions with their follow-ups and
+ends with a closing question and the interview report (``interview_report.py``).
+
 Every blocking step (speaking, opening the microphone, waiting for it to stop, transcribing and
 scoring) runs in a thread worker that posts messages; the screen itself only reacts to them and
 polls the recorder's level, so keys keep working the whole time.
@@ -27,6 +32,7 @@ from voicemock.ui.messages import (
     AnalysisFailed,
     AnalysisFinished,
     AnalysisProgress,
+    FollowupChosen,
     QuestionSpoken,
     RecordingFailed,
     RecordingFinished,
@@ -37,8 +43,10 @@ from voicemock.ui.widgets.level_meter import LevelMeter
 from voicemock.ui.widgets.transcript_view import format_clock
 
 if TYPE_CHECKING:
+    from voicemock.core.followups import Followup
     from voicemock.core.rubrics import LoadedQuestion
-    from voicemock.pipeline import Answer
+    from voicemock.core.store import AttemptRecord
+    from voicemock.pipeline import Answer, FollowupRound
     from voicemock.ui.host import InterviewPlan
     from voicemock.ui.services import Recorder, RecordingResult, Speaker
 
@@ -100,7 +108,11 @@ def analysis_failure_text(message: AnalysisFailed) -> str:
 
 
 class InterviewScreen(VoicemockScreen):
-    """One question of a practice session, from prompt to analysis."""
+    """One question of a practice session (or one follow-up of it), from prompt to analysis."""
+
+    DEFAULT_CSS = """
+    InterviewScreen #interview-opening { color: $text-muted; text-style: italic; }
+    """
 
     # One key, three meanings: check_action enables the one that fits the phase.
     BINDINGS = [
@@ -112,11 +124,26 @@ class InterviewScreen(VoicemockScreen):
         Binding("escape", "cancel", "Back"),
     ]
 
-    def __init__(self, plan: InterviewPlan, index: int) -> None:
+    def __init__(
+        self,
+        plan: InterviewPlan,
+        index: int,
+        *,
+        conversation: FollowupRound | None = None,
+        followup: Followup | None = None,
+    ) -> None:
         super().__init__()
         self.plan = plan
         self.index = index
         self.question: LoadedQuestion = plan.questions[index]
+        # A follow-up turn: the question's turns so far and what the interviewer asks now.
+        self.conversation = conversation
+        self.followup = followup
+        self.opening = ""  # a mock interview's greeting, said before its first question
+        if plan.is_mock and index == 0 and followup is None and not plan.opened:
+            from voicemock.core.interview import opening_line
+
+            self.opening = opening_line(len(plan.questions))
         self.phase: Phase = "speaking"
         self.recording: RecordingResult | None = None
         self._speaker: Speaker | None = None
@@ -137,13 +164,22 @@ class InterviewScreen(VoicemockScreen):
                 where = f"Mock interview · question {self.index + 1} of {len(self.plan.questions)}"
             else:
                 where = "Single question"
+            if self.followup is not None:
+                where += f" · follow-up {self.turn}"
             yield Static(where, id="interview-where")
-            yield Static(plain(q.text), id="question-text")
-            target = q.target_length_s
-            yield Static(
-                plain(f"Aim for {format_clock(target.min)}-{format_clock(target.max)} · {q.level}"),
-                id="question-meta",
-            )
+            if self.opening:
+                yield Static(plain(self.opening), id="interview-opening")
+            yield Static(plain(self.asked_text), id="question-text")
+            if self.followup is not None:
+                yield Static(plain(f"Why: {self.followup.reason}"), id="question-meta")
+            else:
+                target = q.target_length_s
+                yield Static(
+                    plain(
+                        f"Aim for {format_clock(target.min)}-{format_clock(target.max)} · {q.level}"
+                    ),
+                    id="question-meta",
+                )
             with Horizontal(id="status-line"):
                 yield Static("● REC", id="rec-indicator")
                 yield Static("", id="status")
@@ -153,7 +189,20 @@ class InterviewScreen(VoicemockScreen):
             yield Static("", id="hint")
         yield Footer(compact=True)
 
+    @property
+    def turn(self) -> int:
+        """This screen's turn of the question: 0 the main answer, 1.. a follow-up."""
+        if self.followup is None or self.conversation is None:
+            return 0
+        return len(self.conversation.turns)
+
+    @property
+    def asked_text(self) -> str:
+        """What the interviewer asks on this screen: the question, or the follow-up."""
+        return self.followup.text if self.followup is not None else self.question.question.text
+
     def on_mount(self) -> None:
+        self.plan.opened = True
         self.query_one("#rec-indicator").display = False
         self.query_one("#analysis-progress").display = False
         self.query_one("#level").display = False
@@ -250,7 +299,8 @@ class InterviewScreen(VoicemockScreen):
         try:
             if self._speaker is None:
                 self._speaker = self.vm.services.make_speaker(self.vm.settings)
-            self._speaker.speak(self.question.question.text)
+            said = f"{self.opening} {self.asked_text}" if self.opening else self.asked_text
+            self._speaker.speak(said)
             self._speaker.wait()
         except VoicemockError as error:
             self.post_message(QuestionSpoken(str(error)))
@@ -302,12 +352,17 @@ class InterviewScreen(VoicemockScreen):
 
         services = self.vm.services
         try:
-            answer = Answer(
-                self.question,
-                self.vm.settings,
-                load_transcriber=services.load_transcriber,
-                question_end_s=QUESTION_END_S,
-            )
+            if self.conversation is not None and self.followup is not None:
+                answer = self.conversation.followup_answer(
+                    self.followup, question_end_s=QUESTION_END_S
+                )
+            else:
+                answer = Answer(
+                    self.question,
+                    self.vm.settings,
+                    load_transcriber=services.load_transcriber,
+                    question_end_s=QUESTION_END_S,
+                )
         except OSError as error:
             self.post_message(
                 RecordingFailed(f"cannot create the folder for recordings: {error.strerror}")
@@ -460,13 +515,75 @@ class InterviewScreen(VoicemockScreen):
         self.app.push_screen(ErrorDialog("Analysis", analysis_failure_text(message)))
 
     def on_analysis_finished(self, message: AnalysisFinished) -> None:
-        from voicemock.ui.screens.results import ResultsScreen
-
         if self._cancelled:
             return
         self._stop_poll()
         self.phase = "done"
-        self.app.switch_screen(ResultsScreen(message.attempt, plan=self.plan, index=self.index))
+        self.refresh_bindings()
+        if self.conversation is None and self.answer is not None and self.plan.followups > 0:
+            from voicemock.pipeline import FollowupRound
+
+            self.conversation = FollowupRound(
+                self.answer,
+                self.plan.followups,
+                phraser=self.plan.phraser,
+                load_transcriber=self.vm.services.load_transcriber,
+            )
+        if self.conversation is None:
+            self._question_done()
+            return
+        self.query_one("#status", Static).update("The interviewer has a moment to think…")
+        self.query_one("#analysis-progress").display = False
+        self.choose_followup(self.conversation)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="followup")
+    def choose_followup(self, conversation: FollowupRound) -> None:
+        """Choose (and word, when a language model is set up) the next follow-up, or None."""
+        try:
+            followup = conversation.next_followup()
+        except Exception:  # a follow-up is a courtesy: without one the question is done
+            followup = None
+        self.post_message(FollowupChosen(followup))
+
+    def on_followup_chosen(self, message: FollowupChosen) -> None:
+        if self._cancelled:
+            return
+        if message.followup is None or self.conversation is None:
+            self._question_done()
+            return
+        self.app.switch_screen(
+            InterviewScreen(
+                self.plan, self.index, conversation=self.conversation, followup=message.followup
+            )
+        )
+
+    def _question_turns(self) -> tuple[AttemptRecord | None, list[AttemptRecord]]:
+        """The question's main attempt and its follow-up attempts, as saved."""
+        if self.conversation is None:
+            return (self.answer.attempt if self.answer is not None else None), []
+        main = self.conversation.main.attempt
+        followups = [a.attempt for a in self.conversation.answers if a.attempt is not None]
+        return main, followups
+
+    def _question_done(self) -> None:
+        """The question and its follow-ups are answered: the next question, or the results."""
+        from voicemock.ui.screens.results import ResultsScreen
+
+        if self.plan.is_mock:
+            if self.index + 1 < len(self.plan.questions):
+                self.app.switch_screen(InterviewScreen(self.plan, self.index + 1))
+            else:
+                from voicemock.ui.screens.interview_report import ClosingScreen
+
+                self.app.switch_screen(ClosingScreen(self.plan))
+            return
+        main, followups = self._question_turns()
+        if main is None:
+            self._leave()
+            return
+        self.app.switch_screen(
+            ResultsScreen(main, plan=self.plan, index=self.index, followups=followups)
+        )
 
     # -- leaving --------------------------------------------------------------------------------
 
@@ -524,5 +641,15 @@ class InterviewScreen(VoicemockScreen):
     def _leave(self) -> None:
         self._cancelled = True
         self._stop_everything()
+        if self.followup is not None and self.conversation is not None:
+            # Leaving a follow-up ends the question, not the session: its results (or the
+            # next question of a mock interview) come as if nothing more was asked.
+            self._question_done()
+            return
+        if self.plan.is_mock and self.plan.session_id is not None:
+            from voicemock.ui.screens.interview_report import InterviewReportScreen
+
+            self.app.switch_screen(InterviewReportScreen(self.plan))  # the answers so far
+            return
         self.vm.finish_session(self.plan)
         self.dismiss()

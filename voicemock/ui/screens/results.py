@@ -50,6 +50,7 @@ TABS = (
     "tab-next",
     "tab-models",
     "tab-tips",
+    "tab-turns",  # only for a question answered with follow-ups
 )
 GATE_TEXT = {
     "off_topic": "the answer seems off the question's topic",
@@ -281,8 +282,19 @@ class ResultsScreen(VoicemockScreen):
         *,
         plan: InterviewPlan | None = None,
         index: int = 0,
+        followups: Sequence[AttemptRecord] = (),
     ) -> None:
         super().__init__()
+        # With follow-up answers the question is judged on all its turns together.
+        self.followups = tuple(followups)
+        self.main_attempt = attempt  # as stored: the main answer's own score
+        if self.followups:
+            from dataclasses import replace
+
+            from voicemock.ui.widgets.turns_view import combined_score
+
+            score = combined_score(attempt, self.followups)
+            attempt = replace(attempt, score=score, overall=score.overall if score else None)
         self.attempt = attempt
         self.plan = plan
         self.index = index
@@ -346,6 +358,11 @@ class ResultsScreen(VoicemockScreen):
                     yield Static(model_answers_text(question))
             with TabPane("7 Tips", id="tab-tips"), Lazy(VerticalScroll()):
                 yield Static(tips_text(question), id="tips")
+            if self.followups:
+                from voicemock.ui.widgets.turns_view import turns_text
+
+                with TabPane("8 Turns", id="tab-turns"), VerticalScroll():
+                    yield Static(turns_text(self.main_attempt, self.followups), id="turns")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -447,7 +464,7 @@ class ResultsScreen(VoicemockScreen):
 
     def action_show_tab(self, number: int) -> None:
         """Switch to tab ``number`` (1-based)."""
-        if not 1 <= number <= len(TABS):
+        if not 1 <= number <= len(TABS) or not self.query(f"#{TABS[number - 1]}"):
             return
         tabbed = self.query_one(TabbedContent)
         # Focus inside the old pane would pull the tabs back to it: park focus on the tabs.

@@ -53,6 +53,8 @@ def competency_details(competency: CompetencyScore) -> Text:
         # Reasons often quote the matched words already; say them only when they add something.
         if evidence.matched and evidence.matched.lower() not in evidence.reason.lower():
             text.append(f" ({printable(evidence.matched)})", style="dim")
+        if evidence.turn:
+            text.append(f" [follow-up {evidence.turn}]", style="#e5c07b")
         text.append("\n")
     for reason in competency.flag_reasons:
         text.append(f"⚑ {printable(reason)}\n", style="#e06c75")

@@ -27,6 +27,7 @@ import ipaddress
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -224,6 +225,7 @@ class ChatClient:
         """One HTTP request; the reply's text (choices[0].message.content)."""
         import httpx
 
+        deadline = time.monotonic() + self.timeout_s
         transport = (
             httpx.HTTPTransport(uds=self.endpoint.socket_path)
             if self.endpoint.socket_path is not None
@@ -245,6 +247,8 @@ class ChatClient:
                 data += chunk
                 if len(data) > MAX_REPLY_BYTES:
                     raise LanguageModelError("the reply is too long")
+                if time.monotonic() > deadline:  # a trickle: nobody waits for it any more
+                    raise LanguageModelError(f"no answer within {self.timeout_s:g} s")
             if response.status_code != 200:
                 detail = _error_detail(bytes(data))
                 raise LanguageModelError(

@@ -448,7 +448,7 @@ class Answer:
         missing model.
         """
         from voicemock.speech.audio_io import load_audio
-        from voicemock.speech.silence import with_silences
+        from voicemock.speech.silence import drop_unheard_words, with_silences
 
         with self._lock:
             live, self._live = self._live, None
@@ -481,8 +481,9 @@ class Answer:
             transcript = live.finish(samples, progress=transcribing)
         else:
             transcript = transcriber.transcribe(samples, progress=transcribing)
-        # Whisper stretches words over silences, so pauses are also measured on the audio itself.
-        transcript = with_silences(transcript, samples)
+        # Whisper invents words on silence ("Thank you."): only words the audio holds stay.
+        # It also stretches words over silences, so pauses are measured on the audio itself.
+        transcript = with_silences(drop_unheard_words(transcript, samples), samples)
         _report(progress, STAGE_TRANSCRIBING, 1.0)
         if not transcript.words and len(samples) < SHORT_TAKE_S * SAMPLE_RATE_HZ:
             raise self._no_speech(f"{self.audio_path}: no words were heard in this short take")

@@ -46,7 +46,7 @@ async def test_replay_footer_shows_the_seek_keys_and_they_seek(
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.library is not None)
-        app.open_replay(attempt)
+        app.open_replay(attempt, 0.0)
         replay = await wait_for_screen(pilot, ReplayScreen)
         assert replay.focused is replay.query_one(TranscriptView)  # it would take left/right
         keys = footer_keys(replay)

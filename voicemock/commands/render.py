@@ -525,7 +525,7 @@ def transcribe_audio_with_progress(
 
     from voicemock.errors import AudioFileError
     from voicemock.speech.audio_io import load_audio
-    from voicemock.speech.silence import with_silences
+    from voicemock.speech.silence import drop_unheard_words, with_silences
     from voicemock.speech.transcribe import get_transcriber
 
     path = Path(path)
@@ -558,6 +558,8 @@ def transcribe_audio_with_progress(
         transcript = transcriber.transcribe(
             samples, progress=lambda fraction: progress.update(task, completed=fraction)
         )
+    # Whisper invents words on silence ("Thank you."): only words the audio holds stay.
+    transcript = drop_unheard_words(transcript, samples)
     if not transcript.words:
         raise AudioFileError(f"{path}: no speech found: no words were recognised")
     # Whisper stretches words over silences, so pauses are also measured on the audio itself.

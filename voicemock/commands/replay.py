@@ -21,6 +21,7 @@ REFRESH_S = 0.05
 STALL_S = 5.0  # no audio taken by the speaker for this long: it is stuck or gone
 CONTEXT_SEGMENTS = 1  # segments shown before and after the one being heard
 CONTEXT_WORDS = 40  # words shown either side when the transcript has no segments
+LEAD_S = 0.4  # start a little before the first word or a flagged moment
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,13 +35,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     parser.add_argument("attempt_id", type=int, metavar="ATTEMPT_ID")
-    parser.add_argument(
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument(
         "--from",
         dest="from_s",
         type=float,
-        default=0.0,
+        default=None,
         metavar="SECONDS",
-        help="start this many seconds in",
+        help="start this many seconds in (default: the first word; 0: the very start)",
+    )
+    start.add_argument(
+        "--flag",
+        type=int,
+        default=None,
+        metavar="N",
+        help="start at the Nth flagged moment (filler, hedge, long pause, flat pitch, "
+        "trailing off, quiet or rushed stretch); 0 lists them",
     )
     parser.add_argument("--device", default=None, help="speaker (name or index)")
     parser.set_defaults(func=run)
@@ -52,36 +62,74 @@ def run(args: argparse.Namespace) -> int:
     from voicemock.config import load_settings
     from voicemock.core.store import SessionStore
 
-    if not args.from_s >= 0:
+    if args.from_s is not None and not args.from_s >= 0:
         raise VoicemockError("--from must be 0 or more seconds")
     console = make_console()
     with SessionStore() as store:
         attempt = store.get_attempt(args.attempt_id)
+    if args.flag is not None and args.flag <= 0:
+        _print_flags(attempt, console)
+        return 0
     _check_audio(attempt, console)
     assert attempt.audio_path is not None  # _check_audio made sure
+    from_s = start_at(attempt, args.from_s, args.flag)
 
     from voicemock.speech.playback import Player
 
     settings = load_settings()
     # An index or (part of) a name: the player resolves either.
     player = Player(device=args.device if args.device is not None else settings.output_device)
-    duration_s = player.play(attempt.audio_path, start_s=args.from_s)
-    if args.from_s >= duration_s:
+    duration_s = player.play(attempt.audio_path, start_s=from_s)
+    if from_s >= duration_s:
         player.stop()
         raise VoicemockError(
-            f"--from {args.from_s:g} is past the end of the recording ({duration_s:.1f} s)"
+            f"--from {from_s:g} is past the end of the recording ({duration_s:.1f} s)"
         )
     _print_header(attempt, console)
     try:
         if console.is_terminal:
             _follow_live(player, attempt.transcript, duration_s, console)
         else:
-            _follow_lines(player, attempt.transcript, args.from_s, console)
+            _follow_lines(player, attempt.transcript, from_s, console)
     except KeyboardInterrupt:
         console.print(f"Stopped at {_clock(player.position_s)}.")
     finally:
         player.stop()
     return 0
+
+
+def start_at(attempt: AttemptRecord, from_s: float | None, flag: int | None) -> float:
+    """Where playback starts: ``from_s``, else a little before the ``flag``-th flagged moment
+    (1-based), else a little before the first word (the silence before it is skipped)."""
+    from voicemock.core.metrics import replay_flags, spoken_span_s
+
+    if from_s is not None:
+        return from_s
+    if flag is not None:
+        flags = replay_flags(attempt.metrics)
+        if flag > len(flags):
+            raise VoicemockError(
+                f"attempt {attempt.id} has {len(flags)} flagged moments; `--flag 0` lists them"
+            )
+        return max(0.0, flags[flag - 1].start_s - LEAD_S)
+    span = spoken_span_s(attempt.transcript)
+    return 0.0 if span is None else max(0.0, span[0] - LEAD_S)
+
+
+def _print_flags(attempt: AttemptRecord, console: Console) -> None:
+    """The flagged moments, numbered for --flag N."""
+    from voicemock.core.metrics import replay_flags
+    from voicemock.core.safe_text import one_line
+
+    flags = replay_flags(attempt.metrics)
+    if not flags:
+        console.print(f"Attempt {attempt.id} has no flagged moments.")
+    for number, flag in enumerate(flags, start=1):
+        console.print(
+            f"{number:>3}  {_clock(flag.start_s)}  {one_line(flag.text or flag.kind)}",
+            markup=False,
+            highlight=False,
+        )
 
 
 class _Playing:

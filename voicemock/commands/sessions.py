@@ -32,12 +32,17 @@ if TYPE_CHECKING:
     from voicemock.core.store import AttemptRecord, SessionRecord, SessionStore
 
 # The delivery figures shown per attempt in `sessions show`: metric key -> short column header.
+# After the score of an attempt scored on a transcript the user corrected.
+EDITED_MARK = "*"
 KEY_METRICS = {
     "speaking_rate_wpm": "wpm",
     "fillers_per_min": "Fill/m",
     "longest_pause_s": "Pause",
 }
-METRICS_LEGEND = "wpm: speaking rate · Fill/m: fillers per minute · Pause: longest pause (s)"
+METRICS_LEGEND = (
+    "Secs: first word to last · wpm: speaking rate · Fill/m: fillers per minute · "
+    "Pause: longest pause (s)"
+)
 # Widths of the `sessions show` columns other than Question (header or widest value).
 _SHOW_FIXED_WIDTHS = (7, 5, 5, 4, *(max(len(h), 4) for h in KEY_METRICS.values()))
 MIN_QUESTION_WIDTH = 8
@@ -62,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``sessions`` subcommand and its actions."""
     parser = subparsers.add_parser(
         "sessions",
-        help="list, show, export, import, delete or recover practice sessions",
+        help="list, show, edit, export, import, delete or recover practice sessions",
         description="Your stored practice sessions and their attempts (newest first).",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
@@ -246,6 +251,10 @@ def _attempt_dict(attempt: AttemptRecord) -> dict[str, Any]:
         "metrics": attempt.metrics.to_dict(),
         "score": attempt.score.to_dict() if attempt.score else None,
         "damaged": attempt.damaged or None,
+        "edited_at": attempt.edited_at.isoformat() if attempt.edited_at else None,
+        "original_transcript": (
+            attempt.original_transcript.to_dict() if attempt.original_transcript else None
+        ),
     }
 
 
@@ -318,6 +327,8 @@ def _show(store: SessionStore, out: Console, session_id: int, *, as_json: bool) 
     from rich.table import Table
     from rich.text import Text
 
+    from voicemock.core.metrics import answer_length_s
+
     session = store.get_session(session_id)
     attempts = list(reversed(store.list_attempts(session_id=session_id)))  # in answer order
     if as_json:
@@ -354,6 +365,8 @@ def _show(store: SessionStore, out: Console, session_id: int, *, as_json: bool) 
         table.add_column(header, justify="right", no_wrap=True)
     for attempt in attempts:
         overall = "-" if attempt.overall is None else str(attempt.overall)
+        if attempt.original_transcript is not None:
+            overall += EDITED_MARK
         if attempt.damaged:
             overall = "[red]![/red]"
         table.add_row(
@@ -361,7 +374,7 @@ def _show(store: SessionStore, out: Console, session_id: int, *, as_json: bool) 
             "?" if "date" in attempt.damaged else attempt.created_at.astimezone().strftime("%H:%M"),
             Text(attempt.question_id or "-"),
             overall,
-            f"{attempt.duration_s:.0f}",
+            f"{answer_length_s(attempt.metrics, attempt.duration_s):.0f}",
             *(_metric_text(attempt.metrics, key) for key in KEY_METRICS),
         )
     out.print(table)
@@ -382,6 +395,11 @@ def _show(store: SessionStore, out: Console, session_id: int, *, as_json: bool) 
                     style="red",
                 )
             )
+    if any(a.original_transcript is not None for a in attempts):
+        out.print(
+            f"[dim]{EDITED_MARK} scored on a corrected transcript "
+            "(voicemock sessions edit ATTEMPT_ID --revert puts back what was heard)[/dim]"
+        )
     out.print("[dim]Replay an attempt with: voicemock replay ATTEMPT_ID (the Attempt column)[/dim]")
     return 0
 

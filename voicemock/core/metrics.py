@@ -1099,6 +1099,49 @@ def compute_metrics(
     return DeliveryMetrics(metrics=metrics, flags=tuple(flags), notes=tuple(notes))
 
 
+def spoken_span_s(transcript: Transcript) -> tuple[float, float] | None:
+    """When the answer's first word starts and its last word ends; None without timed words.
+
+    The answer is measured over this span ("Answer length", the speaking rate): the silence
+    before the first word and after the last is not part of it. Replay starts at its start.
+    """
+    tokens = _tokenize(transcript.words)
+    if not transcript.timed or not tokens:
+        return None
+    end_s = max(t.end_s for t in tokens)
+    return (tokens[0].start_s, end_s) if end_s > 0 else None
+
+
+# The flagged moments replay steps through (the app's [ and ], `voicemock replay --flag N`):
+# what was said, then how it sounded.
+REPLAY_FLAG_KINDS: tuple[FlagKind, ...] = (
+    "filler",
+    "discourse_filler",
+    "hedge",
+    "long_pause",
+    "flat_pitch",
+    "trailing_off",
+    "quiet",
+    "fast_stretch",
+    "slow_stretch",
+)
+
+
+def replay_flags(metrics: DeliveryMetrics) -> list[Flag]:
+    """The moments replay steps through, in time order."""
+    return sorted(metrics.flags_of(*REPLAY_FLAG_KINDS), key=lambda f: (f.start_s, f.word_index))
+
+
+def answer_length_s(metrics: DeliveryMetrics, recorded_s: float) -> float:
+    """The answer's length as Delivery measures it (first word to last, "answer_time_s").
+
+    ``recorded_s`` (the recording's length) stands in when no word was timed: a typed
+    answer, a take with nothing said. Headers and lists show this, so they agree with Delivery.
+    """
+    value = metrics.value("answer_time_s")
+    return float(value) if value is not None else float(recorded_s)
+
+
 def _measure(
     tokens: Sequence[_Token],
     timed: bool,

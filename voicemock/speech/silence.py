@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from voicemock.core.models import SAMPLE_RATE_HZ, Transcript
+from voicemock.core.models import SAMPLE_RATE_HZ, Segment, Transcript, Word
 
 if TYPE_CHECKING:
     import numpy as np
@@ -147,3 +147,64 @@ def with_silences(
 ) -> Transcript:
     """The transcript of ``samples`` with the audio's silent intervals attached (for pauses)."""
     return replace(transcript, silences=detect_silences(samples, sample_rate_hz))
+
+
+# Whisper invents words on silence ("Thank you.", "Thanks for watching!"). A word is heard
+# when voice energy lies under it: frames above the recording's silence threshold (and above
+# digital silence) within WORD_SLACK_S of its timing, which Whisper places a few tenths off.
+# A recording with no contrast (steady from its quiet to its loud end) is all speech or all
+# background: it holds a voice only if it is this loud.
+FLAT_RECORDING_VOICE_DB = -40.0
+WORD_SLACK_S = 0.3
+MIN_VOICE_UNDER_WORD_S = 0.05
+
+
+def voiced_frames(samples: FloatArray, sample_rate_hz: int = SAMPLE_RATE_HZ) -> BoolArray:
+    """For each FRAME_S frame every HOP_S: whether it holds sound louder than silence."""
+    import numpy as np
+
+    levels_db = frame_energy_db(samples, sample_rate_hz)
+    threshold_db = silence_threshold_db(levels_db) if levels_db.size else None
+    bar = FLAT_RECORDING_VOICE_DB if threshold_db is None else max(threshold_db, DIGITAL_SILENCE_DB)
+    voiced: BoolArray = np.asarray(levels_db >= bar, dtype=bool)
+    return voiced
+
+
+def drop_unheard_words(
+    transcript: Transcript, samples: FloatArray, sample_rate_hz: int = SAMPLE_RATE_HZ
+) -> Transcript:
+    """``transcript`` without the words (and segments) that no sound in ``samples`` supports.
+
+    A word stays when at least MIN_VOICE_UNDER_WORD_S of voiced frames lie within
+    WORD_SLACK_S of its start and end; a segment whose words all go goes with them, and a
+    segment that loses some is retold from the words it keeps. A typed transcript is returned
+    as it is.
+    """
+    import numpy as np
+
+    if not transcript.timed or not transcript.words:
+        return transcript
+    voiced = voiced_frames(samples, sample_rate_hz)
+    # Voiced frames up to each frame, so a word's count is one subtraction.
+    counts = np.concatenate(([0], np.cumsum(voiced)))
+    needed = max(1, round(MIN_VOICE_UNDER_WORD_S / HOP_S))
+
+    def heard(word: Word) -> bool:
+        first = max(0, int((word.start_s - WORD_SLACK_S) / HOP_S))
+        stop = min(voiced.size, int(np.ceil((word.end_s + WORD_SLACK_S) / HOP_S)))
+        return stop > first and int(counts[stop] - counts[first]) >= needed
+
+    words = tuple(w for w in transcript.words if heard(w))
+    if len(words) == len(transcript.words):
+        return transcript
+    segments: list[Segment] = []
+    for segment in transcript.segments:
+        own = tuple(w for w in segment.words if heard(w))
+        if segment.words and not own:
+            continue
+        if len(own) == len(segment.words):
+            segments.append(segment)
+        else:
+            text = " ".join(w.text.strip() for w in own)
+            segments.append(Segment(text, own[0].start_s, own[-1].end_s, own))
+    return replace(transcript, words=words, segments=tuple(segments))

@@ -281,8 +281,11 @@ class VoicemockApp(App[None]):
 
         self.push_screen(HistoryScreen(question_id))
 
-    def open_replay(self, attempt: AttemptRecord, start_s: float = 0.0) -> None:
-        """Replay a stored attempt (from ``start_s``) with the transcript following the audio."""
+    def open_replay(self, attempt: AttemptRecord, start_s: float | None = None) -> None:
+        """Replay a stored attempt with the transcript following the audio.
+
+        From ``start_s``, or (None) from the first word.
+        """
         from voicemock.ui.screens.replay import ReplayScreen
 
         self.push_screen(ReplayScreen(attempt, start_s))

@@ -105,8 +105,8 @@ class VoicemockHost(Protocol):
         """Show every attempt (optionally of one question)."""
         ...
 
-    def open_replay(self, attempt: AttemptRecord, start_s: float = 0.0) -> None:
-        """Replay a stored attempt (from ``start_s``)."""
+    def open_replay(self, attempt: AttemptRecord, start_s: float | None = None) -> None:
+        """Replay a stored attempt (from ``start_s``; None: from the first word)."""
         ...
 
     def go_home(self) -> None:

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Select, Static
 
-from voicemock.core.metrics import format_metric_value
+from voicemock.core.metrics import answer_length_s, format_metric_value
 from voicemock.errors import VoicemockError
 from voicemock.ui.formatting import plain, score_text, short
 from voicemock.ui.screens.base import VoicemockScreen
@@ -30,6 +30,11 @@ CHART_SERIES: tuple[tuple[str, tuple[str, ...] | None, tuple[float, float] | Non
     ("Overall score", None, (0.0, 100.0)),
     ("Speaking rate (wpm)", WPM_KEYS, None),
     ("Fillers per minute", FILLER_KEYS, None),
+    # How it sounded (recorded answers measured with the pitch tracker).
+    ("Pitch variation (st)", ("pitch_sd_st",), None),
+    ("Pitch range (st)", ("pitch_range_st",), None),
+    ("Sentences trailing off", ("trailing_off_count",), None),
+    ("Pace, end vs start (%)", ("pace_change_pct",), None),
 )
 MAX_QUESTION_LABEL = 60
 COMPARE_VALUE_WIDTH = 17  # "2.4 per 100 words"
@@ -115,9 +120,12 @@ class HistoryScreen(VoicemockScreen):
         """Read every attempt (of the chosen question) in a thread."""
         try:
             store = self.vm.store
-            attempts = store.list_attempts(question_id=self.question_id)
+            # Main answers only: a follow-up answer is part of its question's results.
+            attempts = store.list_attempts(question_id=self.question_id, main_only=True)
             questions: dict[str, str] = {}
-            everything = attempts if self.question_id is None else store.list_attempts()
+            everything = (
+                attempts if self.question_id is None else store.list_attempts(main_only=True)
+            )
             for attempt in everything:
                 questions.setdefault(attempt.question_id, attempt.question_text)
         except VoicemockError as error:
@@ -169,7 +177,7 @@ class HistoryScreen(VoicemockScreen):
             score_text(attempt.overall),
             format_number(metric_value(attempt.metrics, WPM_KEYS)),
             format_number(metric_value(attempt.metrics, FILLER_KEYS), 1),
-            format_clock(attempt.duration_s),
+            format_clock(answer_length_s(attempt.metrics, attempt.duration_s)),
             plain(attempt.question_text or attempt.question_id or "—"),
         ]
 
@@ -240,7 +248,7 @@ class HistoryScreen(VoicemockScreen):
             self.vm.open_replay(attempt)
 
     def action_next_series(self) -> None:
-        """Chart the next figure: overall score, speaking rate, fillers per minute."""
+        """Chart the next figure: overall score, speaking rate, fillers, pitch variation..."""
         self.series = (self.series + 1) % len(CHART_SERIES)
         self._draw_chart()
 
@@ -325,13 +333,11 @@ def compare_rows(older: AttemptRecord, newer: AttemptRecord) -> list[tuple[str, 
             change(older.overall, newer.overall, True),
         )
     )
+    # From the first word to the last, as Delivery measures it.
+    old_s = answer_length_s(older.metrics, older.duration_s)
+    new_s = answer_length_s(newer.metrics, newer.duration_s)
     rows.append(
-        (
-            "Length",
-            format_clock(older.duration_s),
-            format_clock(newer.duration_s),
-            change(older.duration_s, newer.duration_s, None, unit=" s"),
-        )
+        ("Length", format_clock(old_s), format_clock(new_s), change(old_s, new_s, None, 1, " s"))
     )
     old_levels = {c.competency_id: c for c in (older.score.competencies if older.score else ())}
     for competency in newer.score.competencies if newer.score else ():

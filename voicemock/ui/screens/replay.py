@@ -1,4 +1,9 @@
-"""Replay: play an attempt with the word being heard highlighted, and jump between flags."""
+"""Replay: play an attempt with the word being heard highlighted, and jump between flags.
+
+Playback starts at the first word (the answer as Delivery measures it); Home goes back to the
+very start of the recording. ``[`` and ``]`` jump between the flagged moments: fillers, hedges,
+long pauses and how it sounded (flat pitch, trailing off, quiet or rushed stretches).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Header, ProgressBar, Static
 
-from voicemock.core.models import FlagKind
+from voicemock.core.metrics import REPLAY_FLAG_KINDS, replay_flags, spoken_span_s
 from voicemock.errors import VoicemockError
 from voicemock.ui.formatting import plain
 from voicemock.ui.messages import PlaybackFailed
@@ -31,14 +36,25 @@ if TYPE_CHECKING:
     from voicemock.ui.services import Player
 
 POSITION_POLL_S = 0.05  # 20 updates a second keeps the highlight on the word being heard
-JUMP_KINDS: tuple[FlagKind, ...] = ("filler", "discourse_filler", "hedge", "long_pause")
-FLAG_LEAD_S = 0.4  # start a little before a flag so its context is heard
+JUMP_KINDS = REPLAY_FLAG_KINDS  # fillers, hedges, long pauses, then how it sounded
+FLAG_LEAD_S = 0.4  # start a little before a flag (and the first word) so its context is heard
 FLAG_NAMES = {
     "filler": "filler",
     "discourse_filler": "filler",
     "hedge": "hedge",
     "long_pause": "long pause",
+    "flat_pitch": "flat pitch",
+    "trailing_off": "trailing off",
+    "quiet": "quiet",
+    "fast_stretch": "rushed stretch",
+    "slow_stretch": "slow stretch",
 }
+
+
+def first_word_start_s(attempt: AttemptRecord) -> float:
+    """Where replay starts: a little before the first word (0 without timed words)."""
+    span = spoken_span_s(attempt.transcript)
+    return 0.0 if span is None else max(0.0, span[0] - FLAG_LEAD_S)
 
 
 class ReplayScreen(VoicemockScreen):
@@ -52,18 +68,19 @@ class ReplayScreen(VoicemockScreen):
         Binding("right", "seek(5)", "+5 s", key_display="→", priority=True),
         Binding("right_square_bracket", "jump(1)", "Next flag", key_display="]", priority=True),
         Binding("left_square_bracket", "jump(-1)", "Prev flag", key_display="[", priority=True),
-        Binding("home", "restart", "Start", show=False, priority=True),
+        Binding("home", "restart", "From 0:00", key_display="home", priority=True),
         Binding("escape", "close", "Back", priority=True),
     ]
 
-    def __init__(self, attempt: AttemptRecord, start_s: float = 0.0) -> None:
+    def __init__(self, attempt: AttemptRecord, start_s: float | None = None) -> None:
+        """Replay ``attempt`` from ``start_s`` (a moment the results point at; None: the
+        first word, so the silence before it is not played)."""
         super().__init__()
         self.attempt = attempt
-        self.start_s = max(0.0, start_s)  # where playback starts (a moment the results point at)
+        self.first_word_s = first_word_start_s(attempt)
+        self.start_s = max(0.0, self.first_word_s if start_s is None else start_s)
         self.player: Player | None = None
-        self.flags: tuple[Flag, ...] = tuple(
-            sorted(attempt.metrics.flags_of(*JUMP_KINDS), key=lambda f: f.start_s)
-        )
+        self.flags: tuple[Flag, ...] = tuple(replay_flags(attempt.metrics))
         # The shown position (the player's, or a cursor without audio).
         self.position_s = self.start_s
         self.paused = False
@@ -185,7 +202,7 @@ class ReplayScreen(VoicemockScreen):
                 player.resume()
                 self.paused = False
             else:
-                self.start_playback(0.0)
+                self.start_playback(self.first_word_s)
         except VoicemockError as error:
             self.vm.report_error(error, "Playback")
         self._show_position(not self.paused)
@@ -209,13 +226,13 @@ class ReplayScreen(VoicemockScreen):
         self._move_to(self.position_s + delta_s)
 
     def action_restart(self) -> None:
-        """Back to the start."""
+        """Back to the very start of the recording (before the first word)."""
         self._move_to(0.0)
 
     def action_jump(self, direction: int) -> None:
-        """Jump to the next (1) or previous (-1) filler, hedge or long pause."""
+        """Jump to the next (1) or previous (-1) flagged moment (see JUMP_KINDS)."""
         if not self.flags:
-            self.notify("No fillers, hedges or long pauses in this answer.", timeout=3)
+            self.notify("Nothing flagged in this answer.", timeout=3)
             return
         here = self.position_s
         if direction > 0:

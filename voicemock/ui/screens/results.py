@@ -24,6 +24,7 @@ from textual.widgets import (
 )
 from textual_plotext import PlotextPlot
 
+from voicemock.core.metrics import answer_length_s
 from voicemock.errors import VoicemockError
 from voicemock.ui.formatting import plain, printable, score_style
 from voicemock.ui.screens.base import VoicemockScreen
@@ -82,7 +83,8 @@ def summary_line(attempt: AttemptRecord, question: LoadedQuestion | None) -> Tex
         text.append(f"{attempt.overall}/100", style=f"bold {score_style(attempt.overall)}")
     else:
         text.append("Not scored", style="dim")
-    text.append(f" · {format_clock(attempt.duration_s)}")
+    # From the first word to the last, as Delivery measures it (not the silence around it).
+    text.append(f" · {format_clock(answer_length_s(attempt.metrics, attempt.duration_s))}")
     if question is not None:
         target = question.question.target_length_s
         text.append(f" (aim {format_clock(target.min)}-{format_clock(target.max)})", style="dim")

@@ -161,6 +161,11 @@ def test_sessions_edit_with_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(row[0])["text"].strip() == HEARD
     assert row[1] is not None
     assert row[2] > (attempt.overall or 0)
+    assert main(["sessions", "show", str(attempt.session_id)]) == 0
+    assert "scored on a corrected transcript" in capsys.readouterr().out
+    assert main(["sessions", "show", str(attempt.session_id), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["attempts"][0]
+    assert shown["edited_at"] and shown["original_transcript"]["text"].strip() == HEARD
 
     assert main(["sessions", "edit", str(attempt.id), "--revert"]) == 0
     assert "as first heard" in capsys.readouterr().out

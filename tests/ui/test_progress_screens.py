@@ -165,30 +165,64 @@ async def test_results_show_the_change_since_the_last_attempt_at_the_question(
         assert summary.previous is None
 
 
+def with_timed_evidence(attempt: Any) -> Any:
+    """``attempt`` with its evidence timed from its words (as the scorer does for a recording)."""
+    from dataclasses import replace
+
+    words = attempt.transcript.words
+    text = attempt.transcript.text
+
+    def timed(evidence: Any) -> Any:
+        first = len(text[: evidence.start_char].split())
+        return replace(evidence, start_s=words[first].start_s, end_s=words[first].end_s)
+
+    competencies = tuple(
+        replace(c, evidence=tuple(timed(e) for e in c.evidence)) for c in attempt.score.competencies
+    )
+    return replace(attempt, score=replace(attempt.score, competencies=competencies))
+
+
 async def test_a_summary_point_replays_from_its_moment(
     filled_store: list[Any], make_test_app: Callable[..., Any]
 ) -> None:
+    from textual.widgets import OptionList
+
+    from voicemock.core.store import SessionStore
     from voicemock.ui.screens.replay import ReplayScreen
     from voicemock.ui.screens.results import ResultsScreen
     from voicemock.ui.widgets.summary_pane import REPLAY_LEAD_S, SummaryPane
+    from voicemock.ui.widgets.transcript_view import format_clock
 
-    attempt = filled_store[-1]
+    timed = with_timed_evidence(filled_store[-1])
+    store = SessionStore()
+    attempt = store.add_attempt(
+        timed.session_id,
+        question_id=timed.question_id,
+        question_text=timed.question_text,
+        rubric_version=timed.rubric_version,
+        audio_source=None,
+        transcript=timed.transcript,
+        metrics=timed.metrics,
+        score=timed.score,
+        engine=timed.engine,
+        model=timed.model,
+        duration_s=timed.duration_s,
+    )
+    store.close()
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.library is not None)
         app.open_results(attempt)
         results = await wait_for_screen(pilot, ResultsScreen)
         summary = results.query_one(SummaryPane)
-        strengths = summary.coaching.strengths
-        # The second strength is the agreement, shown by a sentence well into the answer.
-        assert "agreement" in strengths[1].text and strengths[1].at_s
-        # Its moment is the first word of its evidence sentence.
-        evidence = attempt.score.competencies[1].evidence[0]
-        first_word = len(attempt.transcript.text[: evidence.start_char].split())
-        assert strengths[1].at_s == attempt.transcript.words[first_word].start_s > 1.0
+        strength = summary.coaching.strengths[0]
+        # The strength is shown by a sentence that starts after the first words.
+        assert strength.at_s is not None and strength.at_s > 0.4
+        options = results.query_one("#summary-points", OptionList)
+        assert f"▶ {format_clock(strength.at_s)}" in str(options.get_option_at_index(1).prompt)
         await pilot.press("down", "enter")  # the first option is the Strengths heading
         replay = await wait_for_screen(pilot, ReplayScreen)
-        assert replay.position_s == pytest.approx(strengths[1].at_s - REPLAY_LEAD_S)
+        assert replay.position_s == pytest.approx(strength.at_s - REPLAY_LEAD_S)
 
 
 async def test_the_palette_finds_a_question_by_its_text(
@@ -253,25 +287,29 @@ async def test_mock_interview_order_options_differ_without_colour(
         assert marks() == ("▐○▌", "▐●▌")
 
 
-def test_summary_coaching_ranks_a_delivery_fix_second_and_no_strengths_behind_a_gate(
-    filled_store: list[Any],
+async def test_the_summary_lists_the_advice_in_its_order(
+    filled_store: list[Any], make_test_app: Callable[..., Any]
 ) -> None:
-    from dataclasses import replace
+    from textual.widgets import OptionList
 
-    from voicemock.ui.widgets.summary_pane import coaching
+    from voicemock.core.advice import summarise
+    from voicemock.ui.screens.results import ResultsScreen
 
     attempt = filled_store[-1]
-    found = coaching(attempt)
-    steps = attempt.score.next_steps
-    # The scorer's first step, then the answer length (its delivery figure in the fix band).
-    assert found.fixes[0].text == steps[0]
-    assert found.fixes[1].text.startswith("Answer length")
-    assert len(found.fixes) == 3 and len(found.strengths) == 2
-    assert [s.text.split(":")[0] for s in found.strengths] == [
-        "Listening first",
-        "Reaching an agreement",
-    ]
-    gated = replace(attempt, score=replace(attempt.score, gates=("too_short",)))
-    assert not any(
-        s.text.startswith(("Listening", "Reaching", "You tell")) for s in coaching(gated).strengths
-    )
+    question = None
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        question = app.find_question(attempt.question_id).question
+        app.open_results(attempt)
+        results = await wait_for_screen(pilot, ResultsScreen)
+        options = results.query_one("#summary-points", OptionList)
+        shown = [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
+    advice = summarise(attempt.score, attempt.metrics, question)
+    assert shown[0] == "Strengths" and "Fix first" in shown
+    fixes = shown[shown.index("Fix first") + 1 :]
+    assert len(fixes) == len(advice.fixes) == 3
+    for number, (line, step) in enumerate(zip(fixes, advice.fixes, strict=True), start=1):
+        assert line.startswith(f"{number}. {step.text}")
+    # The delivery figure out of its band (the answer's length) ranks among the content steps.
+    assert any(step.area == "delivery" for step in advice.fixes)

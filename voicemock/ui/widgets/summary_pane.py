@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,21 +17,19 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from voicemock.core.metrics import format_metric_value
+from voicemock.core.advice import MAX_FIXES, MAX_STRENGTHS, summarise
 from voicemock.core.safe_text import printable
-from voicemock.core.scoring import COMPETENCY_SHARE, GATE_MEANINGS, LEVEL_MEANINGS
+from voicemock.core.scoring import COMPETENCY_SHARE, GATE_MEANINGS
 from voicemock.ui.formatting import score_style
-from voicemock.ui.widgets.metrics_table import CORE_METRIC_KEYS
-from voicemock.ui.widgets.transcript_view import format_clock, word_char_spans, words_in_char_range
+from voicemock.ui.widgets.transcript_view import format_clock
 
 if TYPE_CHECKING:
-    from voicemock.core.models import DeliveryMetrics, Metric, ScoreReport, Transcript
+    from voicemock.core.models import ScoreReport
+    from voicemock.core.rubric_schema import Question
     from voicemock.core.store import AttemptRecord
+    from voicemock.ui.host import VoicemockHost
 
-MAX_STRENGTHS = 2
-MAX_FIXES = 3
 REPLAY_LEAD_S = 0.5  # start a little before the moment, so its context is heard
-_STRONG_LEVEL = 2  # a competency described at least counts as a strength
 
 
 @dataclass(frozen=True)
@@ -50,115 +48,19 @@ class Coaching:
     fixes: tuple[CoachingPoint, ...]
 
 
-def _span_start_s(transcript: Transcript, start_char: int, end_char: int) -> float | None:
-    """When the words at ``[start_char, end_char)`` of the transcript text start."""
-    if not transcript.timed or not transcript.words:
-        return None
-    spans = word_char_spans(transcript.text, transcript.words)
-    indices = words_in_char_range(spans, start_char, end_char)
-    return transcript.words[indices[0]].start_s if indices else None
+def coaching(attempt: AttemptRecord, question: Question | None = None) -> Coaching:
+    """The strengths and the fixes first of an attempt: the one ranking of ``core.advice``.
 
-
-def _first_flag_s(metrics: DeliveryMetrics, metric: Metric) -> float | None:
-    flags = sorted(
-        (f for f in metrics.flags if f.kind in metric.flag_kinds), key=lambda f: f.start_s
-    )
-    return flags[0].start_s if flags else None
-
-
-def coaching(attempt: AttemptRecord) -> Coaching:
-    """The strengths and fixes of an attempt, derived from its score and delivery figures.
-
-    Strengths: the best-shown competencies (at their first evidence), then a told example,
-    then delivery figures in the good band. Fixes: the scorer's next steps in its order (a
-    weakness of content at its evidence, a missing result at the end), with the worst
-    delivery figure (at its first flag) second.
+    Fixes rank content and delivery together by what would most improve the answer; each
+    point keeps the moment of the recording that shows it (None when there is none).
     """
-    score = attempt.score
-    transcript = attempt.transcript
-    metrics = attempt.metrics
-    strengths: list[CoachingPoint] = []
-    fixes: list[CoachingPoint] = []
-    # An answer held back by a gate (too short, off topic ...) has no content strengths.
-    if score is not None and not score.gates:
-        shown = sorted(
-            (c for c in score.competencies if c.level >= _STRONG_LEVEL and not c.flagged),
-            key=lambda c: (-c.level, -c.score, -c.weight),
-        )
-        for competency in shown[:MAX_STRENGTHS]:
-            evidence = sorted(competency.evidence, key=lambda e: e.kind != "own_action")
-            at_s = None
-            if evidence:
-                first = evidence[0]
-                at_s = first.start_s
-                if at_s is None:
-                    at_s = _span_start_s(transcript, first.start_char, first.end_char)
-            meaning = LEVEL_MEANINGS.get(competency.level, "")
-            strengths.append(CoachingPoint(f"{competency.label}: {meaning}", at_s))
-        if len(strengths) < MAX_STRENGTHS and score.star.spans and "A" not in score.star.missing:
-            span = score.star.spans[0]
-            at_s = span.start_s
-            if at_s is None:
-                at_s = _span_start_s(transcript, span.start_char, span.end_char)
-            strengths.append(CoachingPoint("You tell a specific example of your own", at_s))
-    if score is not None:
-        for step in score.next_steps:
-            fixes.append(CoachingPoint(step, _step_moment(step, score, transcript)))
-    delivery = _delivery_fixes(metrics)
-    if delivery:
-        fixes.insert(min(1, len(fixes)), delivery[0])
-        fixes.extend(delivery[1:])
-    if len(strengths) < MAX_STRENGTHS:
-        for metric in metrics.metrics:
-            if (
-                metric.key in CORE_METRIC_KEYS
-                and metric.band == "good"
-                and metric.value is not None
-            ):
-                strengths.append(
-                    CoachingPoint(f"{metric.label} {format_metric_value(metric)}: good", None)
-                )
-            if len(strengths) == MAX_STRENGTHS:
-                break
-    if score is not None and len(fixes) < MAX_FIXES:
-        weak = sorted(score.competencies, key=lambda c: (c.level, -c.weight))
-        for competency in weak:
-            if competency.next_step and competency.level < 3:
-                fixes.append(CoachingPoint(competency.next_step, None))
-    unique: list[CoachingPoint] = []
-    for point in fixes:
-        if all(point.text != seen.text for seen in unique):
-            unique.append(point)
-    return Coaching(tuple(strengths[:MAX_STRENGTHS]), tuple(unique[:MAX_FIXES]))
-
-
-def _step_moment(step: str, score: ScoreReport, transcript: Transcript) -> float | None:
-    """Where in the answer a next step applies, when it applies to a place."""
-    for competency in score.competencies:
-        if competency.next_step != step:
-            continue
-        contrary = [e for e in competency.evidence if e.kind in ("red_flag", "negated")]
-        for evidence in contrary or competency.evidence:
-            if evidence.start_s is not None:
-                return evidence.start_s
-            return _span_start_s(transcript, evidence.start_char, evidence.end_char)
-    if "result" in step.lower() and transcript.timed and transcript.words:
-        return transcript.words[-1].start_s  # where the answer ended without its result
-    return None
-
-
-def _delivery_fixes(metrics: DeliveryMetrics) -> list[CoachingPoint]:
-    """Delivery figures in the fix band (the core ones first), at their first flag."""
-    fixes = [m for m in metrics.metrics if m.band == "fix" and m.value is not None]
-    fixes.sort(key=lambda m: m.key not in CORE_METRIC_KEYS)
-    return [
-        CoachingPoint(
-            f"{m.label} {format_metric_value(m)}"
-            + (f": {m.guidance.split(';')[0]}" if m.guidance else ""),
-            _first_flag_s(metrics, m),
-        )
-        for m in fixes
-    ]
+    advice = summarise(
+        attempt.score, attempt.metrics, question, fixes=MAX_FIXES, strengths=MAX_STRENGTHS
+    )
+    return Coaching(
+        strengths=tuple(CoachingPoint(s.text, s.at_s) for s in advice.strengths),
+        fixes=tuple(CoachingPoint(f.text, f.at_s) for f in advice.fixes),
+    )
 
 
 def competency_share(score: ScoreReport) -> float | None:
@@ -250,7 +152,7 @@ class SummaryPane(Vertical):
     def __init__(self, attempt: AttemptRecord, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.attempt = attempt
-        self.coaching = coaching(attempt)
+        self.coaching = Coaching((), ())  # made when composed (the question comes from the app)
         self.previous: AttemptRecord | None = None
         self.previous_loaded = False
         self.points: list[CoachingPoint] = []  # in the order of the list's options
@@ -261,6 +163,8 @@ class SummaryPane(Vertical):
         return self.attempt.audio_path is not None or self.attempt.transcript.timed
 
     def compose(self) -> ComposeResult:
+        loaded = cast("VoicemockHost", self.app).find_question(self.attempt.question_id)
+        self.coaching = coaching(self.attempt, None if loaded is None else loaded.question)
         change = change_text(self.attempt, None, loaded=False)
         yield Static(overall_text(self.attempt, change), id="summary-score")
         yield Static(makeup_text(self.attempt), id="summary-makeup")

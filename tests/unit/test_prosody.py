@@ -153,6 +153,11 @@ def test_pace_over_time_finds_the_speed_up_at_the_end() -> None:
     bands = {m.key: m.band for m in analyse_prosody(audio, timed(words)).metrics()}
     assert bands["pace_change_pct"] == "watch"
     assert bands["fastest_wpm"] == "watch"
+    # The speed-up is a flagged moment with its time, for replay and the next steps.
+    report = analyse_prosody(audio, timed(words))
+    (sped_up,) = [f for f in report.flags() if f.kind == "sped_up"]
+    assert sped_up.start_s == pytest.approx(40.0 - 40.0 / 3, abs=0.5)
+    assert words[sped_up.word_index].start_s >= sped_up.start_s
 
 
 def test_short_answers_have_no_pace_over_time() -> None:

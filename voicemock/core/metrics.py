@@ -1124,6 +1124,7 @@ REPLAY_FLAG_KINDS: tuple[FlagKind, ...] = (
     "quiet",
     "fast_stretch",
     "slow_stretch",
+    "sped_up",
 )
 
 

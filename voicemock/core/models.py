@@ -27,6 +27,7 @@ FlagKind = Literal[
     "clipping",  # the recording hit full scale
     "fast_stretch",  # the fastest stretch, when too fast
     "slow_stretch",  # the slowest stretch, when too slow
+    "sped_up",  # the last third of an answer that sped up under time pressure
     "mid_phrase_pause",  # a silent pause inside a phrase, not at a sentence/clause end
 ]
 

@@ -172,6 +172,9 @@ class PaceSummary:
     first_third_wpm: float | None = None
     last_third_wpm: float | None = None
     change_pct: float | None = None  # last third against the first
+    last_third_start_s: float | None = None  # where the last third begins
+    last_third_end_s: float | None = None
+    last_third_word_index: int = -1  # its first word
 
 
 @dataclass(frozen=True)
@@ -982,6 +985,9 @@ def _pace_summary(words: Sequence[_SpokenWord]) -> PaceSummary:
         first_third_wpm=round(first, 1),
         last_third_wpm=round(last, 1),
         change_pct=change,
+        last_third_start_s=round(end_s - third_s, 2),
+        last_third_end_s=round(end_s, 2),
+        last_third_word_index=_word_at(words, end_s - third_s),
     )
 
 
@@ -1204,6 +1210,7 @@ def prosody_metrics(report: ProsodyReport) -> tuple[Metric, ...]:
             f"words per minute in the last third against the first; {SPED_UP_PCT:g} % or more "
             "faster means you sped up under time pressure",
             SOURCE_PACE,
+            ("sped_up",),
         ),
         Metric(
             "mid_phrase_pause_pct",
@@ -1251,6 +1258,21 @@ def prosody_flags(report: ProsodyReport) -> tuple[Flag, ...]:
     if pace.slowest is not None and pace.slowest.value < SLOW_WPM:
         flags.append(
             _flag("slow_stretch", f"slowest stretch: {pace.slowest.value:.0f} wpm", pace.slowest)
+        )
+    if (
+        pace.change_pct is not None
+        and pace.change_pct >= SPED_UP_PCT
+        and pace.last_third_start_s is not None
+        and pace.last_third_end_s is not None
+    ):
+        flags.append(
+            Flag(
+                "sped_up",
+                f"sped up {pace.change_pct:.0f} % in the last third",
+                pace.last_third_start_s,
+                pace.last_third_end_s,
+                pace.last_third_word_index,
+            )
         )
     for s in report.pauses.inside_phrases:
         flags.append(_flag("mid_phrase_pause", f"{s.value:.2f} s pause inside a phrase", s))

@@ -449,6 +449,7 @@ SOUND_FLAG_KINDS: tuple[FlagKind, ...] = (
     "clipping",
     "fast_stretch",
     "slow_stretch",
+    "sped_up",
     "mid_phrase_pause",
 )
 

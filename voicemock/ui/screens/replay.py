@@ -48,6 +48,7 @@ FLAG_NAMES = {
     "quiet": "quiet",
     "fast_stretch": "rushed stretch",
     "slow_stretch": "slow stretch",
+    "sped_up": "sped up",
 }
 
 

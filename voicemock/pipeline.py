@@ -543,7 +543,7 @@ class Answer:
             notes=notes,
             parent_id=parent_id,
             turn=self.turn if parent_id is not None else 0,
-            followup_reason=self.followup.reason if self.followup is not None else "",
+            followup_reason=_stored_reason(self.followup),
         )
 
     def save_into(
@@ -667,6 +667,15 @@ class FollowupRound:
             self.asked.append(followup)
         self.answers.append(answer)
         return answer
+
+
+def _stored_reason(followup: Followup | None) -> str:
+    """Why a follow-up was asked, as stored; one worded by the user's model says so."""
+    if followup is None:
+        return ""
+    if followup.source == "model":
+        return f"{followup.reason} (Worded by your language model.)"
+    return followup.reason
 
 
 def analyse_audio(

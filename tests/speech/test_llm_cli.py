@@ -214,7 +214,9 @@ def test_practice_asks_the_follow_up_the_model_worded_and_adds_its_coaching(
     assert WORDED in stderr  # the follow-up asked is the model's wording
     main_attempt, follow = sorted(stored_attempts(home), key=lambda a: a.id)
     assert follow.question_text == WORDED and follow.parent_id == main_attempt.id
-    assert "general" in (follow.followup_reason or "")  # the reason stays the rubric's
+    # The reason stays the rubric's, and says who worded the question.
+    assert "general" in (follow.followup_reason or "")
+    assert (follow.followup_reason or "").endswith("(Worded by your language model.)")
     document = json.loads(stdout)
     assert document["model_notices"] == [] or document["coaching"] is None
     if document["coaching"] is not None:

@@ -187,3 +187,17 @@ def test_sessions_edit_from_a_file_and_bad_input(
     assert "empty" in err and "Traceback" not in err
     assert main(["sessions", "edit", "999", "--text", "hello"]) == 1
     assert "999" in capsys.readouterr().err
+
+
+def test_export_and_import_keep_the_original_transcript(tmp_path: Path) -> None:
+    loaded = load_library().get(QUESTION_ID)
+    with SessionStore() as store:
+        attempt = stored_attempt(store, HEARD)
+        edited = edit_transcript(store, attempt.id, CORRECTED, loaded, load_settings())
+        folder = store.export_session(attempt.session_id, tmp_path / "out")
+        imported = store.import_session(folder, allow_duplicate=True)
+        [copy] = store.list_attempts(session_id=imported.id)
+    assert copy.transcript == edited.transcript
+    assert copy.original_transcript == attempt.transcript
+    assert copy.edited_at == edited.edited_at
+    assert copy.overall == edited.overall

@@ -291,6 +291,9 @@ class _ExportedAttempt(BaseModel):
     parent: int | None = Field(default=None, ge=1)
     turn: int = Field(default=0, ge=0, le=100)
     followup_reason: str = Field(default="", max_length=2000)
+    # A corrected transcript: what the engine heard and when it was corrected (absent if never).
+    original_transcript: dict[str, Any] | None = None
+    edited_at: SaneDatetime | None = None
 
 
 class _ExportedSessionInfo(BaseModel):
@@ -392,6 +395,14 @@ def _attempt_export_dict(
         "created_at": _to_text(attempt.created_at),
         "notes": attempt.notes,
         **followup,
+        **(
+            {}
+            if attempt.original_transcript is None
+            else {
+                "original_transcript": attempt.original_transcript.to_dict(),
+                "edited_at": _to_text(attempt.edited_at) if attempt.edited_at else None,
+            }
+        ),
     }
 
 
@@ -505,6 +516,11 @@ def _parse_exported_attempt(number: int, item: _ExportedAttempt) -> AttemptConte
     score: ScoreReport | None = (
         None if item.score is None else check(_SCORE_ADAPTER, item.score, "score")
     )
+    original: Transcript | None = (
+        None
+        if item.original_transcript is None
+        else check(_TRANSCRIPT_ADAPTER, item.original_transcript, "original_transcript")
+    )
     problem = None if score is None else _score_problem(score)
     if problem is not None:
         raise StoreError(f"attempt {number} in {SESSION_FILE} is not valid ({problem})")
@@ -521,6 +537,8 @@ def _parse_exported_attempt(number: int, item: _ExportedAttempt) -> AttemptConte
         notes=item.notes,
         turn=item.turn if item.parent is not None else 0,
         followup_reason=item.followup_reason if item.parent is not None else "",
+        original_transcript=original,
+        edited_at=item.edited_at if original is not None else None,
     )
 
 

@@ -210,6 +210,9 @@ class AttemptContent:
     parent_id: int | None = None  # a follow-up answer's main attempt (see AttemptRecord)
     turn: int = 0
     followup_reason: str = ""
+    # An edited transcript: what the engine heard and when it was edited (see AttemptRecord).
+    original_transcript: Transcript | None = None
+    edited_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -765,6 +768,12 @@ class SessionStore:
             "parent_id": content.parent_id,
             "turn": int(content.turn),
             "followup_reason": content.followup_reason,
+            "original_transcript": (
+                None
+                if content.original_transcript is None
+                else json.dumps(content.original_transcript.to_dict(), ensure_ascii=False)
+            ),
+            "edited_at": None if content.edited_at is None else _to_text(content.edited_at),
         }
 
     def add_attempt(

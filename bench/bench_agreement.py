@@ -1,7 +1,8 @@
 """How well the overall score agrees with interviewers' ratings of the graded development set.
 
 Scores every answer of bench/data/graded/ against its shipped question (embeddings on) and
-prints, for the tuning part, the held-out part and both: Spearman, Kendall tau-b and pairwise
+prints, for the tuning part, the held-out part and both (and for the run-on spoken transcripts
+alone): Spearman, Kendall tau-b and pairwise
 ordering accuracy against the raters' mean rating, per question and pooled; the mean overall
 score at each rating; the agreement that survives with answer length held fixed; and the
 raters' own agreement with each other, the ceiling. Then the seed page's three sample answers.
@@ -110,6 +111,19 @@ def main() -> None:
     report("tuning part", tuned, scores)
     report("held-out part (nothing tuned on it)", held, scores)
     report("whole set", answers, scores)
+    spoken = [a for a in answers if a.source == "transcripts"]
+    if spoken:
+        report(
+            "run-on spoken transcripts (answers-transcripts.jsonl, part of the above)",
+            spoken,
+            scores,
+        )
+        zeros = sum(1 for a in spoken if scores[a.id] == 0)
+        length = spearman([float(len(a.text.split())) for a in spoken], [a.rating for a in spoken])
+        print(
+            f"  scored 0: {zeros} of {len(spoken)}; length vs rating rho {length:.2f} "
+            "(rho|len above: what the score says beyond length)"
+        )
     seed_order()
     if args.show_answers:
         print()

@@ -28,6 +28,9 @@ class GradedAnswer:
     text: str
     rater_a: int
     rater_b: int
+    # Which file it comes from: "counselling", "behavioural" (spoken-style answers) or
+    # "transcripts" (run-on, disfluent speech as real interviews and Whisper give it).
+    source: str = ""
 
     @property
     def rating(self) -> float:
@@ -62,6 +65,7 @@ def load_graded(directory: Path = GRADED_DIR) -> list[GradedAnswer]:
                     text=str(row["text"]),
                     rater_a=int(str(rated["rater_a"])),
                     rater_b=int(str(rated["rater_b"])),
+                    source=path.stem.removeprefix("answers-"),
                 )
             )
     return answers

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.graded import load_graded, pairwise_accuracy, spearman
+from bench.graded import load_graded, pairwise_accuracy, partial_spearman, spearman
 from voicemock import paths
 from voicemock.core.embeddings import get_embedder
 from voicemock.core.models import Transcript
@@ -52,3 +52,29 @@ def test_the_best_rated_answers_outscore_the_worst(
     bottom = [s for s, r in zip(scores, ratings, strict=True) if r <= 2]
     assert top and bottom
     assert sum(top) / len(top) >= sum(bottom) / len(bottom) + 30
+
+
+def test_run_on_spoken_answers_are_judged_beyond_their_length() -> None:
+    """Real speech (disfluent, unpunctuated, no rubric terms) is read, not zeroed.
+
+    On transcripts of real interviews a score can merely track length; on the set's run-on
+    spoken answers it must agree with the raters with answer length held fixed at least as
+    well as one interviewer agrees with others on such data (0.37), and few may score 0.
+    """
+    embedder = get_embedder()
+    library = load_library(user_dir=paths.SHIPPED_RUBRICS_DIR / "no-user-banks")
+    spoken = [a for a in load_graded() if a.source == "transcripts"]
+    assert len(spoken) >= 50
+    scores = [
+        float(
+            score_answer(
+                Transcript.from_text(a.text), library.get(a.question_id).question, embedder=embedder
+            ).overall
+        )
+        for a in spoken
+    ]
+    ratings = [a.rating for a in spoken]
+    words = [float(len(a.text.split())) for a in spoken]
+    assert partial_spearman(scores, ratings, words) >= 0.37
+    assert spearman(scores, ratings) >= 0.6
+    assert sum(1 for s in scores if s == 0) <= len(spoken) // 10

@@ -7,9 +7,10 @@ import yaml
 
 from voicemock.core.embeddings import Embedder, get_embedder
 from voicemock.core.models import ScoreReport, Transcript
+from voicemock.core.phrases import speaker_negated
 from voicemock.core.rubric_schema import Question
-from voicemock.core.scoring import NO_EXAMPLE_CAP_STORY, score_answer
-from voicemock.core.star import analyze_star
+from voicemock.core.scoring import NO_EXAMPLE_CAP_STORY, competency_points, score_answer
+from voicemock.core.star import analyze_star, find_own_action
 from voicemock.core.text import split_sentences
 
 RELAPSE_YAML = """
@@ -233,3 +234,47 @@ def test_disfluent_speech_still_finds_the_speakers_actions() -> None:
     )
     star = analyze_star(text, split_sentences(text))
     assert star.own_actions, star.labels
+
+
+# --- real speech: negation in the scene, past forms that look present, breadth -----------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("I do not really have time to listen to every complaint.", True),
+        ("I didn't ask anyone before I changed the plan.", True),
+        ("Sometimes I tell their family everything they said, without their consent.", True),
+        # Someone else's negation sets the scene of the speaker's own action.
+        (
+            "then i also set up a shared sheet because people were changing code and not "
+            "telling anybody",
+            False,
+        ),
+        ("and uh nobody could figure out why it kept veering to the left", False),
+        ("I never share anything without the client's consent.", False),  # two cancel
+    ],
+)
+def test_only_a_negation_that_may_be_the_speakers_reverses_a_sentence(
+    sentence: str, negated: bool
+) -> None:
+    (parsed,) = split_sentences(sentence)
+    assert speaker_negated(parsed) is negated
+
+
+def test_a_past_form_that_looks_present_is_an_action_in_a_past_sentence() -> None:
+    told = "I also set up a shared sheet where everybody logged what they changed."
+    habit = "I set goals with every client in the first session."
+    assert find_own_action(split_sentences(told)[0]) is not None
+    assert find_own_action(split_sentences(habit)[0]) is None
+
+
+def test_breadth_tells_answers_at_the_same_level_apart() -> None:
+    # Level 3 from two described groups, then more groups and concepts add, below level 4.
+    assert competency_points(3, 2, 0) == 75
+    assert 75 < competency_points(3, 3, 0) < competency_points(3, 3, 2) < 100
+    assert competency_points(3, 9, 9) < competency_points(4, 2, 0)
+    # One group plus its concept makes level 3; the concept is not counted twice.
+    assert competency_points(3, 1, 1) == 75
+    # Named only and not shown stay flat, however many terms.
+    assert competency_points(1, 0, 5) == 25 and competency_points(0, 0, 0) == 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from voicemock.core.text import GENERIC_WORDS, Sentence, Token, tokenize
+from voicemock.core.text import FILLER_SOUNDS, GENERIC_WORDS, Sentence, Token, tokenize
 
 # Phrase words may be this many tokens apart in the answer ("ask [him] questions").
 MAX_PHRASE_GAP = 2
@@ -383,10 +383,54 @@ def negated_red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occ
 
 
 def speaker_negated(sentence: Sentence) -> bool:
-    """True when a negator governs a clause of the sentence (its meaning may be reversed)."""
+    """True when a clause that may be the speaker's is negated (its meaning may be reversed).
+
+    "I do not really have time to listen" is, and so is "I tell their family everything,
+    without their consent"; "I set up a sheet because people were changing code and not
+    telling anybody" and "nobody could figure out why" are not: their negation is about someone
+    else, which is how stories set the scene. Two negators cancel.
+    """
     tokens = sentence.tokens
-    count = sum(1 for j in range(len(tokens)) if is_negator(tokens, j))
+    count = sum(
+        1
+        for j in range(len(tokens))
+        if is_negator(tokens, j) and _negated_subject(sentence, j) != "other"
+    )
     return count % 2 == 1
+
+
+# Subjects that make a clause about someone or something other than the speaker.
+_OTHER_SUBJECT_WORDS = frozenset(
+    {"it", "people", "everybody", "everyone", "anybody", "anyone", "somebody", "someone", "there"}
+)
+# Negators that are the subject of their own clause: "nobody could figure out why".
+_NEGATING_SUBJECTS = frozenset({"nobody", "nothing", "none", "noone"})
+
+
+def _negated_subject(sentence: Sentence, j: int) -> str | None:
+    """Who the negator at ``j`` is about: "speaker", "other" or None (not known)."""
+    tokens = sentence.tokens
+    if tokens[j].lower in _NEGATING_SUBJECTS and (
+        j == 0
+        or is_clause_start(tokens[j])
+        or tokens[j - 1].lower in _CLAUSE_BREAK_WORDS
+        or tokens[j - 1].lower in FILLER_SOUNDS
+    ):
+        return "other"
+    for k in range(j - 1, -1, -1):
+        token = tokens[k]
+        previous = tokens[k - 1].lower if k > 0 else ""
+        if token.lower in _SPEAKER_SUBJECTS:
+            return "speaker"
+        if token.lower in _OTHER_PRONOUNS:
+            if previous in _RELATIVE_OBJECTS:
+                continue  # "everything they said": the speaker's clause goes on around it
+            return "other"
+        if token.lower in _OTHER_SUBJECT_WORDS or (
+            token.lemma in _OTHER_NOUNS and _heads_clause(tokens, k)
+        ):
+            return "other"
+    return None
 
 
 def match_span(occurrence: Occurrence) -> tuple[int, int]:

@@ -607,14 +607,15 @@ def _collect(
                     break
                 if not positive:
                     continue
-                describes = len(phrase.lemmas) >= 2 and (
-                    (
+                practised = _in_practice_clause(sentence, positive[0].start)
+                describes = (
+                    len(phrase.lemmas) >= 2
+                    and (
                         support.get(sentence.index, 0.0) >= PHRASE_SUPPORT
                         if sims is not None
                         else _has_verb_clause(sentence)
                     )
-                    or _in_practice_clause(sentence, positive[0].start)
-                )
+                ) or practised
                 if describes and g not in found.phrase_groups:
                     found.phrase_groups[g] = (sentence, positive[0], phrase.text)
                 elif not describes:

@@ -56,6 +56,9 @@ IRREGULAR_PAST = _wordset(
     went said did had was were
     """
 )
+# Past forms that are also present forms: an action in the past only when the rest of the
+# sentence is told in the past.
+AMBIGUOUS_PAST = _wordset("put set let read cut hit hurt quit shut spread split")
 # Past forms of "be"/"have" and of mental states: they place the story in the past but are
 # not something the speaker did.
 PAST_STATE = _wordset(
@@ -251,6 +254,9 @@ def _acts(tokens: Sequence[Token], subject: int) -> bool:
         if candidate.lower == "did":
             # "I did call her" is an action; "I did not call her" is not.
             return not (j + 1 < len(tokens) and tokens[j + 1].lower == "not")
+        if candidate.lower in AMBIGUOUS_PAST:
+            # "I set up a sheet where everybody logged ..." is past when the sentence is.
+            return any(is_past_form(t) for k, t in enumerate(tokens) if k != j and k != subject)
         return is_past_form(candidate) and candidate.lower not in PAST_STATE
     return False
 

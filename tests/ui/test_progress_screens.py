@@ -112,7 +112,13 @@ async def test_home_plans_the_weakest_or_longest_ago_first_with_new_ones_between
         await pilot.pause()
         plan = home.query_one("#plan", DataTable)
         keys = [str(row.value) for row in plan.rows]
-        assert keys == ["q2", "q4", "q1"]  # overdue review, a new one, the weak one
+        assert keys == ["q2", "q4", "q5"]  # the overdue review, then the new ones
+        # Reviews not due yet follow the new questions, the weaker first.
+        assert [item.question_id for item in home.plan] == keys
+        from voicemock.core.progress import practice_plan
+
+        full = practice_plan(["q1", "q2", "q3", "q4", "q5"], home.progress, PLAN_NOW)
+        assert [item.question_id for item in full] == ["q2", "q4", "q5", "q1", "q3"]
         # The question list marks answered questions with their best and last score.
         table = home.query_one("#questions", DataTable)
         q2 = table.get_row("q2")

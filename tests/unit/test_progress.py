@@ -76,6 +76,12 @@ def test_new_questions_are_interleaved_in_list_order() -> None:
     assert len(practice_plan(["n1", "r2", "n2", "r1"], progress, NOW, limit=3)) == 3
 
 
+def test_reviews_not_due_yet_wait_behind_the_new_questions() -> None:
+    progress = progress_by_question([point("due", 60, 20, 1), point("recent", 10, 0.5, 2)])
+    plan = practice_plan(["recent", "new1", "due", "new2"], progress, NOW)
+    assert ids(plan) == ["due", "new1", "new2", "recent"]
+
+
 def test_the_plan_only_takes_questions_of_the_list() -> None:
     progress = progress_by_question([point("elsewhere", 10, 40, 1), point("here", 90, 1, 2)])
     assert ids(practice_plan(["here"], progress, NOW)) == ["here"]

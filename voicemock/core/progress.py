@@ -7,8 +7,8 @@ a question.
 The practice plan is a simple spaced repetition: a question is due again after an interval that
 grows with its best score (a day for a weak answer, two weeks for a strong one), and the plan
 lists the answered questions by how overdue they are (days since the last attempt divided by the
-interval), the weakest first among equals, with the not yet answered questions of the list
-interleaved, one new after each review.
+interval), the weakest first among equals. The not yet answered questions of the list are
+interleaved, one new after each review that is due; reviews not due yet come after them.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ def practice_plan(
     """The questions to practise next, from ``question_ids`` (the list the user is looking at).
 
     Answered questions come most overdue first (the lower best score first among equals, then
-    list order); the new ones keep list order and are interleaved, one after each review.
+    list order); the new ones keep list order and are interleaved, one after each review that
+    is due (priority 1 or more). Reviews not due yet follow the new questions.
     """
     order = {question_id: n for n, question_id in enumerate(question_ids)}
     reviews = sorted(
@@ -111,10 +112,12 @@ def practice_plan(
         ),
     )
     new = [PlanItem(question_id, None, 0.0) for question_id in order if question_id not in progress]
+    due = [item for item in reviews if item.priority >= 1.0]
+    later = reviews[len(due) :]
     plan: list[PlanItem] = []
-    for n in range(max(len(reviews), len(new))):
-        plan.extend(items[n] for items in (reviews, new) if n < len(items))
-    return plan[:limit]
+    for n in range(max(len(due), len(new))):
+        plan.extend(items[n] for items in (due, new) if n < len(items))
+    return (plan + later)[:limit]
 
 
 def local_days(moments: Iterable[datetime]) -> set[date]:

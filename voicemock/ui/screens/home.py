@@ -59,7 +59,7 @@ def streak_text(streak: int) -> str:
     """The streak in words: "3 days in a row", "1 day", "none yet"."""
     if streak <= 0:
         return "none yet"
-    return f"{streak} day{'s' if streak != 1 else ''} in a row"
+    return "1 day" if streak == 1 else f"{streak} days in a row"
 
 
 def progress_summary(points: Sequence[HistoryPoint], streak: int = 0) -> Text:
@@ -94,13 +94,12 @@ def progress_summary(points: Sequence[HistoryPoint], streak: int = 0) -> Text:
 def question_preview(
     question: LoadedQuestion, progress: QuestionProgress | None, now: datetime | None = None
 ) -> Text:
-    """The full question text with its role, level, tags, target length and progress."""
+    """The full question text with its role, level, target length, progress and tags."""
     q = question.question
     text = plain(q.text + "\n", style="bold")
     target = q.target_length_s
     details = f"{q.role} · {q.level} · {target.min:.0f}-{target.max:.0f} s"
-    if q.tags:
-        details += " · " + ", ".join(q.tags)
+    # How practice went comes before the tags: the preview's last line may be cut at 80x24.
     if progress is not None:
         now = now if now is not None else local_now()
         details += f" · tried {progress.attempts}×"
@@ -109,12 +108,14 @@ def question_preview(
         if progress.last is not None:
             details += f", last {progress.last}"
         details += f" ({days_ago(progress.last_at, now)})"
+    if q.tags:
+        details += " · " + ", ".join(q.tags)
     text.append_text(plain(details, style="dim"))
     return text
 
 
 def plan_label(item: PlanItem) -> Text:
-    """How a plan question stands: "new", or its best score and how long ago it was tried."""
+    """How a plan question stands: "new", or its best score."""
     progress = item.progress
     if progress is None:
         return Text("new", style="bold #61afef")
@@ -380,7 +381,7 @@ class HomeScreen(VoicemockScreen):
         try:
             store = self.vm.store
             points = store.history(main_only=True)
-            recent = store.list_attempts(limit=RECENT_LIMIT)
+            recent = store.list_attempts(limit=RECENT_LIMIT, main_only=True)
         except VoicemockError as error:
             self.app.call_from_thread(self.vm.report_error, error, "Session store")
             return

@@ -157,3 +157,67 @@ async def test_an_unconfirmed_endpoint_elsewhere_gets_no_transcript(
         await pilot.press("5")
         await wait_for(pilot, lambda: "confirm it in Settings" in _coaching_text(results), 10)
         assert "llm.example.com is not on this machine" in _coaching_text(results)
+
+
+GENERAL = "I listen to their side first and ask questions. Then we look for a compromise."
+WORDED = "When you looked for a compromise, which disagreement was that, and what did you do?"
+
+
+async def _follow_up_after_a_general_answer(
+    make_test_app: Callable[..., Any], make_speech: Callable[..., Path], server: ChatServer
+) -> tuple[Any, Any]:
+    """Answer the fixed question in general terms; return the app and the follow-up's screen."""
+    from tests.ui.conftest import FIXED_QUESTION_ID, canned_transcriber, quiet_services
+    from tests.ui.test_pilot_flow import _select_question
+    from voicemock.ui.screens.interview import InterviewScreen
+
+    services = quiet_services(
+        make_speech("A short answer."), load_transcriber=canned_transcriber(GENERAL)
+    )
+    app = make_test_app(
+        services, followups=1, speak_questions=False, use_embeddings=False, llm_url=server.url
+    )
+    async with app.run_test(size=(100, 32)) as pilot:
+        await _select_question(pilot, FIXED_QUESTION_ID)
+        await pilot.press("enter")
+        interview = await wait_for_screen(pilot, InterviewScreen)
+        await wait_for(pilot, lambda: interview.phase == "recording", 10)
+        await pilot.press("space")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, InterviewScreen) and app.screen.followup is not None,
+            30,
+        )
+        screen = app.screen
+        shown = str(screen.query_one("#question-text").render())
+        notices = [n.message for n in app._notifications]
+        said = screen.conversation.main.analysed.transcript.text
+    return screen.followup, (shown, notices, said)
+
+
+async def test_the_interviewer_asks_the_follow_up_the_model_worded(
+    make_test_app: Callable[..., Any], make_speech: Callable[..., Path], server: ChatServer
+) -> None:
+    server.replies_by_prompt = {"interviewer": WORDED}
+    followup, (shown, notices, said) = await _follow_up_after_a_general_answer(
+        make_test_app, make_speech, server
+    )
+    assert followup.text == WORDED and followup.source == "model"
+    assert followup.kind == "example"  # what to ask stays the rubric's choice
+    assert WORDED in " ".join(shown.split())
+    assert not any("Language model" in n for n in notices)
+    (request,) = server.requests
+    # The transcript sent is the answer as the app transcribed it.
+    assert f"(transcript):\n{said}\n" in request["messages"][1]["content"]
+
+
+async def test_when_the_model_fails_the_offline_follow_up_is_asked_with_a_notice(
+    make_test_app: Callable[..., Any], make_speech: Callable[..., Path], server: ChatServer
+) -> None:
+    server.behaviour = "error"
+    followup, (shown, notices, _) = await _follow_up_after_a_general_answer(
+        make_test_app, make_speech, server
+    )
+    assert followup.source == "rubric" and "specific" in followup.text
+    assert followup.text in " ".join(shown.split())
+    assert any("the server answered 500" in n for n in notices)

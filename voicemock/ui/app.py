@@ -225,8 +225,28 @@ class VoicemockApp(App[None]):
 
     def followup_phraser(self) -> FollowupPhraser | None:
         """What words the follow-ups from the transcript: the user's language model when one
-        is set up, else None (the offline wording of ``voicemock.core.followups``)."""
-        return None
+        is set up, else None (the offline wording of ``voicemock.core.followups``).
+
+        An endpoint on another machine is used only once confirmed in Settings; a fallback
+        (timeout, error, nonsense) shows its one-line notice.
+        """
+        from voicemock.speech.llm import ReportingPhraser, coach_from_settings
+
+        settings = self.settings
+        coach, why = coach_from_settings(
+            settings.llm_url, settings.llm_model, settings.llm_confirmed_url
+        )
+        if why is not None:
+            self.notify(why, title="Language model", severity="warning", markup=False)
+        if coach is None:
+            return None
+        return ReportingPhraser(coach, self._notify_from_worker)
+
+    def _notify_from_worker(self, message: str) -> None:
+        """A language-model notice from the worker thread that asked it."""
+        self.call_from_thread(
+            self.notify, message, title="Language model", severity="warning", markup=False
+        )
 
     def finish_session(self, plan: InterviewPlan) -> None:
         """Mark a session finished in the store, if it holds an answer (errors: a notice)."""

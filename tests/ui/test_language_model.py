@@ -190,6 +190,7 @@ async def _follow_up_after_a_general_answer(
         )
         screen = app.screen
         shown = str(screen.query_one("#question-text").render())
+        shown += "\n" + str(screen.query_one("#question-meta").render())
         notices = [n.message for n in app._notifications]
         said = screen.conversation.main.analysed.transcript.text
     return screen.followup, (shown, notices, said)
@@ -205,6 +206,7 @@ async def test_the_interviewer_asks_the_follow_up_the_model_worded(
     assert followup.text == WORDED and followup.source == "model"
     assert followup.kind == "example"  # what to ask stays the rubric's choice
     assert WORDED in " ".join(shown.split())
+    assert "(worded by your language model)" in " ".join(shown.split())
     assert not any("Language model" in n for n in notices)
     (request,) = server.requests
     # The transcript sent is the answer as the app transcribed it.
@@ -220,4 +222,5 @@ async def test_when_the_model_fails_the_offline_follow_up_is_asked_with_a_notice
     )
     assert followup.source == "rubric" and "specific" in followup.text
     assert followup.text in " ".join(shown.split())
+    assert "language model" not in shown
     assert any("the server answered 500" in n for n in notices)

@@ -171,7 +171,10 @@ class InterviewScreen(VoicemockScreen):
                 yield Static(plain(self.opening), id="interview-opening")
             yield Static(plain(self.asked_text), id="question-text")
             if self.followup is not None:
-                yield Static(plain(f"Why: {self.followup.reason}"), id="question-meta")
+                worded = (
+                    " (worded by your language model)" if self.followup.source == "model" else ""
+                )
+                yield Static(plain(f"Why: {self.followup.reason}{worded}"), id="question-meta")
             else:
                 target = q.target_length_s
                 yield Static(

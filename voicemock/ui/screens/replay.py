@@ -69,7 +69,8 @@ class ReplayScreen(VoicemockScreen):
         Binding("right", "seek(5)", "+5 s", key_display="→", priority=True),
         Binding("right_square_bracket", "jump(1)", "Next flag", key_display="]", priority=True),
         Binding("left_square_bracket", "jump(-1)", "Prev flag", key_display="[", priority=True),
-        Binding("home", "restart", "From 0:00", key_display="home", priority=True),
+        # Not in the footer (no room at 80 columns): the status line names it.
+        Binding("home", "restart", "From 0:00", show=False, priority=True),
         Binding("escape", "close", "Back", priority=True),
     ]
 
@@ -185,7 +186,11 @@ class ReplayScreen(VoicemockScreen):
             state = "■ finished (space plays again)"
         else:
             state = "■ stopped"
-        self._show_status(f"{format_clock(self.position_s)} / {format_clock(duration)}  {state}")
+        # Playback starts at the first word; the silence before it is one key away.
+        start = "  · home: from 0:00" if self.first_word_s >= 0.5 else ""
+        self._show_status(
+            f"{format_clock(self.position_s)} / {format_clock(duration)}  {state}{start}"
+        )
 
     def _show_status(self, message: str) -> None:
         self.query_one("#replay-status", Static).update(Text(message))

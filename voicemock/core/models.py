@@ -390,6 +390,8 @@ class ScoreReport:
     relevance: float | None = None  # 0-1 similarity to the question/exemplars, None if unknown
     gates: tuple[str, ...] = ()  # e.g. "off_topic", "too_short", "keyword_list"
     notes: tuple[str, ...] = ()  # e.g. "scored on lexical signals only (no embedding model)"
+    # The scorer's content steps, kept as stored; reports show ``core.advice.next_steps``, which
+    # ranks these with the delivery steps.
     next_steps: tuple[str, ...] = ()
     used_embeddings: bool = False
 

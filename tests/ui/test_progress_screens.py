@@ -319,3 +319,35 @@ async def test_the_summary_lists_the_advice_in_its_order(
         assert line.startswith(f"{number}. {step.text}")
     # The delivery figure out of its band (the answer's length) ranks among the content steps.
     assert any(step.area == "delivery" for step in advice.fixes)
+
+
+@pytest.mark.parametrize("words", [32, 200], ids=["brief", "full"])
+def test_the_summary_says_what_the_score_is_made_of(words: int) -> None:
+    """The competency blend and the example add up to the overall score, or a cap says why."""
+    import re
+    from datetime import UTC, datetime
+
+    from tests.ui.conftest import ANSWER_1, ANSWER_2, fixed_library
+    from voicemock.core.metrics import compute_metrics
+    from voicemock.core.models import Transcript
+    from voicemock.core.scoring import score_answer
+    from voicemock.core.store import AttemptRecord
+    from voicemock.ui.widgets.summary_pane import makeup_text
+
+    question = fixed_library().get("uit-conflict").question
+    text = ((ANSWER_2 + " " + ANSWER_1 + " ") * 3).split()[:words]
+    transcript = Transcript.from_text(" ".join(text).rstrip(".,") + ".")
+    score = score_answer(transcript, question, use_embeddings=False)
+    attempt = AttemptRecord(
+        1, 1, question.id, question.text, "", None, "none", transcript,
+        compute_metrics(transcript), score, "text", "", score.overall, 0.0, datetime.now(UTC),
+    )  # fmt: skip
+    shown = str(makeup_text(attempt))
+    found = re.search(r"competencies (\d+) \(60%\) \+ your example (\d+) \(40%\)", shown)
+    assert found is not None, shown
+    blend = 0.6 * int(found[1]) + 0.4 * int(found[2])
+    if words < 80:
+        assert f"⚠ Held to {score.overall}: a brief answer ({words} words)" in shown
+        assert blend > score.overall
+    else:
+        assert "⚠" not in shown and abs(blend - score.overall) <= 1, shown

@@ -19,12 +19,19 @@ from textual.widgets.option_list import Option
 
 from voicemock.core.advice import MAX_FIXES, MAX_STRENGTHS, summarise
 from voicemock.core.safe_text import printable
-from voicemock.core.scoring import COMPETENCY_SHARE, GATE_MEANINGS
+from voicemock.core.scoring import (
+    BRIEF_WORDS,
+    COMPETENCY_SHARE,
+    EXAMPLE_PRESENT,
+    GATE_MEANINGS,
+    NO_EXAMPLE_CAP_APPROACH,
+    TOO_SHORT_WORDS,
+)
 from voicemock.ui.formatting import score_style
 from voicemock.ui.widgets.transcript_view import format_clock
 
 if TYPE_CHECKING:
-    from voicemock.core.models import ScoreReport
+    from voicemock.core.models import ScoreReport, Transcript
     from voicemock.core.rubric_schema import Question
     from voicemock.core.store import AttemptRecord
     from voicemock.ui.host import VoicemockHost
@@ -84,6 +91,45 @@ def overall_text(attempt: AttemptRecord, change: Text) -> Text:
     return text
 
 
+@dataclass(frozen=True)
+class ExampleMeasure:
+    """How well an answer tells one specific example (0-100) and its word count."""
+
+    quality: float
+    words: int
+
+
+def measure_example(transcript: Transcript) -> ExampleMeasure:
+    """The example quality the scorer blends into the overall score, measured the same way.
+
+    (The score report keeps the STAR parts, not this figure.)
+    """
+    from voicemock.core.phrases import is_keyword_list
+    from voicemock.core.star import analyze_star, example_quality
+    from voicemock.core.text import WordTimeline, split_sentences
+
+    text = transcript.text
+    sentences = split_sentences(text)
+    lists = frozenset(s.index for s in sentences if is_keyword_list(s))
+    star = analyze_star(text, sentences, WordTimeline(transcript, text), ignore=lists)
+    words = sum(s.word_count for s in sentences)
+    return ExampleMeasure(example_quality(star, sentences), words)
+
+
+def cap_reasons(score: ScoreReport, example: ExampleMeasure) -> list[str]:
+    """Why the overall score is below its blend: the gates, else the scorer's softer caps."""
+    if score.gates:
+        return [GATE_MEANINGS.get(gate, gate.replace("_", " ")) for gate in score.gates]
+    reasons: list[str] = []
+    if example.quality < EXAMPLE_PRESENT:
+        reasons.append(
+            f"without a specific example an answer is capped at {NO_EXAMPLE_CAP_APPROACH}"
+        )
+    if TOO_SHORT_WORDS <= example.words < BRIEF_WORDS:
+        reasons.append(f"a brief answer ({example.words} words) can show only so much")
+    return reasons
+
+
 def makeup_text(attempt: AttemptRecord) -> Text:
     """What the overall score is made of: the competency blend, the example, any cap."""
     text = Text()
@@ -92,18 +138,22 @@ def makeup_text(attempt: AttemptRecord) -> Text:
         text.append("The delivery figures are in the Delivery tab.", style="dim")
         return text
     competencies = competency_share(score)
+    example = measure_example(attempt.transcript)
     content = COMPETENCY_SHARE * 100
     text.append("Made of ", style="dim")
     if competencies is not None:
         text.append(f"competencies {competencies:.0f}")
         text.append(f" ({content:.0f}%)", style="dim")
         text.append(" + ")
-    text.append(f"your example {score.star.score}")
-    text.append(f" ({100 - content:.0f}%, S·T·A·R parts)", style="dim")
-    for gate in score.gates:
-        meaning = GATE_MEANINGS.get(gate, gate.replace("_", " "))
-        text.append("\n⚠ Capped: ", style="bold #e5c07b")
-        text.append(printable(meaning[:1].upper() + meaning[1:]))
+    text.append(f"your example {example.quality:.0f}")
+    text.append(f" ({100 - content:.0f}%)", style="dim")
+    blend = COMPETENCY_SHARE * (competencies or 0.0) + (1 - COMPETENCY_SHARE) * example.quality
+    if score.gates or round(blend) > attempt.overall:
+        # A gate's meaning names its cap; a softer cap is named here.
+        lead = "" if score.gates else f"Held to {attempt.overall}: "
+        for reason in cap_reasons(score, example):
+            text.append("\n⚠ " + lead, style="bold #e5c07b")
+            text.append(printable(reason[:1].upper() + reason[1:] if not lead else reason))
     return text
 
 

@@ -388,7 +388,7 @@ def track_pitch(samples: Any, sample_rate_hz: int = SAMPLE_RATE_HZ) -> PitchTrac
     )
     if len(x) < int(0.1 * sample_rate_hz):
         return empty
-    peak = float(np.max(np.abs(x - x.mean())))
+    peak = _peak_around_mean(x)
     first_pass = _first_pass()
     first_f0 = _track_frames(
         x,
@@ -489,6 +489,14 @@ def _chunk_bounds(
     return start, end, margin
 
 
+def _peak_around_mean(x: FloatArray) -> float:
+    """The largest distance of a sample from the mean: Praat's peak of a sound (no copies)."""
+    if len(x) == 0:
+        return 0.0
+    mean = float(x.mean())
+    return max(float(x.max()) - mean, mean - float(x.min()))
+
+
 def _track_frames(
     x: Any, sample_rate_hz: int, first: int, stop: int, pitch_pass: _PitchPass, peak: float
 ) -> FloatArray:
@@ -500,11 +508,14 @@ def _track_frames(
     import parselmouth  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     start, end, margin = _chunk_bounds(first, stop, sample_rate_hz, pitch_pass)
-    segment = np.zeros(end - start, dtype=np.float64)
     lo, hi = max(0, start), min(len(x), end)
-    if hi > lo:
-        segment[lo - start : hi - start] = x[lo:hi]
-    own_peak = float(np.max(np.abs(segment - segment.mean()))) if len(segment) else 0.0
+    if lo == start and hi == end:
+        segment = np.asarray(x[lo:hi], dtype=np.float64)
+    else:
+        segment = np.zeros(end - start, dtype=np.float64)
+        if hi > lo:
+            segment[lo - start : hi - start] = x[lo:hi]
+    own_peak = _peak_around_mean(segment)
     threshold = PRAAT_SILENCE_THRESHOLD * (peak / own_peak if own_peak > 0 else 1.0)
     sound = parselmouth.Sound(
         segment, sampling_frequency=float(sample_rate_hz), start_time=start / sample_rate_hz

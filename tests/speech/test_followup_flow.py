@@ -8,6 +8,8 @@ with the main answer and stored under it.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -90,6 +92,30 @@ def test_practice_asks_a_follow_up_records_it_and_scores_the_turns_together(
     assert follow.score.overall > main.score.overall
     assert any(s.turn == 1 for s in follow.score.star.spans)
 
+    # Replay plays the answer and then its follow-up (from near the main answer's end).
+    env = virtual_audio.client_env()
+    env.update(VOICEMOCK_HOME=str(home), COLUMNS="120")
+    from_s = max(0.0, main.duration_s - 1.0)
+    replayed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "voicemock",
+            "replay",
+            str(main.id),
+            "--turns",
+            "--from",
+            str(from_s),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert replayed.returncode == 0, replayed.stderr
+    assert f"Attempt {follow.id}" in replayed.stdout and "follow-up 1" in replayed.stdout
+
     document = json.loads(stdout)
     assert document["attempt_id"] == main.id
     assert [t["attempt_id"] for t in document["turns"]] == [follow.id]
@@ -99,9 +125,6 @@ def test_practice_asks_a_follow_up_records_it_and_scores_the_turns_together(
 
 @pytest.mark.parametrize("count", ["4", "-1"])
 def test_follow_ups_out_of_range_are_refused(count: str, tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     result = subprocess.run(
         [sys.executable, "-m", "voicemock", "practice", "--no-tui", "--follow-ups", count],
         capture_output=True,

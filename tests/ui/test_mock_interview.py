@@ -112,6 +112,17 @@ async def test_a_mock_interview_with_a_follow_up_ends_in_its_report(
         await pilot.press("1")
         replay = await wait_for_screen(pilot, ReplayScreen)
         assert replay.attempt.id == report.strongest[0].attempt_id
+        # Replay steps through the question's turns: main answer <-> follow-up.
+        await wait_for(pilot, lambda: len(replay.turns) == 2)
+        main_id, follow_id = (a.id for a in replay.turns)
+        await pilot.press("n" if replay.attempt.id == main_id else "b")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ReplayScreen) and app.screen is not replay,
+        )
+        other = app.screen
+        assert isinstance(other, ReplayScreen)
+        assert {replay.attempt.id, other.attempt.id} == {main_id, follow_id}
         await pilot.press("escape")
         await wait_for_screen(pilot, InterviewReportScreen)
         await pilot.press("escape")

@@ -141,14 +141,14 @@ async def test_answer_tab_legend_and_evidence_fit_without_repeats(
     assert str(competency_details(competency)).count(evidence.matched) == 1
 
 
-async def test_escape_in_a_mock_interview_ends_it_with_a_summary(
+async def test_escape_in_a_mock_interview_ends_it_with_its_report(
     make_test_app: Callable[..., Any], make_speech: Callable[..., Path]
 ) -> None:
     from voicemock.core.store import SessionStore
-    from voicemock.ui.screens.dialogs import MockSetupDialog, MockSummaryDialog
+    from voicemock.ui.screens.dialogs import ConfirmDialog, MockSetupDialog
     from voicemock.ui.screens.history import HistoryScreen
     from voicemock.ui.screens.interview import InterviewScreen
-    from voicemock.ui.screens.results import ResultsScreen
+    from voicemock.ui.screens.interview_report import InterviewReportScreen
 
     services = quiet_services(
         make_speech("A short answer."), load_transcriber=canned_transcriber(ANSWER_2)
@@ -163,20 +163,33 @@ async def test_escape_in_a_mock_interview_ends_it_with_a_summary(
         await wait_for(pilot, lambda: interview.phase == "recording")
         assert footer_keys(interview)["escape"] == "discard"
         await pilot.press("space")
-        results = await wait_for_screen(pilot, ResultsScreen)
-        keys = footer_keys(results)
-        assert keys["n"] == "next_question" and keys["escape"] == "end_mock"
+        # The second question follows at once; leaving it (discarding its answer) ends the
+        # interview with the report of what was answered.
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, InterviewScreen)
+                and app.screen.index == 1
+                and app.screen.phase == "recording"
+            ),
+        )
         await pilot.press("escape")
-        overall = results.attempt.overall
-        summary = await wait_for_screen(pilot, MockSummaryDialog)
-        text = str(summary.query_one("#mock-summary").render())
-        assert str(overall) in text and "1 of 2 questions answered" in text
-        # The progress behind the summary already counts the answer.
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("d")
+        report = await wait_for_screen(pilot, InterviewReportScreen)
+        await wait_for(pilot, lambda: report.report is not None)
+        assert report.report is not None
+        (asked,) = report.report.questions
+        overall = asked.score.overall if asked.score else None
+        text = str(report.query_one("#report-overall").render())
+        assert f"{overall}/100 over 1 question" in text
+        await pilot.press("escape")
+        # The progress on Home already counts the answer.
         from textual.widgets import Static
 
         from voicemock.ui.screens.home import HomeScreen
 
-        home = next(s for s in app.screen_stack if isinstance(s, HomeScreen))
+        home = await wait_for_screen(pilot, HomeScreen)
         progress = home.query_one("#progress-summary", Static)
         await wait_for(pilot, lambda: "Attempts  1" in str(progress.render()))
         await pilot.press("h")

@@ -52,6 +52,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="start at the Nth flagged moment (filler, hedge, long pause, flat pitch, "
         "trailing off, quiet or rushed stretch); 0 lists them",
     )
+    parser.add_argument(
+        "--turns",
+        action="store_true",
+        help="then play the question's next turns too (its follow-up answers), one after another",
+    )
     parser.add_argument("--device", default=None, help="speaker (name or index)")
     parser.set_defaults(func=run)
 
@@ -67,18 +72,37 @@ def run(args: argparse.Namespace) -> int:
     console = make_console()
     with SessionStore() as store:
         attempt = store.get_attempt(args.attempt_id)
+        turns = store.turns(attempt.id) if getattr(args, "turns", False) else [attempt]
     if args.flag is not None and args.flag <= 0:
         _print_flags(attempt, console)
         return 0
+    later = [t for t in turns if t.id != attempt.id and t.turn > _turn_of(attempt)]
+    settings = load_settings()
+    device = args.device if args.device is not None else settings.output_device
+    if not _play(attempt, start_at(attempt, args.from_s, args.flag), device, console):
+        return 0
+    for turn in later:  # --turns: each follow-up answer after the one asked for
+        console.print()
+        if not _play(turn, start_at(turn, None, None), device, console):
+            break
+    return 0
+
+
+def _turn_of(attempt: AttemptRecord) -> int:
+    return attempt.turn if attempt.parent_id is not None else 0
+
+
+def _play(
+    attempt: AttemptRecord, from_s: float, device: str | int | None, console: Console
+) -> bool:
+    """Play one attempt from ``from_s`` with its transcript; False when Ctrl+C stopped it."""
     _check_audio(attempt, console)
     assert attempt.audio_path is not None  # _check_audio made sure
-    from_s = start_at(attempt, args.from_s, args.flag)
 
     from voicemock.speech.playback import Player
 
-    settings = load_settings()
     # An index or (part of) a name: the player resolves either.
-    player = Player(device=args.device if args.device is not None else settings.output_device)
+    player = Player(device=device)
     duration_s = player.play(attempt.audio_path, start_s=from_s)
     if from_s >= duration_s:
         player.stop()
@@ -93,9 +117,10 @@ def run(args: argparse.Namespace) -> int:
             _follow_lines(player, attempt.transcript, from_s, console)
     except KeyboardInterrupt:
         console.print(f"Stopped at {_clock(player.position_s)}.")
+        return False
     finally:
         player.stop()
-    return 0
+    return True
 
 
 def start_at(attempt: AttemptRecord, from_s: float | None, flag: int | None) -> float:
@@ -176,8 +201,9 @@ def _clock(seconds: float) -> str:
 
 def _print_header(attempt: AttemptRecord, console: Console) -> None:
     score = "" if attempt.overall is None else f", overall {attempt.overall}/100"
+    turn = f", follow-up {attempt.turn}" if attempt.parent_id is not None else ""
     console.print(
-        f"[bold]Attempt {attempt.id}[/bold] ({attempt.question_id or 'no question'}{score})"
+        f"[bold]Attempt {attempt.id}[/bold] ({attempt.question_id or 'no question'}{turn}{score})"
     )
     if attempt.question_text:
         console.print(attempt.question_text, style="dim", markup=False, highlight=False)

@@ -381,6 +381,8 @@ def _evidence_item(items: Sequence[Evidence]) -> RenderableType:
         if span is not None and e.kind != "own_action":
             quote.stylize("underline", *span)
     line = Text("“") + quote + Text("”")
+    if first.turn:
+        line.append(f" [follow-up {first.turn}]", style="yellow")
     if first.start_s is not None and first.end_s is not None:
         line.append(f" {clock(first.start_s)}–{clock(first.end_s)}", style="dim")
     reasons = [

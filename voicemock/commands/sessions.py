@@ -251,6 +251,10 @@ def _attempt_dict(attempt: AttemptRecord) -> dict[str, Any]:
         "metrics": attempt.metrics.to_dict(),
         "score": attempt.score.to_dict() if attempt.score else None,
         "damaged": attempt.damaged or None,
+        # A follow-up answer: its main answer's attempt, its turn and why it was asked.
+        "parent_id": attempt.parent_id,
+        "turn": attempt.turn,
+        "followup_reason": attempt.followup_reason,
         "edited_at": attempt.edited_at.isoformat() if attempt.edited_at else None,
         "original_transcript": (
             attempt.original_transcript.to_dict() if attempt.original_transcript else None
@@ -372,7 +376,11 @@ def _show(store: SessionStore, out: Console, session_id: int, *, as_json: bool) 
         table.add_row(
             str(attempt.id),
             "?" if "date" in attempt.damaged else attempt.created_at.astimezone().strftime("%H:%M"),
-            Text(attempt.question_id or "-"),
+            Text(
+                f"  ↳ follow-up {attempt.turn}"
+                if attempt.parent_id is not None
+                else (attempt.question_id or "-")
+            ),
             overall,
             f"{answer_length_s(attempt.metrics, attempt.duration_s):.0f}",
             *(_metric_text(attempt.metrics, key) for key in KEY_METRICS),

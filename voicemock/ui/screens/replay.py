@@ -2,7 +2,8 @@
 
 Playback starts at the first word (the answer as Delivery measures it); Home goes back to the
 very start of the recording. ``[`` and ``]`` jump between the flagged moments: fillers, hedges,
-long pauses and how it sounded (flat pitch, trailing off, quiet or rushed stretches).
+long pauses and how it sounded (flat pitch, trailing off, quiet or rushed stretches). ``n`` and
+``b`` step through a question's turns: its main answer and the follow-up answers.
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ class ReplayScreen(VoicemockScreen):
         Binding("left_square_bracket", "jump(-1)", "Prev flag", key_display="[", priority=True),
         # Not in the footer (no room at 80 columns): the status line names it.
         Binding("home", "restart", "From 0:00", show=False, priority=True),
+        # A question answered with follow-ups: step from one turn's recording to the next.
+        Binding("n", "turn(1)", "Next turn"),
+        Binding("b", "turn(-1)", "Prev turn"),
         Binding("escape", "close", "Back", priority=True),
     ]
 
@@ -90,6 +94,7 @@ class ReplayScreen(VoicemockScreen):
         self._poll: Timer | None = None
         when = attempt.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         self.sub_title = f"replay of {when}"
+        self.turns: tuple[AttemptRecord, ...] = ()  # the question's turns, once read
 
     @property
     def duration_s(self) -> float:
@@ -112,6 +117,7 @@ class ReplayScreen(VoicemockScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.load_turns()
         self.query_one(TranscriptView).focus()
         if not self.has_audio:
             reason = {
@@ -256,6 +262,43 @@ class ReplayScreen(VoicemockScreen):
             # Without audio the highlight shows where the flag is.
             index = target.word_index if target.word_index >= 0 else None
             self.query_one(TranscriptView).set_current_word(index)
+
+    # -- turns ----------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="turns")
+    def load_turns(self) -> None:
+        """Read the question's turns (main answer and follow-ups) for stepping between them."""
+        try:
+            turns = tuple(self.vm.store.turns(self.attempt.id))
+        except VoicemockError:
+            return  # stepping between turns is not offered
+        self.app.call_from_thread(self._turns_loaded, turns)
+
+    def _turns_loaded(self, turns: tuple[AttemptRecord, ...]) -> None:
+        self.turns = turns
+        if len(turns) > 1:
+            number = next((i for i, a in enumerate(turns) if a.id == self.attempt.id), 0)
+            where = "main answer" if number == 0 else f"follow-up {number}"
+            self.sub_title = f"{self.sub_title} · {where} of {len(turns)} turns"
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The turn keys only for a question answered with follow-ups."""
+        if action == "turn":
+            return len(self.turns) > 1
+        return True
+
+    def action_turn(self, direction: int) -> None:
+        """Replay the next (1) or previous (-1) turn of the question from its first word."""
+        ids = [a.id for a in self.turns]
+        if self.attempt.id not in ids:
+            return
+        index = ids.index(self.attempt.id) + direction
+        if not 0 <= index < len(self.turns):
+            self.notify("No more turns that way.", timeout=3)
+            return
+        self._stop_player()
+        self.app.switch_screen(ReplayScreen(self.turns[index]))
 
     def action_close(self) -> None:
         """Stop playing and go back."""

@@ -278,3 +278,26 @@ def test_breadth_tells_answers_at_the_same_level_apart() -> None:
     assert competency_points(3, 1, 1) == 75
     # Named only and not shown stay flat, however many terms.
     assert competency_points(1, 0, 5) == 25 and competency_points(0, 0, 0) == 0
+
+
+@pytest.mark.parametrize(
+    ("answer", "flagged"),
+    [
+        ("Honestly the feedback was wrong, so I ignored it and kept going the way I was.", True),
+        (
+            "At first I thought the feedback was wrong, but I went through my last three "
+            "reports with my manager and saw she was right, so I changed how I write them.",
+            False,
+        ),
+    ],
+)
+def test_a_belief_the_speaker_tells_as_past_is_not_their_red_flag(
+    answer: str, flagged: bool
+) -> None:
+    from voicemock import paths
+    from voicemock.core.rubrics import load_library
+
+    library = load_library(user_dir=paths.SHIPPED_RUBRICS_DIR / "no-user-banks")
+    question = library.get("beh-critical-feedback").question
+    report = score_answer(Transcript.from_text(answer), question, use_embeddings=False)
+    assert ("red_flag" in report.gates) is flagged

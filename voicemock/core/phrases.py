@@ -128,6 +128,9 @@ _WILDCARD_FILLERS = frozenset(
 # Words that turn what follows into someone's fear, not the speaker's practice.
 _FEAR_WORDS = frozenset(
     {"worry", "worried", "afraid", "fear", "feared", "scared", "suspect", "nervous", "anxious"}
+    # ... or what the speaker once believed and tells as a belief: "at first I thought the
+    # feedback was wrong, but ..." is the start of a good answer, not a red flag.
+    | {"thought", "assumed", "figured", "believed", "felt"}
 )
 # Words that make prose prose; a bare list of keywords has almost none of them.
 FUNCTION_WORDS = frozenset(

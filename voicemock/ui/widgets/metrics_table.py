@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 from voicemock.core.metrics import format_metric_value
 from voicemock.core.models import DeliveryMetrics, Metric
 from voicemock.core.safe_text import printable
+from voicemock.ui.formatting import short
 
 # The figures most answers are judged on first (length, pace, fillers, pauses, hedges): the
 # Delivery tab opens on these, the rest are a key away.
@@ -20,6 +21,10 @@ CORE_METRIC_KEYS = (
     "hedge_count",
     "hedges_per_100_words",
 )
+
+BAND_WIDTH = 7  # "● watch"
+COLUMN_PADDING = 2 * 4 + 2  # each column's padding, and the scroll bar
+GUIDANCE_MIN_WIDTH = 12
 
 BAND_STYLES: dict[str, str] = {
     "good": "bold #98c379",
@@ -104,15 +109,30 @@ class MetricsTable(DataTable[str | Text]):
         return core + [m for m in metrics.metrics if m.key not in CORE_METRIC_KEYS]
 
     def show_metrics(self, metrics: DeliveryMetrics) -> None:
-        """Replace the rows with these metrics."""
+        """Replace the rows with these metrics.
+
+        The guidance is the rule's first clause, cut with "…" to the room the other columns
+        leave (the whole rule is shown under the table for the highlighted row).
+        """
         self._metrics = metrics
         self.clear()
-        for metric in self.shown_metrics(metrics):
+        shown = self.shown_metrics(metrics)
+        labels = [printable(m.label) for m in shown]
+        values = [printable(format_metric_value(m)) for m in shown]
+        width = self.size.width or self.app.size.width
+        used = max(map(len, labels), default=0) + max(map(len, values), default=0)
+        room = max(GUIDANCE_MIN_WIDTH, width - used - BAND_WIDTH - COLUMN_PADDING)
+        for metric, label, value in zip(shown, labels, values, strict=True):
             self.add_row(
-                Text(printable(metric.label)),
-                Text(printable(format_metric_value(metric))),
+                Text(label),
+                Text(value),
                 band_text(metric.band),
-                # The rule's first clause; the whole of it is shown under the table.
-                Text(printable(metric.guidance.split(";")[0]), style="dim"),
+                Text(short(metric.guidance.split(";")[0], room), style="dim"),
                 key=metric.key,
             )
+
+    def on_resize(self) -> None:
+        if self._metrics is not None and self.row_count:
+            row = self.cursor_row
+            self.show_metrics(self._metrics)
+            self.move_cursor(row=row)

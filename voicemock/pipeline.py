@@ -477,10 +477,15 @@ class Answer:
         def transcribing(fraction: float) -> None:
             _report(progress, STAGE_TRANSCRIBING, fraction)
 
-        if live is not None:
-            transcript = live.finish(samples, progress=transcribing)
-        else:
-            transcript = transcriber.transcribe(samples, progress=transcribing)
+        try:
+            if live is not None:
+                transcript = live.finish(samples, progress=transcribing)
+            else:
+                transcript = transcriber.transcribe(samples, progress=transcribing)
+        except BaseException:
+            if pitch is not None:
+                pitch.close(wait=True)  # a native library cut off at exit aborts
+            raise
         # Whisper invents words on silence ("Thank you."): only words the audio holds stay.
         # It also stretches words over silences, so pauses are measured on the audio itself.
         transcript = with_silences(drop_unheard_words(transcript, samples), samples)

@@ -201,3 +201,21 @@ def test_export_and_import_keep_the_original_transcript(tmp_path: Path) -> None:
     assert copy.original_transcript == attempt.transcript
     assert copy.edited_at == edited.edited_at
     assert copy.overall == edited.overall
+
+
+def test_score_a_recording_with_a_corrected_transcript(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clip = paths.SHIPPED_AUDIO_DIR / "short-answer.wav"
+    assert main(["score", str(clip), "-q", QUESTION_ID, "--json"]) == 0
+    heard = Transcript.from_dict(json.loads(capsys.readouterr().out)["transcript"])
+    words = [w.text.strip() for w in heard.words]
+    corrected = " ".join(["naloxone", *words[1:]])  # the first word "misheard"
+    fixed = tmp_path / "fixed.txt"
+    fixed.write_text(corrected, encoding="utf-8")
+    args = ["score", str(clip), "-q", QUESTION_ID, "--transcript", str(fixed), "--json"]
+    assert main(args) == 0
+    scored = Transcript.from_dict(json.loads(capsys.readouterr().out)["transcript"])
+    assert [w.text.strip() for w in scored.words] == corrected.split()
+    assert scored.words[0].edited and not any(w.edited for w in scored.words[1:])
+    assert scored.words[1:] == heard.words[1:]  # the engine's timings for the rest

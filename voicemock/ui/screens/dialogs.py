@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
+from voicemock.core.metrics import answer_length_s
 from voicemock.ui.formatting import plain, score_text, short
 from voicemock.ui.screens.base import VoicemockModal
 from voicemock.ui.widgets.transcript_view import format_clock
@@ -228,7 +229,8 @@ class MockSummaryDialog(VoicemockModal[bool]):
         for number, attempt in enumerate(self.attempts, start=1):
             text.append(f"{number:>2}. ")
             text.append_text(score_text(attempt.overall))
-            text.append(f"  {format_clock(attempt.duration_s)}  ", style="dim")
+            length_s = answer_length_s(attempt.metrics, attempt.duration_s)  # from the first word
+            text.append(f"  {format_clock(length_s)}  ", style="dim")
             text.append(short(attempt.question_text, 38) + "\n")
         scores = [a.overall for a in self.attempts if a.overall is not None]
         average = f"{sum(scores) / len(scores):.0f}" if scores else "—"

@@ -222,13 +222,20 @@ async def test_a_summary_point_replays_from_its_moment(
         results = await wait_for_screen(pilot, ResultsScreen)
         summary = results.query_one(SummaryPane)
         strength = summary.coaching.strengths[0]
-        # The strength is shown by a sentence that starts after the first words.
-        assert strength.at_s is not None and strength.at_s > 0.4
         options = results.query_one("#summary-points", OptionList)
         assert f"▶ {format_clock(strength.at_s)}" in str(options.get_option_at_index(1).prompt)
-        await pilot.press("down", "enter")  # the first option is the Strengths heading
+        # The fix about the agreement is shown by a sentence well into the answer.
+        number, fix = next(
+            (n, f) for n, f in enumerate(summary.coaching.fixes) if f.at_s and f.at_s > 2
+        )
+        assert f"▶ {format_clock(fix.at_s)}" in str(
+            options.get_option(f"point-{len(summary.coaching.strengths) + number}").prompt
+        )
+        # The first strength is highlighted from the start; down to the fix, then Enter.
+        await pilot.press(*["down"] * (len(summary.coaching.strengths) + number))
+        await pilot.press("enter")
         replay = await wait_for_screen(pilot, ReplayScreen)
-        assert replay.position_s == pytest.approx(strength.at_s - REPLAY_LEAD_S)
+        assert replay.position_s == pytest.approx(fix.at_s - REPLAY_LEAD_S)
 
 
 async def test_the_palette_finds_a_question_by_its_text(
@@ -351,3 +358,64 @@ def test_the_summary_says_what_the_score_is_made_of(words: int) -> None:
         assert blend > score.overall
     else:
         assert "⚠" not in shown and abs(blend - score.overall) <= 1, shown
+
+
+async def test_a_summary_fix_plays_the_recording_from_its_moment(
+    virtual_audio: Any, filled_store: list[Any], tmp_path: Path, make_test_app: Callable[..., Any]
+) -> None:
+    """On the virtual speaker: Enter on a fix plays the recording from just before its moment."""
+    import shutil
+    import time
+
+    from textual.widgets import OptionList
+
+    from voicemock.core.store import SessionStore
+    from voicemock.ui.screens.replay import ReplayScreen
+    from voicemock.ui.screens.results import ResultsScreen
+    from voicemock.ui.widgets.summary_pane import REPLAY_LEAD_S, SummaryPane
+
+    timed = with_timed_evidence(filled_store[-1])
+    clip = tmp_path / "answer.ogg"
+    shutil.copy(Path(__file__).resolve().parents[2] / "audio" / "demo-answer.ogg", clip)
+    store = SessionStore()
+    attempt = store.add_attempt(
+        timed.session_id,
+        question_id=timed.question_id,
+        question_text=timed.question_text,
+        rubric_version=timed.rubric_version,
+        audio_source=clip,
+        transcript=timed.transcript,
+        metrics=timed.metrics,
+        score=timed.score,
+        engine=timed.engine,
+        model=timed.model,
+        duration_s=34.0,
+    )
+    store.close()
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        app.open_results(attempt)
+        results = await wait_for_screen(pilot, ResultsScreen)
+        summary = results.query_one(SummaryPane)
+        fixes = summary.coaching.fixes
+        number = next(n for n, fix in enumerate(fixes) if fix.at_s is not None and fix.at_s > 2)
+        moment = fixes[number].at_s
+        assert moment is not None
+        options = results.query_one("#summary-points", OptionList)
+        point_id = f"point-{len(summary.coaching.strengths) + number}"
+        assert summary.point_of(point_id) == fixes[number]
+        options.highlighted = options.get_option_index(point_id)
+        await pilot.press("enter")
+        replay = await wait_for_screen(pilot, ReplayScreen)
+        start = moment - REPLAY_LEAD_S
+        deadline = time.monotonic() + 10
+        heard: list[float] = []
+        while time.monotonic() < deadline and (not heard or heard[-1] < start + 0.5):
+            await pilot.pause(0.05)
+            player = replay.player
+            if player is not None and player.is_playing:
+                heard.append(player.position_s)
+        assert heard, "the recording did not play"
+        assert start - 0.05 <= heard[0] < start + 1.0  # from the moment, not from 0:00
+        await pilot.press("escape")

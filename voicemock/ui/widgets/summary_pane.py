@@ -241,6 +241,11 @@ class SummaryPane(Vertical):
                 self.points.append(point)
         return options
 
+    def on_mount(self) -> None:
+        if self.points:  # Enter replays the first point at once
+            options = self.query_one("#summary-points", OptionList)
+            options.highlighted = options.get_option_index("point-0")
+
     def show_previous(self, previous: AttemptRecord | None) -> None:
         """Show the change against ``previous`` (the attempt before, or None for a first)."""
         self.previous = previous

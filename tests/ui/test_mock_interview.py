@@ -43,6 +43,8 @@ async def test_a_mock_interview_with_a_follow_up_ends_in_its_report(
     virtual_audio: Any, make_speech: Callable[..., Path]
 ) -> None:
     _require_real_pieces()
+    from textual.widgets import Static
+
     from voicemock.core.store import SessionStore
     from voicemock.ui.app import make_app
     from voicemock.ui.screens.dialogs import MockSetupDialog
@@ -50,6 +52,7 @@ async def test_a_mock_interview_with_a_follow_up_ends_in_its_report(
     from voicemock.ui.screens.interview import InterviewScreen
     from voicemock.ui.screens.interview_report import ClosingScreen, InterviewReportScreen
     from voicemock.ui.screens.replay import ReplayScreen
+    from voicemock.ui.screens.results import ResultsScreen
     from voicemock.ui.services import Services
 
     general_wav = make_speech(GENERAL, rate_wpm=170)
@@ -60,11 +63,13 @@ async def test_a_mock_interview_with_a_follow_up_ends_in_its_report(
         await wait_for(pilot, lambda: app.warm_state in ("ready", "failed"), 120)
         await pilot.press("m")
         await wait_for_screen(pilot, MockSetupDialog)
-        await pilot.press("backspace", "1", "enter")  # one question
+        # One question, in list order (the disagreement question, which the answers are about).
+        await pilot.press("backspace", "1", "tab", "down", "enter", "tab", "enter")
 
         # The greeting and the question, spoken; then the general answer.
         virtual_audio.start_speaker_capture()
         interview = await wait_for_screen(pilot, InterviewScreen)
+        assert interview.question.id == "uit-conflict"
         assert "questions" not in interview.opening and "1 question" in interview.opening
         await wait_for(pilot, lambda: interview.phase == "recording", 90)
         assert rms(virtual_audio.stop_speaker_capture()) > 100
@@ -123,6 +128,18 @@ async def test_a_mock_interview_with_a_follow_up_ends_in_its_report(
         other = app.screen
         assert isinstance(other, ReplayScreen)
         assert {replay.attempt.id, other.attempt.id} == {main_id, follow_id}
+        await pilot.press("escape")
+        await wait_for_screen(pilot, InterviewReportScreen)
+
+        # The question's results show its turns, scored together.
+        await pilot.press("enter")
+        results = await wait_for_screen(pilot, ResultsScreen)
+        assert [a.id for a in results.followups] == [asked.followups[0].id]
+        assert results.attempt.overall == asked.score.overall
+        await pilot.press("8")
+        await wait_for(pilot, lambda: bool(results.query("#turns")))
+        turns = str(results.query_one("#turns", Static).render())
+        assert "Follow-up 1:" in turns and "Why:" in turns and "All turns:" in turns
         await pilot.press("escape")
         await wait_for_screen(pilot, InterviewReportScreen)
         await pilot.press("escape")

@@ -160,6 +160,7 @@ class InterviewReportScreen(VoicemockScreen):
     InterviewReportScreen #report-overall { text-style: bold; margin-bottom: 1; }
     InterviewReportScreen #report-questions { height: auto; max-height: 8; }
     InterviewReportScreen .report-part { margin-top: 1; height: auto; }
+    InterviewReportScreen #report-hint { color: $text-muted; }
     """
     BINDINGS = [
         Binding("enter", "open_question", "Question's results"),
@@ -177,6 +178,10 @@ class InterviewReportScreen(VoicemockScreen):
         with VerticalScroll(id="report"):
             yield Static("Putting the interview report together…", id="report-overall")
             yield DataTable(id="report-questions", cursor_type="row", zebra_stripes=True)
+            yield Static(
+                "enter: the question's results with its turns · 1-6: replay a moment",
+                id="report-hint",
+            )
             yield Static("", id="report-delivery", classes="report-part")
             yield Static("", id="report-strongest", classes="report-part")
             yield Static("", id="report-work-on", classes="report-part")
@@ -215,14 +220,14 @@ class InterviewReportScreen(VoicemockScreen):
             )
         table = self.query_one("#report-questions", DataTable)
         table.clear(columns=True)
-        table.add_columns("#", "Question", "Follow-ups", "Score")
+        table.add_columns("#", "Score", "Follow-ups", "Question")
         for question in report.questions:
             score = question.score
             table.add_row(
                 str(question.number),
-                plain(question.main.question_text),
-                str(len(question.followups)),
                 "-" if score is None else f"{score.overall}",
+                str(len(question.followups)),
+                plain(question.main.question_text),
                 key=str(question.number),
             )
         self.query_one("#report-delivery", Static).update(delivery_table(report))

@@ -297,6 +297,13 @@ class ResultsScreen(VoicemockScreen):
 
             score = combined_score(attempt, self.followups)
             attempt = replace(attempt, score=score, overall=score.overall if score else None)
+        self.summary_attempt = attempt  # what the summary measures: every turn's words
+        if self.followups:
+            from voicemock.core.models import Transcript
+            from voicemock.core.turns import join_turns
+
+            said = join_turns([a.transcript for a in (self.main_attempt, *self.followups)])
+            self.summary_attempt = replace(attempt, transcript=Transcript.from_text(said.text))
         self.attempt = attempt
         self.plan = plan
         self.index = index
@@ -320,7 +327,7 @@ class ResultsScreen(VoicemockScreen):
             yield Static(summary_line(attempt, question), id="results-summary")
         with TabbedContent(id="results-tabs"):
             with TabPane("1 Summary", id="tab-summary"):
-                yield SummaryPane(attempt, id="summary")
+                yield SummaryPane(self.summary_attempt, id="summary")
             with TabPane("2 Answer", id="tab-answer"), Horizontal():
                 yield CompetencyPanel(score.competencies if score else (), id="competencies")
                 with Vertical(id="answer-transcript"):
@@ -422,7 +429,12 @@ class ResultsScreen(VoicemockScreen):
         if not summary.replayable:
             self.notify("This answer was typed: there is nothing to replay.", timeout=3)
             return
-        self.vm.open_replay(self.attempt, summary.replay_start(point))
+        recording = self.main_attempt
+        if self.followups:  # the moment may be on a follow-up's recording
+            from voicemock.ui.widgets.turns_view import recording_at
+
+            recording = recording_at(self.main_attempt, self.followups, point.at_s)
+        self.vm.open_replay(recording, summary.replay_start(point))
 
     def _coaching_panel(self, question: LoadedQuestion | None) -> CoachingPanel | None:
         """Your language model's paragraph (None when none is set or the answer has no score)."""
@@ -455,7 +467,10 @@ class ResultsScreen(VoicemockScreen):
 
     @on(CompetencyPanel.Highlighted)
     def _show_evidence(self, event: CompetencyPanel.Highlighted) -> None:
-        ranges = [(e.start_char, e.end_char, e.kind) for e in event.competency.evidence]
+        # The transcript shown is the main answer's: a follow-up's evidence is in the Turns tab.
+        ranges = [
+            (e.start_char, e.end_char, e.kind) for e in event.competency.evidence if not e.turn
+        ]
         self.query_one(TranscriptView).set_evidence(ranges)
 
     @on(DataTable.RowHighlighted, "#metrics")

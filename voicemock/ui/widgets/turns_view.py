@@ -74,3 +74,20 @@ def turns_text(main: AttemptRecord, followups: Sequence[AttemptRecord]) -> Text:
             style="dim",
         )
     return text
+
+
+def recording_at(
+    main: AttemptRecord, followups: Sequence[AttemptRecord], at_s: float | None
+) -> AttemptRecord:
+    """The turn whose recording holds a moment of the question's combined score.
+
+    Times of evidence and story parts are on their own turn's recording: a moment at ``at_s``
+    that a follow-up's evidence starts at is on that follow-up; anything else on the main one.
+    """
+    score = combined_score(main, followups)
+    if at_s is None or score is None or not followups:
+        return main
+    starts = [(e.start_s, e.turn) for c in score.competencies for e in c.evidence]
+    starts += [(s.start_s, s.turn) for s in score.star.spans]
+    turn = next((t for start, t in starts if start == at_s and t), 0)
+    return followups[turn - 1] if 0 < turn <= len(followups) else main

@@ -74,6 +74,7 @@ def question_to_dict(loaded: LoadedQuestion) -> dict[str, Any]:
         "text": question.text,
         "role": question.role,
         "level": question.level,
+        "kind": "story" if question.asks_for_example else "approach",
         "tags": list(question.tags),
         "competencies": [{"id": c.id, "label": c.label} for c in question.competencies],
         "bank": loaded.bank.id,

@@ -89,6 +89,9 @@ class Embedder:
         options.intra_op_num_threads = INTRA_OP_THREADS
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # No memory arena: batches of interview sentences are small, and an arena keeps the
+        # largest batch's memory for the life of the process.
+        options.enable_cpu_mem_arena = False
         self._session: Any = ort.InferenceSession(
             str(files.model_path), options, providers=["CPUExecutionProvider"]
         )

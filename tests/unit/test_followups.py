@@ -277,6 +277,9 @@ def test_follow_up_turns_survive_an_archive_round_trip(
     assert [a.get("parent") for a in document["attempts"]] == [None, 1]
     report = (folder / "report.md").read_text(encoding="utf-8")
     assert "How did it turn out?" in report and "The example has no ending." in report
+    # A mock interview's export starts with its interview report, and counts every turn.
+    assert "## Interview report" in report and "| 1, follow-up 1 |" in report
+    assert "Delivery over all turns:" in report and "[follow-up 1]" in report
 
     with SessionStore(tmp_path / "other.sqlite3", tmp_path / "other-rec") as other:
         session = other.import_session(folder)

@@ -644,7 +644,18 @@ def _attempt_report(
     if not text:
         text = _simple_attempt_summary(attempt if not followups else replace(attempt, score=score))
     if followups:
-        text = text.rstrip() + "\n\n" + "\n".join(followup_turn_lines(followups))
+        from voicemock.core.turns import delivery_summary
+
+        every = (attempt, *followups)
+        total = delivery_summary([a.metrics for a in every], [a.duration_s for a in every])
+        overall = [f"{total.answer_s:.0f} s"]
+        if total.speaking_rate_wpm is not None:
+            overall.append(f"{total.speaking_rate_wpm} wpm")
+        if total.fillers_per_min is not None:
+            overall.append(f"fillers {total.fillers_per_min:.1f}/min")
+        overall.append(f"{total.long_pause_count} long pause(s)")
+        lines = [*followup_turn_lines(followups), f"Delivery over all turns: {', '.join(overall)}."]
+        text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
     return text
 
 

@@ -153,3 +153,46 @@ async def test_a_mock_interview_with_a_follow_up_ends_in_its_report(
     assert follow.parent_id == main.id and follow.turn == 1
     assert "specific" in follow.question_text and follow.followup_reason
     assert {"release", "colleague"} & set(follow.transcript.text.lower().split())
+
+
+async def test_a_single_question_asks_its_follow_up_then_shows_the_turns(
+    make_test_app: Callable[..., Any], make_speech: Callable[..., Path]
+) -> None:
+    """Stand-in audio (this is about the screens): answer, follow-up with its reason, results."""
+    from textual.widgets import Static
+
+    from tests.ui.conftest import canned_transcriber, quiet_services
+    from voicemock.ui.screens.interview import InterviewScreen
+    from voicemock.ui.screens.results import ResultsScreen
+
+    services = quiet_services(
+        make_speech("A short answer."), load_transcriber=canned_transcriber(GENERAL)
+    )
+    app = make_test_app(services, speak_questions=False, followups=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _select_question(pilot, "uit-conflict")
+        await pilot.press("enter")
+        main = await wait_for_screen(pilot, InterviewScreen)
+        await wait_for(pilot, lambda: main.phase == "recording")
+        await pilot.press("space")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, InterviewScreen)
+                and app.screen.followup is not None
+                and app.screen.phase == "recording"
+            ),
+        )
+        followup = app.screen
+        assert isinstance(followup, InterviewScreen) and followup.followup is not None
+        assert followup.followup.kind == "example"
+        assert "Single question · follow-up 1" in str(
+            followup.query_one("#interview-where", Static).render()
+        )
+        await pilot.press("space")
+        results = await wait_for_screen(pilot, ResultsScreen)
+        assert len(results.followups) == 1
+        assert results.followups[0].parent_id == results.attempt.id
+        await pilot.press("8")
+        await wait_for(pilot, lambda: bool(results.query("#turns")))
+        assert "Follow-up 1:" in str(results.query_one("#turns", Static).render())

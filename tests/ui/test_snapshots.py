@@ -77,7 +77,7 @@ def test_results_summary(
         pilot.app.open_results(filled_store[-1])
         results = await wait_for_screen(pilot, ResultsScreen)
         summary = results.query_one(SummaryPane)
-        await wait_for(pilot, lambda: summary.previous_loaded)
+        await wait_for(pilot, lambda: summary.previous_loaded and summary.makeup_loaded)
         await pilot.pause()
 
     assert snap_compare(make_test_app(), terminal_size=size, run_before=open_summary)

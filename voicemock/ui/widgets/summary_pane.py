@@ -205,6 +205,7 @@ class SummaryPane(Vertical):
         self.coaching = Coaching((), ())  # made when composed (the question comes from the app)
         self.previous: AttemptRecord | None = None
         self.previous_loaded = False
+        self.makeup_loaded = False  # what the score is made of is measured in a thread
         self.points: list[CoachingPoint] = []  # in the order of the list's options
 
     @property
@@ -217,7 +218,7 @@ class SummaryPane(Vertical):
         self.coaching = coaching(self.attempt, None if loaded is None else loaded.question)
         change = change_text(self.attempt, None, loaded=False)
         yield Static(overall_text(self.attempt, change), id="summary-score")
-        yield Static(makeup_text(self.attempt), id="summary-makeup")
+        yield Static(Text("Made of …", style="dim"), id="summary-makeup")
         yield OptionList(*self._options(), id="summary-points", compact=True)
         hint = "⏎ or click: replay that moment · 2-7: the details"
         if not self.replayable:
@@ -245,6 +246,26 @@ class SummaryPane(Vertical):
         if self.points:  # Enter replays the first point at once
             options = self.query_one("#summary-points", OptionList)
             options.highlighted = options.get_option_index("point-0")
+        # Measuring the example loads the sentence analysis the first time: not on the UI thread.
+        self.run_worker(
+            self._measure_makeup, thread=True, group="summary-makeup", exit_on_error=False
+        )
+
+    def _measure_makeup(self) -> None:
+        try:
+            makeup = makeup_text(self.attempt)
+        except Exception as error:  # the rest of the summary stands without it
+            from voicemock.ui.errors import describe_unexpected
+
+            makeup = Text(
+                "What the score is made of cannot be measured: " + describe_unexpected(error),
+                style="dim",
+            )
+        self.app.call_from_thread(self._show_makeup, makeup)
+
+    def _show_makeup(self, makeup: Text) -> None:
+        self.makeup_loaded = True
+        self.query_one("#summary-makeup", Static).update(makeup)
 
     def show_previous(self, previous: AttemptRecord | None) -> None:
         """Show the change against ``previous`` (the attempt before, or None for a first)."""

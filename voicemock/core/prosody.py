@@ -11,7 +11,9 @@ JSON-able dicts (``to_dict``), delivery metrics (``metrics``) and flagged moment
 
 from __future__ import annotations
 
+import atexit
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -489,6 +491,18 @@ def _chunk_bounds(
     return start, end, margin
 
 
+# Praat analyses on threads of its own: a process that exits while a pitch track is being made
+# (in a background thread) is aborted. One track at a time, and at exit the one under way is
+# waited for and no other starts.
+_PRAAT_BUSY = threading.Lock()
+PRAAT_EXIT_WAIT_S = 10.0
+
+
+@atexit.register
+def _no_pitch_tracking_at_exit() -> None:
+    _PRAAT_BUSY.acquire(timeout=PRAAT_EXIT_WAIT_S)  # held until the process ends
+
+
 def _peak_around_mean(x: FloatArray) -> float:
     """The largest distance of a sample from the mean: Praat's peak of a sound (no copies)."""
     if len(x) == 0:
@@ -520,13 +534,14 @@ def _track_frames(
     sound = parselmouth.Sound(
         segment, sampling_frequency=float(sample_rate_hz), start_time=start / sample_rate_hz
     )
-    pitch = sound.to_pitch_ac(
-        time_step=pitch_pass.step_s,
-        pitch_floor=pitch_pass.floor_hz,
-        pitch_ceiling=pitch_pass.ceiling_hz,
-        max_number_of_candidates=pitch_pass.candidates,
-        silence_threshold=threshold,
-    )
+    with _PRAAT_BUSY:
+        pitch = sound.to_pitch_ac(
+            time_step=pitch_pass.step_s,
+            pitch_floor=pitch_pass.floor_hz,
+            pitch_ceiling=pitch_pass.ceiling_hz,
+            max_number_of_candidates=pitch_pass.candidates,
+            silence_threshold=threshold,
+        )
     f0 = np.nan_to_num(np.asarray(pitch.selected_array["frequency"], dtype=np.float64))
     return f0[margin : margin + stop - first]
 

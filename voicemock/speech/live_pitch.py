@@ -10,27 +10,11 @@ the pitch tracker (praat-parselmouth) installed, :meth:`finish` returns None.
 
 from __future__ import annotations
 
-import atexit
 import threading
-import weakref
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from voicemock.core.prosody import IncrementalPitch, PitchTrack
-
-
-# Praat runs its analysis on threads of its own: a process that exits while one is at work is
-# aborted. So at exit every tracker still running is told to stop and is waited for.
-_RUNNING: weakref.WeakSet[LivePitch] = weakref.WeakSet()
-EXIT_WAIT_S = 5.0
-
-
-@atexit.register
-def _stop_all() -> None:
-    for live in list(_RUNNING):
-        live.close(wait=False)
-    for live in list(_RUNNING):
-        live._thread.join(EXIT_WAIT_S)
 
 
 class LivePitch:
@@ -44,7 +28,6 @@ class LivePitch:
         self._tracker: IncrementalPitch | None = None
         self._condition = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="voicemock-pitch", daemon=True)
-        _RUNNING.add(self)
         self._thread.start()
 
     def feed(self, block: Any) -> None:

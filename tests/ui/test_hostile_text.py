@@ -189,6 +189,8 @@ async def test_every_screen_shows_hostile_text_as_text(
         app.open_results(attempts[0])
         results = await wait_for_screen(pilot, ResultsScreen)
         for number in range(1, len(TABS) + 1):
+            if not results.query(f"#{TABS[number - 1]}"):
+                continue  # the Turns tab is there only for an answer with follow-ups
             await pilot.press(str(number))
             await pilot.pause()
             assert results.query_one(TabbedContent).active == TABS[number - 1]

@@ -196,3 +196,60 @@ async def test_a_single_question_asks_its_follow_up_then_shows_the_turns(
         await pilot.press("8")
         await wait_for(pilot, lambda: bool(results.query("#turns")))
         assert "Follow-up 1:" in str(results.query_one("#turns", Static).render())
+
+
+async def test_hostile_follow_up_text_is_shown_as_text(
+    make_test_app: Callable[..., Any], tmp_path: Path
+) -> None:
+    """A follow-up's words (a language model's, or quoting the answer) are data, never markup."""
+    import dataclasses
+
+    from tests.builders import make_metrics, make_transcript
+    from tests.ui.test_hostile_text import HOSTILE, assert_rendered_safely
+    from voicemock.core.store import AttemptContent
+    from voicemock.ui.host import InterviewPlan
+    from voicemock.ui.screens.interview_report import InterviewReportScreen
+    from voicemock.ui.screens.results import ResultsScreen
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        store = app.store
+        session = store.create_session("Mock", kind="mock")
+        content = AttemptContent(
+            question_id="uit-conflict",
+            question_text="Tell me about a time you disagreed with a colleague.",
+            rubric_version="",
+            transcript=make_transcript(GENERAL),
+            metrics=make_metrics(),
+            score=None,
+            engine="faster-whisper",
+            model="tiny.en",
+            duration_s=3.0,
+        )
+        main = store.save_attempt(session.id, content, audio_source=None)
+        store.save_attempt(
+            session.id,
+            dataclasses.replace(
+                content,
+                question_text=f"Follow {HOSTILE}?",
+                transcript=make_transcript(f"I said {HOSTILE}"),
+                parent_id=main.id,
+                turn=1,
+                followup_reason=f"Because {HOSTILE}",
+            ),
+            audio_source=None,
+        )
+        plan = InterviewPlan([], "mock", "Mock")
+        plan.session._session_id = session.id
+        app.push_screen(InterviewReportScreen(plan))
+        report = await wait_for_screen(pilot, InterviewReportScreen)
+        await wait_for(pilot, lambda: report.report is not None)
+        assert_rendered_safely(app)
+        app.open_results(main)
+        results = await wait_for_screen(pilot, ResultsScreen)
+        await pilot.press("8")
+        await wait_for(pilot, lambda: bool(results.query("#turns")))
+        await pilot.pause()
+        shown = assert_rendered_safely(app)
+        assert "[bold]x[/bold]" in shown.replace("&#160;", " ")

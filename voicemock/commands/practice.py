@@ -364,7 +364,7 @@ def ask_followups(
         )
         if settings.speak_questions:
             _speak(followup.text, settings, console)
-        recording, _ = _record(answer, console)
+        recording, interrupted = _record(answer, console)
         if recording.duration_s < MIN_ANSWER_S:
             answer.discard()
             console.print("[yellow]No answer to the follow-up was recorded; moving on.[/]")
@@ -376,6 +376,8 @@ def ask_followups(
         except KeyboardInterrupt as error:
             _say_interrupted(console, recording.path)
             raise InterruptedBeforeSavingError from error
+        if interrupted:
+            break  # Ctrl+C ended this answer (it is kept): the user wants to stop, not more
     return saved
 
 

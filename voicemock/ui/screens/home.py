@@ -330,7 +330,9 @@ class HomeScreen(VoicemockScreen):
                 "Answer a random question", "From the current list", self.action_random_question
             ),
             SystemCommand(
-                "Mock interview", "Several questions in a row", self.action_mock_interview
+                "Mock interview",
+                "Questions with follow-ups, then an interview report",
+                self.action_mock_interview,
             ),
             SystemCommand("Search questions", "Type to filter the list", self.action_focus_search),
         ]

@@ -15,11 +15,11 @@ from voicemock.core.followups import (
     choose_followups,
     phrase_followup,
 )
-from voicemock.core.models import Transcript
+from voicemock.core.models import ScoreReport, Transcript
 from voicemock.core.rubric_schema import Question
 from voicemock.core.rubrics import RubricLibrary, load_library
 from voicemock.core.scoring import score_answer
-from voicemock.core.store import AttemptContent, SessionStore
+from voicemock.core.store import AttemptContent, AttemptRecord, SessionStore
 from voicemock.core.turns import delivery_summary, join_turns, score_turns
 from voicemock.errors import StoreError
 
@@ -336,3 +336,31 @@ def test_score_json_says_what_the_interviewer_would_ask_next(
     answer.write_text(COVERED, "utf-8")
     assert main(["score", str(answer), "--question", STORY, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["followups"] == []
+
+
+def test_the_interview_report_sums_up_the_turns(tmp_path: Path, library: RubricLibrary) -> None:
+    from voicemock.core.interview import asked_questions, interview_report
+
+    with SessionStore(tmp_path / "db.sqlite3", tmp_path / "rec") as store:
+        main_id, follow_id = _conversation(store, tmp_path, library)
+        attempts = store.list_attempts()
+    (asked,) = asked_questions(attempts)
+    assert (asked.main.id, [a.id for a in asked.followups]) == (main_id, [follow_id])
+    assert asked.score == store_score(attempts, follow_id)
+    report = interview_report(attempts)
+    assert [(a.question, a.turn, a.attempt_id) for a in report.answers] == [
+        (1, 0, main_id),
+        (1, 1, follow_id),
+    ]
+    assert report.delivery.answers == 2
+    assert 0 < len(report.strongest) <= 3 and len(report.work_on) <= 3
+    for moment in report.strongest:
+        # Each moment is on the recording of the turn that said it, and quotes it.
+        said = asked.attempt_of_turn(moment.turn)
+        assert moment.attempt_id == said.id
+        assert moment.quote.rstrip("…")[:20] in said.transcript.text
+    assert len({m.text for m in report.work_on}) == len(report.work_on)
+
+
+def store_score(attempts: list[AttemptRecord], attempt_id: int) -> ScoreReport | None:
+    return next(a.score for a in attempts if a.id == attempt_id)

@@ -136,6 +136,9 @@ async def test_a_mock_interview_with_a_follow_up_ends_in_its_report(
         results = await wait_for_screen(pilot, ResultsScreen)
         assert [a.id for a in results.followups] == [asked.followups[0].id]
         assert results.attempt.overall == asked.score.overall
+        await pilot.press("4")  # the story, told across the turns
+        await wait_for(pilot, lambda: bool(results.query("#star-spans")))
+        assert "follow-up 1:" in str(results.query_one("#star-spans", Static).render())
         await pilot.press("8")
         await wait_for(pilot, lambda: bool(results.query("#turns")))
         turns = str(results.query_one("#turns", Static).render())

@@ -71,6 +71,8 @@ def star_spans_text(star: StarBreakdown) -> Text:
         text.append(f" {span.part} ", style=PART_STYLES[span.part])
         if span.start_s is not None and span.end_s is not None:
             text.append(f" {span.start_s:5.1f}-{span.end_s:5.1f} s ", style="dim")
+        if span.turn:
+            text.append(f" follow-up {span.turn}:", style="#e5c07b")
         text.append(f" {printable(span.text)}\n")
     return text
 

@@ -258,6 +258,9 @@ def test_follow_up_turns_round_trip_through_the_store(
         # Main answers only: in listings, counts and progress.
         assert [a.id for a in store.list_attempts(main_only=True)] == [main_id]
         assert store.list_sessions()[0].attempt_count == 1
+        # The session's mean is the question's result: its score on every turn.
+        follow_score = store.get_attempt(follow_id).overall
+        assert store.list_sessions()[0].mean_overall == follow_score
         assert [p.attempt_id for p in store.history(main_only=True)] == [main_id]
         # Deleting the main answer takes its follow-up and both recordings along.
         store.delete_attempt(main_id)

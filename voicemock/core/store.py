@@ -149,7 +149,9 @@ class SessionRecord:
     created_at: datetime
     finished_at: datetime | None
     attempt_count: int = 0
-    mean_overall: float | None = None  # mean of the scored attempts' overall, None if none
+    # Mean of the scored questions' results (a question answered with follow-ups counts its
+    # score on every turn), None if none.
+    mean_overall: float | None = None
     damaged: str = ""  # why the row cannot be read as it should ("" when it is fine)
 
 
@@ -590,8 +592,12 @@ class SessionStore:
     _SESSION_SELECT = """
         SELECT s.id, s.title, s.kind, s.created_at, s.finished_at,
                COUNT(CASE WHEN a.parent_id IS NULL THEN a.id END) AS attempt_count,
-               AVG(CASE WHEN typeof(a.overall) IN ('integer', 'real') AND a.parent_id IS NULL
-                   THEN a.overall END) AS mean_overall
+               AVG(CASE WHEN a.parent_id IS NULL THEN COALESCE(
+                   (SELECT f.overall FROM attempts f WHERE f.parent_id = a.id
+                    AND typeof(f.overall) IN ('integer', 'real')
+                    ORDER BY f.turn DESC, f.id DESC LIMIT 1),
+                   CASE WHEN typeof(a.overall) IN ('integer', 'real') THEN a.overall END
+               ) END) AS mean_overall
         FROM sessions s LEFT JOIN attempts a ON a.session_id = s.id
     """
 

@@ -281,6 +281,7 @@ class SummaryPane(Vertical):
         index = int(option_id.removeprefix("point-"))
         return self.points[index] if 0 <= index < len(self.points) else None
 
-    def replay_start(self, point: CoachingPoint) -> float:
-        """Where replay starts for ``point``: a little before its moment, or the start."""
-        return 0.0 if point.at_s is None else max(0.0, point.at_s - REPLAY_LEAD_S)
+    def replay_start(self, point: CoachingPoint) -> float | None:
+        """Where replay starts for ``point``: a little before its moment, or (None) where
+        replay starts by itself, at the first word."""
+        return None if point.at_s is None else max(0.0, point.at_s - REPLAY_LEAD_S)

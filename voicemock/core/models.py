@@ -394,6 +394,12 @@ class ScoreReport:
     # ranks these with the delivery steps.
     next_steps: tuple[str, ...] = ()
     used_embeddings: bool = False
+    # How well the answer tells one specific example (0-100), as blended into ``overall``;
+    # None in reports stored before it was kept.
+    example: int | None = None
+    # The softer limits that held ``overall`` below its blend (not gates): "no_example" on an
+    # approach question, "brief" for an answer under the brief length.
+    limits: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -407,6 +413,8 @@ class ScoreReport:
             "notes": list(self.notes),
             "next_steps": list(self.next_steps),
             "used_embeddings": self.used_embeddings,
+            "example": self.example,
+            "limits": list(self.limits),
         }
 
     @classmethod
@@ -423,4 +431,6 @@ class ScoreReport:
             notes=tuple(data.get("notes", ())),
             next_steps=tuple(data.get("next_steps", ())),
             used_embeddings=bool(data.get("used_embeddings", False)),
+            example=None if data.get("example") is None else int(data["example"]),
+            limits=tuple(str(limit) for limit in data.get("limits", ())),
         )

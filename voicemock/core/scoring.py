@@ -127,6 +127,11 @@ LEVEL_MEANINGS: dict[int, str] = {
     3: "described in depth, or shown in your own example",
     4: "shown in your own example, in depth",
 }
+# What each softer limit means (ScoreReport.limits), for reports.
+LIMIT_MEANINGS: dict[str, str] = {
+    "no_example": f"without a specific example an answer is held to {NO_EXAMPLE_CAP_APPROACH}",
+    "brief": f"a brief answer (under {BRIEF_WORDS} words) can show only so much",
+}
 # What each gate means, for reports.
 GATE_MEANINGS: dict[str, str] = {
     "too_short": f"too short to judge (under {TOO_SHORT_WORDS} words): overall capped at "
@@ -342,15 +347,19 @@ def score_answer(
     competency_part = sum(c.score * c.weight for c in scores) / weight_sum if weight_sum else 0.0
     overall_exact = COMPETENCY_SHARE * competency_part + (1 - COMPETENCY_SHARE) * example
     gates: list[str] = []
+    limits: list[str] = []
     if example < EXAMPLE_PRESENT:
         if question.asks_for_example:
             gates.append("no_example")
             overall_exact = min(overall_exact, NO_EXAMPLE_CAP_STORY)
-        else:
-            overall_exact = min(overall_exact, NO_EXAMPLE_CAP_APPROACH)
+        elif overall_exact > NO_EXAMPLE_CAP_APPROACH:
+            limits.append("no_example")
+            overall_exact = NO_EXAMPLE_CAP_APPROACH
     if TOO_SHORT_WORDS <= total_words < BRIEF_WORDS:
         brief_cap = TOO_SHORT_CAP + (total_words - TOO_SHORT_WORDS) * BRIEF_POINTS_PER_WORD
-        overall_exact = min(overall_exact, brief_cap)
+        if overall_exact > brief_cap:
+            limits.append("brief")
+            overall_exact = brief_cap
     overall = int(overall_exact + 0.5)
 
     if any(c.flagged for c in scores):
@@ -389,6 +398,8 @@ def score_answer(
         notes=tuple(notes),
         next_steps=next_steps,
         used_embeddings=similarity is not None,
+        example=round(example),
+        limits=tuple(limits),
     )
 
 

@@ -24,6 +24,7 @@ from voicemock.core.scoring import (
     COMPETENCY_SHARE,
     EXAMPLE_PRESENT,
     GATE_MEANINGS,
+    LIMIT_MEANINGS,
     NO_EXAMPLE_CAP_APPROACH,
     TOO_SHORT_WORDS,
 )
@@ -120,6 +121,13 @@ def cap_reasons(score: ScoreReport, example: ExampleMeasure) -> list[str]:
     """Why the overall score is below its blend: the gates, else the scorer's softer caps."""
     if score.gates:
         return [GATE_MEANINGS.get(gate, gate.replace("_", " ")) for gate in score.gates]
+    if score.example is not None:  # the report says which limits held it
+        return [
+            f"a brief answer ({example.words} words) can show only so much"
+            if limit == "brief"
+            else LIMIT_MEANINGS.get(limit, limit.replace("_", " "))
+            for limit in score.limits
+        ]
     reasons: list[str] = []
     if example.quality < EXAMPLE_PRESENT:
         reasons.append(
@@ -138,7 +146,11 @@ def makeup_text(attempt: AttemptRecord) -> Text:
         text.append("The delivery figures are in the Delivery tab.", style="dim")
         return text
     competencies = competency_share(score)
-    example = measure_example(attempt.transcript)
+    example = (
+        measure_example(attempt.transcript)
+        if score.example is None  # a report stored before the scorer kept it
+        else ExampleMeasure(float(score.example), len(attempt.transcript.text.split()))
+    )
     content = COMPETENCY_SHARE * 100
     text.append("Made of ", style="dim")
     if competencies is not None:

@@ -315,6 +315,12 @@ def print_score_output(
 
     q = question if isinstance(question, Question) else question.question
     followups = interviewer_followups(q, score, transcript)
+    if coach is not None and followups:
+        from voicemock.core.followups import phrase_followup
+
+        # The one the interviewer asks next is worded by the model (the rest stay the rubric's).
+        first = phrase_followup(followups[0], coach, q.text, transcript.text)
+        followups = (first, *followups[1:])
     if as_json:
         data = score_json(transcript, metrics, score, prosody, q, followups)
         data.update(coaching_json(coach, coaching))

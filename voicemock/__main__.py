@@ -1,5 +1,5 @@
 """Allow ``python -m voicemock``."""
 
-from voicemock.cli import main
+from voicemock.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -7,13 +7,20 @@ heavy libraries are imported only inside the command that needs them, so ``--hel
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
+import threading
 from collections.abc import Sequence
+from typing import NoReturn
 
 from voicemock import __version__
 from voicemock.core.safe_text import one_line
 from voicemock.errors import VoicemockError
+
+# What the process exits with after Ctrl+C (128 + SIGINT), as shells expect.
+INTERRUPTED_EXIT_CODE = 130
 
 # Module names under voicemock.commands, in the order --help lists them.
 COMMAND_MODULES = (
@@ -69,10 +76,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("voicemock: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED_EXIT_CODE
     except BrokenPipeError:
         return 0
 
 
+def entry() -> NoReturn:
+    """The console script: run voicemock, then end the process with its exit code.
+
+    Native libraries run threads of their own (a Whisper model loading in the background,
+    Praat's pitch analysis); an interpreter that tears them down while they work can abort the
+    process ("terminate called without an active exception"), most often after Ctrl+C. So
+    when voicemock was interrupted, or background threads are still at work, its output is
+    flushed and the process ends at once; otherwise it exits as usual.
+    """
+    code = main()
+    busy = any(t is not threading.main_thread() and t.is_alive() for t in threading.enumerate())
+    if code == INTERRUPTED_EXIT_CODE or busy:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()

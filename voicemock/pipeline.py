@@ -370,8 +370,18 @@ class Answer:
 
         with self._lock:
             if self._live is None:
-                self._live = LiveTranscription(lambda: self._load_transcriber(self.settings))
+                self._live = LiveTranscription(
+                    lambda: self._load_transcriber(self.settings),
+                    on_text=self._prepare_sentences,
+                )
             return self._live.feed
+
+    def _prepare_sentences(self, heard: str) -> None:
+        """While the user speaks: embed what is already heard, for a quicker score at the end."""
+        if self.question is not None and self.settings.use_embeddings:
+            from voicemock.core.scoring import prepare_sentences
+
+            prepare_sentences(heard)
 
     def listen_for_pitch(self) -> AudioTap:
         """Start tracking the pitch of the audio as it comes; returns the tap to feed it to."""

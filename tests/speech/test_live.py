@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable
@@ -80,7 +81,8 @@ def test_chunks_are_cut_in_pauses_and_give_the_whole_answer(
     answer: tuple[np.ndarray[Any, Any], list[float]], transcriber: Transcriber
 ) -> None:
     samples, pauses = answer
-    live = LiveTranscription(lambda: transcriber)
+    heard_so_far: list[str] = []
+    live = LiveTranscription(lambda: transcriber, on_text=heard_so_far.append)
     half = samples.size // 2
     feed_until(live, samples, 0, half, chunks=1)
     feed_until(live, samples, half, samples.size, chunks=1)
@@ -111,6 +113,10 @@ def test_chunks_are_cut_in_pauses_and_give_the_whole_answer(
     # The last chunk's words are placed where they were said, not at the chunk's start (its
     # last word itself varies: tiny.en hears "has heard" or "does done").
     assert transcript.words[-1].start_s > samples.size / SAMPLE_RATE_HZ - GAP_S - 2.0
+    # Each chunk handed the text heard so far on, while the answer went on.
+    assert heard_so_far and heard_so_far[0]
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(heard_so_far))
+    assert normalise(heard_so_far[-1]).split()[:5] == normalise(transcript.text).split()[:5]
     # The same words as transcribing the saved file in one go.
     whole = transcriber.transcribe(samples)
     assert jiwer.wer(heard(whole), heard(transcript)) <= 0.1

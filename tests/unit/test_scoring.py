@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -23,6 +24,7 @@ from voicemock.core.scoring import (
     RED_FLAG_CAP,
     TOO_SHORT_CAP,
     competency_level,
+    prepare_sentences,
     score_answer,
 )
 
@@ -1043,3 +1045,29 @@ def test_score_command_markdown_gives_each_step_once(
             assert markdown.count(c.next_step) == 1
     assert "similarity to the question" in markdown
     assert "| Fillers (um, uh) |" in markdown and "Fillers per minute" not in markdown
+
+
+def test_sentences_prepared_while_speaking_are_not_embedded_again(
+    client_question: Question, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said = (
+        "Last spring a client told me the group was pointless and she wanted to stop. "
+        "I asked her what had happened that week and listened without arguing. "
+        "We agreed she would try two individual sessions first"
+    )
+    prepare_sentences(said, embedder)  # while she was still speaking
+    embedded: list[str] = []
+    embed = embedder.embed
+
+    def counting(texts: Sequence[str]) -> Any:
+        embedded.extend(texts)
+        return embed(texts)
+
+    monkeypatch.setattr(embedder, "embed", counting)
+    report = score(
+        said + ", and she came back to the group a month later.", client_question, embedder
+    )
+    assert report.used_embeddings
+    # Only the sentence that was still going on is embedded when the answer is scored.
+    assert not any("pointless" in t or "without arguing" in t for t in embedded), embedded
+    assert any("month later" in t for t in embedded)

@@ -422,13 +422,32 @@ def _units(text: str, prose: Sequence[Sentence], star: StarAnalysis) -> list[_Un
     return singles + windows
 
 
+def prepare_sentences(text: str, embedder: Embedder | None = None) -> None:
+    """Embed the finished sentences of a partial answer now, so scoring it later is quicker.
+
+    Called while the answer is still being spoken (each time more of it is transcribed); the
+    last sentence may still grow, so it is left for the score itself. Does nothing without the
+    embedding model.
+    """
+    if embedder is None:
+        from voicemock.core.embeddings import get_embedder
+
+        embedder = get_embedder()
+    sentences = split_sentences(text)[:-1]
+    if embedder is None or not sentences:
+        return
+    embedder.embed_cached([spoken_text(s.text) for s in sentences if not is_keyword_list(s)])
+
+
 def _similarities(
     embedder: Embedder, compiled: _CompiledQuestion, prose: Sequence[Sentence], units: list[_Unit]
 ) -> tuple[Vectors, Vectors, float]:
     """Unit x reference cosines, each unit's cosine with the question, and the relevance."""
     import numpy as np
 
-    sentence_vectors = embedder.embed([spoken_text(s.text) for s in prose])
+    # Cached: the sentences of an answer transcribed while it was spoken are embedded then
+    # (prepare_sentences), so only the last ones are left when it is scored.
+    sentence_vectors = embedder.embed_cached([spoken_text(s.text) for s in prose])
     row = {s.index: i for i, s in enumerate(prose)}
     rows = []
     for u in units:

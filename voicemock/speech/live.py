@@ -11,6 +11,7 @@ audio differs from the file), the whole file is transcribed as usual.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,9 +62,15 @@ class LiveTranscription:
         *,
         min_chunk_s: float = MIN_CHUNK_S,
         max_chunk_s: float = MAX_CHUNK_S,
+        on_text: Callable[[str], None] | None = None,
     ) -> None:
-        """Start the background thread; nothing is transcribed before ``min_chunk_s`` of audio."""
+        """Start the background thread; nothing is transcribed before ``min_chunk_s`` of audio.
+
+        ``on_text`` gets the text heard so far after each chunk (in the background thread), so
+        later stages can prepare while the user speaks; what it raises is ignored.
+        """
         self._load = load
+        self._on_text = on_text
         self._min_chunk = round(min_chunk_s * SAMPLE_RATE_HZ)
         self._max_chunk = round(max(max_chunk_s, min_chunk_s + 1.0) * SAMPLE_RATE_HZ)
         self._buffer: FloatArray | None = None  # grows by doubling; [: self._total] is audio
@@ -183,6 +190,10 @@ class LiveTranscription:
                 with self._condition:
                     self._chunks.append(Chunk(start, start + cut, transcript))
                     self._committed = start + cut
+                    heard = " ".join(c.transcript.text for c in self._chunks if c.transcript)
+                if self._on_text is not None and transcript is not None:
+                    with contextlib.suppress(Exception):  # a head start only, never a failure
+                        self._on_text(heard)
         except BaseException as error:  # finish() then transcribes the whole file
             with self._condition:
                 self._failed = error

@@ -305,11 +305,14 @@ def is_negator(tokens: Sequence[Token], j: int) -> bool:
     return not (token.lower == "no" and following is not None and "-" in following.punct_before)
 
 
-def subject_before(sentence: Sentence, index: int) -> str | None:
+def subject_before(
+    sentence: Sentence, index: int, *, also_other: frozenset[str] = frozenset()
+) -> str | None:
     """Who the clause ending at ``index`` is about: "speaker", "other" or None (no subject).
 
     Object pronouns (me, him, them) are never subjects; a noun counts only at the head of a
     clause ("The client refused ..."), not as an object ("I called the family ...").
+    ``also_other`` are more words that make the subject someone other than the speaker.
     """
     tokens = sentence.tokens
     for j in range(index - 1, -1, -1):
@@ -321,7 +324,7 @@ def subject_before(sentence: Sentence, index: int) -> str | None:
             if previous in _RELATIVE_OBJECTS:
                 continue  # "everything they said": a relative clause inside the speaker's
             return "other"
-        if token.lemma in _OTHER_NOUNS and _heads_clause(tokens, j):
+        if token.lower in also_other or (token.lemma in _OTHER_NOUNS and _heads_clause(tokens, j)):
             return "other"
     return None
 
@@ -420,20 +423,7 @@ def _negated_subject(sentence: Sentence, j: int) -> str | None:
         or tokens[j - 1].lower in FILLER_SOUNDS
     ):
         return "other"
-    for k in range(j - 1, -1, -1):
-        token = tokens[k]
-        previous = tokens[k - 1].lower if k > 0 else ""
-        if token.lower in _SPEAKER_SUBJECTS:
-            return "speaker"
-        if token.lower in _OTHER_PRONOUNS:
-            if previous in _RELATIVE_OBJECTS:
-                continue  # "everything they said": the speaker's clause goes on around it
-            return "other"
-        if token.lower in _OTHER_SUBJECT_WORDS or (
-            token.lemma in _OTHER_NOUNS and _heads_clause(tokens, k)
-        ):
-            return "other"
-    return None
+    return subject_before(sentence, j, also_other=_OTHER_SUBJECT_WORDS)
 
 
 def match_span(occurrence: Occurrence) -> tuple[int, int]:

@@ -22,7 +22,7 @@ metrics.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,6 +32,7 @@ from voicemock.core.models import (
     Evidence,
     Flag,
     FlagKind,
+    Metric,
     ScoreReport,
 )
 from voicemock.core.rubric_schema import Question
@@ -328,35 +329,34 @@ def delivery_steps(metrics: DeliveryMetrics) -> list[Step]:
     steps: list[Step] = []
     value = metrics.value
 
-    fillers_per_min = value("fillers_per_min")
     filler_flags = metrics.flags_of("filler")
-    if fillers_per_min is not None and fillers_per_min > _FILLER_GOOD_PER_MIN and filler_flags:
-        said = _counted_words(filler_flags)
-        steps.append(
-            Step(
-                "fillers",
-                "delivery",
-                f"{_plural(len(filler_flags), 'filler')} ({fillers_per_min:.1f} a minute: {said}); "
-                "pause silently instead of filling the gap",
-                _capped((fillers_per_min - _FILLER_GOOD_PER_MIN) * _FILLER_POINTS_PER_MIN),
-                _moment(filler_flags),
-            )
+    steps.extend(
+        _words_step(
+            "fillers",
+            filler_flags,
+            value("fillers_per_min"),
+            _FILLER_GOOD_PER_MIN,
+            _FILLER_POINTS_PER_MIN,
+            lambda rate, said: (
+                f"{_plural(len(filler_flags), 'filler')} ({rate:.1f} a minute: "
+                f"{said}); pause silently instead of filling the gap"
+            ),
         )
-
-    hedges_per_100 = value("hedges_per_100_words")
+    )
     hedge_flags = metrics.flags_of("hedge")
-    if hedges_per_100 is not None and hedges_per_100 > _HEDGE_GOOD_PER_100 and hedge_flags:
-        said = _counted_words(hedge_flags)
-        steps.append(
-            Step(
-                "hedges",
-                "delivery",
-                f"{_plural(len(hedge_flags), 'hedge')} ({said}): say what you did plainly, without "
-                "softening it",
-                _capped((hedges_per_100 - _HEDGE_GOOD_PER_100) * _HEDGE_POINTS_PER_100),
-                _moment(hedge_flags),
-            )
+    steps.extend(
+        _words_step(
+            "hedges",
+            hedge_flags,
+            value("hedges_per_100_words"),
+            _HEDGE_GOOD_PER_100,
+            _HEDGE_POINTS_PER_100,
+            lambda _rate, said: (
+                f"{_plural(len(hedge_flags), 'hedge')} ({said}): say what you "
+                "did plainly, without softening it"
+            ),
         )
+    )
 
     rate = value("speaking_rate_wpm")
     if rate is not None and _band(metrics, "speaking_rate_wpm") in ("watch", "fix"):
@@ -420,61 +420,100 @@ def delivery_steps(metrics: DeliveryMetrics) -> list[Step]:
             )
         )
 
-    length = metrics.get("answer_time_s")
-    if length is not None and length.value is not None and length.band in _BAND_POINTS:
-        steps.append(
-            Step(
-                "length",
-                "delivery",
-                f"The answer ran {length.value:.0f} s; {length.guidance.split(';')[0]}",
-                _BAND_POINTS[length.band],
-            )
+    steps.extend(
+        _band_step(
+            metrics,
+            "answer_time_s",
+            "length",
+            lambda seconds, length: (
+                f"The answer ran {seconds:.0f} s; {length.guidance.split(';')[0]}"
+            ),
         )
+    )
 
     steps.extend(_sound_steps(metrics))
     return steps
 
 
+def _words_step(
+    kind: str,
+    flags: Sequence[Flag],
+    rate: float | None,
+    good: float,
+    points: float,
+    text: Callable[[float, str], str],
+) -> list[Step]:
+    """The step for flagged words (fillers, hedges) said at ``rate``, above the ``good`` rate.
+
+    Its gain is ``points`` for each unit over ``good``; ``text`` words it from the rate and the
+    words said (most frequent first). No step (an empty list) at a good rate or without flags.
+    """
+    if rate is None or not flags or not rate > good:  # a rate that is not a number: no step
+        return []
+    said = _counted_words(flags)
+    return [
+        Step(kind, "delivery", text(rate, said), _capped((rate - good) * points), _moment(flags))
+    ]
+
+
+def _band_step(
+    metrics: DeliveryMetrics,
+    key: str,
+    kind: str,
+    text: Callable[[float, Metric], str],
+    *,
+    weight: float = 1.0,
+    flag: FlagKind | None = None,
+) -> list[Step]:
+    """The step for the metric ``key`` in its "watch" or "fix" band (else an empty list).
+
+    Its gain is the band's points times ``weight``; ``text`` words it from the value and the
+    metric; the moment to replay is the first ``flag`` of that kind, if any.
+    """
+    metric = metrics.get(key)
+    if metric is None or metric.value is None or metric.band not in _BAND_POINTS:
+        return []
+    at_s = _flag_time(metrics, flag) if flag is not None else None
+    return [
+        Step(kind, "delivery", text(metric.value, metric), _BAND_POINTS[metric.band] * weight, at_s)
+    ]
+
+
 def _sound_steps(metrics: DeliveryMetrics) -> list[Step]:
     """How a recording sounded: monotone, trailing off, speeding up (when measured)."""
-    steps: list[Step] = []
-    pitch = metrics.get("pitch_sd_st")
-    if pitch is not None and pitch.value is not None and pitch.band in _BAND_POINTS:
-        steps.append(
-            Step(
-                "monotone",
-                "delivery",
-                f"Your pitch varied by only {pitch.value:.1f} semitones: lift your voice on "
-                "the words that matter",
-                _BAND_POINTS[pitch.band] * 0.75,
-                _flag_time(metrics, "flat_pitch"),
-            )
+    steps = _band_step(
+        metrics,
+        "pitch_sd_st",
+        "monotone",
+        lambda semitones, _: (
+            f"Your pitch varied by only {semitones:.1f} semitones: lift your "
+            "voice on the words that matter"
+        ),
+        weight=0.75,
+        flag="flat_pitch",
+    )
+    if metrics.value("trailing_off_count"):
+        steps += _band_step(
+            metrics,
+            "trailing_off_count",
+            "trailing_off",
+            lambda n, _: (
+                f"{int(n)} sentence{'s' if int(n) > 1 else ''} trailed off at the end: "
+                "keep your voice up to the full stop"
+            ),
+            weight=0.75,
+            flag="trailing_off",
         )
-    trailing = metrics.get("trailing_off_count")
-    if trailing is not None and trailing.value and trailing.band in _BAND_POINTS:
-        n = int(trailing.value)
-        steps.append(
-            Step(
-                "trailing_off",
-                "delivery",
-                f"{n} sentence{'s' if n > 1 else ''} trailed off at the end: keep your voice "
-                "up to the full stop",
-                _BAND_POINTS[trailing.band] * 0.75,
-                _flag_time(metrics, "trailing_off"),
-            )
-        )
-    change = metrics.get("pace_change_pct")
-    if change is not None and change.value is not None and change.band in _BAND_POINTS:
-        steps.append(
-            Step(
-                "rushing",
-                "delivery",
-                f"You sped up by {change.value:.0f} % towards the end: give the result the same "
-                "time as the start",
-                _BAND_POINTS[change.band],
-                _flag_time(metrics, "fast_stretch"),
-            )
-        )
+    steps += _band_step(
+        metrics,
+        "pace_change_pct",
+        "rushing",
+        lambda pct, _: (
+            f"You sped up by {pct:.0f} % towards the end: give the result the same "
+            "time as the start"
+        ),
+        flag="fast_stretch",
+    )
     return steps
 
 

@@ -406,22 +406,14 @@ class LanguageModelCoach:
 
     def phrase(self, question_text: str, transcript_text: str, followup: Followup) -> str | None:
         """The follow-up worded from the transcript, or None (keep the offline text)."""
-        prompt = (
-            f"Interview question: {question_text}\n\n"
-            f"The candidate's answer (transcript):\n{_excerpt(transcript_text)}\n\n"
+        task = (
             f"Why a follow-up is needed: {followup.reason}\n"
             f"A plain way to ask it: {followup.text}\n\n"
             "Ask that follow-up in your own words, in one sentence, referring to something the "
             "candidate actually said. End with a question mark."
         )
         try:
-            reply = self.client.complete(
-                [
-                    {"role": "system", "content": _FOLLOWUP_SYSTEM},
-                    {"role": "user", "content": prompt},
-                ],
-                max_tokens=80,
-            )
+            reply = self._ask(_FOLLOWUP_SYSTEM, question_text, transcript_text, task, max_tokens=80)
             return check_followup(reply, question_text)
         except LanguageModelError as error:
             self._notice(f"{error}: the follow-up is the offline one")
@@ -438,20 +430,14 @@ class LanguageModelCoach:
         if not transcript_text.strip():
             return None
         points = "\n".join(f"- {one_line(f)}" for f in findings[:5]) or "- (none)"
-        prompt = (
-            f"Interview question: {question_text}\n\n"
-            f"The candidate's answer (transcript):\n{_excerpt(transcript_text)}\n\n"
+        task = (
             f"What the scoring found to work on:\n{points}\n\n"
             "Write 2 to 4 sentences of coaching for this answer. Quote at least one phrase the "
             'candidate said, exactly, in double quotes ("like this").'
         )
         try:
-            reply = self.client.complete(
-                [
-                    {"role": "system", "content": _COACHING_SYSTEM},
-                    {"role": "user", "content": prompt},
-                ],
-                max_tokens=220,
+            reply = self._ask(
+                _COACHING_SYSTEM, question_text, transcript_text, task, max_tokens=220
             )
             text, quotes = check_coaching(reply, transcript_text)
         except LanguageModelError as error:
@@ -473,6 +459,22 @@ class LanguageModelCoach:
 
         findings = [step.text for step in next_steps(score, metrics, question)]
         return self.coaching(question.text, transcript_text, findings)
+
+    def _ask(
+        self, system: str, question_text: str, transcript_text: str, task: str, *, max_tokens: int
+    ) -> str:
+        """The model's reply to the question and the answer's transcript, followed by ``task``.
+
+        Raises :class:`LanguageModelError` when the request fails.
+        """
+        prompt = (
+            f"Interview question: {question_text}\n\n"
+            f"The candidate's answer (transcript):\n{_excerpt(transcript_text)}\n\n{task}"
+        )
+        return self.client.complete(
+            [{"role": "system", "content": system}, {"role": "user", "content": prompt}],
+            max_tokens=max_tokens,
+        )
 
     def _notice(self, what: str) -> None:
         self.notices.append(one_line(f"Language model at {self.endpoint.host}: {what}."))

@@ -12,13 +12,13 @@ audio differs from the file), the whole file is transcribed as usual.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from voicemock.core.models import SAMPLE_RATE_HZ, Segment, Transcript, Word
 from voicemock.errors import AudioFileError
+from voicemock.speech.feed import FedWorker
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,7 +49,7 @@ class Chunk:
     transcript: Transcript | None  # None: nothing was said in it
 
 
-class LiveTranscription:
+class LiveTranscription(FedWorker):
     """Chunks of an answer transcribed during the recording; see the module docstring.
 
     ``load`` returns the (loaded) transcriber; it is called in the background thread, so the
@@ -77,37 +77,28 @@ class LiveTranscription:
         self._total = 0
         self._chunks: list[Chunk] = []
         self._committed = 0
-        self._ended = False
         self._failed: BaseException | None = None
-        self._condition = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="voicemock-live", daemon=True)
-        self._thread.start()
+        self._start("voicemock-live")
 
-    # -- the recorder's side ---------------------------------------------------------------------
+    # -- the recorder's side (feed) --------------------------------------------------------------
 
-    def feed(self, block: Any) -> None:
-        """Add a block of 16 kHz mono samples (int16, or float in -1..1); None: the audio ended."""
+    def _add(self, block: Any) -> None:
         import numpy as np
 
-        with self._condition:
-            if block is None:
-                self._ended = True
-            elif not self._ended:
-                samples = np.asarray(block).ravel()
-                if samples.dtype == np.int16:
-                    samples = samples.astype(np.float32) / 32768.0
-                end = self._total + samples.size
-                capacity = 0 if self._buffer is None else self._buffer.size
-                if end > capacity:
-                    # Earlier views of the buffer stay valid: written samples never change.
-                    grown = np.zeros(max(end, 2 * capacity, 30 * SAMPLE_RATE_HZ), np.float32)
-                    grown[: self._total] = self._joined()
-                    self._buffer = grown
-                buffer = self._buffer
-                assert buffer is not None
-                buffer[self._total : end] = samples
-                self._total = end
-            self._condition.notify_all()
+        samples = np.asarray(block).ravel()
+        if samples.dtype == np.int16:
+            samples = samples.astype(np.float32) / 32768.0
+        end = self._total + samples.size
+        capacity = 0 if self._buffer is None else self._buffer.size
+        if end > capacity:
+            # Earlier views of the buffer stay valid: written samples never change.
+            grown = np.zeros(max(end, 2 * capacity, 30 * SAMPLE_RATE_HZ), np.float32)
+            grown[: self._total] = self._joined()
+            self._buffer = grown
+        buffer = self._buffer
+        assert buffer is not None
+        buffer[self._total : end] = samples
+        self._total = end
 
     # -- figures ---------------------------------------------------------------------------------
 
@@ -124,14 +115,6 @@ class LiveTranscription:
             return len(self._chunks)
 
     # -- the end ---------------------------------------------------------------------------------
-
-    def close(self, *, wait: bool = True) -> None:
-        """Stop the background thread (after the chunk in hand, if ``wait``); no more is fed."""
-        with self._condition:
-            self._ended = True
-            self._condition.notify_all()
-        if wait:
-            self._thread.join()
 
     def finish(
         self, samples: FloatArray, *, progress: ProgressCallback | None = None

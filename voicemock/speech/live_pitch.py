@@ -10,42 +10,26 @@ the pitch tracker (praat-parselmouth) installed, :meth:`finish` returns None.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
+
+from voicemock.speech.feed import FedWorker
 
 if TYPE_CHECKING:
     from voicemock.core.prosody import IncrementalPitch, PitchTrack
 
 
-class LivePitch:
+class LivePitch(FedWorker):
     """The pitch of an answer tracked as it is recorded; see the module docstring."""
 
     def __init__(self) -> None:
         """Start the background thread (it waits for audio)."""
         self._blocks: list[Any] = []
-        self._ended = False
         self._failed = False
         self._tracker: IncrementalPitch | None = None
-        self._condition = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="voicemock-pitch", daemon=True)
-        self._thread.start()
+        self._start("voicemock-pitch")
 
-    def feed(self, block: Any) -> None:
-        """Add a block of 16 kHz mono samples (int16, or float in -1..1); None: the audio ended."""
-        with self._condition:
-            if block is None:
-                self._ended = True
-            elif not self._ended:
-                self._blocks.append(block)
-            self._condition.notify_all()
-
-    def close(self, *, wait: bool = True) -> None:
-        """Stop the background thread (after the chunk in hand, if ``wait``)."""
-        with self._condition:
-            self._ended = True
-            self._condition.notify_all()
-        if wait:
-            self._thread.join()
+    def _add(self, block: Any) -> None:
+        self._blocks.append(block)
 
     def finish(self, samples: Any) -> PitchTrack | None:
         """The pitch track of ``samples`` (the saved recording); None without a pitch tracker."""

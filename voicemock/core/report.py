@@ -701,20 +701,17 @@ def interview_lines(report: InterviewReport) -> list[str]:
         f"| {figure(total.fillers_per_min, '/min', 1)} | {total.long_pause_count} |"
     )
     lines.append("")
-    if report.strongest:
-        lines.extend(["### Strongest moments", ""])
-        for number, moment in enumerate(report.strongest, start=1):
+    for title, moments in (
+        ("Strongest moments", report.strongest),
+        ("Work on first", report.work_on),
+    ):
+        if not moments:
+            continue
+        lines.extend([f"### {title}", ""])
+        for number, moment in enumerate(moments, start=1):
             quote = f": “{_inline(moment.quote)}”" if moment.quote else ""
             lines.append(
                 f"{number}. {_inline(moment.text)}{quote} ({moment_place(moment)}; "
-                f"`voicemock replay {moment.attempt_id}`)"
-            )
-        lines.append("")
-    if report.work_on:
-        lines.extend(["### Work on first", ""])
-        for number, moment in enumerate(report.work_on, start=1):
-            lines.append(
-                f"{number}. {_inline(moment.text)} ({moment_place(moment)}; "
                 f"`voicemock replay {moment.attempt_id}`)"
             )
         lines.append("")

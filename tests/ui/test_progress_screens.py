@@ -188,33 +188,43 @@ def with_timed_evidence(attempt: Any) -> Any:
     return replace(attempt, score=replace(attempt.score, competencies=competencies))
 
 
+def store_timed_copy(
+    attempt: Any, *, audio_source: Path | None = None, duration_s: float | None = None
+) -> Any:
+    """A new stored attempt: ``attempt`` :func:`with_timed_evidence`, in the same session."""
+    from voicemock.core.store import SessionStore
+
+    timed = with_timed_evidence(attempt)
+    store = SessionStore()
+    try:
+        return store.add_attempt(
+            timed.session_id,
+            question_id=timed.question_id,
+            question_text=timed.question_text,
+            rubric_version=timed.rubric_version,
+            audio_source=audio_source,
+            transcript=timed.transcript,
+            metrics=timed.metrics,
+            score=timed.score,
+            engine=timed.engine,
+            model=timed.model,
+            duration_s=timed.duration_s if duration_s is None else duration_s,
+        )
+    finally:
+        store.close()
+
+
 async def test_a_summary_point_replays_from_its_moment(
     filled_store: list[Any], make_test_app: Callable[..., Any]
 ) -> None:
     from textual.widgets import OptionList
 
-    from voicemock.core.store import SessionStore
     from voicemock.ui.screens.replay import ReplayScreen
     from voicemock.ui.screens.results import ResultsScreen
     from voicemock.ui.widgets.summary_pane import REPLAY_LEAD_S, SummaryPane
     from voicemock.ui.widgets.transcript_view import format_clock
 
-    timed = with_timed_evidence(filled_store[-1])
-    store = SessionStore()
-    attempt = store.add_attempt(
-        timed.session_id,
-        question_id=timed.question_id,
-        question_text=timed.question_text,
-        rubric_version=timed.rubric_version,
-        audio_source=None,
-        transcript=timed.transcript,
-        metrics=timed.metrics,
-        score=timed.score,
-        engine=timed.engine,
-        model=timed.model,
-        duration_s=timed.duration_s,
-    )
-    store.close()
+    attempt = store_timed_copy(filled_store[-1])
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.library is not None)
@@ -369,29 +379,13 @@ async def test_a_summary_fix_plays_the_recording_from_its_moment(
 
     from textual.widgets import OptionList
 
-    from voicemock.core.store import SessionStore
     from voicemock.ui.screens.replay import ReplayScreen
     from voicemock.ui.screens.results import ResultsScreen
     from voicemock.ui.widgets.summary_pane import REPLAY_LEAD_S, SummaryPane
 
-    timed = with_timed_evidence(filled_store[-1])
     clip = tmp_path / "answer.ogg"
     shutil.copy(Path(__file__).resolve().parents[2] / "audio" / "demo-answer.ogg", clip)
-    store = SessionStore()
-    attempt = store.add_attempt(
-        timed.session_id,
-        question_id=timed.question_id,
-        question_text=timed.question_text,
-        rubric_version=timed.rubric_version,
-        audio_source=clip,
-        transcript=timed.transcript,
-        metrics=timed.metrics,
-        score=timed.score,
-        engine=timed.engine,
-        model=timed.model,
-        duration_s=34.0,
-    )
-    store.close()
+    attempt = store_timed_copy(filled_store[-1], audio_source=clip, duration_s=34.0)
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.library is not None)

@@ -20,7 +20,7 @@ from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet,
 from voicemock.core.metrics import answer_length_s
 from voicemock.ui.formatting import plain, score_text, short
 from voicemock.ui.screens.base import VoicemockModal
-from voicemock.ui.widgets.transcript_view import format_clock
+from voicemock.ui.widgets.transcript_view import format_length
 
 if TYPE_CHECKING:
     from voicemock.core.store import AttemptRecord
@@ -230,7 +230,7 @@ class MockSummaryDialog(VoicemockModal[bool]):
             text.append(f"{number:>2}. ")
             text.append_text(score_text(attempt.overall))
             length_s = answer_length_s(attempt.metrics, attempt.duration_s)  # from the first word
-            text.append(f"  {format_clock(length_s)}  ", style="dim")
+            text.append(f"  {format_length(length_s)}  ", style="dim")
             text.append(short(attempt.question_text, 38) + "\n")
         scores = [a.overall for a in self.attempts if a.overall is not None]
         average = f"{sum(scores) / len(scores):.0f}" if scores else "—"

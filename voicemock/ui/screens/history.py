@@ -20,7 +20,7 @@ from voicemock.ui.screens.base import VoicemockScreen
 from voicemock.ui.screens.dialogs import ConfirmDialog
 from voicemock.ui.screens.results import FILLER_KEYS, WPM_KEYS, metric_value
 from voicemock.ui.widgets.chart import TrendChart
-from voicemock.ui.widgets.transcript_view import TranscriptView, format_clock
+from voicemock.ui.widgets.transcript_view import TranscriptView, format_length
 
 if TYPE_CHECKING:
     from voicemock.core.store import AttemptRecord
@@ -177,7 +177,7 @@ class HistoryScreen(VoicemockScreen):
             score_text(attempt.overall),
             format_number(metric_value(attempt.metrics, WPM_KEYS)),
             format_number(metric_value(attempt.metrics, FILLER_KEYS), 1),
-            format_clock(answer_length_s(attempt.metrics, attempt.duration_s)),
+            format_length(answer_length_s(attempt.metrics, attempt.duration_s)),
             plain(attempt.question_text or attempt.question_id or "—"),
         ]
 
@@ -337,7 +337,7 @@ def compare_rows(older: AttemptRecord, newer: AttemptRecord) -> list[tuple[str, 
     old_s = answer_length_s(older.metrics, older.duration_s)
     new_s = answer_length_s(newer.metrics, newer.duration_s)
     rows.append(
-        ("Length", format_clock(old_s), format_clock(new_s), change(old_s, new_s, None, 1, " s"))
+        ("Length", format_length(old_s), format_length(new_s), change(old_s, new_s, None, 1, " s"))
     )
     old_levels = {c.competency_id: c for c in (older.score.competencies if older.score else ())}
     for competency in newer.score.competencies if newer.score else ():

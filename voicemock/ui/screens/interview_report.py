@@ -33,7 +33,7 @@ from voicemock.errors import VoicemockError
 from voicemock.ui.formatting import plain, printable
 from voicemock.ui.messages import QuestionSpoken
 from voicemock.ui.screens.base import VoicemockScreen
-from voicemock.ui.widgets.transcript_view import format_clock
+from voicemock.ui.widgets.transcript_view import format_length
 
 if TYPE_CHECKING:
     from voicemock.core.store import AttemptRecord
@@ -122,7 +122,7 @@ def delivery_table(report: InterviewReport) -> Table:
     for answer in report.answers:
         table.add_row(
             f"Q{answer.question} {turn_name(answer.turn)}",
-            format_clock(answer.length_s),
+            format_length(answer.length_s),
             shown(answer.speaking_rate_wpm, " wpm"),
             shown(answer.fillers_per_min, "/min", 1),
             "-" if answer.long_pause_count is None else str(answer.long_pause_count),
@@ -130,7 +130,7 @@ def delivery_table(report: InterviewReport) -> Table:
     total = report.delivery
     table.add_row(
         Text("All answers", style="bold"),
-        format_clock(total.answer_s),
+        format_length(total.answer_s),
         shown(total.speaking_rate_wpm, " wpm"),
         shown(total.fillers_per_min, "/min", 1),
         str(total.long_pause_count),
@@ -216,7 +216,7 @@ class InterviewReportScreen(VoicemockScreen):
         else:
             overall.update(
                 f"Interview report · {report.overall}/100 over {asked} question(s) · "
-                f"{format_clock(report.delivery.answer_s)} of answers"
+                f"{format_length(report.delivery.answer_s)} of answers"
             )
         table = self.query_one("#report-questions", DataTable)
         table.clear(columns=True)

@@ -33,7 +33,7 @@ from voicemock.ui.widgets.competency_panel import CompetencyPanel
 from voicemock.ui.widgets.metrics_table import MetricsTable, metric_details
 from voicemock.ui.widgets.star_bar import StarBar, star_spans_text, star_summary
 from voicemock.ui.widgets.summary_pane import SummaryPane
-from voicemock.ui.widgets.transcript_view import TranscriptView, format_clock, legend
+from voicemock.ui.widgets.transcript_view import TranscriptView, format_clock, format_length, legend
 
 if TYPE_CHECKING:
     from voicemock.core.models import DeliveryMetrics, Flag, ScoreReport
@@ -84,7 +84,7 @@ def summary_line(attempt: AttemptRecord, question: LoadedQuestion | None) -> Tex
     else:
         text.append("Not scored", style="dim")
     # From the first word to the last, as Delivery measures it (not the silence around it).
-    text.append(f" · {format_clock(answer_length_s(attempt.metrics, attempt.duration_s))}")
+    text.append(f" · {format_length(answer_length_s(attempt.metrics, attempt.duration_s))}")
     if question is not None:
         target = question.question.target_length_s
         text.append(f" (aim {format_clock(target.min)}-{format_clock(target.max)})", style="dim")

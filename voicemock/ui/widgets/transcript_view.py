@@ -115,6 +115,14 @@ def format_clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+def format_length(seconds: float) -> str:
+    """A length as m:ss, to the nearest second (33.8 s is 0:34, as the Delivery figures say).
+
+    :func:`format_clock` cuts to the second, right for a moment to replay from, not for a length.
+    """
+    return format_clock(round(max(0.0, seconds)))
+
+
 def legend() -> Text:
     """One line naming each highlight style (short enough for the Answer tab at 80 columns)."""
     text = Text()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from voicemock.ui.formatting import printable
-from voicemock.ui.widgets.transcript_view import format_clock
+from voicemock.ui.widgets.transcript_view import format_length
 
 if TYPE_CHECKING:
     from voicemock.core.models import DeliveryMetrics, ScoreReport
@@ -25,7 +25,7 @@ def combined_score(main: AttemptRecord, followups: Sequence[AttemptRecord]) -> S
 
 
 def _delivery(metrics: DeliveryMetrics, length_s: float) -> str:
-    parts = [format_clock(metrics.value("answer_time_s") or length_s)]
+    parts = [format_length(metrics.value("answer_time_s") or length_s)]
     rate = metrics.value("speaking_rate_wpm")
     if rate is not None:
         parts.append(f"{rate:.0f} wpm")
@@ -60,7 +60,7 @@ def turns_text(main: AttemptRecord, followups: Sequence[AttemptRecord]) -> Text:
     every = (main, *followups)
     summary = delivery_summary([a.metrics for a in every], [a.duration_s for a in every])
     text.append("All turns: ", style="bold")
-    parts = [format_clock(summary.answer_s)]
+    parts = [format_length(summary.answer_s)]
     if summary.speaking_rate_wpm is not None:
         parts.append(f"{summary.speaking_rate_wpm} wpm")
     if summary.fillers_per_min is not None:

@@ -6,9 +6,11 @@ agreement afresh on every run (bench/bench_agreement.py prints the full figures)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
-from bench.graded import load_graded, pairwise_accuracy, partial_spearman, spearman
+from bench.graded import GradedAnswer, load_graded, pairwise_accuracy, partial_spearman, spearman
 from voicemock import paths
 from voicemock.core.embeddings import get_embedder
 from voicemock.core.models import Transcript
@@ -18,14 +20,11 @@ from voicemock.core.scoring import score_answer
 HELD_OUT_SPEARMAN_FLOOR = 0.75
 
 
-@pytest.fixture(scope="module")
-def held_out_scores() -> tuple[list[float], list[float]]:
+def shipped_scores(answers: Sequence[GradedAnswer]) -> list[float]:
+    """Each graded answer's overall score against the shipped banks (with embeddings if any)."""
     embedder = get_embedder()
-    assert embedder is not None
     library = load_library(user_dir=paths.SHIPPED_RUBRICS_DIR / "no-user-banks")
-    answers = [a for a in load_graded() if a.held_out]
-    assert len(answers) >= 25
-    scores = [
+    return [
         float(
             score_answer(
                 Transcript.from_text(a.text), library.get(a.question_id).question, embedder=embedder
@@ -33,7 +32,14 @@ def held_out_scores() -> tuple[list[float], list[float]]:
         )
         for a in answers
     ]
-    return scores, [a.rating for a in answers]
+
+
+@pytest.fixture(scope="module")
+def held_out_scores() -> tuple[list[float], list[float]]:
+    assert get_embedder() is not None
+    answers = [a for a in load_graded() if a.held_out]
+    assert len(answers) >= 25
+    return shipped_scores(answers), [a.rating for a in answers]
 
 
 def test_held_out_answers_agree_with_the_raters(
@@ -61,18 +67,9 @@ def test_run_on_spoken_answers_are_judged_beyond_their_length() -> None:
     spoken answers it must agree with the raters with answer length held fixed at least as
     well as one interviewer agrees with others on such data (0.37), and few may score 0.
     """
-    embedder = get_embedder()
-    library = load_library(user_dir=paths.SHIPPED_RUBRICS_DIR / "no-user-banks")
     spoken = [a for a in load_graded() if a.source == "transcripts"]
     assert len(spoken) >= 50
-    scores = [
-        float(
-            score_answer(
-                Transcript.from_text(a.text), library.get(a.question_id).question, embedder=embedder
-            ).overall
-        )
-        for a in spoken
-    ]
+    scores = shipped_scores(spoken)
     ratings = [a.rating for a in spoken]
     words = [float(len(a.text.split())) for a in spoken]
     assert partial_spearman(scores, ratings, words) >= 0.37

@@ -842,3 +842,17 @@ def test_import_works_without_the_library(tmp_path: Path, monkeypatch: pytest.Mo
     for competency in question.competencies:
         assert competency.indicators[0].meaning.startswith("naming ")
         assert competency.probes[0].startswith("Can you give me a specific example")
+
+
+def test_import_of_a_shipped_question_says_which_one_it_copies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shipped = "How do you handle resistance or pushback from clients during the treatment process?"
+    page = tmp_path / "page.txt"
+    page.write_text(make_page(question=shipped), encoding="utf-8")
+    assert cli.main(["import", str(page)]) == 0
+    assert "the shipped question sac-client-resistance asks the same" in capsys.readouterr().out
+    other = tmp_path / "other.txt"
+    other.write_text(make_page(), encoding="utf-8")
+    assert cli.main(["import", str(other)]) == 0
+    assert "shipped question" not in capsys.readouterr().out

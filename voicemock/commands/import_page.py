@@ -35,9 +35,9 @@ def run(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from voicemock.commands.console import make_console
-    from voicemock.core.importer import import_page_file
+    from voicemock.core.importer import import_page_file, shipped_twins
     from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX
-    from voicemock.core.rubrics import display_path
+    from voicemock.core.rubrics import display_path, load_library
     from voicemock.errors import ImportPageError
     from voicemock.files import regular_file_problem
 
@@ -64,6 +64,15 @@ def run(args: argparse.Namespace) -> int:
         console.print(Text.assemble((f"  {label + ':':<16}", "bold"), value))
     if page.missing:
         console.print(Text.assemble(("Not found: ", "yellow"), "; ".join(page.missing)))
+    twins = shipped_twins(page.question, load_library())
+    if twins:
+        console.print(
+            Text.assemble(
+                ("Note: ", "yellow"),
+                f"the shipped question {', '.join(twins)} asks the same; both are listed, "
+                "and their scores are kept apart.",
+            )
+        )
     if result.draft:
         next_step = (
             "Next: open the file and write the lines starting with "

@@ -572,6 +572,19 @@ def _refuse_duplicate(page: ImportedPage, library: RubricLibrary) -> None:
             )
 
 
+def shipped_twins(question: str, library: RubricLibrary) -> list[str]:
+    """Ids of the shipped questions with the same text as ``question`` (case, punctuation aside).
+
+    An imported copy of a shipped question is listed beside it and scored apart from it.
+    """
+    key = _question_key(question)
+    return [
+        loaded.id
+        for loaded in library.questions
+        if loaded.source == "shipped" and _question_key(loaded.question.text) == key
+    ]
+
+
 def _question_key(question: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", question.casefold()))
 

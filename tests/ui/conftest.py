@@ -443,3 +443,12 @@ async def wait_for_screen(pilot: Any, screen_type: type, timeout_s: float = 10.0
     await wait_for(pilot, shown, timeout_s)
     await pilot.pause()
     return app.screen
+
+
+async def open_results_of(pilot: Any, attempt: Any) -> Any:
+    """Once the question library has loaded, open the results of ``attempt``; return the screen."""
+    from voicemock.ui.screens.results import ResultsScreen
+
+    await wait_for(pilot, lambda: pilot.app.library is not None)
+    pilot.app.open_results(attempt)
+    return await wait_for_screen(pilot, ResultsScreen)

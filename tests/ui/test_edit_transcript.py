@@ -6,7 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.ui.conftest import FIXED_QUESTION_ID, fixed_library, wait_for, wait_for_screen
+from tests.ui.conftest import (
+    FIXED_QUESTION_ID,
+    fixed_library,
+    open_results_of,
+    wait_for,
+    wait_for_screen,
+)
 from tests.unit.test_text import timed_transcript
 
 # Misheard: "an alic zone" for "a release date"; it shows neither an agreement nor a result.
@@ -58,9 +64,7 @@ async def test_editing_the_transcript_rescores_and_can_be_reverted(
     attempt = store_heard_attempt()
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.library is not None)
-        app.open_results(attempt)
-        await wait_for_screen(pilot, ResultsScreen)
+        await open_results_of(pilot, attempt)
         await pilot.press("e")
         editor = await wait_for_screen(pilot, EditTranscriptScreen)
         area = editor.query_one(TextArea)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures.chat_server import ChatServer, running_chat_server
-from tests.ui.conftest import ANSWER_1, wait_for, wait_for_screen
+from tests.ui.conftest import ANSWER_1, open_results_of, wait_for, wait_for_screen
 
 pytest.importorskip("httpx", reason="the llm extra (httpx) is not installed")
 
@@ -102,16 +102,12 @@ async def test_a_local_endpoint_is_saved_at_once_and_a_bad_url_refused(
 async def test_results_show_the_models_coaching_labelled_as_its_own(
     filled_store: list[Any], make_test_app: Callable[..., Any], server: ChatServer
 ) -> None:
-    from voicemock.ui.screens.results import ResultsScreen
-
     server.reply = COACHING
     attempt = filled_store[0]
     assert attempt.transcript.text.startswith(ANSWER_1[:20])
     app = make_test_app(llm_url=server.url, llm_model="coach-model")
     async with app.run_test(size=(100, 32)) as pilot:
-        await wait_for(pilot, lambda: app.library is not None)
-        app.open_results(attempt)
-        results = await wait_for_screen(pilot, ResultsScreen)
+        results = await open_results_of(pilot, attempt)
         await pilot.press("5")
         await wait_for(pilot, lambda: "Written by" in _coaching_text(results), 10)
         shown = " ".join(_coaching_text(results).split())
@@ -125,14 +121,10 @@ async def test_results_show_the_models_coaching_labelled_as_its_own(
 async def test_results_say_in_one_line_when_the_model_fails(
     filled_store: list[Any], make_test_app: Callable[..., Any], server: ChatServer
 ) -> None:
-    from voicemock.ui.screens.results import ResultsScreen
-
     server.behaviour = "error"
     app = make_test_app(llm_url=server.url)
     async with app.run_test(size=(100, 32)) as pilot:
-        await wait_for(pilot, lambda: app.library is not None)
-        app.open_results(filled_store[0])
-        results = await wait_for_screen(pilot, ResultsScreen)
+        results = await open_results_of(pilot, filled_store[0])
         await pilot.press("5")
         await wait_for(pilot, lambda: "no coaching paragraph" in _coaching_text(results), 10)
         assert "the server answered 500" in _coaching_text(results)
@@ -143,7 +135,6 @@ async def test_an_unconfirmed_endpoint_elsewhere_gets_no_transcript(
     filled_store: list[Any], make_test_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from voicemock.speech import llm
-    from voicemock.ui.screens.results import ResultsScreen
 
     def no_request(*args: Any, **kwargs: Any) -> str:
         raise AssertionError("a transcript was sent to an unconfirmed endpoint")
@@ -151,9 +142,7 @@ async def test_an_unconfirmed_endpoint_elsewhere_gets_no_transcript(
     monkeypatch.setattr(llm.ChatClient, "complete", no_request)
     app = make_test_app(llm_url=REMOTE_URL)
     async with app.run_test(size=(100, 32)) as pilot:
-        await wait_for(pilot, lambda: app.library is not None)
-        app.open_results(filled_store[0])
-        results = await wait_for_screen(pilot, ResultsScreen)
+        results = await open_results_of(pilot, filled_store[0])
         await pilot.press("5")
         await wait_for(pilot, lambda: "confirm it in Settings" in _coaching_text(results), 10)
         assert "llm.example.com is not on this machine" in _coaching_text(results)

@@ -17,6 +17,7 @@ from tests.ui.conftest import (
     FIXED_BANK_DIR,
     FIXED_START,
     attempt_parts,
+    open_results_of,
     quiet_services,
     wait_for,
     wait_for_screen,
@@ -220,16 +221,13 @@ async def test_a_summary_point_replays_from_its_moment(
     from textual.widgets import OptionList
 
     from voicemock.ui.screens.replay import ReplayScreen
-    from voicemock.ui.screens.results import ResultsScreen
     from voicemock.ui.widgets.summary_pane import REPLAY_LEAD_S, SummaryPane
     from voicemock.ui.widgets.transcript_view import format_clock
 
     attempt = store_timed_copy(filled_store[-1])
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.library is not None)
-        app.open_results(attempt)
-        results = await wait_for_screen(pilot, ResultsScreen)
+        results = await open_results_of(pilot, attempt)
         summary = results.query_one(SummaryPane)
         strength = summary.coaching.strengths[0]
         options = results.query_one("#summary-points", OptionList)
@@ -380,7 +378,6 @@ async def test_a_summary_fix_plays_the_recording_from_its_moment(
     from textual.widgets import OptionList
 
     from voicemock.ui.screens.replay import ReplayScreen
-    from voicemock.ui.screens.results import ResultsScreen
     from voicemock.ui.widgets.summary_pane import REPLAY_LEAD_S, SummaryPane
 
     clip = tmp_path / "answer.ogg"
@@ -388,9 +385,7 @@ async def test_a_summary_fix_plays_the_recording_from_its_moment(
     attempt = store_timed_copy(filled_store[-1], audio_source=clip, duration_s=34.0)
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.library is not None)
-        app.open_results(attempt)
-        results = await wait_for_screen(pilot, ResultsScreen)
+        results = await open_results_of(pilot, attempt)
         summary = results.query_one(SummaryPane)
         fixes = summary.coaching.fixes
         number = next(n for n, fix in enumerate(fixes) if fix.at_s is not None and fix.at_s > 2)

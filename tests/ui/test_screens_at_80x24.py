@@ -17,6 +17,7 @@ import pytest
 from tests.ui.conftest import (
     ANSWER_2,
     canned_transcriber,
+    open_results_of,
     quiet_services,
     wait_for,
     wait_for_screen,
@@ -94,14 +95,10 @@ async def test_delivery_tab_shows_the_whole_guidance_of_the_highlighted_metric(
 ) -> None:
     from textual.widgets import Static
 
-    from voicemock.ui.screens.results import ResultsScreen
-
     attempt = filled_store[0]
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.library is not None)
-        app.open_results(attempt)
-        results = await wait_for_screen(pilot, ResultsScreen)
+        results = await open_results_of(pilot, attempt)
         await pilot.press("3")
         await pilot.pause()
         await pilot.press("down")
@@ -118,14 +115,11 @@ async def test_answer_tab_legend_and_evidence_fit_without_repeats(
 ) -> None:
     from textual.widgets import Static
 
-    from voicemock.ui.screens.results import ResultsScreen
     from voicemock.ui.widgets.competency_panel import competency_details
 
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.library is not None)
-        app.open_results(filled_store[-1])
-        results = await wait_for_screen(pilot, ResultsScreen)
+        results = await open_results_of(pilot, filled_store[-1])
         await pilot.press("2")
         await pilot.pause()
         legend = results.query_one("#answer-transcript .legend", Static)

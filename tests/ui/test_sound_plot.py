@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import wait_for, wait_for_screen
+from tests.ui.conftest import open_results_of, wait_for
 from voicemock.core.metrics import compute_metrics
 from voicemock.core.models import Transcript, Word
 
@@ -55,12 +55,7 @@ def spoken_attempt(tmp_path: Path, *, measured: bool) -> Any:
 
 
 async def open_delivery(pilot: Any, attempt: Any) -> Any:
-    from voicemock.ui.screens.results import ResultsScreen
-
-    app = pilot.app
-    await wait_for(pilot, lambda: app.library is not None)
-    app.open_results(attempt)
-    screen = await wait_for_screen(pilot, ResultsScreen)
+    screen = await open_results_of(pilot, attempt)
     await pilot.press("3")
     await pilot.pause()
     return screen

@@ -125,6 +125,13 @@ def test_synthesis_replaces_a_file_whole_and_refuses_a_folder(tmp_path: Path) ->
         tts.synthesize_to_wav("Hello there.", folder)
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc (Linux)")
+def test_a_folder_that_takes_no_file_is_named_not_an_engine_error() -> None:
+    # /proc refuses new files even to root: the failure is the path's, in plain words.
+    with pytest.raises(AudioFileError, match=r"cannot write /proc/voicemock-test\.wav"):
+        tts.synthesize_to_wav("Hello there.", Path("/proc/voicemock-test.wav"))
+
+
 VOICES = (
     tts.VoiceInfo("gmw/en", "English (Great Britain)", ("en-gb",)),
     tts.VoiceInfo("gmw/en-us", "English (America)", ("en-us",)),

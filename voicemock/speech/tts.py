@@ -69,6 +69,7 @@ def synthesize_to_wav(
     try:
         try:
             out_path.parent.mkdir(parents=True, exist_ok=True)
+            partial.touch()  # a folder that takes no file fails here, not inside the engine
         except OSError as error:
             raise AudioFileError(f"cannot write {out_path}: {error.strerror or error}") from error
         with _TTS_LOCK:

@@ -39,6 +39,23 @@ async def _answer(pilot: Any, virtual_audio: Any, wav: Path) -> None:
     await pilot.press("space")
 
 
+async def _followup_recording(pilot: Any, timeout_s: float = 10.0) -> Any:
+    """Wait until the interview screen records the answer to a follow-up; return that screen."""
+    from voicemock.ui.screens.interview import InterviewScreen
+
+    app = pilot.app
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(app.screen, InterviewScreen)
+            and app.screen.followup is not None
+            and app.screen.phase == "recording"
+        ),
+        timeout_s,
+    )
+    return app.screen
+
+
 async def test_a_mock_interview_with_a_follow_up_ends_in_its_report(
     virtual_audio: Any, make_speech: Callable[..., Path]
 ) -> None:
@@ -77,16 +94,7 @@ async def test_a_mock_interview_with_a_follow_up_ends_in_its_report(
         await _answer(pilot, virtual_audio, general_wav)
 
         # The follow-up: shown with its reason, heard on the speaker, then answered.
-        await wait_for(
-            pilot,
-            lambda: (
-                isinstance(app.screen, InterviewScreen)
-                and app.screen.followup is not None
-                and app.screen.phase == "recording"
-            ),
-            120,
-        )
-        followup_screen = app.screen
+        followup_screen = await _followup_recording(pilot, 120)
         assert isinstance(followup_screen, InterviewScreen) and followup_screen.followup
         assert followup_screen.followup.kind == "example"
         shown = str(followup_screen.query_one("#question-text").render())
@@ -178,15 +186,7 @@ async def test_a_single_question_asks_its_follow_up_then_shows_the_turns(
         main = await wait_for_screen(pilot, InterviewScreen)
         await wait_for(pilot, lambda: main.phase == "recording")
         await pilot.press("space")
-        await wait_for(
-            pilot,
-            lambda: (
-                isinstance(app.screen, InterviewScreen)
-                and app.screen.followup is not None
-                and app.screen.phase == "recording"
-            ),
-        )
-        followup = app.screen
+        followup = await _followup_recording(pilot)
         assert isinstance(followup, InterviewScreen) and followup.followup is not None
         assert followup.followup.kind == "example"
         assert "Single question · follow-up 1" in str(

@@ -189,6 +189,14 @@ def test_sessions_edit_from_a_file_and_bad_input(
     assert "999" in capsys.readouterr().err
 
 
+def test_sessions_edit_says_when_words_were_left_out(capsys: pytest.CaptureFixture[str]) -> None:
+    with SessionStore() as store:
+        attempt = stored_attempt(store, HEARD)
+    shorter = " ".join(HEARD.split()[:3])
+    assert main(["sessions", "edit", str(attempt.id), "--text", shorter]) == 0
+    assert f"corrected ({len(HEARD.split())} -> 3 words); score" in capsys.readouterr().out
+
+
 def test_export_and_import_keep_the_original_transcript(tmp_path: Path) -> None:
     loaded = load_library().get(QUESTION_ID)
     with SessionStore() as store:

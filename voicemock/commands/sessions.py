@@ -753,7 +753,15 @@ def _edit(store: SessionStore, out: Console, err: Console, args: argparse.Namesp
     after = "-" if updated.overall is None else str(updated.overall)
     changed = edited_word_count(updated.transcript)
     status = f"{changed} word(s) corrected" if updated.original_transcript else "as first heard"
-    out.print(Text(f"Attempt {updated.id}: transcript {status}; score {before} -> {after}"))
+    if updated.original_transcript is not None:
+        heard = len(updated.original_transcript.text.split())
+        now = len(updated.transcript.text.split())
+        if heard != now:  # words left out are not counted as corrected ones
+            status += f" ({heard} -> {now} words)"
+    out.print(
+        Text(f"Attempt {updated.id}: transcript {status}; score {before} -> {after}"),
+        soft_wrap=True,  # one line, as scripts read it
+    )
     out.print()
     render_transcript(out, updated.transcript, updated.metrics)
     render_next_steps(

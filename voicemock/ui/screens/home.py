@@ -86,7 +86,8 @@ def progress_summary(points: Sequence[HistoryPoint], streak: int = 0) -> Text:
         arrow, style = (
             ("▲", "#98c379") if delta > 0.5 else ("▼", "#e06c75") if delta < -0.5 else ("=", "")
         )
-        text.append(f"{arrow} {delta:+.0f}\n", style=f"bold {style}".strip())
+        change = "0" if arrow == "=" else f"{delta:+.0f}"  # not "= +0" or "= -0"
+        text.append(f"{arrow} {change}\n", style=f"bold {style}".strip())
     text.append(sparkline(scores[-24:], 0, 100), style="#61afef")
     return text
 

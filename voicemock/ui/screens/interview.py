@@ -299,17 +299,14 @@ class InterviewScreen(VoicemockScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="speak")
     def speak_question(self) -> None:
         """Speak the question on the output device, then post QuestionSpoken."""
-        try:
-            if self._speaker is None:
-                self._speaker = self.vm.services.make_speaker(self.vm.settings)
-            said = f"{self.opening} {self.asked_text}" if self.opening else self.asked_text
-            self._speaker.speak(said)
-            self._speaker.wait()
-        except VoicemockError as error:
-            self.post_message(QuestionSpoken(str(error)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(QuestionSpoken())
+        said = f"{self.opening} {self.asked_text}" if self.opening else self.asked_text
+        self.speak_and_report(self._question_speaker, said)
+
+    def _question_speaker(self) -> Speaker:
+        """The speaker of this screen's questions (made the first time)."""
+        if self._speaker is None:
+            self._speaker = self.vm.services.make_speaker(self.vm.settings)
+        return self._speaker
 
     def on_question_spoken(self, message: QuestionSpoken) -> None:
         if message.error:

@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
-from textual.worker import get_current_worker
 
 from voicemock.core.interview import (
     CLOSING_LINE,
@@ -78,15 +77,12 @@ class ClosingScreen(VoicemockScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="speak")
     def speak(self) -> None:
         """Say the closing question with the question voice."""
-        try:
-            self._speaker = self.vm.services.make_speaker(self.vm.settings)
-            self._speaker.speak(CLOSING_LINE)
-            self._speaker.wait()
-        except VoicemockError as error:
-            self.post_message(QuestionSpoken(str(error)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(QuestionSpoken())
+        self.speak_and_report(self._new_speaker, CLOSING_LINE)
+
+    def _new_speaker(self) -> Speaker:
+        """A speaker for the closing question (kept, so that leaving the screen stops it)."""
+        self._speaker = self.vm.services.make_speaker(self.vm.settings)
+        return self._speaker
 
     def on_question_spoken(self, message: QuestionSpoken) -> None:
         if message.error:

@@ -42,6 +42,33 @@ def model_hint(model: str) -> str:
     )
 
 
+# The form's label of each settings field, for a message about its value.
+FIELD_LABELS = {
+    "engine": "Engine",
+    "model": "Model",
+    "voice": "Voice",
+    "rate_wpm": "Voice rate (wpm)",
+    "silence_stop_s": "Stop after silence (s)",
+    "thinking_time_s": "Thinking time (s)",
+    "max_answer_s": "Longest answer (s)",
+    "long_pause_s": "Long pause from (s)",
+    "followups": "Follow-up questions",
+    "llm_url": "Language model URL",
+    "llm_model": "Language model name",
+}
+
+
+def form_error(error: ValidationError) -> str:
+    """The first problem of the form, named by its label: "Long pause from (s): should be ..."."""
+    detail = error.errors()[0]
+    field = ".".join(str(part) for part in detail["loc"])
+    label = FIELD_LABELS.get(field, field.replace("_", " "))
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    if message.startswith("Input should be"):
+        message = message.removeprefix("Input ")
+    return f"{label}: {message}"
+
+
 def _optional_float(text: str) -> float | None:
     text = text.strip()
     return float(text) if text else None
@@ -245,9 +272,7 @@ class SettingsScreen(VoicemockScreen):
         try:
             settings = self.read_form()
         except ValidationError as error:
-            detail = error.errors()[0]
-            field = ".".join(str(part) for part in detail["loc"])
-            error_line.update(plain(f"{field.replace('_', ' ')}: {detail['msg']}"))
+            error_line.update(plain(form_error(error)))
             return
         except ValueError as error:
             error_line.update(plain(f"Please enter numbers only ({error})"))

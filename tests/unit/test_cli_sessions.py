@@ -402,3 +402,30 @@ def test_recover_scores_and_saves_a_kept_recording(
     assert main(["sessions", "recover", str(fresh), "-q", "no-such-question"]) == 1
     assert "--question" in capsys.readouterr().err
     assert fresh.exists()
+
+
+def test_recover_takes_an_mp3_as_analyze_does(
+    voicemock_home: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import soundfile as sf
+
+    from tests.builders import make_metrics
+    from voicemock import pipeline
+
+    def fake_analyse(self: pipeline.Answer, progress: object = None) -> pipeline.AnalysedAnswer:
+        self.analysed = pipeline.AnalysedAnswer(make_transcript(), make_metrics(), None)
+        return self.analysed
+
+    monkeypatch.setattr(pipeline.Answer, "analyse", fake_analyse)
+    wav = make_wav(tmp_path / "answer.wav", duration_s=1.0)
+    data, rate = sf.read(str(wav))
+    mp3 = tmp_path / "answer.mp3"
+    sf.write(str(mp3), data, rate, format="MP3")
+    assert main(["sessions", "recover", str(mp3), "-q", "beh-failure"]) == 0
+    capsys.readouterr()
+    with SessionStore() as store:
+        [attempt] = store.list_attempts()
+    assert attempt.audio_path is not None and attempt.audio_path.suffix == ".mp3"

@@ -427,6 +427,7 @@ def test_recover_never_changes_the_file_it_is_given(voicemock_home: Path, tmp_pa
     digest = hashlib.sha256(text.read_bytes()).hexdigest()
     code, _, err = run_cli(["sessions", "recover", str(text)])
     assert_one_line_error(code, err)
+    assert str(text) in err and ".recover-" not in err  # the file given, not the working copy
     assert hashlib.sha256(text.read_bytes()).hexdigest() == digest
     pending = voicemock_home / "recordings" / "pending"
     assert not list(pending.glob("*")), "a copy was left behind for a recording that failed"

@@ -51,7 +51,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Score an answer against the rubric of one question, offline: each competency gets "
             "a level 0-4 with the sentences that earned it, the answer's specific example is "
             "broken into situation, task, action and result, and the next steps are listed. "
-            "FILE is a recording (transcribed locally) or a .txt/.md transcript."
+            "FILE is a recording (transcribed locally) or a .txt/.md transcript. Nothing is "
+            "saved: to keep a recording as an attempt (for History and replay), use "
+            "`voicemock sessions recover FILE --question ID`."
         ),
     )
     parser.add_argument("file", metavar="FILE", help="the recording or transcript to score")

@@ -121,7 +121,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     recover.add_argument(
-        "path", type=Path, nargs="?", default=None, metavar="PATH", help="the recording (WAV)"
+        "path",
+        type=Path,
+        nargs="?",
+        default=None,
+        metavar="PATH",
+        help="the recording (WAV, FLAC, OGG or MP3)",
     )
     recover.add_argument(
         "--question",
@@ -620,7 +625,9 @@ def _private_copy(source: Path) -> Path:
         raise AudioFileError(f"{source}: too large to be an answer")
     folder = pending_folder()
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = source.suffix.lower() if source.suffix.lower() in (".wav", ".flac", ".ogg") else ""
+    suffix = (
+        source.suffix.lower() if source.suffix.lower() in (".wav", ".flac", ".ogg", ".mp3") else ""
+    )
     copy = folder / f".recover-{uuid.uuid4().hex}{suffix or '.wav'}"
     try:
         with source.open("rb") as src, create_private_file(copy) as dst:
@@ -628,7 +635,10 @@ def _private_copy(source: Path) -> Path:
             dst.flush()
             os.fsync(dst.fileno())
         if copy.suffix == ".wav":
-            repair_wav(copy)
+            try:
+                repair_wav(copy)
+            except AudioFileError as error:  # named by the file given, not the working copy
+                raise AudioFileError(str(error).replace(str(copy), str(source))) from error
         problem = audio_problem(copy)
         if problem is not None:
             raise AudioFileError(f"{source} cannot be read as audio ({problem})")

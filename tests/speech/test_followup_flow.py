@@ -17,7 +17,13 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.sound_server import VirtualAudioServer
-from tests.speech.test_practice_flow import Practice, start_practice, stored_attempts, words_of
+from tests.speech.test_practice_flow import (
+    Practice,
+    loud_seconds,
+    start_practice,
+    stored_attempts,
+    words_of,
+)
 
 GENERAL = (
     "When a client pushes back, I listen first and I ask what matters to them. Then we agree "
@@ -46,8 +52,6 @@ def test_practice_asks_a_follow_up_records_it_and_scores_the_turns_together(
     make_speech: Callable[..., Path],
     tmp_path: Path,
 ) -> None:
-    import numpy as np
-
     general_wav = make_speech(GENERAL, rate_wpm=170)
     example_wav = make_speech(EXAMPLE, rate_wpm=170)
     home = tmp_path / "home"
@@ -62,7 +66,7 @@ def test_practice_asks_a_follow_up_records_it_and_scores_the_turns_together(
         "60",
         "--json",
     )
-    try:
+    with practice:
         wait_for_count(practice, "Recording to", 1, 90)
         virtual_audio.feed_mic(general_wav, block=True)
         # The follow-up is spoken between the two recordings.
@@ -71,14 +75,10 @@ def test_practice_asks_a_follow_up_records_it_and_scores_the_turns_together(
         spoken = virtual_audio.stop_speaker_capture()
         virtual_audio.feed_mic(example_wav, block=True)
         code, stdout, stderr = practice.finish()
-    finally:
-        if practice.proc.poll() is None:
-            practice.proc.kill()
     assert code == 0, stderr
     assert "Traceback" not in stderr
     assert "Follow-up 1" in stderr and "specific time" in stderr
-    loud_s = float(np.count_nonzero(np.abs(spoken.astype(np.int32)) > 300)) / 16000
-    assert loud_s > 1.5  # the follow-up was heard on the speaker
+    assert loud_seconds(spoken) > 1.5  # the follow-up was heard on the speaker
 
     main, follow = sorted(stored_attempts(home), key=lambda a: a.id)
     assert (main.parent_id, main.turn) == (None, 0)

@@ -201,15 +201,12 @@ def test_practice_asks_the_follow_up_the_model_worded_and_adds_its_coaching(
         "--follow-ups", "1", "--silence-stop", "1.5", "--max-seconds", "60", "--json",
         "--llm-url", server.url, "--llm-model", "coach-model",
     )  # fmt: skip
-    try:
+    with practice:
         wait_for_count(practice, "Recording to", 1, 90)
         virtual_audio.feed_mic(general_wav, block=True)  # type: ignore[attr-defined]
         wait_for_count(practice, "Recording to", 2, 120)
         virtual_audio.feed_mic(example_wav, block=True)  # type: ignore[attr-defined]
         code, stdout, stderr = practice.finish()
-    finally:
-        if practice.proc.poll() is None:
-            practice.proc.kill()
     assert code == 0, stderr
     assert WORDED in stderr  # the follow-up asked is the model's wording
     main_attempt, follow = sorted(stored_attempts(home), key=lambda a: a.id)

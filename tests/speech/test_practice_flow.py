@@ -38,6 +38,13 @@ def words_of(text: str) -> set[str]:
     return set(re.findall(r"[a-z']+", text.lower()))
 
 
+def loud_seconds(samples: Any) -> float:
+    """How many seconds of 16 kHz int16 ``samples`` are clearly audible (above 300)."""
+    import numpy as np
+
+    return float(np.count_nonzero(np.abs(samples.astype(np.int32)) > 300)) / 16000
+
+
 @dataclass
 class Practice:
     """A running `voicemock practice --no-tui` child and what it printed so far."""
@@ -56,6 +63,14 @@ class Practice:
                 break
             time.sleep(0.05)
         raise AssertionError(f"never printed {needle!r}; stderr: {''.join(self.stderr_lines)}")
+
+    def __enter__(self) -> Practice:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Kill the child if it still runs (the test failed before it ended)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
 
     def finish(self) -> tuple[int, str, str]:
         code = self.proc.wait(timeout=CLI_TIMEOUT_S)
@@ -128,22 +143,16 @@ def practised(
 
     Yields (home, exit code, stdout, stderr, seconds of sound the speaker played).
     """
-    import numpy as np
-
     home = tmp_path_factory.mktemp("practice-home")
     virtual_audio.start_speaker_capture()
     practice = start_practice(virtual_audio, home, "--silence-stop", "1.5", "--max-seconds", "90")
-    try:
+    with practice:
         # "Answer now" comes after the question was spoken; the recorder prints once it runs.
         practice.wait_for_stderr("Recording to", timeout_s=90)
         spoken = virtual_audio.stop_speaker_capture()
         virtual_audio.feed_mic(answer_wav, block=True)
         code, stdout, stderr = practice.finish()
-    finally:
-        if practice.proc.poll() is None:
-            practice.proc.kill()
-    loud_s = float(np.count_nonzero(np.abs(spoken.astype(np.int32)) > 300)) / 16000
-    yield home, code, stdout, stderr, loud_s
+    yield home, code, stdout, stderr, loud_seconds(spoken)
 
 
 def test_practice_cli_records_transcribes_scores_and_stores(
@@ -261,14 +270,11 @@ def test_ctrl_c_mid_answer_keeps_and_saves_the_answer(
 ) -> None:
     home = tmp_path / "home"
     practice = start_practice(virtual_audio, home, "--no-speak", "--max-seconds", "90", "--json")
-    try:
+    with practice:
         practice.wait_for_stderr("Recording to", timeout_s=60)
         virtual_audio.feed_mic(short_answer_wav, block=True)
         practice.proc.send_signal(signal.SIGINT)  # no silence stop: only Ctrl+C ends it
         code, stdout, stderr = practice.finish()
-    finally:
-        if practice.proc.poll() is None:
-            practice.proc.kill()
     assert code == 0, stderr
     assert "keeping what you said" in stderr
     attempts = stored_attempts(home)
@@ -288,15 +294,12 @@ def test_ctrl_c_while_transcribing_keeps_the_recording_and_recover_saves_it(
 ) -> None:
     home = tmp_path / "home"
     practice = start_practice(virtual_audio, home, "--no-speak", "--silence-stop", "1.5")
-    try:
+    with practice:
         practice.wait_for_stderr("Recording to", timeout_s=60)
         virtual_audio.feed_mic(short_answer_wav, block=True)
         practice.wait_for_stderr("Recorded", timeout_s=30)
         practice.proc.send_signal(signal.SIGINT)  # while the answer is being transcribed
         code, _, stderr = practice.finish()
-    finally:
-        if practice.proc.poll() is None:
-            practice.proc.kill()
     # An interrupted run: exit 130, or (when the interpreter is shutting down native model
     # threads as the signal lands) death by SIGINT; never a success.
     assert code in (130, -signal.SIGINT), stderr

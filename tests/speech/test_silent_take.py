@@ -18,16 +18,13 @@ def test_a_one_second_silent_take_leaves_nothing_pending(
 ) -> None:
     home = tmp_path / "home"
     practice = start_practice(virtual_audio, home, "--no-speak", stdin=subprocess.PIPE)
-    try:
+    with practice:
         practice.wait_for_stderr("Recording to", timeout_s=90)
         time.sleep(1.0)  # one second of a silent microphone, then Enter
         assert practice.proc.stdin is not None
         practice.proc.stdin.write("\n")
         practice.proc.stdin.flush()
         code, _stdout, stderr = practice.finish()
-    finally:
-        if practice.proc.poll() is None:
-            practice.proc.kill()
     assert code == 1, stderr
     assert "Recording to" in stderr  # the microphone was really recorded from
     assert "nothing was kept" in stderr

@@ -47,7 +47,10 @@ def loud_seconds(samples: Any) -> float:
 
 @dataclass
 class Practice:
-    """A running `voicemock practice --no-tui` child and what it printed so far."""
+    """A running `voicemock practice --no-tui` child and what it printed so far.
+
+    ``with practice:`` kills the child if it still runs when the block ends (a failed test).
+    """
 
     proc: subprocess.Popen[str]
     stdout_parts: list[str]

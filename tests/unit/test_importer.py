@@ -855,4 +855,13 @@ def test_import_of_a_shipped_question_says_which_one_it_copies(
     other = tmp_path / "other.txt"
     other.write_text(make_page(), encoding="utf-8")
     assert cli.main(["import", str(other)]) == 0
-    assert "shipped question" not in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "shipped question" not in out
+    assert "from the page's competencies, sample answers and tips, with" in out
+    bare = tmp_path / "bare.txt"
+    bare.write_text(
+        make_page(question="How do you plan a week?", answers=(), tips=False), encoding="utf-8"
+    )
+    assert cli.main(["import", str(bare)]) == 0
+    out = capsys.readouterr().out
+    assert "from the page's competencies, with" in out  # only what the page gave

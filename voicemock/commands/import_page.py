@@ -81,10 +81,14 @@ def run(args: argparse.Namespace) -> int:
             "skipped in scoring."
         )
     else:
+        found = ["competencies"]
+        found += ["sample answers"] if page.answers else []
+        found += ["tips"] if page.tips else []
+        parts = ", ".join(found[:-1]) + " and " + found[-1] if len(found) > 1 else found[0]
         next_step = (
-            "It scores answers now, from the page's competencies, sample answers and tips and "
-            "voicemock's competency library: try `voicemock practice --question "
-            f"{result.question_id}`. Refine it any time by editing the file (its header says how)."
+            f"It scores answers now, from the page's {parts}, with voicemock's competency "
+            f"library: try `voicemock practice --question {result.question_id}`. Refine it any "
+            "time by editing the file (its header says how)."
         )
     console.print(Text(next_step))
     return 0

@@ -148,6 +148,8 @@ def test_unsupported_file(tmp_path: Path) -> None:
     path = tmp_path / "answer.docx"
     path.write_bytes(b"PK\x03\x04" + b"\x00" * 500)
     assert_one_line_error(run_cli("analyze", str(path)), "unsupported audio format")
+    result = run_cli("score", str(path), "--question", "sac-client-resistance")
+    assert_one_line_error(result, "unsupported file type '.docx'", "or a transcript (.txt or .md)")
 
 
 def test_model_not_available(tmp_path: Path) -> None:

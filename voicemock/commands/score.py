@@ -126,7 +126,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         from voicemock.commands.render import transcribe_audio_with_progress
         from voicemock.core.prosody import sounded
+        from voicemock.errors import AudioFileError
+        from voicemock.speech.audio_io import SUPPORTED_EXTENSIONS
 
+        if path.suffix and path.suffix.lower() not in SUPPORTED_EXTENSIONS and path.is_file():
+            raise AudioFileError(
+                f"{path}: unsupported file type {path.suffix!r}: score takes a recording "
+                "(WAV, FLAC, OGG or MP3) or a transcript (.txt or .md)"
+            )
         transcript, samples = transcribe_audio_with_progress(
             path, engine=args.engine or settings.engine, model=args.model or settings.model
         )

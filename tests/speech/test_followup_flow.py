@@ -134,3 +134,25 @@ def test_follow_ups_out_of_range_are_refused(count: str, tmp_path: Path) -> None
     )
     assert result.returncode == 2
     assert "--follow-ups" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_follow_up_nobody_answers_keeps_the_main_answer_and_its_report(
+    virtual_audio: VirtualAudioServer, make_speech: Callable[..., Path], tmp_path: Path
+) -> None:
+    general_wav = make_speech(GENERAL, rate_wpm=170)
+    home = tmp_path / "home"
+    practice = start_practice(
+        virtual_audio, home, "--follow-ups", "1", "--silence-stop", "1.5", "--max-seconds", "12"
+    )
+    with practice:
+        wait_for_count(practice, "Recording to", 1, 90)
+        virtual_audio.feed_mic(general_wav, block=True)
+        wait_for_count(practice, "Recording to", 2, 120)  # then silence until the limit
+        code, stdout, stderr = practice.finish()
+    assert code == 0, stderr
+    assert "Traceback" not in stderr
+    assert "No answer to the follow-up was heard" in " ".join(stderr.split())
+    [main] = stored_attempts(home)
+    assert (main.parent_id, main.turn) == (None, 0) and main.score is not None
+    assert "listen" in stdout.lower()  # the main answer's report is printed
+    assert not list((home / "recordings" / "pending").glob("*.wav"))

@@ -305,6 +305,8 @@ def test_practice_on_the_virtual_devices_stays_offline(
             "1.5",
             "--max-seconds",
             "60",
+            "--follow-ups",
+            "0",
         ),
         during=speak_the_answer,
     )

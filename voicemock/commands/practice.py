@@ -343,7 +343,7 @@ def ask_followups(
     from rich.panel import Panel
     from rich.text import Text
 
-    from voicemock.errors import StoreError
+    from voicemock.errors import NoSpeechError, StoreError
 
     settings = conversation.main.settings
     saved: list[AttemptRecord] = []
@@ -371,6 +371,10 @@ def ask_followups(
             break
         try:
             saved.append(analyse_and_save_answer(answer, console, session=session))
+        except NoSpeechError:
+            # A silent take is not kept; the answers so far and their report still count.
+            console.print("[yellow]No answer to the follow-up was heard; moving on.[/]")
+            break
         except InterruptedBeforeSavingError:
             raise
         except KeyboardInterrupt as error:

@@ -47,9 +47,9 @@ async def test_keys_work_while_the_answer_is_analysed(
         while not release.is_set() and time.monotonic() < deadline:
             time.sleep(0.01)
 
-    services = quiet_services(
-        make_speech("A short answer."), load_transcriber=canned_transcriber(before=slow)
-    )
+    # Speech under every canned word's time (words with no sound under them are dropped).
+    clip = make_speech(f"{CANNED_ANSWER} {CANNED_ANSWER}", rate_wpm=150)
+    services = quiet_services(clip, load_transcriber=canned_transcriber(before=slow))
     app = make_test_app(services, speak_questions=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.library is not None)

@@ -137,6 +137,11 @@ class Embedder:
         result: Vectors = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
         return result
 
+    def clear_cache(self) -> None:
+        """Forget the vectors ``embed_cached`` remembered (a benchmark's unseen answer)."""
+        with self._lock:
+            self._cache.clear()
+
     def embed_cached(self, texts: Sequence[str]) -> Vectors:
         """Like ``embed`` but remembers each text's vector (for exemplars and question texts)."""
         import numpy as np

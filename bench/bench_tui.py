@@ -190,7 +190,8 @@ async def time_stop_to_results(
     from voicemock.ui.services import Services
 
     services = replace(Services(), make_speaker=lambda settings: _SilentSpeaker())
-    app = make_app(settings=Settings(speak_questions=False), services=services)
+    # The stop of one answer to its results: no follow-up question in between.
+    app = make_app(settings=Settings(speak_questions=False, followups=0), services=services)
     totals: list[float] = []
     key_latencies: list[float] = []
     notices: list[float] = []  # when each notification was raised
@@ -269,7 +270,17 @@ def time_practice_in_terminal(
     )
     for _ in range(runs):
         proc = subprocess.Popen(
-            [str(VOICEMOCK), "practice", "--no-tui", "--no-speak", "-q", QUESTION_ID, "--json"],
+            [
+                str(VOICEMOCK),
+                "practice",
+                "--no-tui",
+                "--no-speak",
+                "--follow-ups",
+                "0",
+                "-q",
+                QUESTION_ID,
+                "--json",
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -301,3 +301,19 @@ def test_a_belief_the_speaker_tells_as_past_is_not_their_red_flag(
     question = library.get("beh-critical-feedback").question
     report = score_answer(Transcript.from_text(answer), question, use_embeddings=False)
     assert ("red_flag" in report.gates) is flagged
+
+
+def test_a_sentence_or_two_never_shows_a_competency_in_depth() -> None:
+    from voicemock import paths
+    from voicemock.core.rubrics import load_library
+
+    library = load_library(user_dir=paths.SHIPPED_RUBRICS_DIR / "no-user-banks")
+    question = library.get("sac-client-resistance").question
+    short = (
+        "Last spring I listened to a client who wanted to quit, and we agreed on one small goal "
+        "he chose."
+    )
+    report = score_answer(Transcript.from_text(short), question, embedder=get_embedder())
+    assert "too_short" in report.gates
+    assert max(c.level for c in report.competencies) <= 2
+    assert any(c.level == 2 for c in report.competencies)  # what it does show still counts

@@ -227,3 +227,15 @@ def test_score_a_recording_with_a_corrected_transcript(
     assert [w.text.strip() for w in scored.words] == corrected.split()
     assert scored.words[0].edited and not any(w.edited for w in scored.words[1:])
     assert scored.words[1:] == heard.words[1:]  # the engine's timings for the rest
+
+
+def test_an_edit_that_changes_nothing_is_not_scored_again(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with SessionStore() as store:
+        attempt = stored_attempt(store, HEARD)
+    assert main(["sessions", "edit", str(attempt.id), "--text", f"  {HEARD}\n"]) == 0
+    assert "No change" in capsys.readouterr().err
+    with SessionStore() as store:
+        again = store.get_attempt(attempt.id)
+    assert again.original_transcript is None and again.edited_at is None

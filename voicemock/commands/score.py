@@ -483,7 +483,7 @@ def render_star(console: Console, score: ScoreReport) -> None:
     from voicemock.core.star import PART_NAMES
 
     star = score.star
-    console.print(Text(f"Specific example (STAR) {star.score}/100", style="bold underline"))
+    console.print(Text(f"Specific example, STAR parts {star.score}/100", style="bold underline"))
     if not star.spans:
         console.print(
             Padding(

@@ -749,6 +749,9 @@ def _edit(store: SessionStore, out: Console, err: Console, args: argparse.Namesp
             text = read_transcript_file(args.transcript).text
         else:
             text = _text_from_editor(attempt.transcript.text)
+        if " ".join(text.split()) == " ".join(attempt.transcript.text.split()):
+            err.print(f"No change: attempt {attempt.id}'s transcript is as it was.")
+            return 0
         with err.status("Scoring the corrected transcript..."):
             updated = edit_transcript(store, attempt.id, text, question, settings)
     if question is None and updated.score is not None:

@@ -387,7 +387,7 @@ def _competency_section(score: CompetencyScore, listed: Iterable[str] = ()) -> l
 
 def star_lines(star: StarBreakdown) -> list[str]:
     """The STAR breakdown as Markdown lines (score, each part with its time, what is missing)."""
-    lines = [f"## Specific example (STAR): {star.score}/100", ""]
+    lines = [f"## Specific example, STAR parts: {star.score}/100", ""]
     if not star.spans:
         lines.append(
             "No specific example found: nothing you did at a particular time and place, "

@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from voicemock.core.models import CompetencyScore, Evidence, EvidenceKind, ScoreReport, Transcript
@@ -92,6 +92,8 @@ OFF_TOPIC_RELEVANCE = 0.33
 OFF_TOPIC_LEXICAL_OVERLAP = 0.12
 TOO_SHORT_WORDS = 25
 TOO_SHORT_CAP = 20
+# The highest level a competency reaches in an answer under TOO_SHORT_WORDS ("described").
+SHORT_ANSWER_MAX_LEVEL = 2
 # A brief answer can show only so much: from TOO_SHORT_CAP at TOO_SHORT_WORDS, the cap rises by
 # this many points a word until BRIEF_WORDS, where it goes.
 BRIEF_WORDS = 80
@@ -342,6 +344,14 @@ def score_answer(
     ]
     scores = [score for score, _ in scored]
     steps = [s for _, s in scored]
+    if total_words < TOO_SHORT_WORDS:
+        # A sentence or two can show what was done, never that it was done in depth.
+        scores = [
+            replace(c, level=SHORT_ANSWER_MAX_LEVEL, score=SHORT_ANSWER_MAX_LEVEL * LEVEL_POINTS)
+            if c.level > SHORT_ANSWER_MAX_LEVEL
+            else c
+            for c in scores
+        ]
 
     weight_sum = sum(c.weight for c in scores)
     competency_part = sum(c.score * c.weight for c in scores) / weight_sum if weight_sum else 0.0

@@ -477,7 +477,9 @@ class LanguageModelCoach:
         )
 
     def _notice(self, what: str) -> None:
-        self.notices.append(one_line(f"Language model at {self.endpoint.host}: {what}."))
+        notice = one_line(f"Language model at {self.endpoint.host}: {what}.")
+        if notice not in self.notices:  # one line per failure, however often it was asked
+            self.notices.append(notice)
 
 
 def _excerpt(transcript_text: str) -> str:

@@ -51,7 +51,7 @@ def star_summary(star: StarBreakdown) -> Text:
     amounts = part_seconds(star)
     timed = bool(star.seconds)
     text = Text()
-    text.append(f"Specific example: {star.score}/100\n", style="bold")
+    text.append(f"Specific example, STAR parts: {star.score}/100\n", style="bold")
     for part in PARTS:
         text.append(f" {part} ", style=PART_STYLES[part])
         text.append(f" {PART_NAMES[part]:<10}")

@@ -317,3 +317,27 @@ def test_a_sentence_or_two_never_shows_a_competency_in_depth() -> None:
     assert "too_short" in report.gates
     assert max(c.level for c in report.competencies) <= 2
     assert any(c.level == 2 for c in report.competencies)  # what it does show still counts
+
+
+def test_what_the_team_did_is_described_and_what_i_did_is_shown() -> None:
+    from voicemock import paths
+    from voicemock.core.rubrics import load_library
+
+    library = load_library(user_dir=paths.SHIPPED_RUBRICS_DIR / "no-user-banks")
+    question = library.get("beh-teamwork").question
+    opening = "Last spring our student society had three weeks to run a charity fair. "
+    we = opening + (
+        "We split the jobs by what people were good at, we set up a shared sheet, and we "
+        "checked in every Monday. We raised twice what we had the year before."
+    )
+    i = opening + (
+        "I split the jobs by what people were good at, I set up a shared sheet, and I "
+        "checked in with everyone every Monday. We raised twice what we had the year before."
+    )
+    embedder = get_embedder()
+    by_we = score_answer(Transcript.from_text(we), question, embedder=embedder)
+    by_i = score_answer(Transcript.from_text(i), question, embedder=embedder)
+    shown = [e for c in by_i.competencies for e in c.evidence if e.kind == "own_action"]
+    assert shown and not any(e.kind == "own_action" for c in by_we.competencies for e in c.evidence)
+    assert sum(c.level for c in by_i.competencies) >= sum(c.level for c in by_we.competencies)
+    assert by_i.overall > by_we.overall

@@ -25,6 +25,7 @@ a concrete story. Gates then cap it: too short, off topic, mostly a bare list of
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -413,6 +414,16 @@ def score_answer(
     )
 
 
+def _acted_myself(star: StarAnalysis, index: int) -> bool:
+    """The sentence tells a past action of the speaker's own ("I ..."), not only the group's.
+
+    "We rebuilt the schedule" says what a team did; an interviewer credits the candidate with
+    what "I" did, so only that shows a competency in their own example.
+    """
+    actions = star.all_actions.get(index, ())
+    return any(re.match(r"i\b", a.quote.strip(), re.IGNORECASE) for a in actions)
+
+
 def _units(text: str, prose: Sequence[Sentence], star: StarAnalysis) -> list[_Unit]:
     """Every prose sentence, then every window of two neighbouring prose sentences."""
 
@@ -423,7 +434,7 @@ def _units(text: str, prose: Sequence[Sentence], star: StarAnalysis) -> list[_Un
             text[start:end],
             start,
             end,
-            shows_action=any(s.index in star.own_actions for s in members),
+            shows_action=any(_acted_myself(star, s.index) for s in members),
             negated=any(speaker_negated(s) for s in members),
         )
 
@@ -819,7 +830,7 @@ def _competency_score(
     ]
     for group, (sentence, occurrence, phrase) in found.phrase_groups.items():
         described_groups.add(group)
-        if sentence.index in star.own_actions:
+        if _acted_myself(star, sentence.index):
             shown_groups.add(group)
             shown_in.append(sentence)
         evidence.append(

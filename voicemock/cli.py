@@ -41,7 +41,8 @@ COMMAND_MODULES = (
 
 DESCRIPTION = """\
 Practise interview answers out loud, offline. With no command, opens the app.
-Everything stays on this machine: recordings, transcripts and scores."""
+Everything stays on this machine: recordings, transcripts and scores (unless you set
+a language model server of your own, off by default)."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -457,7 +457,13 @@ def prepare_sentences(text: str, embedder: Embedder | None = None) -> None:
     sentences = split_sentences(text)[:-1]
     if embedder is None or not sentences:
         return
-    embedder.embed_cached([spoken_text(s.text) for s in sentences if not is_keyword_list(s)])
+    embedder.embed_cached(_embedded_texts([s for s in sentences if not is_keyword_list(s)]))
+
+
+def _embedded_texts(prose: Sequence[Sentence]) -> list[str]:
+    """What is embedded of each prose sentence (fillers dropped): one form for both the score
+    and the sentences prepared while the answer is spoken, so the latter are found again."""
+    return [spoken_text(s.text) for s in prose]
 
 
 def _similarities(
@@ -468,7 +474,7 @@ def _similarities(
 
     # Cached: the sentences of an answer transcribed while it was spoken are embedded then
     # (prepare_sentences), so only the last ones are left when it is scored.
-    sentence_vectors = embedder.embed_cached([spoken_text(s.text) for s in prose])
+    sentence_vectors = embedder.embed_cached(_embedded_texts(prose))
     row = {s.index: i for i, s in enumerate(prose)}
     rows = []
     for u in units:

@@ -114,7 +114,7 @@ NO_EXAMPLE_CAP_APPROACH = 65
 # The example score from which the answer counts as telling one.
 EXAMPLE_PRESENT = 35
 LEVEL_POINTS = 25
-# Within a described level (2 or 3), each group or concept beyond what the level needs adds
+# Within level 3 ("in depth"), each group or concept beyond what the level needs adds
 # BREADTH_POINTS, up to BREADTH_CAP (always below the next level): two answers at the same
 # level are told apart by how much of the competency they cover.
 BREADTH_POINTS = 5
@@ -792,16 +792,16 @@ def competency_level(described: int, shown: int, named: bool, depth: bool) -> in
 
 
 def competency_points(level: int, described: int, depth: int) -> int:
-    """The 0-100 score of a competency: its level, plus breadth within a described level.
+    """The 0-100 score of a competency: its level, plus breadth within level 3.
 
-    Level 2 needs one described group and level 3 two (or one with its concept); each further
-    group and each further concept named beside a description adds ``BREADTH_POINTS``, never
-    reaching the next level. Named-only (1), not shown (0) and the top level (4) are flat.
+    Level 3 needs two described groups (or one with its concept); each further group and each
+    further concept adds ``BREADTH_POINTS``, never reaching the next level. The other levels
+    are flat: level 2 is one group with nothing more (see ``competency_level``), named-only (1)
+    and not shown (0) earn nothing for more terms, and 4 is the top.
     """
     points = level * LEVEL_POINTS
-    if level in (2, 3):
-        needed = 1 if level == 2 else 2
-        extra = max(0, described - needed) + depth - (1 if level == 3 and described < 2 else 0)
+    if level == 3:
+        extra = max(0, described - 2) + depth - (1 if described < 2 else 0)
         points += min(BREADTH_CAP, BREADTH_POINTS * max(0, extra))
     return points
 

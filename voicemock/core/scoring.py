@@ -25,7 +25,6 @@ a concrete story. Gates then cap it: too short, off topic, mostly a bare list of
 from __future__ import annotations
 
 import itertools
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -420,8 +419,7 @@ def _acted_myself(star: StarAnalysis, index: int) -> bool:
     "We rebuilt the schedule" says what a team did; an interviewer credits the candidate with
     what "I" did, so only that shows a competency in their own example.
     """
-    actions = star.all_actions.get(index, ())
-    return any(re.match(r"i\b", a.quote.strip(), re.IGNORECASE) for a in actions)
+    return any(a.by_me for a in star.all_actions.get(index, ()))
 
 
 def _units(text: str, prose: Sequence[Sentence], star: StarAnalysis) -> list[_Unit]:

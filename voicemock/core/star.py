@@ -191,6 +191,7 @@ class OwnAction:
     end_token: int = 0
     start_char: int = 0  # where the quote is in the scored text
     end_char: int = 0
+    by_me: bool = False  # the subject is "I", not "we": the speaker's own part
 
     def covers(self, token_index: int) -> bool:
         """True when the token lies in this action's clause."""
@@ -310,6 +311,7 @@ def _own_action(sentence: Sentence, subject_index: int) -> OwnAction:
         end_token=clause_end,
         start_char=sentence.start_char + start,
         end_char=sentence.start_char + end,
+        by_me=tokens[subject_index].lower == "i",
     )
 
 
@@ -452,11 +454,7 @@ def example_quality(star: StarAnalysis, sentences: Sequence[Sentence]) -> float:
     if not star.own_actions:
         return 0.0
     present = {span.part for span in star.breakdown.spans}
-    singular = sum(
-        1
-        for actions in star.all_actions.values()
-        if any(sentences[a.sentence_index].tokens[a.start_token].lower == "i" for a in actions)
-    )
+    singular = sum(1 for actions in star.all_actions.values() if any(a.by_me for a in actions))
     plural = len(star.all_actions) - singular
     action_share = min(1.0, (singular + 0.5 * plural) / FULL_ACTIONS)
     score = EXAMPLE_POINTS["A"] * action_share

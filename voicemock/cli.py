@@ -62,8 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run voicemock; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    # No arguments opens the app: building the parser (importing every command module) would
+    # only delay its first screen.
+    args = build_parser().parse_args(arguments) if arguments else argparse.Namespace(command=None)
     try:
         if args.command is None:
             from voicemock.commands.tui import run_app

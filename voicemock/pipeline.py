@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
-from voicemock.config import Settings
 from voicemock.core.models import SAMPLE_RATE_HZ, DeliveryMetrics, ScoreReport, Transcript
 from voicemock.core.pending import PENDING_DIR_NAME, new_pending_path, recover_command
 from voicemock.errors import NoSpeechError, VoicemockError
 
 if TYPE_CHECKING:
+    from voicemock.config import Settings
     from voicemock.core.followups import Followup, FollowupPhraser
     from voicemock.core.prosody import ProsodyReport
     from voicemock.core.rubrics import LoadedQuestion
@@ -50,7 +50,7 @@ __all__ = [
 Progress = Callable[[str, float], None]
 # A recorder's tap: every block of 16 kHz int16 samples as it is written, then None at the end.
 AudioTap = Callable[[Any], None]
-TranscriberLoader = Callable[[Settings], "Transcriber"]
+TranscriberLoader = Callable[["Settings"], "Transcriber"]
 
 STAGE_LOADING = "loading model"
 STAGE_TRANSCRIBING = "transcribing"
@@ -104,7 +104,7 @@ class Recorder(Protocol):
 
 RecorderType = TypeVar("RecorderType", bound=Recorder)
 # (file to write, settings, tap for the live transcription) -> a recorder, not yet started.
-RecorderFactory = Callable[[Path, Settings, AudioTap], RecorderType]
+RecorderFactory = Callable[[Path, "Settings", AudioTap], RecorderType]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from voicemock.config import Settings, load_settings, save_settings
 from voicemock.core.safe_text import printable
 from voicemock.errors import VoicemockError
 from voicemock.ui.errors import describe_unexpected
@@ -25,6 +24,7 @@ from voicemock.ui.palette import QuestionCommands
 from voicemock.ui.services import Services
 
 if TYPE_CHECKING:
+    from voicemock.config import Settings
     from voicemock.core.followups import FollowupPhraser
     from voicemock.core.rubrics import LoadedQuestion, RubricLibrary
     from voicemock.core.store import AttemptRecord, SessionStore
@@ -53,13 +53,28 @@ class VoicemockApp(App[None]):
         super().__init__()
         # Set by `voicemock practice --question ID`: go straight to that question's interview.
         self.start_question_id = start_question_id
-        self.settings = settings if settings is not None else load_settings()
+        # The saved settings are read on first use, after the first screen is drawn (reading
+        # them imports pydantic, a tenth of a second).
+        self._settings: Settings | None = settings
         self.services = services if services is not None else Services()
         self.library: RubricLibrary | None = None
         self.library_error: str | None = None
         self.warm_state: WarmState = "idle"
         self._store: SessionStore | None = None
         self._store_lock = threading.Lock()
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in use: as given to the app, else the saved ones."""
+        if self._settings is None:
+            from voicemock.config import load_settings
+
+            self._settings = load_settings()
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        self._settings = settings
 
     def notify(
         self,
@@ -192,6 +207,8 @@ class VoicemockApp(App[None]):
         """Keep new settings for this run and on disk; warm the model again if it changed."""
         old = self.settings
         self.settings = settings
+        from voicemock.config import save_settings
+
         path = save_settings(settings)
         if (old.engine, old.model, old.use_embeddings) != (
             settings.engine,

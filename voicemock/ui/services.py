@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from voicemock.config import Settings
-from voicemock.pipeline import AudioTap, Recorder, RecordingResult
-
 if TYPE_CHECKING:
+    from voicemock.config import Settings
     from voicemock.core.rubrics import RubricLibrary
     from voicemock.core.store import SessionStore
+
+    # Types only: the pipeline is imported when an answer is recorded, not before the app's
+    # first frame.
+    from voicemock.pipeline import AudioTap, Recorder, RecordingResult
     from voicemock.speech.transcribe import Transcriber
 
 __all__ = ["Player", "Recorder", "RecordingResult", "Services", "Speaker"]

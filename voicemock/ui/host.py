@@ -11,13 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from voicemock.pipeline import PracticeSession
-
 if TYPE_CHECKING:
     from voicemock.config import Settings
     from voicemock.core.followups import FollowupPhraser
     from voicemock.core.rubrics import LoadedQuestion, RubricLibrary
     from voicemock.core.store import AttemptRecord, SessionStore
+    from voicemock.pipeline import PracticeSession
     from voicemock.ui.services import Services
 
 
@@ -37,6 +36,9 @@ class InterviewPlan:
         followups: int = 0,
         phraser: FollowupPhraser | None = None,
     ) -> None:
+        # Imported here: the app imports this module before its first frame.
+        from voicemock.pipeline import PracticeSession
+
         self.questions: tuple[LoadedQuestion, ...] = tuple(questions)
         self.kind: Literal["single", "mock"] = kind
         self.session: PracticeSession = PracticeSession(title, kind)

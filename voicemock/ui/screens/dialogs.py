@@ -17,7 +17,6 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
-from voicemock.core.metrics import answer_length_s
 from voicemock.ui.formatting import plain, score_text, short
 from voicemock.ui.screens.base import VoicemockModal
 from voicemock.ui.widgets.transcript_view import format_length
@@ -225,6 +224,9 @@ class MockSummaryDialog(VoicemockModal[bool]):
 
     def summary(self) -> Text:
         """One line per answer (score, length, question), then the average."""
+        # Imported here: Home imports this module, and the metrics take long to import.
+        from voicemock.core.metrics import answer_length_s
+
         text = Text()
         for number, attempt in enumerate(self.attempts, start=1):
             text.append(f"{number:>2}. ")

@@ -28,12 +28,12 @@ from voicemock.core.progress import (
 from voicemock.errors import VoicemockError
 from voicemock.ui.formatting import plain, score_text, short
 from voicemock.ui.screens.base import VoicemockScreen
-from voicemock.ui.screens.dialogs import MockSetup, MockSetupDialog
 from voicemock.ui.widgets.sparkline import sparkline
 
 if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptRecord, HistoryPoint
+    from voicemock.ui.screens.dialogs import MockSetup
 
 RECENT_LIMIT = 8
 TREND_WINDOW = 3  # attempts compared at each end for the trend
@@ -358,6 +358,9 @@ class HomeScreen(VoicemockScreen):
         if not self._shown:
             self.notify("No question matches the search and filters.", severity="warning")
             return
+        # Imported here, not before Home's first frame (the dialogs module is large).
+        from voicemock.ui.screens.dialogs import MockSetupDialog
+
         shown = list(self._shown)
 
         def start(setup: MockSetup | None) -> None:

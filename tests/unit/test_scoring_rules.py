@@ -341,3 +341,79 @@ def test_what_the_team_did_is_described_and_what_i_did_is_shown() -> None:
     assert shown and not any(e.kind == "own_action" for c in by_we.competencies for e in c.evidence)
     assert sum(c.level for c in by_i.competencies) >= sum(c.level for c in by_we.competencies)
     assert by_i.overall > by_we.overall
+
+
+def test_a_negation_stays_in_its_own_clause() -> None:
+    """A negator reaches neither a clause opened by a comma nor one opened by a new subject."""
+    from voicemock.core.phrases import compile_phrase, occurrences
+
+    cases = [
+        ("I ask what they like and don't like about using, reflect back what I hear.", "reflect"),
+        ("okay you don't want to be here that makes sense to me", "that makes sense"),
+        ("i try not to argue i try to figure out what the person wants", "figure out"),
+    ]
+    for text, phrase in cases:
+        (sentence,) = split_sentences(text)
+        hits = occurrences(sentence, compile_phrase(phrase))
+        assert [o.polarity for o in hits] == ["positive"], (text, hits)
+    # Within its clause a negation still reverses: "I never shout or swear at them".
+    (sentence,) = split_sentences("I never shout or swear at a client.")
+    assert [o.polarity for o in occurrences(sentence, compile_phrase("swear at"))] != ["positive"]
+
+
+def test_what_the_speaker_did_instead_is_no_red_flag() -> None:
+    from voicemock.core.phrases import compile_phrase, red_flag_occurrences
+
+    flag = compile_phrase("went over their head")
+    (ruled_out,) = split_sentences(
+        "I talk to them directly instead of letting it simmer or going over their head."
+    )
+    assert red_flag_occurrences(ruled_out, flag) == []
+    (done,) = split_sentences("I went over their head and took it to the director.")
+    assert red_flag_occurrences(done, flag)
+    # What a pronoun right before the phrase does is not the speaker's doing.
+    arguing = compile_phrase("argue for change")
+    (theirs,) = split_sentences("I ask why three and not zero, which gets them arguing for change.")
+    assert red_flag_occurrences(theirs, arguing) == []
+    (mine,) = split_sentences("I argue for change until the client sees sense.")
+    assert red_flag_occurrences(mine, arguing)
+
+
+HARMS_YAML = """
+id: test-stakeholder
+text: Tell me about a time you dealt with a difficult customer.
+competencies:
+  - id: composure
+    label: Composure
+    description: Stays calm and keeps helping.
+    indicators:
+      - meaning: staying calm
+        phrases: [stayed calm]
+        shows:
+          - I kept my voice level and let him finish before I answered.
+          - I took a breath and asked what would fix it for him today.
+    harms:
+      - I stopped answering his calls and let them all go to voicemail.
+      - I told the rest of the team what a nightmare he was so nobody would help him.
+    exemplars:
+      - I apologised for the delay and gave him a date he could hold me to.
+"""
+
+
+def test_bad_practice_in_any_words_is_flagged_by_meaning(embedder: Embedder) -> None:
+    question = Question.model_validate(yaml.safe_load(HARMS_YAML))
+    opening = "Last spring a customer kept ringing about a late order and shouting at the desk. "
+    harmful = opening + "In the end I just stopped picking up his calls and left them to voicemail."
+    report = score(harmful, question, embedder)
+    (composure,) = report.competencies
+    assert composure.flagged and composure.level == 0
+    assert "red_flag" in report.gates and report.overall <= 25
+    assert any(e.kind == "red_flag" and "bad practice" in e.reason for e in composure.evidence)
+    # Denied, it is no harm; put right in the speaker's own action, it does not flag either.
+    denied = opening + "I never stopped picking up his calls or left them to voicemail."
+    assert not score(denied, question, embedder).competencies[0].flagged
+    mended = (
+        harmful + " The next morning I rang him back, kept my voice level, let him finish, and "
+        "asked what would fix it for him today."
+    )
+    assert not score(mended, question, embedder).competencies[0].flagged

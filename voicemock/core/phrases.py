@@ -41,6 +41,14 @@ NEGATORS = frozenset(
 # "not just/only" adds rather than negates.
 # Negators that deny an action outright ("I don't ask", "I never explain", "I refuse to").
 _DENIALS = frozenset({"not", "never", "refuse"})
+# Someone else's pronouns that, right before a verb, make it their action: "got them arguing".
+_AGENT_PRONOUNS = frozenset({"them", "him", "they", "he", "she"})  # not "her": "her family"
+# "instead of X", "rather than X": X is what the speaker did not do.
+_PREFERRING = frozenset({("instead", "of"), ("rather", "than")})
+# Subjects that open a clause of their own when a phrase starts with them.
+_CLAUSE_SUBJECTS = frozenset({"i", "we", "he", "she", "they", "that", "this", "it"})
+# Subjects that, met before any negator, mark the start of the phrase's own clause.
+_NEW_CLAUSE_SUBJECTS = frozenset({"i", "we", "he", "she", "they"})
 _NOT_NEGATING_NEXT = frozenset({"just", "only", "simply", "merely", "matter", "doubt", "less"})
 _CLAUSE_BREAK_WORDS = frozenset(
     {
@@ -284,11 +292,25 @@ def negators_before(sentence: Sentence, index: int) -> list[int]:
     """
     tokens = sentence.tokens
     found: list[int] = []
+    # ", reflect back ..." and "... that makes sense" open a clause of their own, out of the
+    # reach of a negator before them.
+    if index < len(tokens) and (
+        _has_clause_punct(tokens[index]) or tokens[index].lower in _CLAUSE_SUBJECTS
+    ):
+        return found
     j = index - 1
     while j >= 0:
         if is_negator(tokens, j) and (found or index - j <= NEGATION_WINDOW):
             found.append(j)
-        if is_clause_start(tokens[j]) or (not found and index - j >= NEGATION_WINDOW):
+        # A negator reaches over "or": "never shout or swear", "instead of waiting or ...".
+        reaches_over = tokens[j].lower == "or" and not tokens[j].clause_break
+        if (is_clause_start(tokens[j]) and not reaches_over) or (
+            not found and index - j >= NEGATION_WINDOW
+        ):
+            break
+        # Run-on speech: "i try not to argue i try to figure out ...": a new subject before
+        # any negator starts the phrase's own clause.
+        if not found and tokens[j].lower in _NEW_CLAUSE_SUBJECTS:
             break
         j -= 1
     return found
@@ -296,6 +318,9 @@ def negators_before(sentence: Sentence, index: int) -> list[int]:
 
 def is_negator(tokens: Sequence[Token], j: int) -> bool:
     token = tokens[j]
+    following_word = tokens[j + 1].lower if j + 1 < len(tokens) else ""
+    if (token.lower, following_word) in _PREFERRING:
+        return True  # "instead of going over her head" rules it out
     if token.lemma not in NEGATORS and token.lower not in NEGATORS:
         return False
     following = tokens[j + 1] if j + 1 < len(tokens) else None
@@ -392,15 +417,18 @@ def speaker_negated(sentence: Sentence) -> bool:
     """True when a clause that may be the speaker's is negated (its meaning may be reversed).
 
     "I do not really have time to listen" is, and so is "I tell their family everything,
-    without their consent"; "I set up a sheet because people were changing code and not
-    telling anybody" and "nobody could figure out why" are not: their negation is about someone
-    else, which is how stories set the scene. Two negators cancel.
+    without their consent" ("I rang her instead of emailing" is not: it says what was done);
+    "I set up a sheet because people were changing code and not telling anybody" and "nobody
+    could figure out why" are not: their negation is about someone else, which is how stories
+    set the scene. Two negators cancel.
     """
     tokens = sentence.tokens
     count = sum(
         1
         for j in range(len(tokens))
-        if is_negator(tokens, j) and _negated_subject(sentence, j) != "other"
+        if is_negator(tokens, j)
+        and (tokens[j].lower, tokens[j + 1].lower if j + 1 < len(tokens) else "") not in _PREFERRING
+        and _negated_subject(sentence, j) != "other"
     )
     return count % 2 == 1
 
@@ -449,8 +477,11 @@ def red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]
     for start, end in find_phrase(sentence, phrase):
         if len(negators_before(sentence, start)) % 2 == 1:
             continue  # "I never force clients" rejects the red flag
-        # Someone else's bad practice, told as part of a story, is not the speaker's.
-        if subject_before(sentence, start) == "other":
+        # Someone else's bad practice, told as part of a story, is not the speaker's; nor is
+        # what a pronoun right before it does: "which gets them arguing for change".
+        if subject_before(sentence, start) == "other" or (
+            start > 0 and sentence.tokens[start - 1].lower in _AGENT_PRONOUNS
+        ):
             continue
         # Nor is what someone feared would happen: "she worried I would tell her employer".
         if _feared_before(sentence, start):

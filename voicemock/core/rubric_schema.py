@@ -27,7 +27,9 @@ A bank file (``rubrics/*.yaml`` shipped, or the user's own in ``<data dir>/rubri
                   - I let her finish before I said a word about my own view.
                   - I asked him to talk me through how he saw the problem.
             depth: [shared goal, compromise]   # concepts that mark an advanced answer
-            red_flags: [went over their head]  # contrary evidence
+            red_flags: [went over their head]  # contrary evidence (phrases)
+            harms:                            # contrary evidence by meaning (plain sentences)
+              - I complained about her to the rest of the team instead of talking to her.
             exemplars:                        # sentences a good answer might contain,
               - I asked her to walk me through her reasoning before I said anything.
             probes:                           # follow-ups an interviewer asks when it is missing
@@ -117,6 +119,9 @@ class Competency(_Strict):
     indicators: list[IndicatorGroup] = Field(min_length=1)
     depth: list[str] = Field(default_factory=list)
     red_flags: list[str] = Field(default_factory=list)
+    harms: list[str] = Field(default_factory=list)
+    """Plain sentences of bad practice, compared by meaning: an answer that says something like
+    them in the speaker's own voice is flagged, whatever its words."""
     exemplars: list[str] = Field(min_length=1)
     next_step: str = ""  # optional coaching line shown when this competency is weak
     probes: list[str] = Field(default_factory=list)

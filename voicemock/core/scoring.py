@@ -51,6 +51,7 @@ from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX, Competency, Questio
 from voicemock.core.rubrics import display_path, draft_path_of
 from voicemock.core.star import StarAnalysis, analyze_star, example_quality
 from voicemock.core.text import (
+    FILLER_SOUNDS,
     Sentence,
     Token,
     WordTimeline,
@@ -75,6 +76,11 @@ __all__ = [
 # A unit (sentence or two-sentence window) shows a group from this cosine up (MiniLM,
 # L2-normalised) with one of the group's sentences ...
 MEANING_THRESHOLD = 0.46
+# A unit says something like one of a competency's harms (bad practice) from this cosine up,
+# and more like it than like any good practice of the question by HARM_MARGIN: then it is a red
+# flag by meaning, and evidence for nothing.
+HARM_THRESHOLD = 0.6
+HARM_MARGIN = 0.08
 # A unit counts for a competency only when it resembles that competency nearly as much as the
 # one it resembles most.
 COMPETING_MARGIN = 0.06
@@ -174,6 +180,8 @@ class _CompiledQuestion:
     competencies: tuple[_CompiledCompetency, ...]
     references: tuple[str, ...]  # every reference sentence, in competency order
     offsets: tuple[int, ...]  # where each competency's references start in ``references``
+    harms: tuple[tuple[int, str], ...]  # (competency index, sentence of bad practice)
+    harm_negated: tuple[bool, ...]  # per harm: said with a negation
     vocabulary: frozenset[str]  # content lemmas of the rubric (lexical relevance)
 
 
@@ -259,8 +267,19 @@ def _compile(question: Question) -> _CompiledQuestion:
     vocabulary = frozenset(
         t.lemma for text in vocabulary_texts for t in tokenize(text) if is_content(t)
     )
+    harms = tuple((c, h) for c, comp in enumerate(question.competencies) for h in comp.harms)
+    # A harm said with a negation ("I talk to the family without a release") reads, to the
+    # embedding, like its opposite ("I get a release before I talk to the family"): it is
+    # compared only with negated sentences, and a harm said outright only with plain ones.
+    harm_negated = tuple(speaker_negated(split_sentences(h)[0]) for _, h in harms)
     compiled = _CompiledQuestion(
-        question, tuple(competencies), tuple(references), tuple(offsets), vocabulary
+        question,
+        tuple(competencies),
+        tuple(references),
+        tuple(offsets),
+        harms,
+        harm_negated,
+        vocabulary,
     )
     with _compiled_lock:
         if len(_compiled_cache) > 256:
@@ -317,10 +336,11 @@ def score_answer(
 
     units = _units(text, prose, star)
     similarity: Vectors | None = None  # units x references
+    harm: Vectors | None = None  # units x harms
     echo: Vectors | None = None  # per unit: similarity to the question
     relevance: float | None = None
     if embedder is not None and units:
-        similarity, echo, relevance = _similarities(embedder, compiled, prose, units)
+        similarity, harm, echo, relevance = _similarities(embedder, compiled, prose, units)
 
     findings = []
     slices = [
@@ -335,9 +355,13 @@ def score_answer(
 
         per_competency = [similarity[:, sl].max(axis=1) for sl in slices if sl.stop > sl.start]
         best_any = np.max(per_competency, axis=0) if per_competency else None
+    harmful = _harmful_units(compiled, units, harm, best_any)
+    harmful_units = frozenset(harmful)
     for c, cc in enumerate(compiled.competencies):
         sims = None if similarity is None else similarity[:, slices[c]]
-        findings.append(_collect(cc, prose, units, sims, echo, best_any, timeline))
+        found = _collect(cc, prose, units, sims, echo, best_any, timeline, harmful_units)
+        _add_harms(found, c, harmful, units, timeline)
+        findings.append(found)
     scored = [
         _competency_score(cc, f, star, timeline)
         for cc, f in zip(compiled.competencies, findings, strict=True)
@@ -413,6 +437,78 @@ def score_answer(
     )
 
 
+def _harmful_units(
+    compiled: _CompiledQuestion,
+    units: Sequence[_Unit],
+    harm: Vectors | None,
+    best_any: Vectors | None,
+) -> dict[int, tuple[int, str, float]]:
+    """The units that say bad practice in the speaker's own voice, by meaning.
+
+    Unit index -> (competency index, the harm it resembles, cosine). A unit qualifies when it
+    resembles a harm from ``HARM_THRESHOLD`` up and more than any good practice of the question
+    by ``HARM_MARGIN``; it must be the speaker's own doing ("I stopped answering his calls"),
+    not what someone else did, and negated exactly when the harm is.
+    """
+    if harm is None or best_any is None or not compiled.harms:
+        return {}
+    out: dict[int, tuple[int, str, float]] = {}
+    import numpy as np
+
+    same_polarity = {
+        polarity: np.asarray([n == polarity for n in compiled.harm_negated]) for polarity in (0, 1)
+    }
+    for u, unit in enumerate(units):
+        if len(unit.sentences) != 1 or not _speaker_does(unit):
+            continue
+        row = np.where(same_polarity[int(unit.negated)], harm[u], -1.0)
+        h = int(row.argmax())
+        cosine = float(row[h])
+        if cosine >= HARM_THRESHOLD and cosine - float(best_any[u]) >= HARM_MARGIN:
+            competency, text = compiled.harms[h]
+            out[u] = (competency, text, cosine)
+    return out
+
+
+def _speaker_does(unit: _Unit) -> bool:
+    """The unit tells the speaker's own action: a past one, or a habit in "I ..." form."""
+    if unit.shows_action:
+        return True
+    words = [t.lower for t in unit.sentences[0].tokens if t.lower not in _OPENING_WORDS]
+    return bool(words) and words[0] in {"i", "we"}
+
+
+# Sounds and linking words a spoken sentence may open with before its subject: "um so I ...".
+_OPENING_WORDS = FILLER_SOUNDS | {"so", "and", "then", "well", "like", "yeah", "honestly", "but"}
+
+
+def _add_harms(
+    found: _Findings,
+    competency: int,
+    harmful: dict[int, tuple[int, str, float]],
+    units: Sequence[_Unit],
+    timeline: WordTimeline,
+) -> None:
+    """Flag the competency with the units that harm it, unless the answer also shows it in the
+    speaker's own action (a first reaction put right: "At first I snapped; then I apologized")."""
+    if any(ev.shown for ev in found.groups.values()):
+        return
+    for u, (owner, text, cosine) in harmful.items():
+        if owner != competency:
+            continue
+        sentence = units[u].sentences[0]
+        found.contrary_quotes.append(_quote(sentence.text, 60))
+        found.contrary.append(
+            _sentence_evidence(
+                "red_flag",
+                sentence,
+                f"bad practice, like '{text}' ({cosine:.2f})",
+                (sentence.start_char, sentence.end_char),
+                timeline,
+            )
+        )
+
+
 def _acted_myself(star: StarAnalysis, index: int) -> bool:
     """The sentence tells a past action of the speaker's own ("I ..."), not only the group's.
 
@@ -466,8 +562,9 @@ def _embedded_texts(prose: Sequence[Sentence]) -> list[str]:
 
 def _similarities(
     embedder: Embedder, compiled: _CompiledQuestion, prose: Sequence[Sentence], units: list[_Unit]
-) -> tuple[Vectors, Vectors, float]:
-    """Unit x reference cosines, each unit's cosine with the question, and the relevance."""
+) -> tuple[Vectors, Vectors, Vectors, float]:
+    """Unit x reference and unit x harm cosines, each unit's cosine with the question, and the
+    relevance."""
     import numpy as np
 
     # Cached: the sentences of an answer transcribed while it was spoken are embedded then
@@ -484,25 +581,27 @@ def _similarities(
             summed = sum(sentence_vectors[row[s.index]] for s in u.sentences)
             rows.append(summed / max(float(np.linalg.norm(summed)), 1e-9))
     unit_vectors: Vectors = np.asarray(rows, dtype=np.float32)
-    reference_vectors = _reference_matrix(embedder, compiled)
-    question_vector = reference_vectors[0]
-    similarity: Vectors = unit_vectors @ reference_vectors[1:].T
-    echo: Vectors = unit_vectors @ question_vector
-    return similarity, echo, _relevance(sentence_vectors, reference_vectors)
+    matrix = _reference_matrix(embedder, compiled)
+    good = matrix[: 1 + len(compiled.references)]  # the question, then every reference
+    similarity: Vectors = unit_vectors @ good[1:].T
+    harm: Vectors = unit_vectors @ matrix[len(good) :].T
+    echo: Vectors = unit_vectors @ good[0]
+    return similarity, harm, echo, _relevance(sentence_vectors, good)
 
 
 _reference_matrices: dict[tuple[int, int], Vectors] = {}
 
 
 def _reference_matrix(embedder: Embedder, compiled: _CompiledQuestion) -> Vectors:
-    """The question's text and every reference sentence as rows (stored on disk, then kept)."""
+    """The question's text, every reference sentence, then every harm, as rows (stored on
+    disk, then kept)."""
     key = (id(embedder), id(compiled))
     cached = _reference_matrices.get(key)
     if cached is not None:
         return cached
     from voicemock.core.embeddings import get_embedder, reference_vectors
 
-    texts = (compiled.question.text, *compiled.references)
+    texts = (compiled.question.text, *compiled.references, *(h for _, h in compiled.harms))
     store = reference_vectors() if embedder is get_embedder() else None
     matrix = store.get(texts) if store is not None else embedder.embed_cached(texts)
     with _compiled_lock:
@@ -571,6 +670,7 @@ def _collect(
     echo: Vectors | None,
     best_any: Vectors | None,
     timeline: WordTimeline,
+    harmful: frozenset[int] = frozenset(),
 ) -> _Findings:
     found = _Findings()
     flagged: set[int] = set()
@@ -607,7 +707,7 @@ def _collect(
             best = float(row.max())
             for s in unit.sentences:
                 support[s.index] = max(support.get(s.index, 0.0), best)
-            if any(s.index in flagged for s in unit.sentences):
+            if u in harmful or any(s.index in flagged for s in unit.sentences):
                 continue
             if len(unit.sentences) == 1:
                 best_single[unit.sentences[0].index] = best
@@ -622,13 +722,14 @@ def _collect(
             for r in (row >= floor).nonzero()[0]:
                 g, reference = cc.references[int(r)]
                 cosine = float(row[r])
+                shown = unit.shows_action
                 previous = found.groups.get(g)
-                better = previous is None or (unit.shows_action, cosine) > (
+                better = previous is None or (shown, cosine) > (
                     previous.shown,
                     previous.similarity,
                 )
                 if better:
-                    found.groups[g] = _GroupEvidence(unit, cosine, reference, unit.shows_action)
+                    found.groups[g] = _GroupEvidence(unit, cosine, reference, shown)
 
     # One unit is one piece of evidence: the exemplars do not count it again beside a group.
     general = found.groups.get(_EXEMPLAR_GROUP)

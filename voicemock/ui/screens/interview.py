@@ -384,6 +384,9 @@ class InterviewScreen(VoicemockScreen):
         except VoicemockError as error:
             self.post_message(RecordingFailed(str(error)))
             return
+        # The results screen's modules load while the user speaks, not after the stop key.
+        import voicemock.ui.screens.results  # noqa: F401
+
         while True:
             result = answer.wait(0.1)
             if result is not None:

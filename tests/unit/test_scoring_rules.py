@@ -417,3 +417,28 @@ def test_bad_practice_in_any_words_is_flagged_by_meaning(embedder: Embedder) -> 
         "asked what would fix it for him today."
     )
     assert not score(mended, question, embedder).competencies[0].flagged
+
+
+def test_quoted_words_and_a_contrast_reverse_nothing() -> None:
+    quoting = "When a client starts saying 'you don't get it,' I slow down and reflect it back."
+    contrast = "Sometimes it is the plan that needs to change, not the client."
+    denial = "I don't reflect anything back to them."
+    assert not speaker_negated(split_sentences(quoting)[0])
+    assert not speaker_negated(split_sentences(contrast)[0])
+    assert speaker_negated(split_sentences(denial)[0])
+
+
+def test_the_scene_describes_no_practice(question: Question, embedder: Embedder) -> None:
+    """Past narrative in which the speaker does nothing ("he thanked the nurse") is the scene:
+    it earns no competency, however close its words come to good practice."""
+    scene = (
+        "Last year a man came in on a Monday after using on Saturday. The nurse said she was "
+        "really glad he had told her, and she gave him a naloxone kit to keep at home. "
+        "The doctor checked him for withdrawal that afternoon. He came back every week after that."
+    )
+    told = scene.replace("The nurse said she was", "I said I was").replace(
+        "she gave him", "I gave him"
+    )
+    assert score(told, question, embedder).overall > score(scene, question, embedder).overall
+    for c in score(scene, question, embedder).competencies:
+        assert not any(e.kind == "exemplar" for e in c.evidence), c.competency_id

@@ -8,6 +8,7 @@ own voice: someone else's bad practice told in a story, or a feared one, is not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -413,6 +414,33 @@ def negated_red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occ
     return out
 
 
+_QUOTED = re.compile(
+    r"[\"“”]([^\"“”]+)[\"“”]"  # "...", “...”
+    r"|(?:^|(?<=[\s,:;(]))['‘](.+?)['’](?=[\s,.;:!?)]|$)"  # '...' (not the one in "don't")
+)
+
+
+# At most this many words after ", not" make it a contrast: "about the work, not the person".
+_CONTRAST_WORDS = 4
+
+
+def _contrasting(tokens: Sequence[Token], j: int) -> bool:
+    """True for a "not" that sets off what came before: "the plan needs to change, not the
+    client" says what does change, it reverses nothing."""
+    return (
+        tokens[j].lower == "not"
+        and tokens[j].clause_break
+        and len(tokens) - j - 1 <= _CONTRAST_WORDS
+    )
+
+
+def quoted_spans(sentence: Sentence) -> list[tuple[int, int]]:
+    """Where the sentence quotes someone's words, as source offsets: "she said 'you don't get
+    it'" quotes a negation that is not the speaker's practice."""
+    base = sentence.start_char
+    return [(base + m.start(), base + m.end()) for m in _QUOTED.finditer(sentence.text)]
+
+
 def speaker_negated(sentence: Sentence) -> bool:
     """True when a clause that may be the speaker's is negated (its meaning may be reversed).
 
@@ -423,10 +451,13 @@ def speaker_negated(sentence: Sentence) -> bool:
     set the scene. Two negators cancel.
     """
     tokens = sentence.tokens
+    quoted = quoted_spans(sentence)
     count = sum(
         1
         for j in range(len(tokens))
         if is_negator(tokens, j)
+        and not any(a <= tokens[j].start_char < b for a, b in quoted)
+        and not _contrasting(tokens, j)
         and (tokens[j].lower, tokens[j + 1].lower if j + 1 < len(tokens) else "") not in _PREFERRING
         and _negated_subject(sentence, j) != "other"
     )

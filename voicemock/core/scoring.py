@@ -49,7 +49,7 @@ from voicemock.core.phrases import (
 )
 from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX, Competency, Question
 from voicemock.core.rubrics import display_path, draft_path_of
-from voicemock.core.star import StarAnalysis, analyze_star, example_quality
+from voicemock.core.star import StarAnalysis, analyze_star, example_quality, has_past_narrative
 from voicemock.core.text import (
     FILLER_SOUNDS,
     Sentence,
@@ -195,6 +195,9 @@ class _Unit:
     end_char: int
     shows_action: bool  # holds the speaker's own past action
     negated: bool
+    # past narrative with no action of the speaker's (or their team's): the scene, or what
+    # someone else did, which describes no practice of the speaker's
+    background: bool = False
 
 
 @dataclass
@@ -518,6 +521,17 @@ def _acted_myself(star: StarAnalysis, index: int) -> bool:
     return any(a.by_me for a in star.all_actions.get(index, ()))
 
 
+def _background(sentence: Sentence) -> bool:
+    """Past narrative in which the speaker is nobody's subject: the scene, or what someone else
+    did ("he called every day during finals week"). It describes no practice of the speaker's."""
+    return has_past_narrative(sentence) and not any(
+        t.lower in _SPEAKER_WORDS for t in sentence.tokens
+    )
+
+
+_SPEAKER_WORDS = frozenset({"i", "we", "i'm", "i've", "i'd", "i'll", "we're", "we'd", "we've"})
+
+
 def _units(text: str, prose: Sequence[Sentence], star: StarAnalysis) -> list[_Unit]:
     """Every prose sentence, then every window of two neighbouring prose sentences."""
 
@@ -530,6 +544,7 @@ def _units(text: str, prose: Sequence[Sentence], star: StarAnalysis) -> list[_Un
             end,
             shows_action=any(_acted_myself(star, s.index) for s in members),
             negated=any(speaker_negated(s) for s in members),
+            background=all(_background(s) for s in members),
         )
 
     singles = [unit((s,)) for s in prose]
@@ -717,6 +732,8 @@ def _collect(
                 continue  # it says more about another competency
             if unit.negated:
                 continue  # embeddings cannot tell "I listened" from "I did not listen"
+            if unit.background:
+                continue  # "he called every day during finals week" is the scene
             threshold = MEANING_THRESHOLD
             floor = max(threshold, float(echo[u]) + QUESTION_ECHO_MARGIN)
             for r in (row >= floor).nonzero()[0]:

@@ -315,7 +315,8 @@ def _own_action(sentence: Sentence, subject_index: int) -> OwnAction:
     )
 
 
-def _has_past_narrative(sentence: Sentence) -> bool:
+def has_past_narrative(sentence: Sentence) -> bool:
+    """True when the sentence tells something past (a past verb form or a past state)."""
     return any(is_past_form(t) or t.lower in PAST_STATE for t in sentence.tokens)
 
 
@@ -372,7 +373,7 @@ def analyze_star(
             label = "S"
         elif action is not None:
             label = "A"
-        elif previous in {"S", "A", "R"} and _has_past_narrative(sentence):
+        elif previous in {"S", "A", "R"} and has_past_narrative(sentence):
             # A past-tense sentence without its own cue continues the part before it.
             label = previous
         else:

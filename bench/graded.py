@@ -28,8 +28,10 @@ class GradedAnswer:
     text: str
     rater_a: int
     rater_b: int
-    # Which file it comes from: "counselling", "behavioural" (spoken-style answers) or
-    # "transcripts" (run-on, disfluent speech as real interviews and Whisper give it).
+    # Which file it comes from: "counselling", "behavioural" (spoken-style answers),
+    # "transcripts" (run-on, disfluent speech as real interviews and Whisper give it) or "fresh"
+    # (written and rated after the scorer was built, by a writer and raters new to the set:
+    # the check on answers it had never seen).
     source: str = ""
 
     @property

@@ -9,7 +9,12 @@ from voicemock.core.embeddings import Embedder, get_embedder
 from voicemock.core.models import ScoreReport, Transcript
 from voicemock.core.phrases import speaker_negated
 from voicemock.core.rubric_schema import Question
-from voicemock.core.scoring import NO_EXAMPLE_CAP_STORY, competency_points, score_answer
+from voicemock.core.scoring import (
+    NO_EXAMPLE_CAP_STORY,
+    RED_FLAG_CAP,
+    competency_points,
+    score_answer,
+)
 from voicemock.core.star import analyze_star, find_own_action
 from voicemock.core.text import split_sentences
 
@@ -157,7 +162,7 @@ def test_a_red_flag_in_the_speakers_voice_caps_the_answer(
     answer = PLAIN_STORY + " Then I told him he had blown it and I would tell his employer."
     report = score(answer, question, embedder)
     assert "red_flag" in report.gates
-    assert report.overall <= 25
+    assert report.overall <= RED_FLAG_CAP
     assert {c.competency_id for c in report.competencies if c.flagged} == {
         "empathy",
         "confidentiality",
@@ -407,7 +412,7 @@ def test_bad_practice_in_any_words_is_flagged_by_meaning(embedder: Embedder) -> 
     report = score(harmful, question, embedder)
     (composure,) = report.competencies
     assert composure.flagged and composure.level == 0
-    assert "red_flag" in report.gates and report.overall <= 25
+    assert "red_flag" in report.gates and report.overall <= RED_FLAG_CAP
     assert any(e.kind == "red_flag" and "bad practice" in e.reason for e in composure.evidence)
     # Denied, it is no harm; put right in the speaker's own action, it does not flag either.
     denied = opening + "I never stopped picking up his calls or left them to voicemail."

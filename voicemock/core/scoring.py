@@ -109,7 +109,7 @@ KEYWORD_LIST_CAP = 10
 KEYWORD_LIST_SHARE = 0.5
 OFF_TOPIC_CAP = 5
 # Bad practice in the speaker's own voice: no answer that contains it is more than weak.
-RED_FLAG_CAP = 25
+RED_FLAG_CAP = 10
 # Overall = COMPETENCY_SHARE of the weighted competency score + the rest from the example.
 COMPETENCY_SHARE = 0.6
 # Caps without a specific example: a "tell me about a time" question asked for one ...

@@ -211,8 +211,10 @@ def _check_shape(question: Question, competency: Competency) -> list[str]:
     ]
     if not 4 <= len(competency.depth) <= 8:
         problems.append(f"{where}: {len(competency.depth)} depth concepts")
-    if not 3 <= len(competency.red_flags) <= 6:
+    if not 3 <= len(competency.red_flags) <= 10:
         problems.append(f"{where}: {len(competency.red_flags)} red flags")
+    if not 4 <= len(competency.harms) <= 10:
+        problems.append(f"{where}: {len(competency.harms)} harms")
     if not 5 <= len(competency.exemplars) <= 8:
         problems.append(f"{where}: {len(competency.exemplars)} exemplars")
     if not competency.next_step:

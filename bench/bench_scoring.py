@@ -1,7 +1,8 @@
 """How fast competency scoring is: embedder load, then per-answer time with and without embeddings.
 
 Scores several 150-300 word answers against the shipped ``sac-client-resistance`` question and
-prints medians beside the targets (150 ms per answer with embeddings, 10 ms without, 2 cores).
+prints medians beside the targets (150 ms per answer with embeddings, 10 ms without, 2 cores),
+then the peak memory of ``voicemock score`` on a text answer (target 300 MB).
 
     .venv/bin/python bench/bench_scoring.py [--repeat N] [--question ID]
 """
@@ -9,14 +10,20 @@ prints medians beside the targets (150 ms per answer with embeddings, 10 ms with
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 from voicemock.core.models import Transcript
 from voicemock.core.rubric_schema import Question
 
 TARGET_WITH_EMBEDDINGS_MS = 150.0
 TARGET_LEXICAL_MS = 10.0
+TARGET_CLI_PEAK_MB = 300.0
 
 # Answers in the project's own words, 150-300 words each, from general to a full story.
 ANSWERS: tuple[str, ...] = (
@@ -207,6 +214,38 @@ def main() -> None:
     print(
         "Overall per answer (lexical / with embeddings): "
         + ", ".join(f"{a}/{b}" for a, b in overall)
+    )
+    cli_peak_memory(question.id if source.startswith("shipped") else None)
+
+
+def _child_peak_mb(command: list[str], env: dict[str, str]) -> float:
+    """Run ``command`` and return its peak resident memory (its own, not this process's)."""
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        error = child.stderr.read().decode(errors="replace") if child.stderr else ""
+        raise SystemExit(f"voicemock score failed: {error.strip()[:300]}")
+    return usage.ru_maxrss / 1024  # kilobytes on Linux
+
+
+def cli_peak_memory(question_id: str | None) -> None:
+    """Peak memory of ``voicemock score`` on a text answer, in fresh processes and a fresh data
+    folder: the first run on a machine prepares the model for later ones."""
+    if question_id is None:
+        return
+    with tempfile.TemporaryDirectory() as home:
+        answer = Path(home) / "answer.txt"
+        answer.write_text(ANSWERS[1], encoding="utf-8")
+        env = {**os.environ, "VOICEMOCK_HOME": str(Path(home) / "data")}
+        command = [sys.executable, "-m", "voicemock", "score", "-q", question_id, str(answer)]
+        first = _child_peak_mb(command, env)
+        later = [_child_peak_mb(command, env) for _ in range(3)]
+    verdict = "meets" if statistics.median(later) <= TARGET_CLI_PEAK_MB else "MISSES"
+    print(
+        f"Peak memory of `voicemock score` on a text answer: {statistics.median(later):.0f} MB "
+        f"(target {TARGET_CLI_PEAK_MB:.0f} MB: {verdict}); the first run on a machine, which "
+        f"prepares the model for later ones, {first:.0f} MB"
     )
 
 

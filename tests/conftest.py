@@ -32,10 +32,34 @@ def data_home(home: Path) -> Iterator[Path]:
             os.environ["VOICEMOCK_HOME"] = old
 
 
+@pytest.fixture(scope="session")
+def prepared_model(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The embedding model's prepared form, made once for the whole run (None without it)."""
+    from voicemock.core import embeddings
+
+    try:
+        files = embeddings.find_model_files()
+        prepared = tmp_path_factory.mktemp("prepared-model") / embeddings.prepared_model_name(
+            files.model_path
+        )
+        embeddings.Embedder(files, prepared)
+    except Exception:
+        return None
+    return prepared if prepared.is_dir() else None
+
+
 @pytest.fixture(autouse=True)
-def voicemock_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Every test gets its own empty data dir."""
-    with data_home(tmp_path_factory.mktemp("home")) as home:
+def voicemock_home(
+    tmp_path_factory: pytest.TempPathFactory, prepared_model: Path | None
+) -> Iterator[Path]:
+    """Every test gets its own empty data dir. Its cache links to the model's prepared form,
+    which every data dir would otherwise write again (90 MB)."""
+    home = tmp_path_factory.mktemp("home")
+    if prepared_model is not None:
+        cache = home / "cache"
+        cache.mkdir(mode=0o700)
+        (cache / prepared_model.name).symlink_to(prepared_model, target_is_directory=True)
+    with data_home(home):
         yield home
 
 

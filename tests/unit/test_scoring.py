@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
@@ -1071,3 +1072,23 @@ def test_sentences_prepared_while_speaking_are_not_embedded_again(
     # Only the sentence that was still going on is embedded when the answer is scored.
     assert not any("pointless" in t or "without arguing" in t for t in embedded), embedded
     assert any("month later" in t for t in embedded)
+
+
+def test_the_prepared_model_is_kept_private_and_gives_the_same_vectors(tmp_path: Path) -> None:
+    """The first embedder writes the model's prepared form; later ones load it (a damaged one
+    is made again) and embed exactly as the shipped model does."""
+    files = embeddings.find_model_files()
+    prepared = tmp_path / "cache" / "prepared"
+    prepared.parent.mkdir()
+    texts = ["I asked what was getting in the way.", "We agreed on one goal he chose himself."]
+    shipped = embeddings.Embedder(files).embed(texts)
+    first = embeddings.Embedder(files, prepared)
+    assert sorted(p.name for p in prepared.iterdir()) == ["model.onnx", "weights.bin"]
+    assert all(p.stat().st_mode & 0o077 == 0 for p in prepared.iterdir())
+    assert not [p for p in prepared.parent.iterdir() if p.name.startswith(".preparing")]
+    again = embeddings.Embedder(files, prepared)
+    for embedder in (first, again):
+        assert np.allclose(embedder.embed(texts), shipped, atol=1e-5)
+    (prepared / "model.onnx").write_bytes(b"not a model")
+    mended = embeddings.Embedder(files, prepared)
+    assert np.allclose(mended.embed(texts), shipped, atol=1e-5)

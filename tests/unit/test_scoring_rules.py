@@ -447,3 +447,12 @@ def test_the_scene_describes_no_practice(question: Question, embedder: Embedder)
     assert score(told, question, embedder).overall > score(scene, question, embedder).overall
     for c in score(scene, question, embedder).competencies:
         assert not any(e.kind == "exemplar" for e in c.evidence), c.competency_id
+
+
+def test_two_negations_cancel_only_in_one_clause() -> None:
+    assert not speaker_negated(
+        split_sentences("I never share anything a client tells me without their consent.")[0]
+    )
+    assert speaker_negated(
+        split_sentences("I don't think it was fair feedback, so I didn't change anything.")[0]
+    )

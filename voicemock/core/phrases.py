@@ -448,19 +448,26 @@ def speaker_negated(sentence: Sentence) -> bool:
     without their consent" ("I rang her instead of emailing" is not: it says what was done);
     "I set up a sheet because people were changing code and not telling anybody" and "nobody
     could figure out why" are not: their negation is about someone else, which is how stories
-    set the scene. Two negators cancel.
+    set the scene. Two negators in one clause cancel ("never without consent"); in two clauses
+    they do not ("I don't think it was fair, so I didn't change anything").
     """
     tokens = sentence.tokens
     quoted = quoted_spans(sentence)
-    count = sum(
-        1
-        for j in range(len(tokens))
-        if is_negator(tokens, j)
-        and not any(a <= tokens[j].start_char < b for a, b in quoted)
-        and not _contrasting(tokens, j)
-        and (tokens[j].lower, tokens[j + 1].lower if j + 1 < len(tokens) else "") not in _PREFERRING
-        and _negated_subject(sentence, j) != "other"
-    )
+    count = 0
+    for j in range(len(tokens)):
+        if j > 0 and is_clause_start(tokens[j]) and tokens[j].lower != "or":
+            if count % 2 == 1:
+                return True
+            count = 0
+        if (
+            is_negator(tokens, j)
+            and not any(a <= tokens[j].start_char < b for a, b in quoted)
+            and not _contrasting(tokens, j)
+            and (tokens[j].lower, tokens[j + 1].lower if j + 1 < len(tokens) else "")
+            not in _PREFERRING
+            and _negated_subject(sentence, j) != "other"
+        ):
+            count += 1
     return count % 2 == 1
 
 

@@ -326,11 +326,12 @@ def evidence_reason(evidence: Evidence) -> str:
 
     "indicator 'I asked her' (asking)" becomes "indicator “I asked him” (asking)". When the
     speaker's words are unknown the rubric phrase stays, marked as an example ("like '...'")
-    so that it does not read as a quote.
+    so that it does not read as a quote. Evidence found by meaning (an exemplar, or bad practice
+    matched as a whole sentence) keeps the rubric's sentence: it is what the words resemble.
     """
     reason = evidence.reason
     quoted = _REASON_QUOTE.search(reason)
-    if evidence.kind == "exemplar" or quoted is None:
+    if evidence.kind == "exemplar" or quoted is None or evidence.matched == evidence.sentence:
         return reason
     span = evidence_quote(evidence)
     if span is not None:

@@ -1192,6 +1192,8 @@ class _CompetencyPlan:
             out["depth"] = depth
         if entry is not None and entry.red_flags:
             out["red_flags"] = list(entry.red_flags)
+        if entry is not None and entry.harms:
+            out["harms"] = list(entry.harms)
         out["exemplars"] = self._exemplars(context)
         if entry is not None and entry.next_step:
             out["next_step"] = entry.next_step
@@ -1634,6 +1636,7 @@ def _header(
             else ";"
         ),
         "- depth, red_flags: concepts that mark an advanced answer, or that count against it;",
+        "  harms: plain sentences of bad practice (an answer that means the same is flagged);",
         "  probes: follow-up questions an interviewer would ask;",
         "- role and level: set them so `voicemock questions --role ...` finds this question.",
     ]

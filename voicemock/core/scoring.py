@@ -76,6 +76,9 @@ __all__ = [
 # A unit (sentence or two-sentence window) shows a group from this cosine up (MiniLM,
 # L2-normalised) with one of the group's sentences ...
 MEANING_THRESHOLD = 0.46
+# An exemplar sums up the whole competency, so a loose likeness to one is only the topic: it
+# counts as a group of its own from this cosine up.
+EXEMPLAR_THRESHOLD = 0.6
 # A unit says something like one of a competency's harms (bad practice) from this cosine up,
 # and more like it than like any good practice of the question by HARM_MARGIN: then it is a red
 # flag by meaning, and evidence for nothing.
@@ -739,6 +742,8 @@ def _collect(
             for r in (row >= floor).nonzero()[0]:
                 g, reference = cc.references[int(r)]
                 cosine = float(row[r])
+                if g == _EXEMPLAR_GROUP and cosine < EXEMPLAR_THRESHOLD:
+                    continue
                 shown = unit.shows_action
                 previous = found.groups.get(g)
                 better = previous is None or (shown, cosine) > (

@@ -2,8 +2,8 @@
 
 Scores every answer of bench/data/graded/ against its shipped question (embeddings on) and
 prints, for the tuning part, the held-out part and both (and apart: the run-on spoken
-transcripts, and the later answers of answers-fresh.jsonl, written and rated after the scorer
-was built, as a check on answers it had never seen): Spearman, Kendall tau-b and pairwise
+transcripts, and the later answers of answers-fresh*.jsonl, written and rated after the scorer
+was built, as checks on answers it had never seen): Spearman, Kendall tau-b and pairwise
 ordering accuracy against the raters' mean rating, per question and pooled; the mean overall
 score at each rating; the agreement that survives with answer length held fixed; and the
 raters' own agreement with each other, the ceiling. Then the seed page's three sample answers.
@@ -125,9 +125,10 @@ def main() -> None:
             f"  scored 0: {zeros} of {len(spoken)}; length vs rating rho {length:.2f} "
             "(rho|len above: what the score says beyond length)"
         )
-    fresh = [a for a in answers if a.source == "fresh"]
-    if fresh:
-        report("later answers (answers-fresh.jsonl, part of the above)", fresh, scores)
+    for later in ("fresh", "fresh2"):
+        part = [a for a in answers if a.source == later]
+        if part:
+            report(f"later answers (answers-{later}.jsonl, part of the above)", part, scores)
     seed_order()
     if args.show_answers:
         print()

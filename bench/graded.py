@@ -29,9 +29,10 @@ class GradedAnswer:
     rater_a: int
     rater_b: int
     # Which file it comes from: "counselling", "behavioural" (spoken-style answers),
-    # "transcripts" (run-on, disfluent speech as real interviews and Whisper give it) or "fresh"
-    # (written and rated after the scorer was built, by a writer and raters new to the set:
-    # the check on answers it had never seen).
+    # "transcripts" (run-on, disfluent speech as real interviews and Whisper give it), "fresh"
+    # and "fresh2" (written and rated after the scorer was built, each by a writer and raters
+    # new to the set: checks on answers it had never seen; the rules were then improved on
+    # what "fresh" showed, while "fresh2" was only measured).
     source: str = ""
 
     @property

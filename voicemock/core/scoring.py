@@ -82,7 +82,7 @@ EXEMPLAR_THRESHOLD = 0.6
 # A unit says something like one of a competency's harms (bad practice) from this cosine up,
 # and more like it than like any good practice of the question by HARM_MARGIN: then it is a red
 # flag by meaning, and evidence for nothing.
-HARM_THRESHOLD = 0.6
+HARM_THRESHOLD = 0.62
 HARM_MARGIN = 0.08
 # A unit counts for a competency only when it resembles that competency nearly as much as the
 # one it resembles most.

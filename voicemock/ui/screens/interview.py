@@ -150,6 +150,7 @@ class InterviewScreen(VoicemockScreen):
         self.answer: Answer | None = None  # the answer being recorded or analysed
         self._poll: Timer | None = None
         self._countdown: Timer | None = None
+        self._shown_clock = ""  # the recording clock as last drawn
         self._think_left_s = 0.0
         self._cancelled = False
         self.stop_requested_at: float | None = None  # monotonic time of the stop key, for timing
@@ -347,6 +348,7 @@ class InterviewScreen(VoicemockScreen):
         self._stop_countdown()
         self.recording = None
         self.stop_requested_at = None
+        self._shown_clock = ""
         self._set_phase("opening")
         from voicemock.pipeline import Answer
 
@@ -413,10 +415,13 @@ class InterviewScreen(VoicemockScreen):
         if self.phase == "recording":
             elapsed = recorder.elapsed_s
             limit = self.vm.settings.max_answer_s
-            self.query_one("#status", Static).update("Recording your answer")
-            self.query_one("#timer", Static).update(
-                Text(f"{format_clock(elapsed)} / {format_clock(limit)}", style="bold")
-            )
+            # Only what changed is redrawn: the meter moves every frame, the clock each second,
+            # and every redraw takes time from the transcription running meanwhile.
+            clock = f"{format_clock(elapsed)} / {format_clock(limit)}"
+            if clock != self._shown_clock:
+                self._shown_clock = clock
+                self.query_one("#status", Static).update("Recording your answer")
+                self.query_one("#timer", Static).update(Text(clock, style="bold"))
             rms_dbfs, peak_dbfs = recorder.level
             self.query_one(LevelMeter).set_level(rms_dbfs, peak_dbfs)
 

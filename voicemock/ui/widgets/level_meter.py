@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -53,9 +55,10 @@ class LevelMeter(Widget):
     peak_dbfs: reactive[float] = reactive(FLOOR_DBFS - 1)
 
     def set_level(self, rms_dbfs: float, peak_dbfs: float) -> None:
-        """Show a new level (both in dBFS)."""
-        self.rms_dbfs = rms_dbfs
-        self.peak_dbfs = peak_dbfs
+        """Show a new level (both in dBFS), to the nearest dB: a change too small to move the bar
+        is not redrawn."""
+        self.rms_dbfs = float(round(rms_dbfs)) if math.isfinite(rms_dbfs) else FLOOR_DBFS - 1
+        self.peak_dbfs = float(round(peak_dbfs)) if math.isfinite(peak_dbfs) else FLOOR_DBFS - 1
 
     def render(self) -> Text:
         return meter_text(self.rms_dbfs, self.peak_dbfs, self.size.width or 40)

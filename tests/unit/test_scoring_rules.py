@@ -456,3 +456,63 @@ def test_two_negations_cancel_only_in_one_clause() -> None:
     assert speaker_negated(
         split_sentences("I don't think it was fair feedback, so I didn't change anything.")[0]
     )
+
+
+FEEDBACK_YAML = """
+id: test-feedback
+text: Tell me about a time you received critical feedback. What did you do with it?
+competencies:
+  - id: openness
+    label: Openness
+    description: Hears the feedback out and checks what is true in it.
+    indicators:
+      - meaning: asking for specifics
+        phrases: [asked for an example]
+        shows:
+          - I asked her to show me one of the emails she meant.
+    exemplars:
+      - I asked which emails had landed badly and read them again with her.
+  - id: change
+    label: Acting on it
+    description: Changes what they do and checks the change worked.
+    indicators:
+      - meaning: trying the change and checking it
+        phrases: [changed how I]
+        shows:
+          - I started opening every email with a line about the customer's question.
+    exemplars:
+      - I rewrote my templates and asked her a month later whether it had helped.
+"""
+BRUSHED_OFF = (
+    "Last year my supervisor told me in my review that some customers found my emails short "
+    "and cold. I listened to what she said and looked at which customers had complained. "
+    "It was mostly the same two accounts, who are hard on everybody. So I kept doing it my way."
+)
+
+
+def test_conduct_any_interviewer_objects_to_is_flagged_whatever_the_question(
+    embedder: Embedder,
+) -> None:
+    question = Question.model_validate(yaml.safe_load(FEEDBACK_YAML))
+    report = score(BRUSHED_OFF, question, embedder)
+    assert "red_flag" in report.gates and report.overall <= RED_FLAG_CAP
+    flagged = [c for c in report.competencies if c.flagged]
+    assert [c.competency_id for c in flagged] == ["change"]  # what the sentence is about
+    assert any("brushing off feedback" in e.reason for e in flagged[0].evidence)
+    # Denied, or told as a lesson later, it is no flag.
+    denied = BRUSHED_OFF.replace("So I kept doing it my way.", "I did not keep doing it my way.")
+    assert "red_flag" not in score(denied, question, embedder).gates
+    owned = BRUSHED_OFF + " Looking back, I should have asked her for an example first."
+    assert "red_flag" not in score(owned, question, embedder).gates
+
+
+def test_conduct_told_of_someone_else_is_not_the_speakers() -> None:
+    from voicemock.core.conduct import conduct_hits
+
+    said = split_sentences(
+        "My colleague took the credit for the launch. He kept doing it his way. "
+        "Last spring I quietly fixed the numbers and no one ever found out."
+    )
+    hits = conduct_hits(said)
+    assert [h.sentence.index for h in hits] == [2]
+    assert hits[0].rule.says == "keeping a problem from the people it affects"

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from voicemock.core.conduct import conduct_hits
 from voicemock.core.models import CompetencyScore, Evidence, EvidenceKind, ScoreReport, Transcript
 from voicemock.core.phrases import (
     EVERYDAY_WORDS,
@@ -368,6 +369,7 @@ def score_answer(
         found = _collect(cc, prose, units, sims, echo, best_any, timeline, harmful_units)
         _add_harms(found, c, harmful, units, timeline)
         findings.append(found)
+    _add_conduct(findings, prose, units, similarity, slices, timeline)
     scored = [
         _competency_score(cc, f, star, timeline)
         for cc, f in zip(compiled.competencies, findings, strict=True)
@@ -510,6 +512,50 @@ def _add_harms(
                 sentence,
                 f"bad practice, like '{text}' ({cosine:.2f})",
                 (sentence.start_char, sentence.end_char),
+                timeline,
+            )
+        )
+
+
+def _add_conduct(
+    findings: Sequence[_Findings],
+    prose: Sequence[Sentence],
+    units: Sequence[_Unit],
+    similarity: Vectors | None,
+    slices: Sequence[slice],
+    timeline: WordTimeline,
+) -> None:
+    """Flag conduct any interviewer objects to (``core.conduct``), whatever the question.
+
+    It counts against the competency the sentence says most about (the first competency when
+    scoring without embeddings): "I kept doing it my way" after feedback is about acting on it.
+    """
+    if not findings:
+        return
+    hits = conduct_hits(prose)
+    if not hits:
+        return
+    single = {
+        unit.sentences[0].index: u for u, unit in enumerate(units) if len(unit.sentences) == 1
+    }
+    for hit in hits:
+        owner = 0
+        u = single.get(hit.sentence.index)
+        if similarity is not None and u is not None:
+            closeness = [
+                float(similarity[u, sl].max()) if sl.stop > sl.start else -1.0 for sl in slices
+            ]
+            owner = max(range(len(closeness)), key=closeness.__getitem__)
+        found = findings[owner]
+        if any(e.start_char == hit.sentence.start_char for e in found.contrary):
+            continue  # the bank's own red flag already quotes this sentence
+        found.contrary_quotes.append(snippet(hit.occurrence))
+        found.contrary.append(
+            _sentence_evidence(
+                "red_flag",
+                hit.sentence,
+                f"{hit.rule.says}, like '{hit.phrase}'",
+                match_span(hit.occurrence),
                 timeline,
             )
         )

@@ -219,6 +219,8 @@ def test_a_story_question_is_capped_without_an_example(embedder: Embedder) -> No
         "When I was a shift lead at a busy cafe, one of the baristas kept coming in late.",
         "This was maybe two years ago at my old job.",
         "So there was this guy on my team who rewrote my code without asking.",
+        "So at the bookstore where I work part-time, the inventory count took all weekend.",
+        "So in my research lab, eight of us shared one microscope and it was always taken.",
     ],
 )
 def test_usual_story_openings_set_the_scene(opening: str) -> None:
@@ -230,6 +232,25 @@ def test_usual_story_openings_set_the_scene(opening: str) -> None:
     assert "S" not in star.breakdown.missing, star.labels
     assert "A" not in star.breakdown.missing
     assert "R" not in star.breakdown.missing
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        "We finished on Sunday afternoon, eleven items off against the system.",
+        "After a month the double bookings had stopped and the calendar became the rule.",
+    ],
+)
+def test_what_the_work_came_to_is_the_result(outcome: str) -> None:
+    text = (
+        "Last spring our team had two days to count the whole store. I split the shelves into "
+        "zones and I paired each scanner with a checker. " + outcome
+    )
+    star = analyze_star(text, split_sentences(text))
+    assert star.labels[-1] == "R", star.labels
+    # Present-tense practice tells no result and sets no scene.
+    general = "I split the work into zones. I pair each scanner with a checker."
+    assert analyze_star(general, split_sentences(general)).breakdown.score == 0
 
 
 def test_disfluent_speech_still_finds_the_speakers_actions() -> None:

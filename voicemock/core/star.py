@@ -130,6 +130,8 @@ _SITUATION_PATTERNS = tuple(
         r"teacher|developer|engineer|intern|assistant|coordinator|analyst|worker|student|"
         r"volunteer|administrator|clerk|officer|director|designer|consultant)\b",
         r"\bon (my|our|a|one) (\w+ )?(shift|rotation|placement|project)\b",
+        # A place named by what the speaker did there: "at the bookstore where I work".
+        r"\b(at|in) (my|our|the|a|an) (\w+ )?\w+ (where|that) (i|we)\b",
     )
 )
 _TASK_PATTERNS = tuple(
@@ -173,7 +175,14 @@ _WEAK_RESULT_PATTERNS = tuple(
         r"\b\d+(\.\d+)?\b",
         r"\b(completed|finished|improved|increased|reduced|decreased|resolved|succeeded|"
         r"achieved|graduated|saved|stayed|agreed|returned|dropped|doubled|halved|grew)\b",
+        r"\b(after|within) (a|one|two|three|four|a few|a couple of|several) (\w+ )?"
+        r"(days?|weeks?|months?|years?|sessions?)\b",
     )
+)
+# What the speaker's own work came to, told after their actions: "we finished on Sunday".
+_OWN_OUTCOME = re.compile(
+    r"\b(i|we) (finally |eventually |actually |still )?(finished|completed|delivered|shipped|"
+    r"launched|hit the|met the|made the deadline|made it|got it done|pulled it off|won)\b"
 )
 
 
@@ -361,8 +370,10 @@ def analyze_star(
             own_actions[sentence.index] = action
             all_actions[sentence.index] = actions
         label: StarPart | None
-        if _any(_STRONG_RESULT_PATTERNS, cues) or (
-            seen_action and action is None and _any(_WEAK_RESULT_PATTERNS, cues)
+        if (
+            _any(_STRONG_RESULT_PATTERNS, cues)
+            or (seen_action and action is None and _any(_WEAK_RESULT_PATTERNS, cues))
+            or (seen_action and _OWN_OUTCOME.search(cues) is not None)
         ):
             label = "R"
         elif _any(_TASK_PATTERNS, cues):
@@ -376,6 +387,9 @@ def analyze_star(
         elif previous in {"S", "A", "R"} and has_past_narrative(sentence):
             # A past-tense sentence without its own cue continues the part before it.
             label = previous
+        elif position == 0 and has_past_narrative(sentence):
+            # A story's first sentence, told in the past, sets its scene whatever its words.
+            label = "S"
         else:
             label = None
         if action is not None:

@@ -537,3 +537,28 @@ def test_conduct_told_of_someone_else_is_not_the_speakers() -> None:
     hits = conduct_hits(said)
     assert [h.sentence.index for h in hits] == [2]
     assert hits[0].rule.says == "keeping a problem from the people it affects"
+
+
+def test_jargon_told_as_a_story_shows_nothing(embedder: Embedder) -> None:
+    from voicemock.core.phrases import is_jargon
+
+    question = Question.model_validate(yaml.safe_load(FEEDBACK_YAML))
+    jargon = (
+        "Last year my manager gave me critical feedback on my customer emails. I leveraged it "
+        "with a growth mindset and took radical ownership of my development journey. I aligned "
+        "with key stakeholders on actionable learnings and drove continuous improvement."
+    )
+    plain = (
+        "Last year my manager told me my customer emails read as cold. I asked her to show me "
+        "two that had landed badly, and I started opening every email with a line about the "
+        "customer's question. A month later I asked her whether it had helped, and she said "
+        "the complaints had stopped."
+    )
+    said = split_sentences(jargon)
+    assert [is_jargon(s) for s in said] == [False, True, True]
+    assert not any(is_jargon(s) for s in split_sentences(plain))
+    report = score(jargon, question, embedder)
+    assert all(c.level <= 1 for c in report.competencies), [
+        (c.competency_id, c.level) for c in report.competencies
+    ]
+    assert score(plain, question, embedder).overall >= report.overall + 30

@@ -553,3 +553,96 @@ def is_keyword_list(sentence: Sentence) -> bool:
     if commas >= 2 and commas >= (n - 1) / 4 and ratio < 0.25:
         return True
     return n >= 6 and ratio < 0.1
+
+
+# --- Jargon ----------------------------------------------------------------------------------
+
+# Words of the office and of the helping professions that name a quality or an approach without
+# saying what anybody did: "I leveraged my emotional intelligence to drive alignment".
+JARGON_WORDS = frozenset(
+    str.split(
+        """
+    leverage synergy synergies alignment align stakeholder socialize socialise holistic
+    holistically paradigm robust seamless seamlessly proactive proactively empower empowerment
+    mindset transparency transparently bandwidth actionable scalable streamline optimize
+    optimise learnings deliverable deliverables initiative impactful impact
+    strategic strategically framework methodology iterate iteration agile kpi kpis metrics
+    ecosystem visibility cadence champion coalition compelling facilitate
+    facilitation collaborative collaboratively culturally
+    nonjudgmental rapport validate validation empathize empathise empathy
+    consensus accountability ownership resilience resilient excellence
+    utilize utilise utilization spearhead foster cultivate navigate journey passion passionate
+    dynamic innovative innovation systemic modality modalities intervention psychoeducation
+    motivational
+    """
+    )
+)
+# Set phrases of the same kind, over lowercase words separated by single spaces (a hyphen
+# separates words: "buy-in" is "buy in").
+JARGON_PHRASES = (
+    "growth mindset",
+    "best practice",
+    "continuous improvement",
+    "psychological safety",
+    "emotional intelligence",
+    "servant leadership",
+    "active listening",
+    "actively listening",
+    "common ground",
+    "win win",
+    "buy in",
+    "cross functional",
+    "evidence based",
+    "client centered",
+    "client centred",
+    "person centered",
+    "person centred",
+    "strengths based",
+    "trauma informed",
+    "non judgmental",
+    "solutions oriented",
+    "solution oriented",
+    "co create",
+    "root cause",
+    "deep dive",
+    "circle back",
+    "move the needle",
+    "low-hanging fruit",
+    "north star",
+    "value add",
+    "lessons learned",
+    "fail fast",
+    "drive alignment",
+    "drive adoption",
+    "drive results",
+    "measurable impact",
+    "open communication",
+    "safe space",
+    "therapeutic alliance",
+    "stages of change",
+    "harm reduction",
+    "whole person",
+    "touch base",
+    "end to end",
+    "game changer",
+    "take ownership",
+    "radical ownership",
+    "i statements",
+    "lean into",
+)
+# A sentence is jargon when this many of its words or set phrases are, making up at least
+# JARGON_SHARE of its content words: a term now and then in a plain sentence is not.
+JARGON_HITS = 2
+JARGON_SHARE = 0.25
+
+
+def is_jargon(sentence: Sentence) -> bool:
+    """True for a sentence made of jargon: terms that name good practice, no one doing it."""
+    tokens = sentence.tokens
+    hits = sum(1 for t in tokens if t.lower in JARGON_WORDS or t.lemma in JARGON_WORDS)
+    spoken = " " + " ".join(t.lower for t in tokens) + " "
+    hits += sum(spoken.count(f" {phrase} ") for phrase in JARGON_PHRASES)
+    if hits < JARGON_HITS:
+        return False
+    content = sum(1 for t in tokens if is_content(t))
+    return hits >= JARGON_SHARE * max(content, 1)

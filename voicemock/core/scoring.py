@@ -39,6 +39,7 @@ from voicemock.core.phrases import (
     Phrase,
     compile_phrase,
     is_content,
+    is_jargon,
     is_keyword_list,
     match_span,
     may_match,
@@ -202,6 +203,8 @@ class _Unit:
     # past narrative with no action of the speaker's (or their team's): the scene, or what
     # someone else did, which describes no practice of the speaker's
     background: bool = False
+    # made of jargon ("I drove alignment and leveraged the learnings"): names, shows nothing
+    jargon: bool = False
 
 
 @dataclass
@@ -320,7 +323,9 @@ def score_answer(
     list_sentences = frozenset(s.index for s in sentences if is_keyword_list(s))
     list_words = sum(s.word_count for s in sentences if s.index in list_sentences)
     prose = [s for s in sentences if s.index not in list_sentences]
-    star = analyze_star(text, sentences, timeline, ignore=list_sentences)
+    # Jargon tells no story: "I leveraged the learnings to drive alignment" is no action.
+    jargon = frozenset(s.index for s in prose if is_jargon(s))
+    star = analyze_star(text, sentences, timeline, ignore=list_sentences | jargon)
     example = example_quality(star, sentences)
 
     notes: list[str] = []
@@ -594,6 +599,7 @@ def _units(text: str, prose: Sequence[Sentence], star: StarAnalysis) -> list[_Un
             shows_action=any(_acted_myself(star, s.index) for s in members),
             negated=any(speaker_negated(s) for s in members),
             background=all(_background(s) for s in members),
+            jargon=any(is_jargon(s) for s in members),
         )
 
     singles = [unit((s,)) for s in prose]
@@ -783,6 +789,8 @@ def _collect(
                 continue  # embeddings cannot tell "I listened" from "I did not listen"
             if unit.background:
                 continue  # "he called every day during finals week" is the scene
+            if unit.jargon:
+                continue  # terms that name good practice, with nobody doing it
             threshold = MEANING_THRESHOLD
             floor = max(threshold, float(echo[u]) + QUESTION_ECHO_MARGIN)
             for r in (row >= floor).nonzero()[0]:
@@ -810,6 +818,7 @@ def _collect(
     for sentence in prose:
         if sentence.index in flagged:
             continue
+        plain = not is_jargon(sentence)  # in jargon, a phrase is named, never described
         for g, group in enumerate(cc.groups):
             for phrase in group.phrases:
                 if not may_match(sentence, phrase):
@@ -832,14 +841,17 @@ def _collect(
                 if not positive:
                     continue
                 practised = _in_practice_clause(sentence, positive[0].start)
-                describes = (
-                    len(phrase.lemmas) >= 2
-                    and (
-                        support.get(sentence.index, 0.0) >= PHRASE_SUPPORT
-                        if sims is not None
-                        else _has_verb_clause(sentence)
+                describes = plain and (
+                    (
+                        len(phrase.lemmas) >= 2
+                        and (
+                            support.get(sentence.index, 0.0) >= PHRASE_SUPPORT
+                            if sims is not None
+                            else _has_verb_clause(sentence)
+                        )
                     )
-                ) or practised
+                    or practised
+                )
                 if describes and g not in found.phrase_groups:
                     found.phrase_groups[g] = (sentence, positive[0], phrase.text)
                 elif not describes:
@@ -851,7 +863,11 @@ def _collect(
             positive = [o for o in occurrences(sentence, phrase) if o.polarity == "positive"]
             if positive:
                 found.depth[phrase.text] = (sentence, positive[0])
-                if found.practised is None and _in_practice_clause(sentence, positive[0].start):
+                if (
+                    plain
+                    and found.practised is None
+                    and _in_practice_clause(sentence, positive[0].start)
+                ):
                     found.practised = (sentence, positive[0], phrase.text)
     return found
 

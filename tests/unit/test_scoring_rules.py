@@ -562,3 +562,41 @@ def test_jargon_told_as_a_story_shows_nothing(embedder: Embedder) -> None:
         (c.competency_id, c.level) for c in report.competencies
     ]
     assert score(plain, question, embedder).overall >= report.overall + 30
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("I was honest with them when I didn't know something.", False),
+        ("I called her back because I didn't want her to wait.", False),
+        ("I don't assume I know what their faith means to them.", False),
+        ("I didn't call her back.", True),
+        ("I don't think it was fair, so I didn't change anything.", True),
+    ],
+)
+def test_a_framing_clause_or_not_knowing_reverses_no_practice(sentence: str, negated: bool) -> None:
+    assert speaker_negated(split_sentences(sentence)[0]) is negated
+
+
+def test_not_knowing_what_culture_means_to_a_client_is_no_denial() -> None:
+    question = Question.model_validate(
+        yaml.safe_load(
+            """
+id: test-culture
+text: How do you adapt your counseling to a client's culture?
+competencies:
+  - id: culture
+    label: Culture
+    description: Learns what culture means to the client.
+    indicators:
+      - meaning: asking what culture means to them
+        phrases: [what their culture means to them]
+    exemplars:
+      - I ask each client what their background means to them.
+"""
+        )
+    )
+    humble = "I start from the idea that I don't know what their culture means to them."
+    report = score_answer(Transcript.from_text(humble), question, use_embeddings=False)
+    assert not report.competencies[0].flagged
+    assert not any(e.kind == "negated" for e in report.competencies[0].evidence)

@@ -27,6 +27,8 @@ MATTR_WINDOW = 50
 TARGET_LENGTH_S = (60.0, 120.0)
 REPEATED_PHRASE_MIN_USES = 3
 _MIN_RATE_WORDS = 2  # one word has no rate worth showing
+# A rate over less time than this says nothing (and a vanishing one would be infinite).
+_MIN_RATE_SECONDS = 0.1
 # Word and silence timings are given to the millisecond or so; closer than this is touching.
 _TIME_TOLERANCE_S = 0.005
 
@@ -1170,11 +1172,11 @@ def _measure(
         longest_pause = max((f.end_s - f.start_s for f in pause_flags), default=0.0)
         if question_end_s is not None:
             latency = tokens[0].start_s - float(question_end_s)
-        if answer_s > 0 and word_count >= _MIN_RATE_WORDS:
+        if answer_s >= _MIN_RATE_SECONDS and word_count >= _MIN_RATE_WORDS:
             fillers_per_min = filler_count / (answer_s / 60.0)
             speaking_rate = word_count / (answer_s / 60.0)
             speaking_s = answer_s - sum(f.end_s - f.start_s for f in pause_flags)
-            if speaking_s > 0:
+            if speaking_s >= _MIN_RATE_SECONDS:
                 articulation_rate = word_count / (speaking_s / 60.0)
     discourse_words = sum(b - a + 1 for a, b in discourse)
     lexical = [t.norm for t in tokens if not is_filler_token(t.norm)]

@@ -390,7 +390,11 @@ def occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
         last = negators[-1]
         about = subject_before(sentence, last + 1)
         contrary = (
-            about == "speaker" and sentence.tokens[last].lemma in _DENIALS and phrase.contradicts
+            about == "speaker"
+            and sentence.tokens[last].lemma in _DENIALS
+            and phrase.contradicts
+            and not _knowing(sentence.tokens, last)
+            and not _subordinate(sentence.tokens, last)
         )
         polarity = "contrary" if contrary else "other"
         out.append(Occurrence(sentence, start, end, polarity, min(negators)))
@@ -466,9 +470,74 @@ def speaker_negated(sentence: Sentence) -> bool:
             and (tokens[j].lower, tokens[j + 1].lower if j + 1 < len(tokens) else "")
             not in _PREFERRING
             and _negated_subject(sentence, j) != "other"
+            and not _knowing(tokens, j)
+            and not _subordinate(tokens, j)
         ):
             count += 1
     return count % 2 == 1
+
+
+# Verbs of knowing and believing: "I didn't know what the word meant to her" says what the
+# speaker knew, not what they did, and reverses no practice.
+_KNOWING_VERBS = frozenset(
+    {
+        "know",
+        "think",
+        "assume",
+        "presume",
+        "remember",
+        "understand",
+        "realize",
+        "realise",
+        "expect",
+        "believe",
+        "pretend",
+        "suppose",
+        "recognize",
+        "recognise",
+    }
+)
+_KNOWING_GAP = frozenset({"really", "even", "always", "fully", "actually", "necessarily", "yet"})
+# Words that open a clause which only frames the main one: "... when I didn't know something".
+_FRAMING_WORDS = frozenset(
+    {
+        "when",
+        "whenever",
+        "if",
+        "because",
+        "since",
+        "unless",
+        "until",
+        "although",
+        "though",
+        "before",
+        "after",
+        "once",
+        "whether",
+        "while",
+        "cause",
+    }
+)
+
+
+def _knowing(tokens: Sequence[Token], j: int) -> bool:
+    """The negator at ``j`` denies knowing or believing something, not doing it."""
+    for k in range(j + 1, min(j + 4, len(tokens))):
+        if tokens[k].lower in _KNOWING_GAP or tokens[k].lower in {"do", "did", "to"}:
+            continue
+        return tokens[k].lemma in _KNOWING_VERBS or tokens[k].lower in _KNOWING_VERBS
+    return False
+
+
+def _subordinate(tokens: Sequence[Token], j: int) -> bool:
+    """The negator at ``j`` sits in a clause that frames the sentence (when, if, because ...),
+    so it leaves the main clause's meaning as it is: "I was honest when I didn't know"."""
+    for k in range(j - 1, -1, -1):
+        if tokens[k].lower in _FRAMING_WORDS:
+            return True
+        if is_clause_start(tokens[k]) and tokens[k].lower != "or":
+            return False
+    return False
 
 
 # Subjects that make a clause about someone or something other than the speaker.

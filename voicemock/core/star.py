@@ -471,7 +471,8 @@ def example_quality(star: StarAnalysis, sentences: Sequence[Sentence]) -> float:
     present = {span.part for span in star.breakdown.spans}
     singular = sum(1 for actions in star.all_actions.values() if any(a.by_me for a in actions))
     plural = len(star.all_actions) - singular
-    action_share = min(1.0, (singular + 0.5 * plural) / FULL_ACTIONS)
+    # What "we" did tells the team's part: on its own it earns half the action's points.
+    action_share = min(1.0, singular / FULL_ACTIONS + min(0.5, 0.5 * plural / FULL_ACTIONS))
     score = EXAMPLE_POINTS["A"] * action_share
     score += sum(EXAMPLE_POINTS[p] for p in ("S", "T", "R") if p in present)
     text = " ".join(s.text for s in sentences)

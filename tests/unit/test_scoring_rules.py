@@ -239,6 +239,7 @@ def test_usual_story_openings_set_the_scene(opening: str) -> None:
     [
         "We finished on Sunday afternoon, eleven items off against the system.",
         "After a month the double bookings had stopped and the calendar became the rule.",
+        "and after like a month my manager told me closing was way smoother",
     ],
 )
 def test_what_the_work_came_to_is_the_result(outcome: str) -> None:

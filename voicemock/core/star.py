@@ -175,8 +175,11 @@ _WEAK_RESULT_PATTERNS = tuple(
         r"\b\d+(\.\d+)?\b",
         r"\b(completed|finished|improved|increased|reduced|decreased|resolved|succeeded|"
         r"achieved|graduated|saved|stayed|agreed|returned|dropped|doubled|halved|grew)\b",
-        r"\b(after|within) (a|one|two|three|four|a few|a couple of|several) (\w+ )?"
-        r"(days?|weeks?|months?|years?|sessions?)\b",
+        r"\b(after|within) (like |about |around |maybe |only )?(a|one|two|three|four|a few|"
+        r"a couple of|several) (\w+ )?(days?|weeks?|months?|years?|sessions?)\b",
+        # What others made of it afterwards: "he told me closing was smoother", "she put me on".
+        r"\b(he|she|they|my (manager|boss|supervisor|lead|chef|director)) (\w+ )?(put|promoted|"
+        r"moved|gave|offered|thanked|told|asked|trusted) me\b",
     )
 )
 # What the speaker's own work came to, told after their actions: "we finished on Sunday".

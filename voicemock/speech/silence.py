@@ -170,6 +170,18 @@ def voiced_frames(samples: FloatArray, sample_rate_hz: int = SAMPLE_RATE_HZ) -> 
     return voiced
 
 
+def voice_end_s(samples: FloatArray, sample_rate_hz: int = SAMPLE_RATE_HZ) -> float | None:
+    """Where the last voiced frame of ``samples`` ends, in seconds (None when none is voiced)."""
+    import numpy as np
+
+    voiced = np.flatnonzero(voiced_frames(samples, sample_rate_hz))
+    if voiced.size == 0:
+        return None
+    frame = max(1, round(FRAME_S * sample_rate_hz))
+    hop = max(1, round(HOP_S * sample_rate_hz))
+    return float((int(voiced[-1]) * hop + frame) / sample_rate_hz)
+
+
 def drop_unheard_words(
     transcript: Transcript, samples: FloatArray, sample_rate_hz: int = SAMPLE_RATE_HZ
 ) -> Transcript:

@@ -45,6 +45,14 @@ _DECODE_OPTIONS: dict[str, Any] = {
     "initial_prompt": INITIAL_PROMPT,
 }
 
+# Whisper decodes 30 s at a time. When a window's last word ends before its audio does (a chunk
+# ending in a pause, an answer stopped mid-word), faster-whisper decodes the rest in a window of
+# its own: a whole encoder pass (~0.5 s on two cores) that finds nothing, or words on silence
+# that drop_unheard_words removes later. So once the segments reach the end of the voice, the
+# rest is not decoded. Whisper ends a word up to ~0.15 s before its sound fades, so a segment
+# ending this close to the end of the voice reaches it.
+SILENT_REST_S = 0.2
+
 FASTER_INSTALL_HINT = "faster-whisper is not installed: pip install faster-whisper"
 OPENAI_INSTALL_HINT = (
     "the openai-whisper engine is not installed: pip install torch==2.13.0 openai-whisper "
@@ -251,7 +259,15 @@ class FasterWhisperTranscriber(_LazyModel):
     def _decode(
         self, samples: FloatArray, duration_s: float, progress: ProgressCallback | None
     ) -> Iterable[RawSegment]:
-        """Segments as faster-whisper yields them (progress: 0..1 by segment end)."""
+        """Segments as faster-whisper yields them (progress: 0..1 by segment end).
+
+        Decoding stops once the segments reach the end of the voice in ``samples``: what is
+        left is silence (see SILENT_REST_S). Audio with no voiced frame at all is decoded to
+        its end.
+        """
+        from voicemock.speech.silence import voice_end_s
+
+        last_voice_s = voice_end_s(samples)
         segment_iter, _info = self._model.transcribe(samples, vad_filter=True, **_DECODE_OPTIONS)
         # The work happens while the generator is iterated.
         for segment in segment_iter:
@@ -259,6 +275,8 @@ class FasterWhisperTranscriber(_LazyModel):
             yield segment.text, segment.start, segment.end, raw
             if progress is not None and duration_s > 0:
                 progress(min(1.0, float(segment.end) / duration_s))
+            if last_voice_s is not None and float(segment.end) + SILENT_REST_S >= last_voice_s:
+                break
 
 
 class _ProgressBar:

@@ -642,7 +642,7 @@ JARGON_WORDS = frozenset(
     consensus accountability ownership resilience resilient excellence
     utilize utilise utilization spearhead foster cultivate navigate journey passion passionate
     dynamic innovative innovation systemic modality modalities intervention psychoeducation
-    motivational
+    motivational normalized normalised normalize normalise reflective reinforced processed
     """
     )
 )
@@ -698,6 +698,13 @@ JARGON_PHRASES = (
     "radical ownership",
     "i statements",
     "lean into",
+    "self efficacy",
+    "protective factors",
+    "holding space",
+    "hold space",
+    "relapse prevention plan",
+    "recovery journey",
+    "reflective listening",
 )
 # A sentence is jargon when this many of its words or set phrases are, making up at least
 # JARGON_SHARE of its content words: a term now and then in a plain sentence is not.

@@ -374,7 +374,7 @@ def score_answer(
         found = _collect(cc, prose, units, sims, echo, best_any, timeline, harmful_units)
         _add_harms(found, c, harmful, units, timeline)
         findings.append(found)
-    _add_conduct(findings, prose, units, similarity, slices, timeline)
+    _add_conduct(findings, prose, units, similarity, slices, timeline, embedder, compiled)
     scored = [
         _competency_score(cc, f, star, timeline)
         for cc, f in zip(compiled.competencies, findings, strict=True)
@@ -529,11 +529,14 @@ def _add_conduct(
     similarity: Vectors | None,
     slices: Sequence[slice],
     timeline: WordTimeline,
+    embedder: Embedder | None,
+    compiled: _CompiledQuestion,
 ) -> None:
     """Flag conduct any interviewer objects to (``core.conduct``), whatever the question.
 
-    It counts against the competency the sentence says most about (the first competency when
-    scoring without embeddings): "I kept doing it my way" after feedback is about acting on it.
+    It counts against the competency that both the sentence and what the conduct is ("brushing
+    off feedback instead of weighing it") say most about: openness to feedback, not the
+    communication the sentence happens to resemble. Without embeddings, the first competency.
     """
     if not findings:
         return
@@ -543,12 +546,20 @@ def _add_conduct(
     single = {
         unit.sentences[0].index: u for u, unit in enumerate(units) if len(unit.sentences) == 1
     }
-    for hit in hits:
+    kinds: Vectors | None = None
+    if similarity is not None and embedder is not None:
+        references = _reference_matrix(embedder, compiled)[1 : 1 + len(compiled.references)]
+        kinds = embedder.embed_cached([hit.rule.says for hit in hits]) @ references.T
+    for h, hit in enumerate(hits):
         owner = 0
         u = single.get(hit.sentence.index)
         if similarity is not None and u is not None:
             closeness = [
-                float(similarity[u, sl].max()) if sl.stop > sl.start else -1.0 for sl in slices
+                float(similarity[u, sl].max())
+                + (float(kinds[h, sl].max()) if kinds is not None else 0.0)
+                if sl.stop > sl.start
+                else -2.0
+                for sl in slices
             ]
             owner = max(range(len(closeness)), key=closeness.__getitem__)
         found = findings[owner]

@@ -36,6 +36,10 @@ _REFLECTION = re.compile(
 )
 # How much each element of a told example is worth in ``example_quality`` (sums to 100).
 EXAMPLE_POINTS = {"S": 15, "T": 10, "A": 40, "R": 25, "reflection": 10}
+# An example that spends more than this share of its words on the scene is heard as rambling,
+# and keeps this share of its points.
+RAMBLING_SCENE_SHARE = 0.5
+RAMBLING_FACTOR = 0.6
 # Own actions in the first person singular that make the action part complete.
 FULL_ACTIONS = 3
 
@@ -177,9 +181,9 @@ _WEAK_RESULT_PATTERNS = tuple(
         r"achieved|graduated|saved|stayed|agreed|returned|dropped|doubled|halved|grew)\b",
         r"\b(after|within) (like |about |around |maybe |only )?(a|one|two|three|four|a few|"
         r"a couple of|several) (\w+ )?(days?|weeks?|months?|years?|sessions?)\b",
-        # What others made of it afterwards: "he told me closing was smoother", "she put me on".
+        # What others made of it afterwards: "she put me on saute", "they thanked me".
         r"\b(he|she|they|my (manager|boss|supervisor|lead|chef|director)) (\w+ )?(put|promoted|"
-        r"moved|gave|offered|thanked|told|asked|trusted) me\b",
+        r"moved|gave|offered|thanked|trusted) me\b",
     )
 )
 # What the speaker's own work came to, told after their actions: "we finished on Sunday".
@@ -485,6 +489,6 @@ def example_quality(star: StarAnalysis, sentences: Sequence[Sentence]) -> float:
     scene_words = sum(
         s.word_count for s, label in zip(sentences, star.labels, strict=True) if label == "S"
     )
-    if total_words and scene_words / total_words > 0.5:
-        score *= 0.8
+    if total_words and scene_words / total_words > RAMBLING_SCENE_SHARE:
+        score *= RAMBLING_FACTOR
     return min(100.0, score)

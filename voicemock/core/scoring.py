@@ -346,7 +346,7 @@ def score_answer(
         embedder = None
         notes.append("scored on lexical signals only (embedding model turned off)")
 
-    units = _units(text, prose, star)
+    units = _units(text, prose, star, jargon)
     similarity: Vectors | None = None  # units x references
     harm: Vectors | None = None  # units x harms
     echo: Vectors | None = None  # per unit: similarity to the question
@@ -371,7 +371,7 @@ def score_answer(
     harmful_units = frozenset(harmful)
     for c, cc in enumerate(compiled.competencies):
         sims = None if similarity is None else similarity[:, slices[c]]
-        found = _collect(cc, prose, units, sims, echo, best_any, timeline, harmful_units)
+        found = _collect(cc, prose, units, sims, echo, best_any, timeline, harmful_units, jargon)
         _add_harms(found, c, harmful, units, timeline)
         findings.append(found)
     _add_conduct(findings, prose, units, similarity, slices, timeline, embedder, compiled)
@@ -597,8 +597,13 @@ def _background(sentence: Sentence) -> bool:
 _SPEAKER_WORDS = frozenset({"i", "we", "i'm", "i've", "i'd", "i'll", "we're", "we'd", "we've"})
 
 
-def _units(text: str, prose: Sequence[Sentence], star: StarAnalysis) -> list[_Unit]:
-    """Every prose sentence, then every window of two neighbouring prose sentences."""
+def _units(
+    text: str, prose: Sequence[Sentence], star: StarAnalysis, jargon: frozenset[int] = frozenset()
+) -> list[_Unit]:
+    """Every prose sentence, then every window of two neighbouring prose sentences.
+
+    ``jargon`` holds the indices of the sentences made of jargon (``phrases.is_jargon``).
+    """
 
     def unit(members: tuple[Sentence, ...]) -> _Unit:
         start, end = members[0].start_char, members[-1].end_char
@@ -610,7 +615,7 @@ def _units(text: str, prose: Sequence[Sentence], star: StarAnalysis) -> list[_Un
             shows_action=any(_acted_myself(star, s.index) for s in members),
             negated=any(speaker_negated(s) for s in members),
             background=all(_background(s) for s in members),
-            jargon=any(is_jargon(s) for s in members),
+            jargon=any(s.index in jargon for s in members),
         )
 
     singles = [unit((s,)) for s in prose]
@@ -752,6 +757,7 @@ def _collect(
     best_any: Vectors | None,
     timeline: WordTimeline,
     harmful: frozenset[int] = frozenset(),
+    jargon: frozenset[int] = frozenset(),
 ) -> _Findings:
     found = _Findings()
     flagged: set[int] = set()
@@ -829,7 +835,7 @@ def _collect(
     for sentence in prose:
         if sentence.index in flagged:
             continue
-        plain = not is_jargon(sentence)  # in jargon, a phrase is named, never described
+        plain = sentence.index not in jargon  # in jargon, a phrase is named, never described
         for g, group in enumerate(cc.groups):
             for phrase in group.phrases:
                 if not may_match(sentence, phrase):

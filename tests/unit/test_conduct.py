@@ -1,0 +1,32 @@
+"""The shipped conduct rules (rubrics/library/conduct.yaml) load; a broken file costs nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from voicemock.core.conduct import conduct_hits, conduct_path, load_conduct
+from voicemock.core.text import split_sentences
+
+
+def test_every_shipped_conduct_phrase_is_usable() -> None:
+    data = yaml.safe_load(conduct_path().read_text(encoding="utf-8"))
+    rules = load_conduct()
+    assert len(rules.rules) == len(data["conduct"]) >= 5
+    assert sum(len(r.phrases) for r in rules.rules) == sum(
+        len(entry["phrases"]) for entry in data["conduct"]
+    )
+    assert len(rules.put_right) == len(data["put_right"])
+    assert all(rule.says and rule.phrases for rule in rules.rules)
+
+
+def test_a_broken_conduct_file_flags_nothing(tmp_path: Path) -> None:
+    broken = tmp_path / "conduct.yaml"
+    broken.write_text("conduct: [unclosed\n", encoding="utf-8")
+    assert load_conduct(broken).rules == ()
+    broken.write_text("- just a list\n", encoding="utf-8")
+    assert load_conduct(broken).rules == ()
+    said = split_sentences("I kept it to myself and no one ever found out.")
+    assert conduct_hits(said, load_conduct(broken)) == []
+    assert conduct_hits(said)  # the shipped rules do flag it

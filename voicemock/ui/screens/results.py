@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.lazy import Lazy
+from textual.widget import Widget
 from textual.widgets import (
     DataTable,
     Footer,
@@ -64,6 +65,17 @@ PLOT_LEFT_LIMITS = (-24.0, 12.0)  # pitch in semitones and level in dB share the
 PLOT_PACE_LIMITS_WPM = (60.0, 240.0)
 WPM_KEYS = ("speaking_rate_wpm",)
 FILLER_KEYS = ("fillers_per_min",)
+
+
+class AfterShown(Lazy):
+    """Like Textual's Lazy, one refresh later: what it wraps is mounted once the screen around
+    it has been drawn (for hidden tabs, so the visible one shows sooner)."""
+
+    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
+        async def mount_next() -> None:
+            await Lazy.mount_composed_widgets(self, widgets)
+
+        self.call_after_refresh(mount_next)
 
 
 def metric_value(metrics: DeliveryMetrics, keys: tuple[str, ...]) -> float | None:
@@ -334,21 +346,21 @@ class ResultsScreen(VoicemockScreen):
                     yield Static(legend(), classes="legend")
                     yield TranscriptView(attempt.transcript, attempt.metrics.flags, id="transcript")
             # Hidden tabs are built after the first frame, so the results show up sooner.
-            with TabPane("3 Delivery", id="tab-delivery"), Lazy(Vertical(id="delivery")):
+            with TabPane("3 Delivery", id="tab-delivery"), AfterShown(Vertical(id="delivery")):
                 yield MetricsTable(attempt.metrics, id="metrics", core_only=True)
                 yield Static("", id="metric-detail")
                 # Only where the recording was measured for how it sounded (not typed answers
                 # nor attempts saved before that was measured).
                 if attempt.audio_path is not None and attempt.metrics.get("pitch_sd_st"):
                     yield SoundPlot(attempt, id="sound-plot")
-            with TabPane("4 STAR", id="tab-star"), Lazy(VerticalScroll()):
+            with TabPane("4 STAR", id="tab-star"), AfterShown(VerticalScroll()):
                 if score is not None:
                     yield StarBar(score.star, id="star-bar")
                     yield Static(star_summary(score.star), id="star-summary")
                     yield Static(star_spans_text(score.star), id="star-spans")
                 else:
                     yield Static("This attempt was not scored.", classes="muted")
-            with TabPane("5 Next steps", id="tab-next"), Lazy(VerticalScroll()):
+            with TabPane("5 Next steps", id="tab-next"), AfterShown(VerticalScroll()):
                 yield Static(
                     next_steps_text(
                         score, attempt.metrics, question.question if question else None
@@ -358,14 +370,14 @@ class ResultsScreen(VoicemockScreen):
                 coaching = self._coaching_panel(question)
                 if coaching is not None:
                     yield coaching
-            with TabPane("6 Model answers", id="tab-models"), Lazy(Horizontal()):
+            with TabPane("6 Model answers", id="tab-models"), AfterShown(Horizontal()):
                 with VerticalScroll(id="your-answer") as yours:
                     yours.border_title = "Your answer"
                     yield Static(plain(attempt.transcript.text or "(no words)"))
                 with VerticalScroll(id="model-answers") as models:
                     models.border_title = "Model answers"
                     yield Static(model_answers_text(question))
-            with TabPane("7 Tips", id="tab-tips"), Lazy(VerticalScroll()):
+            with TabPane("7 Tips", id="tab-tips"), AfterShown(VerticalScroll()):
                 yield Static(tips_text(question), id="tips")
             if self.followups:
                 from voicemock.ui.widgets.turns_view import turns_text

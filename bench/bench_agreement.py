@@ -125,7 +125,7 @@ def main() -> None:
             f"  scored 0: {zeros} of {len(spoken)}; length vs rating rho {length:.2f} "
             "(rho|len above: what the score says beyond length)"
         )
-    for later in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5"):
+    for later in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6"):
         part = [a for a in answers if a.source == later]
         if part:
             report(f"later answers (answers-{later}.jsonl, part of the above)", part, scores)

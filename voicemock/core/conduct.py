@@ -38,6 +38,8 @@ class ConductRule:
 
     says: str
     phrases: tuple[Phrase, ...]
+    # counts whoever the sentence's subject is ("the dentist never found out it was me")
+    anyone: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def _read(path: Path) -> ConductRules:
             continue
         compiled = _phrases(entry.get("phrases"))
         if compiled:
-            rules.append(ConductRule(entry["says"].strip(), compiled))
+            rules.append(ConductRule(entry["says"].strip(), compiled, entry.get("anyone") is True))
     return ConductRules(tuple(rules), _phrases(data.get("put_right")))
 
 
@@ -126,10 +128,19 @@ def _first_hit(sentence: Sentence, rules: ConductRules) -> ConductHit | None:
         for phrase in rule.phrases:
             if not may_match(sentence, phrase):
                 continue
-            found = red_flag_occurrences(sentence, phrase)
+            found = (
+                _said_outright(sentence, phrase)
+                if rule.anyone
+                else red_flag_occurrences(sentence, phrase)
+            )
             if found:
                 return ConductHit(sentence, found[0], rule, phrase.text)
     return None
+
+
+def _said_outright(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
+    """Matches not negated by a word before them, whoever they are about."""
+    return [o for o in occurrences(sentence, phrase) if o.polarity == "positive"]
 
 
 def _put_right_after(rest: Sequence[Sentence], put_right: Sequence[Phrase]) -> bool:

@@ -30,3 +30,13 @@ def test_a_broken_conduct_file_flags_nothing(tmp_path: Path) -> None:
     said = split_sentences("I kept it to myself and no one ever found out.")
     assert conduct_hits(said, load_conduct(broken)) == []
     assert conduct_hits(said)  # the shipped rules do flag it
+
+
+def test_an_anyone_entry_counts_whoever_the_sentence_is_about() -> None:
+    hits = conduct_hits(
+        split_sentences("I fitted her in at ten. The dentist never found out it was me.")
+    )
+    assert [h.sentence.index for h in hits] == [1]
+    # A plain entry still needs the speaker's own doing.
+    assert conduct_hits(split_sentences("My colleague kept it quiet.")) == []
+    assert conduct_hits(split_sentences("I kept it quiet."))

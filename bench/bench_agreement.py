@@ -100,6 +100,12 @@ def seed_order() -> None:
     print(f"\nseed sample answers on the shipped question (page order): {overall}")
 
 
+def _set_order(source: str) -> int:
+    """answers-fresh.jsonl, then answers-fresh2.jsonl, answers-fresh3.jsonl, ... in that order."""
+    number = source.removeprefix("fresh")
+    return int(number) if number.isdigit() else 1
+
+
 def main() -> None:
     """Score the graded set and print the agreement figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -125,7 +131,8 @@ def main() -> None:
             f"  scored 0: {zeros} of {len(spoken)}; length vs rating rho {length:.2f} "
             "(rho|len above: what the score says beyond length)"
         )
-    for later in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6"):
+    later_sets = sorted({a.source for a in answers if a.source.startswith("fresh")}, key=_set_order)
+    for later in later_sets:
         part = [a for a in answers if a.source == later]
         if part:
             report(f"later answers (answers-{later}.jsonl, part of the above)", part, scores)

@@ -1,9 +1,12 @@
 """The graded development set (bench/data/graded/) and the rank statistics used to judge it.
 
 Each answer was written as people say them aloud and rated 1-5 on content by two raters who
-saw only the question and the answer, before any score was computed. One answer in three
-(ids ending in 03, 06, 09) is held back: nothing is tuned on it, and its figures are reported
-apart so they say how the scorer does on answers it was not tuned to.
+saw only the question and the answer, before any score was computed. In the first two files
+one answer in three (ids ending in 03, 06, 09) is held back: nothing is tuned on it, and its
+figures are reported apart so they say how the scorer does on answers it was not tuned to.
+The later files (answers-fresh*.jsonl) were each scored once as answers never seen, then read
+whole to improve the scorer, except the newest; bench/data/graded/README.md keeps the figure
+each had when it was first scored.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 
 GRADED_DIR = Path(__file__).resolve().parent / "data" / "graded"
 HELD_OUT_SUFFIXES = ("03", "06", "09")
+# The files whose held-back answers were never read while tuning.
+HELD_OUT_SOURCES = frozenset({"counselling", "behavioural"})
 
 
 @dataclass(frozen=True)
@@ -29,10 +34,9 @@ class GradedAnswer:
     rater_a: int
     rater_b: int
     # Which file it comes from: "counselling", "behavioural" (spoken-style answers),
-    # "transcripts" (run-on, disfluent speech as real interviews and Whisper give it), "fresh"
-    # and "fresh2" (written and rated after the scorer was built, each by a writer and raters
-    # new to the set: checks on answers it had never seen; the rules were then improved on
-    # what "fresh" showed, while "fresh2" was only measured).
+    # "transcripts" (run-on, disfluent speech as real interviews and Whisper give it), "fresh",
+    # "fresh2", ... (written and rated after the scorer was built, each by a writer and raters
+    # new to the set: each a check on answers it had never seen when it was first scored).
     source: str = ""
 
     @property
@@ -43,7 +47,7 @@ class GradedAnswer:
     @property
     def held_out(self) -> bool:
         """True for the part of the set that nothing is tuned on."""
-        return self.id.endswith(HELD_OUT_SUFFIXES)
+        return self.source in HELD_OUT_SOURCES and self.id.endswith(HELD_OUT_SUFFIXES)
 
 
 def load_graded(directory: Path = GRADED_DIR) -> list[GradedAnswer]:

@@ -601,3 +601,38 @@ competencies:
     report = score_answer(Transcript.from_text(humble), question, use_embeddings=False)
     assert not report.competencies[0].flagged
     assert not any(e.kind == "negated" for e in report.competencies[0].evidence)
+
+
+def test_speech_to_text_contractions_without_apostrophes_still_negate() -> None:
+    from voicemock.core.conduct import conduct_hits
+    from voicemock.core.text import tokenize
+
+    assert [t.lower for t in tokenize("i didnt go")] == ["i", "did", "not", "go"]
+    assert speaker_negated(split_sentences("i didnt call her back")[0])
+    said = split_sentences(
+        "cause i didnt want to go behind her back. i dont add anyone on facebook"
+    )
+    assert conduct_hits(said) == []
+
+
+def test_what_did_not_happen_or_was_turned_against_is_no_flag() -> None:
+    from voicemock.core.conduct import conduct_hits
+    from voicemock.core.phrases import compile_phrase, red_flag_occurrences
+
+    argued = split_sentences("The old me would have argued with him about it.")[0]
+    assert red_flag_occurrences(argued, compile_phrase("argue with them")) == []
+    plain = split_sentences("I argued with him about it.")[0]
+    assert red_flag_occurrences(plain, compile_phrase("argue with them"))
+    turned = split_sentences("It was not my fault, but I owned the fix anyway.")
+    assert conduct_hits(turned) == []
+    assert conduct_hits(split_sentences("It was not my fault, and I said so."))
+
+
+def test_a_scene_in_the_first_person_is_no_harmful_doing(embedder: Embedder) -> None:
+    question = Question.model_validate(yaml.safe_load(HARMS_YAML))
+    scene = (
+        "I had a customer years ago who rang about a late order every single day. "
+        "I'm someone who has worked front desks for a long time."
+    )
+    report = score(scene, question, embedder)
+    assert "red_flag" not in report.gates

@@ -133,9 +133,23 @@ def _first_hit(sentence: Sentence, rules: ConductRules) -> ConductHit | None:
                 if rule.anyone
                 else red_flag_occurrences(sentence, phrase)
             )
+            found = [o for o in found if not _turned_against(sentence, o.end)]
             if found:
                 return ConductHit(sentence, found[0], rule, phrase.text)
     return None
+
+
+_TURNS = frozenset({"but", "yet"})
+
+
+def _turned_against(sentence: Sentence, end: int) -> bool:
+    """The speaker goes on to do otherwise in the same sentence: "It wasn't my job, but I ..."."""
+    tokens = sentence.tokens
+    for j in range(end, len(tokens) - 1):
+        if tokens[j].lower in _TURNS:
+            following = [t.lower for t in tokens[j + 1 : j + 4]]
+            return "i" in following or "we" in following
+    return False
 
 
 def _said_outright(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:

@@ -516,6 +516,8 @@ _FRAMING_WORDS = frozenset(
         "whether",
         "while",
         "cause",
+        "what",
+        "whatever",
     }
 )
 
@@ -590,11 +592,27 @@ def red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]
             start > 0 and sentence.tokens[start - 1].lower in _AGENT_PRONOUNS
         ):
             continue
-        # Nor is what someone feared would happen: "she worried I would tell her employer".
-        if _feared_before(sentence, start):
+        # Nor is what someone feared would happen: "she worried I would tell her employer";
+        # nor what did not happen: "the old me would have argued with him".
+        if _feared_before(sentence, start) or counterfactual_before(sentence, start):
             continue
         out.append(Occurrence(sentence, start, end, "contrary"))
     return out
+
+
+_MODALS = frozenset({"would", "could", "might", "should"})
+
+
+def counterfactual_before(sentence: Sentence, index: int) -> bool:
+    """True when "would/could/might/should have" in the clause governs token ``index``: what
+    the speaker did not do ("I could have gone over her head")."""
+    tokens = sentence.tokens
+    for j in range(index - 1, 0, -1):
+        if tokens[j].lower == "have" and tokens[j - 1].lower in _MODALS:
+            return True
+        if is_clause_start(tokens[j]):
+            return False
+    return False
 
 
 def _feared_before(sentence: Sentence, index: int) -> bool:

@@ -488,7 +488,13 @@ def _speaker_does(unit: _Unit) -> bool:
     if unit.shows_action:
         return True
     words = [t.lower for t in unit.sentences[0].tokens if t.lower not in _OPENING_WORDS]
-    return bool(words) and words[0] in {"i", "we"}
+    # "I had a client who ..." and "I'm eight years in recovery" set a scene: no doing.
+    return len(words) > 1 and words[0] in {"i", "we"} and words[1] not in _STATE_VERBS
+
+
+_STATE_VERBS = frozenset(
+    {"be", "am", "was", "were", "have", "had", "got", "get", "'ve", "has", "is", "are"}
+)
 
 
 # Sounds and linking words a spoken sentence may open with before its subject: "um so I ...".

@@ -48,6 +48,33 @@ _CONTRACTION_SUFFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("'s", ("'s",)),
 )
 _NEGATIVE_STEMS = {"won": "will", "can": "can", "shan": "shall", "ain": "be", "don": "do"}
+# The same contractions as speech-to-text often writes them, without the apostrophe ("i didnt
+# want to go behind her back"): only forms that are no other English word.
+_BARE_CONTRACTIONS: dict[str, tuple[str, ...]] = {
+    "dont": ("do", "not"),
+    "didnt": ("did", "not"),
+    "doesnt": ("does", "not"),
+    "isnt": ("is", "not"),
+    "arent": ("are", "not"),
+    "wasnt": ("was", "not"),
+    "werent": ("were", "not"),
+    "cant": ("can", "not"),
+    "couldnt": ("could", "not"),
+    "wouldnt": ("would", "not"),
+    "shouldnt": ("should", "not"),
+    "havent": ("have", "not"),
+    "hasnt": ("has", "not"),
+    "hadnt": ("had", "not"),
+    "mustnt": ("must", "not"),
+    "neednt": ("need", "not"),
+    "aint": ("be", "not"),
+    "im": ("i", "be"),
+    "ive": ("i", "have"),
+    "youre": ("you", "be"),
+    "theyre": ("they", "be"),
+    "weve": ("we", "have"),
+    "theyve": ("they", "have"),
+}
 
 # Lemmas that name the people and stuff of almost any job, or competence in general: on its own
 # such a word is no evidence for (or against) a competency. "patient" is here as the noun; as
@@ -225,7 +252,7 @@ def lemma_of(word: str) -> str:
 def _split_contraction(lower: str) -> tuple[str, ...]:
     lower = lower.replace("’", "'")
     if "'" not in lower:
-        return (lower,)
+        return _BARE_CONTRACTIONS.get(lower, (lower,))
     for suffix, expansion in _CONTRACTION_SUFFIXES:
         if lower.endswith(suffix) and len(lower) > len(suffix):
             stem = lower[: -len(suffix)]

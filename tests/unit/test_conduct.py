@@ -40,3 +40,9 @@ def test_an_anyone_entry_counts_whoever_the_sentence_is_about() -> None:
     # A plain entry still needs the speaker's own doing.
     assert conduct_hits(split_sentences("My colleague kept it quiet.")) == []
     assert conduct_hits(split_sentences("I kept it quiet."))
+
+
+def test_a_habit_learned_is_no_conduct() -> None:
+    learned = split_sentences("I've learned to keep it to myself until I know why.")
+    assert conduct_hits(learned) == []
+    assert conduct_hits(split_sentences("So I kept it to myself until the audit."))

@@ -133,13 +133,23 @@ def _first_hit(sentence: Sentence, rules: ConductRules) -> ConductHit | None:
                 if rule.anyone
                 else red_flag_occurrences(sentence, phrase)
             )
-            found = [o for o in found if not _turned_against(sentence, o.end)]
+            found = [
+                o
+                for o in found
+                if not _turned_against(sentence, o.end) and not _learned(sentence, o.start)
+            ]
             if found:
                 return ConductHit(sentence, found[0], rule, phrase.text)
     return None
 
 
 _TURNS = frozenset({"but", "yet"})
+
+
+def _learned(sentence: Sentence, start: int) -> bool:
+    """A habit the speaker has learned or is working on: "I've learned to keep it to myself"."""
+    before = [t.lemma for t in sentence.tokens[max(0, start - 3) : start]]
+    return "to" in before and "learn" in before
 
 
 def _turned_against(sentence: Sentence, end: int) -> bool:

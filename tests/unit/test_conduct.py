@@ -46,3 +46,10 @@ def test_a_habit_learned_is_no_conduct() -> None:
     learned = split_sentences("I've learned to keep it to myself until I know why.")
     assert conduct_hits(learned) == []
     assert conduct_hits(split_sentences("So I kept it to myself until the audit."))
+
+
+def test_a_clients_boundary_is_not_a_customers() -> None:
+    customer = split_sentences("The supplier was upset, so I gave her my number to call me.")
+    assert conduct_hits(customer) == []
+    client = split_sentences("My client was upset, so I gave her my number to call me.")
+    assert [h.rule.says for h in conduct_hits(client)] == ["crossing a professional boundary"]

@@ -636,3 +636,13 @@ def test_a_scene_in_the_first_person_is_no_harmful_doing(embedder: Embedder) -> 
     )
     report = score(scene, question, embedder)
     assert "red_flag" not in report.gates
+
+
+def test_not_taking_mistrust_personally_is_no_denial() -> None:
+    said = split_sentences("So I name that and don't take their mistrust personally.")[0]
+    from voicemock.core.phrases import compile_phrase, occurrences
+
+    (hit,) = occurrences(said, compile_phrase("mistrust"))
+    assert hit.polarity != "contrary"
+    asked = split_sentences("I don't ask about their mistrust.")[0]
+    assert occurrences(asked, compile_phrase("mistrust"))[0].polarity == "contrary"

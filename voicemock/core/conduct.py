@@ -27,7 +27,7 @@ from voicemock.core.phrases import (
     red_flag_occurrences,
     subject_before,
 )
-from voicemock.core.text import Sentence
+from voicemock.core.text import Sentence, lemma_of
 
 CONDUCT_FILE = "conduct.yaml"
 
@@ -40,6 +40,9 @@ class ConductRule:
     phrases: tuple[Phrase, ...]
     # counts whoever the sentence's subject is ("the dentist never found out it was me")
     anyone: bool = False
+    # counts only in an answer that names one of these (lemmas): a client's boundary is not
+    # a customer's ("I gave her my number" is fine for a supplier)
+    needs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,16 @@ def _read(path: Path) -> ConductRules:
         if not isinstance(entry, dict) or not isinstance(entry.get("says"), str):
             continue
         compiled = _phrases(entry.get("phrases"))
+        needs = entry.get("needs")
+        words = (
+            frozenset(lemma_of(w.lower()) for w in needs if isinstance(w, str))
+            if isinstance(needs, list)
+            else frozenset()
+        )
         if compiled:
-            rules.append(ConductRule(entry["says"].strip(), compiled, entry.get("anyone") is True))
+            rules.append(
+                ConductRule(entry["says"].strip(), compiled, entry.get("anyone") is True, words)
+            )
     return ConductRules(tuple(rules), _phrases(data.get("put_right")))
 
 
@@ -115,16 +126,18 @@ def _phrases(items: object) -> tuple[Phrase, ...]:
 def conduct_hits(prose: Sequence[Sentence], rules: ConductRules | None = None) -> list[ConductHit]:
     """The sentences that tell objectionable conduct of the speaker's own, one hit each."""
     rules = rules if rules is not None else load_conduct()
+    said = frozenset(t.lemma for s in prose for t in s.tokens)
+    usable = [r for r in rules.rules if not r.needs or r.needs & said]
     hits: list[ConductHit] = []
     for position, sentence in enumerate(prose):
-        hit = _first_hit(sentence, rules)
+        hit = _first_hit(sentence, usable)
         if hit is not None and not _put_right_after(prose[position:], rules.put_right):
             hits.append(hit)
     return hits
 
 
-def _first_hit(sentence: Sentence, rules: ConductRules) -> ConductHit | None:
-    for rule in rules.rules:
+def _first_hit(sentence: Sentence, rules: Sequence[ConductRule]) -> ConductHit | None:
+    for rule in rules:
         for phrase in rule.phrases:
             if not may_match(sentence, phrase):
                 continue

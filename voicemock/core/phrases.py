@@ -523,10 +523,15 @@ _FRAMING_WORDS = frozenset(
 
 
 def _knowing(tokens: Sequence[Token], j: int) -> bool:
-    """The negator at ``j`` denies knowing or believing something, not doing it."""
+    """The negator at ``j`` denies knowing or believing something (or taking it personally),
+    not doing it."""
     for k in range(j + 1, min(j + 4, len(tokens))):
         if tokens[k].lower in _KNOWING_GAP or tokens[k].lower in {"do", "did", "to"}:
             continue
+        if tokens[k].lemma == "take" and any(
+            t.lower == "personally" for t in tokens[k + 1 : k + 5]
+        ):
+            return True  # "I don't take their mistrust personally": a stance, not a practice
         return tokens[k].lemma in _KNOWING_VERBS or tokens[k].lower in _KNOWING_VERBS
     return False
 

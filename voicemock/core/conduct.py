@@ -160,7 +160,7 @@ _TURNS = frozenset({"but", "yet"})
 
 
 def _learned(sentence: Sentence, start: int) -> bool:
-    """A habit the speaker has learned or is working on: "I've learned to keep it to myself"."""
+    """A habit the speaker has learned: "I've learned to keep it to myself"."""
     before = [t.lemma for t in sentence.tokens[max(0, start - 3) : start]]
     return "to" in before and "learn" in before
 
@@ -182,11 +182,10 @@ def _said_outright(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
 
 def _put_right_after(rest: Sequence[Sentence], put_right: Sequence[Phrase]) -> bool:
     """A sentence from here on owns the conduct as a lesson, in the speaker's own voice."""
-    for sentence in rest:
-        for phrase in put_right:
-            if not may_match(sentence, phrase):
-                continue
-            for o in occurrences(sentence, phrase):
-                if o.polarity == "positive" and subject_before(sentence, o.start) != "other":
-                    return True
-    return False
+    return any(
+        subject_before(sentence, o.start) != "other"
+        for sentence in rest
+        for phrase in put_right
+        if may_match(sentence, phrase)
+        for o in _said_outright(sentence, phrase)
+    )

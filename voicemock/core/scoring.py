@@ -493,7 +493,7 @@ def _speaker_does(unit: _Unit) -> bool:
 
 
 _STATE_VERBS = frozenset(
-    {"be", "am", "was", "were", "have", "had", "got", "get", "'ve", "has", "is", "are"}
+    {"be", "am", "was", "were", "have", "had", "got", "get", "has", "is", "are"}
 )
 
 

@@ -53,3 +53,22 @@ def test_a_clients_boundary_is_not_a_customers() -> None:
     assert conduct_hits(customer) == []
     client = split_sentences("My client was upset, so I gave her my number to call me.")
     assert [h.rule.says for h in conduct_hits(client)] == ["crossing a professional boundary"]
+
+
+def test_writing_off_the_people_one_serves_is_conduct() -> None:
+    for said in (
+        "You can't help people who don't want it.",
+        "I tell them this is how it works, take it or leave it.",
+        "I save my real effort for the clients who want to change.",
+    ):
+        hits = conduct_hits(split_sentences(said))
+        assert [h.rule.says for h in hits] == ["writing off the people one is there to serve"], said
+    # Told as what others believe and then turned against, it is not the speaker's.
+    assert (
+        conduct_hits(
+            split_sentences(
+                "People say you can't help people who don't want it, but I never give up."
+            )
+        )
+        == []
+    )

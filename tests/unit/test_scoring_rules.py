@@ -646,3 +646,36 @@ def test_not_taking_mistrust_personally_is_no_denial() -> None:
     assert hit.polarity != "contrary"
     asked = split_sentences("I don't ask about their mistrust.")[0]
     assert occurrences(asked, compile_phrase("mistrust"))[0].polarity == "contrary"
+
+
+def test_a_warning_about_anyone_is_no_red_flag() -> None:
+    from voicemock.core.phrases import compile_phrase, red_flag_occurrences
+
+    flag = compile_phrase("argue with them")
+    for warning in (
+        "The second you start arguing with somebody about their drinking, you've lost.",
+        "If you argue with them they just dig in.",
+        "As soon as you argue with them it's over.",
+    ):
+        (sentence,) = split_sentences(warning)
+        assert red_flag_occurrences(sentence, flag) == [], warning
+    for doing in ("When I argue with them they come round.", "So you just argue with them."):
+        (sentence,) = split_sentences(doing)
+        assert red_flag_occurrences(sentence, flag), doing
+
+
+def test_one_sentence_is_evidence_for_one_thing_a_good_answer_does(
+    question: Question, embedder: Embedder
+) -> None:
+    # This sentence resembles both "welcoming the client back" and "staying calm": by meaning
+    # it counts for one of them, however many it faintly resembles.
+    story = (
+        "Last spring a young man I had seen for months came back after a weekend of heavy "
+        "drinking. I thanked him for being straight with me, kept my voice easy and told him he "
+        "was not in trouble with me and that I was glad to see him."
+    )
+    report = score(story, question, embedder)
+    empathy = next(c for c in report.competencies if c.competency_id == "empathy")
+    meaning = ("shown", "described")
+    by_meaning = [e.sentence for e in empathy.evidence if e.reason.startswith(meaning)]
+    assert len(by_meaning) == len(set(by_meaning)) >= 1

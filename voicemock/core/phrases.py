@@ -598,8 +598,13 @@ def red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]
         ):
             continue
         # Nor is what someone feared would happen: "she worried I would tell her employer";
-        # nor what did not happen: "the old me would have argued with him".
-        if _feared_before(sentence, start) or counterfactual_before(sentence, start):
+        # nor what did not happen: "the old me would have argued with him"; nor a warning
+        # about anyone: "the second you start arguing with them, you've lost".
+        if (
+            _feared_before(sentence, start)
+            or counterfactual_before(sentence, start)
+            or _generic_condition(sentence, start)
+        ):
             continue
         out.append(Occurrence(sentence, start, end, "contrary"))
     return out
@@ -615,6 +620,30 @@ def counterfactual_before(sentence: Sentence, index: int) -> bool:
     for j in range(index - 1, 0, -1):
         if tokens[j].lower == "have" and tokens[j - 1].lower in _MODALS:
             return True
+        if is_clause_start(tokens[j]):
+            return False
+    return False
+
+
+# Openers of a condition on anyone: "if you ...", "the moment you ...", "as soon as you ...".
+_CONDITION_OPENERS = frozenset({"if", "when", "whenever", "once", "unless"})
+_CONDITION_NOUNS = frozenset({"second", "minute", "moment", "instant"})
+
+
+def _generic_condition(sentence: Sentence, index: int) -> bool:
+    """True when token ``index`` sits in a condition whose subject is generic "you": "if you
+    argue with them they dig in" warns against the practice, it tells nobody doing it."""
+    tokens = sentence.tokens
+    for j in range(index - 1, -1, -1):
+        if tokens[j].lower == "you":
+            before = [t.lower for t in tokens[max(0, j - 2) : j]]
+            return bool(before) and (
+                before[-1] in _CONDITION_OPENERS
+                or (len(before) == 2 and before[0] == "the" and before[1] in _CONDITION_NOUNS)
+                or before == ["soon", "as"]
+            )
+        if tokens[j].lower in _SPEAKER_SUBJECTS or tokens[j].lower in _OTHER_PRONOUNS:
+            return False
         if is_clause_start(tokens[j]):
             return False
     return False

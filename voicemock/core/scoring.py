@@ -84,7 +84,7 @@ EXEMPLAR_THRESHOLD = 0.6
 # A unit says something like one of a competency's harms (bad practice) from this cosine up,
 # and more like it than like any good practice of the question by HARM_MARGIN: then it is a red
 # flag by meaning, and evidence for nothing.
-HARM_THRESHOLD = 0.62
+HARM_THRESHOLD = 0.66
 HARM_MARGIN = 0.08
 # A unit counts for a competency only when it resembles that competency nearly as much as the
 # one it resembles most.
@@ -795,6 +795,7 @@ def _collect(
     support: dict[int, float] = {}  # sentence index -> best similarity to this competency
     if sims is not None and echo is not None and cc.references:
         best_single: dict[int, float] = {}
+        candidates: list[tuple[int, _GroupEvidence]] = []
         for u, unit in enumerate(units):
             row = sims[u]
             best = float(row.max())
@@ -821,21 +822,8 @@ def _collect(
                 cosine = float(row[r])
                 if g == _EXEMPLAR_GROUP and cosine < EXEMPLAR_THRESHOLD:
                     continue
-                shown = unit.shows_action
-                previous = found.groups.get(g)
-                better = previous is None or (shown, cosine) > (
-                    previous.shown,
-                    previous.similarity,
-                )
-                if better:
-                    found.groups[g] = _GroupEvidence(unit, cosine, reference, shown)
-
-    # One unit is one piece of evidence: the exemplars do not count it again beside a group.
-    general = found.groups.get(_EXEMPLAR_GROUP)
-    if general is not None and any(
-        ev.unit == general.unit for g, ev in found.groups.items() if g != _EXEMPLAR_GROUP
-    ):
-        del found.groups[_EXEMPLAR_GROUP]
+                candidates.append((g, _GroupEvidence(unit, cosine, reference, unit.shows_action)))
+        _assign_groups(found, candidates)
 
     # Phrases: highlighted evidence; a described group when the sentence means it too.
     for sentence in prose:
@@ -893,6 +881,25 @@ def _collect(
                 ):
                     found.practised = (sentence, positive[0], phrase.text)
     return found
+
+
+def _assign_groups(found: _Findings, candidates: Sequence[tuple[int, _GroupEvidence]]) -> None:
+    """Give each group its best unit, and each sentence to one group only.
+
+    A sentence is one piece of evidence: one that faintly resembles three things a good answer
+    does shows one of them, not three. Strongest first (shown before described, then by
+    cosine), a candidate counts when its group is still open and none of its sentences has
+    been counted for another group.
+    """
+    used: set[int] = set()
+    for g, evidence in sorted(
+        candidates, key=lambda c: (c[1].shown, c[1].similarity), reverse=True
+    ):
+        indexes = {s.index for s in evidence.unit.sentences}
+        if g in found.groups or indexes & used:
+            continue
+        found.groups[g] = evidence
+        used |= indexes
 
 
 # Verbs that name or adopt an approach rather than say what the speaker does with a person:

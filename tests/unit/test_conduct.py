@@ -72,3 +72,21 @@ def test_writing_off_the_people_one_serves_is_conduct() -> None:
         )
         == []
     )
+
+
+def test_a_remark_that_what_was_said_was_untrue_is_conduct() -> None:
+    told = split_sentences(
+        "I told the team the director had asked for a rota, which he hadn't exactly."
+    )
+    assert [h.rule.says for h in conduct_hits(told)] == [
+        "telling people something that was not true"
+    ]
+    assert conduct_hits(split_sentences("I checked whether he had eaten, which he hadn't.")) == []
+
+
+def test_gaming_a_measure_is_conduct() -> None:
+    gamed = split_sentences("I closed the ticket so it didn't count against my numbers.")
+    assert [h.rule.says for h in conduct_hits(gamed)] == [
+        "gaming the measure instead of doing the work"
+    ]
+    assert conduct_hits(split_sentences("Every call counts against my numbers.")) == []

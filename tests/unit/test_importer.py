@@ -793,8 +793,8 @@ def test_the_pages_answers_score_in_its_order_right_after_import(
 
 @pytest.mark.xfail(
     reason="the pages' three sample answers are all general: without a story the overall is "
-    "0.6 of the competency levels, which move in steps too coarse for 10 points between "
-    "answers that differ in a competency or two; see voicemock/core/scoring.py",
+    "APPROACH_GENERAL_SHARE of the competency levels, which move in steps too coarse for 10 "
+    "points between answers that differ in a competency or two; see voicemock/core/scoring.py",
     strict=False,
 )
 @pytest.mark.parametrize("path", SCORED_PAGES)

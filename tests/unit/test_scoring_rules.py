@@ -679,3 +679,31 @@ def test_one_sentence_is_evidence_for_one_thing_a_good_answer_does(
     meaning = ("shown", "described")
     by_meaning = [e.sentence for e in empathy.evidence if e.reason.startswith(meaning)]
     assert len(by_meaning) == len(set(by_meaning)) >= 1
+
+
+def test_a_phrase_never_spans_a_negation_or_a_preposition_before_its_pronoun() -> None:
+    from voicemock.core.phrases import compile_phrase, find_phrase
+
+    def found(phrase: str, said: str) -> bool:
+        (sentence,) = split_sentences(said)
+        return bool(find_phrase(sentence, compile_phrase(phrase)))
+
+    assert found("shame them", "I tried to shame them into coming.")
+    assert not found("shame them", "Alcohol carried a lot of shame in his family.")
+    assert found("let them think we", "I let them think we had it handled.")
+    assert not found("let them think we", "Let's say he didn't think much of us.")
+    # A preposition the phrase itself names is fine: "complained about them to".
+    assert found("complained about them to", "I complained about him to the manager.")
+
+
+def test_a_sound_general_answer_to_an_approach_question_reaches_the_middle(
+    question: Question, embedder: Embedder
+) -> None:
+    from voicemock.core.scoring import APPROACH_GENERAL_SHARE, NO_EXAMPLE_CAP_APPROACH
+
+    report = score(GENERAL_PRACTICE, question, embedder)
+    assert report.example is not None and report.example < 35  # no story told
+    weights = sum(c.weight for c in report.competencies)
+    part = sum(c.score * c.weight for c in report.competencies) / weights
+    assert report.overall >= min(NO_EXAMPLE_CAP_APPROACH, int(APPROACH_GENERAL_SHARE * part))
+    assert report.overall < score(PLAIN_STORY, question, embedder).overall

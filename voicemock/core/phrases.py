@@ -269,11 +269,30 @@ def _match_rest(tokens: Sequence[Token], pattern: Sequence[str], k: int, pos: in
     for j in range(pos, min(pos + MAX_PHRASE_GAP + 1, len(tokens))):
         if _has_clause_punct(tokens[j]):
             break  # a phrase never spans a comma: "hides shame, and a ..." is not "shame them"
+        if j > pos and tokens[j - 1].lower in _GAP_BREAKERS:
+            break  # "he didn't think much of us" is not "let them think we"
+        if (
+            pattern[k] in ANY_WILDCARD
+            and j > pos
+            and tokens[j - 1].lower in _GAP_PREPOSITIONS
+            and pattern[k - 1] not in _GAP_PREPOSITIONS
+        ):
+            continue  # "shame in his family": his family is not whom the shame is done to
         if _token_matches(pattern[k], tokens[j]):
             end = _match_rest(tokens, pattern, k + 1, j + 1)
             if end is not None:
                 return end
     return None
+
+
+# A gap between a phrase's words never holds a negation (it would reverse what the phrase
+# says) ...
+_GAP_BREAKERS = frozenset({"not", "never", "no"})
+# ... nor, before a pronoun that stands for anyone, a preposition: that pronoun is then not the
+# object of the phrase's verb.
+_GAP_PREPOSITIONS = frozenset(
+    {"in", "of", "at", "on", "about", "for", "from", "with", "by", "into", "among", "within"}
+)
 
 
 def _has_clause_punct(token: Token) -> bool:

@@ -117,6 +117,10 @@ OFF_TOPIC_CAP = 5
 RED_FLAG_CAP = 10
 # Overall = COMPETENCY_SHARE of the weighted competency score + the rest from the example.
 COMPETENCY_SHARE = 0.6
+# An approach question ("how do you ...") can be answered soundly without a story: its overall
+# is at least this share of the competency score (below NO_EXAMPLE_CAP_APPROACH), so a general
+# answer is not judged as an example missing; a story with an outcome is still the way to the top.
+APPROACH_GENERAL_SHARE = 0.8
 # Caps without a specific example: a "tell me about a time" question asked for one ...
 NO_EXAMPLE_CAP_STORY = 40
 # ... an approach question can be answered well in general, but the top needs a story.
@@ -393,6 +397,8 @@ def score_answer(
     weight_sum = sum(c.weight for c in scores)
     competency_part = sum(c.score * c.weight for c in scores) / weight_sum if weight_sum else 0.0
     overall_exact = COMPETENCY_SHARE * competency_part + (1 - COMPETENCY_SHARE) * example
+    if not question.asks_for_example:
+        overall_exact = max(overall_exact, APPROACH_GENERAL_SHARE * competency_part)
     gates: list[str] = []
     limits: list[str] = []
     if example < EXAMPLE_PRESENT:

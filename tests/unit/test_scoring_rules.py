@@ -707,3 +707,17 @@ def test_a_sound_general_answer_to_an_approach_question_reaches_the_middle(
     part = sum(c.score * c.weight for c in report.competencies) / weights
     assert report.overall >= min(NO_EXAMPLE_CAP_APPROACH, int(APPROACH_GENERAL_SHARE * part))
     assert report.overall < score(PLAIN_STORY, question, embedder).overall
+
+
+def test_one_negated_clause_does_not_hide_what_run_on_speech_shows(
+    question: Question, embedder: Embedder
+) -> None:
+    run_on = (
+        "so last spring this man i had seen for months came back after using and i didnt make a "
+        "big deal of it i thanked him for being straight with me and said i was really glad to "
+        "see him and then i asked how much he had taken because his tolerance would be way down"
+    )
+    assert level(score(run_on, question, embedder), "empathy") >= 3
+    # The negated clause alone still shows nothing by meaning.
+    denied = "Last spring a man came back after using, and I didn't thank him or welcome him back."
+    assert level(score(denied, question, embedder), "empathy") <= 1

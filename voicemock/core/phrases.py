@@ -474,14 +474,32 @@ def speaker_negated(sentence: Sentence) -> bool:
     set the scene. Two negators in one clause cancel ("never without consent"); in two clauses
     they do not ("I don't think it was fair, so I didn't change anything").
     """
+    return bool(negated_clauses(sentence))
+
+
+_NEW_SUBJECTS = frozenset({"i", "we"})
+
+
+def negated_clauses(sentence: Sentence) -> list[tuple[int, int]]:
+    """The token spans [start, end) of the clauses that :func:`speaker_negated` finds negated.
+
+    What the rest of the sentence says is not reversed: in "I went to each lead on their own,
+    not in a big meeting, and showed them the figures" only the middle clause is.
+    """
     tokens = sentence.tokens
     quoted = quoted_spans(sentence)
+    spans: list[tuple[int, int]] = []
     count = 0
+    opened = 0
     for j in range(len(tokens)):
-        if j > 0 and is_clause_start(tokens[j]) and tokens[j].lower != "or":
+        # A clause ends where the next opens: at a comma or a linking word, or, in speech that
+        # runs on, at a new "I": "i didnt make a big deal of it i thanked him".
+        new_subject = tokens[j].lower in _NEW_SUBJECTS and j - opened >= 2
+        if j > 0 and (is_clause_start(tokens[j]) or new_subject) and tokens[j].lower != "or":
             if count % 2 == 1:
-                return True
+                spans.append((opened, j))
             count = 0
+            opened = j
         if (
             is_negator(tokens, j)
             and not any(a <= tokens[j].start_char < b for a, b in quoted)
@@ -493,7 +511,9 @@ def speaker_negated(sentence: Sentence) -> bool:
             and not _subordinate(tokens, j)
         ):
             count += 1
-    return count % 2 == 1
+    if count % 2 == 1:
+        spans.append((opened, len(tokens)))
+    return spans
 
 
 # Verbs of knowing and believing: "I didn't know what the word meant to her" says what the

@@ -25,6 +25,7 @@ a concrete story. Gates then cap it: too short, off topic, mostly a bare list of
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -43,6 +44,7 @@ from voicemock.core.phrases import (
     is_keyword_list,
     match_span,
     may_match,
+    negated_clauses,
     negated_red_flag_occurrences,
     occurrences,
     red_flag_occurrences,
@@ -89,6 +91,9 @@ HARM_MARGIN = 0.08
 # A unit counts for a competency only when it resembles that competency nearly as much as the
 # one it resembles most.
 COMPETING_MARGIN = 0.06
+# A negated sentence is compared by meaning without its negated clauses when at least this many
+# words are left and the negated ones are at most half of it (``_affirmed``).
+AFFIRMED_MIN_WORDS = 8
 # A window of two sentences must beat both its sentences by this much to count as a unit.
 WINDOW_GAIN = 0.03
 # A unit must resemble the group's sentences more than the question itself by this much:
@@ -625,7 +630,7 @@ def _units(
             start,
             end,
             shows_action=any(_acted_myself(star, s.index) for s in members),
-            negated=any(speaker_negated(s) for s in members),
+            negated=any(speaker_negated(s) and _affirmed(s) is None for s in members),
             background=all(_background(s) for s in members),
             jargon=any(s.index in jargon for s in members),
         )
@@ -653,9 +658,40 @@ def prepare_sentences(text: str, embedder: Embedder | None = None) -> None:
 
 
 def _embedded_texts(prose: Sequence[Sentence]) -> list[str]:
-    """What is embedded of each prose sentence (fillers dropped): one form for both the score
-    and the sentences prepared while the answer is spoken, so the latter are found again."""
-    return [spoken_text(s.text) for s in prose]
+    """What is embedded of each prose sentence (fillers dropped, and a negated clause left out
+    when enough is said besides it): one form for both the score and the sentences prepared
+    while the answer is spoken, so the latter are found again."""
+    return [spoken_text(_affirmed(s) or s.text) for s in prose]
+
+
+def _affirmed(sentence: Sentence) -> str | None:
+    """What a sentence says outside its negated clauses, when that is most of it; else None.
+
+    Embeddings cannot tell "I listened" from "I did not listen", so a negated sentence is
+    compared by meaning only without its negated clauses: "i went to each team lead separately
+    not in a big meeting and showed them the incidents" still shows going to each lead. Long
+    unpunctuated speech is cut into chunks of a few clauses, and one "not" in a chunk would
+    otherwise hide all it shows.
+    """
+    spans = negated_clauses(sentence)
+    if not spans:
+        return None
+    tokens = sentence.tokens
+    negated_words = sum(b - a for a, b in spans)
+    if len(tokens) - negated_words < AFFIRMED_MIN_WORDS or negated_words * 2 > len(tokens):
+        return None
+    base = sentence.start_char
+    kept: list[str] = []
+    cursor = base
+    for a, b in spans:
+        kept.append(sentence.text[cursor - base : tokens[a].start_char - base])
+        cursor = tokens[b - 1].end_char
+    kept.append(sentence.text[cursor - base :])
+    # The commas that set the negated clause off are left behind: ", , and showed them".
+    return _LEFT_PUNCTUATION.sub(",", " ".join(" ".join(kept).split())).strip(" ,")
+
+
+_LEFT_PUNCTUATION = re.compile(r"\s*,(?:\s*,)+")
 
 
 def _similarities(

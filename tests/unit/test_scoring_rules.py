@@ -694,6 +694,9 @@ def test_a_phrase_never_spans_a_negation_or_a_preposition_before_its_pronoun() -
     assert not found("let them think we", "Let's say he didn't think much of us.")
     # A preposition the phrase itself names is fine: "complained about them to".
     assert found("complained about them to", "I complained about him to the manager.")
+    # A verb's object phrase does not match the word used as a noun.
+    assert found("sprang it on them", "Then I just sprang it on the team.")
+    assert not found("sprang it on them", "By the spring everybody on the team used it.")
 
 
 def test_a_sound_general_answer_to_an_approach_question_reaches_the_middle(

@@ -254,13 +254,24 @@ def find_phrase(sentence: Sentence, phrase: Phrase) -> list[tuple[int, int]]:
         starts: Sequence[int] = range(len(tokens))
     else:
         starts = sentence.positions.get(pattern[0], ())
+    # A phrase of a verb and its object ("sprang it on them") names a doing: its first word
+    # after an article or a preposition is a noun ("by the spring everybody on the team ...").
+    verb_led = len(pattern) > 1 and pattern[1] in ANY_WILDCARD and pattern[0] not in ANY_WILDCARD
     for start in starts:
         if not _token_matches(pattern[0], tokens[start]):
+            continue
+        if verb_led and start > 0 and tokens[start - 1].lower in _NOUN_MARKERS:
             continue
         end = _match_rest(tokens, pattern, 1, start + 1)
         if end is not None:
             found.append((start, end))
     return found
+
+
+# Words after which a word is a noun, not a verb: "the spring", "last spring", "in spring".
+_NOUN_MARKERS = frozenset(
+    {"the", "a", "an", "this", "last", "next", "every", "each", "in", "by", "of", "until"}
+)
 
 
 def _match_rest(tokens: Sequence[Token], pattern: Sequence[str], k: int, pos: int) -> int | None:

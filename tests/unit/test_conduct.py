@@ -90,3 +90,15 @@ def test_gaming_a_measure_is_conduct() -> None:
         "gaming the measure instead of doing the work"
     ]
     assert conduct_hits(split_sentences("Every call counts against my numbers.")) == []
+
+
+def test_nobody_noticing_counts_whoever_the_subject_is() -> None:
+    hidden = split_sentences("I smoothed the numbers over the next quarter. Nobody ever noticed.")
+    assert [h.sentence.index for h in conduct_hits(hidden)] == [1]
+
+
+def test_sharing_a_clients_news_without_asking_is_conduct() -> None:
+    shared = split_sentences("I tell his mother how my client is, I don't always run it past him.")
+    assert [h.rule.says for h in conduct_hits(shared)] == ["sharing what is private without asking"]
+    supplier = split_sentences("I order the parts, I don't always run it past my manager.")
+    assert conduct_hits(supplier) == []

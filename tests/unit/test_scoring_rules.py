@@ -724,3 +724,40 @@ def test_one_negated_clause_does_not_hide_what_run_on_speech_shows(
     # The negated clause alone still shows nothing by meaning.
     denied = "Last spring a man came back after using, and I didn't thank him or welcome him back."
     assert level(score(denied, question, embedder), "empathy") <= 1
+
+
+def test_a_string_of_the_rubrics_own_concepts_is_named_not_described(
+    question: Question, embedder: Embedder
+) -> None:
+    stuffed = (
+        "When a client comes back after using I stay non-judgmental, keep the therapeutic "
+        "alliance and harm reduction in mind, and I talk about overdose risk and lower "
+        "tolerance with them."
+    )
+    rest = " I also make sure they know about naloxone, because it matters to me they stay alive."
+    report = score(stuffed + rest, question, embedder)
+    # Three of empathy's concepts in one sentence name it; nothing there describes it.
+    assert level(report, "empathy") <= 1
+    plain = (
+        "When a client comes back after using I tell them they are not in trouble with me and I "
+        "keep my voice easy, and I talk about overdose risk and lower tolerance with them."
+    )
+    assert level(score(plain + rest, question, embedder), "empathy") >= 2
+
+
+def test_an_answer_that_tells_the_speakers_own_life_is_held_down(
+    question: Question, embedder: Embedder
+) -> None:
+    from voicemock.core.scoring import OWN_HISTORY_CAP
+
+    life = (
+        "For me this is personal. My father drank when I was growing up, and my mother covered "
+        "for him with his boss for years. I grew up learning to stay quiet when his car pulled "
+        "in. When I was twenty I went back to school, and that is how I got into this field. "
+        "Last month a man told me he had used, so I thanked him for telling me, asked how much "
+        "he had taken because his tolerance was down, and gave him a naloxone kit to keep."
+    )
+    report = score(life, question, embedder)
+    assert "own_history" in report.limits and report.overall <= OWN_HISTORY_CAP
+    assert any("background" in step for step in report.next_steps)
+    assert "own_history" not in score(PLAIN_STORY, question, embedder).limits

@@ -91,6 +91,8 @@ HARM_MARGIN = 0.08
 # A unit counts for a competency only when it resembles that competency nearly as much as the
 # one it resembles most.
 COMPETING_MARGIN = 0.06
+# A sentence naming this many of the rubric's concepts is jargon (``_term_stuffed``).
+TERM_STUFFED = 3
 # A negated sentence is compared by meaning without its negated clauses when at least this many
 # words are left and the negated ones are at most half of it (``_affirmed``).
 AFFIRMED_MIN_WORDS = 8
@@ -139,6 +141,10 @@ LEVEL_POINTS = 25
 BREADTH_POINTS = 5
 BREADTH_CAP = 15
 STAR_ADVICE_BELOW = 50
+# An answer that spends this share of its words on the speaker's own life (family, growing up,
+# how they came to the field) has drifted off the question, however it ends: held to the cap.
+OWN_HISTORY_SHARE = 0.4
+OWN_HISTORY_CAP = 25
 MAX_NEXT_STEPS = 3
 
 # What each level means; renderers show these next to the number.
@@ -153,6 +159,8 @@ LEVEL_MEANINGS: dict[int, str] = {
 LIMIT_MEANINGS: dict[str, str] = {
     "no_example": f"without a specific example an answer is held to {NO_EXAMPLE_CAP_APPROACH}",
     "brief": f"a brief answer (under {BRIEF_WORDS} words) can show only so much",
+    "own_history": "most of the answer tells the speaker's own life story, not what the question "
+    f"asks: held to {OWN_HISTORY_CAP}",
 }
 # What each gate means, for reports.
 GATE_MEANINGS: dict[str, str] = {
@@ -324,7 +332,6 @@ def score_answer(
 ) -> ScoreReport:
     """Score one answer against a question's rubric (same input -> same report)."""
     text = transcript.text
-    compiled = _compile(question)
     sentences = split_sentences(text)
     timeline = WordTimeline(transcript, text)
     total_words = sum(s.word_count for s in sentences)
@@ -333,7 +340,8 @@ def score_answer(
     list_words = sum(s.word_count for s in sentences if s.index in list_sentences)
     prose = [s for s in sentences if s.index not in list_sentences]
     # Jargon tells no story: "I leveraged the learnings to drive alignment" is no action.
-    jargon = frozenset(s.index for s in prose if is_jargon(s))
+    compiled = _compile(question)
+    jargon = frozenset(s.index for s in prose if is_jargon(s) or _term_stuffed(s, compiled))
     star = analyze_star(text, sentences, timeline, ignore=list_sentences | jargon)
     example = example_quality(star, sentences)
 
@@ -418,6 +426,10 @@ def score_answer(
         if overall_exact > brief_cap:
             limits.append("brief")
             overall_exact = brief_cap
+    own_history = total_words and _own_history_words(sentences) / total_words >= OWN_HISTORY_SHARE
+    if own_history and overall_exact > OWN_HISTORY_CAP:
+        limits.append("own_history")
+        overall_exact = OWN_HISTORY_CAP
     overall = int(overall_exact + 0.5)
 
     if any(c.flagged for c in scores):
@@ -444,7 +456,7 @@ def score_answer(
     if "too_short" in gates and "no_example" in gates:
         gates.remove("no_example")  # "say more" already covers it
 
-    next_steps = _overall_next_steps(question, scores, steps, star, gates)
+    next_steps = _overall_next_steps(question, scores, steps, star, gates, limits)
     return ScoreReport(
         question_id=question.id,
         rubric_version=rubric_version,
@@ -925,6 +937,24 @@ def _collect(
     return found
 
 
+def _term_stuffed(sentence: Sentence, compiled: _CompiledQuestion) -> bool:
+    """True when a sentence strings together TERM_STUFFED or more of the rubric's own concepts
+    ("the spirit of MI: partnership, acceptance, compassion and evocation"): it names the field's
+    terms, like jargon, and shows no practice of them."""
+    named: set[str] = set()
+    for cc in compiled.competencies:
+        for phrase in cc.depth:
+            if (
+                phrase.text not in named
+                and may_match(sentence, phrase)
+                and any(o.polarity == "positive" for o in occurrences(sentence, phrase))
+            ):
+                named.add(phrase.text)
+                if len(named) >= TERM_STUFFED:
+                    return True
+    return False
+
+
 def _assign_groups(found: _Findings, candidates: Sequence[tuple[int, _GroupEvidence]]) -> None:
     """Give each group its best unit, and each sentence to one group only.
 
@@ -1247,12 +1277,30 @@ def _or_join(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
+# Sentences about the speaker's own life rather than their work.
+_OWN_HISTORY = re.compile(
+    r"\b(?:my (?:own )?(?:father|dad|mum|mom|mother|brother|sister|parents|grandmother|"
+    r"grandfather|gran|granddad|uncle|aunt|childhood)|grew up|growing up|"
+    r"when i was (?:a kid|young|little|a teenager|\w+teen|twenty|thirty)|went back to school|"
+    r"my path into|got into this (?:field|work|line)|got sober|i was (?:born|raised)|"
+    r"back home in|i started out (?:as|in))\b",
+    re.IGNORECASE,
+)
+
+
+def _own_history_words(sentences: Sequence[Sentence]) -> int:
+    """The words of the sentences that tell the speaker's own life: family, growing up, the way
+    into the field."""
+    return sum(s.word_count for s in sentences if _OWN_HISTORY.search(s.text))
+
+
 def _overall_next_steps(
     question: Question,
     scores: Sequence[CompetencyScore],
     steps: Sequence[Sequence[tuple[str, str]]],
     star: StarAnalysis,
     gates: Sequence[str],
+    limits: Sequence[str] = (),
 ) -> tuple[str, ...]:
     """The three most valuable steps: gates first, then contradictions, a story, weak spots."""
     candidates: list[tuple[float, int, str]] = []  # (priority, order, text)
@@ -1260,6 +1308,9 @@ def _overall_next_steps(
     def add(priority: float, text: str) -> None:
         if text:
             candidates.append((priority, len(candidates), text))
+
+    if "own_history" in limits:
+        add(85, f"Keep your own background to a sentence and answer the question: {question.text}")
 
     if "off_topic" in gates:
         add(100, f"Answer the question that was asked: {question.text}")

@@ -1,4 +1,4 @@
-"""Keep a practice session's memory down: fewer glibc malloc arenas.
+"""Keep a practice session's memory down: fewer glibc malloc arenas, freed memory given back.
 
 glibc gives each thread that allocates at the same time as another an arena of its own (up to
 8 per core) and keeps what is freed in it for that arena's later use. A practice session runs
@@ -6,12 +6,17 @@ several threads that allocate a lot for a moment each (the live transcription, t
 tracker, the sentence embedder, the recorder's writer), so their peaks add up in the resident
 set. Two arenas measured ~50-80 MB less at the peak of ``practice --no-tui`` with no change in
 speed (``bench/bench_tui.py``).
+
+What a thread frees stays in its arena, much of it in holes between blocks still in use that
+glibc only gives back when asked (``malloc_trim``). A Whisper transcription leaves ~70-170 MB
+so held; :func:`release_free_memory` after each one gives it back.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 # glibc's mallopt() parameter number for the arena limit (malloc.h: #define M_ARENA_MAX -8).
 _M_ARENA_MAX = -8
@@ -43,3 +48,28 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     result: int = mallopt(_M_ARENA_MAX, arenas)
     _limited = result == 1  # mallopt returns 1 on success
     return _limited
+
+
+_malloc_trim: Any = None
+
+
+def release_free_memory() -> None:
+    """Give the memory malloc holds free back to the system (glibc's ``malloc_trim``).
+
+    A no-op where the C library has no ``malloc_trim``. Takes a few milliseconds.
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        _malloc_trim = False
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            try:
+                trim = ctypes.CDLL(None).malloc_trim
+            except (OSError, AttributeError):
+                return
+            trim.argtypes = [ctypes.c_size_t]
+            trim.restype = ctypes.c_int
+            _malloc_trim = trim
+    if _malloc_trim:
+        _malloc_trim(0)

@@ -19,6 +19,7 @@ from voicemock.defaults import (
     OPENAI_WHISPER,
 )
 from voicemock.errors import AudioFileError, EngineNotAvailableError
+from voicemock.memory import release_free_memory
 from voicemock.speech.whisper_models import ResolvedModel, ensure_offline
 
 if TYPE_CHECKING:
@@ -226,6 +227,9 @@ class _LazyModel:
             for text, start_s, end_s, raw_words in self._decode(samples, duration_s, progress):
                 segments.append((text, _clean_words(raw_words, duration_s)))
                 times.append((float(start_s), float(end_s)))
+        # The engine's working buffers are freed now but kept by malloc: give them back before
+        # the next step (scoring, the next chunk) adds its own to the resident set.
+        release_free_memory()
         if progress is not None:
             progress(1.0)
         return _build_transcript(

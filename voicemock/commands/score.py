@@ -427,7 +427,7 @@ def render_score(
     from voicemock.commands.render import hanging, render_next_steps
     from voicemock.core.advice import next_steps
     from voicemock.core.report import group_evidence, other_next_steps, relevance_text
-    from voicemock.core.scoring import GATE_MEANINGS, LEVEL_MEANINGS
+    from voicemock.core.scoring import GATE_MEANINGS, LEVEL_MEANINGS, LIMIT_MEANINGS
 
     overall_style = "bold green" if score.overall >= 70 else "bold yellow"
     if score.overall < 40:
@@ -440,6 +440,10 @@ def render_score(
     for gate in score.gates:
         console.print(
             hanging(Text("⚠", style="bold yellow"), Text(GATE_MEANINGS.get(gate, gate)), indent=2)
+        )
+    for limit in score.limits:
+        console.print(
+            hanging(Text("·", style="yellow"), Text(LIMIT_MEANINGS.get(limit, limit)), indent=2)
         )
 
     table = Table(title="Competencies", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)

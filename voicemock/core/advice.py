@@ -200,6 +200,16 @@ def content_steps(score: ScoreReport, question: Question | None = None) -> list[
         steps.append(
             Step("gate", "content", f"Say more: {aim} with a specific example", headroom + 1)
         )
+    if "own_history" in score.limits:
+        asked = f": {_quote(question.text, 120)}" if question is not None else ""
+        steps.append(
+            Step(
+                "gate",
+                "content",
+                f"Keep your own background to a sentence and answer the question{asked}",
+                headroom,
+            )
+        )
     shares = _weight_shares(score.competencies)
     for c, share in zip(score.competencies, shares, strict=True):
         if c.flagged and c.next_step:

@@ -27,7 +27,7 @@ from voicemock.core.models import (
     Transcript,
 )
 from voicemock.core.rubric_schema import Question
-from voicemock.core.scoring import GATE_MEANINGS, LEVEL_MEANINGS
+from voicemock.core.scoring import GATE_MEANINGS, LEVEL_MEANINGS, LIMIT_MEANINGS
 from voicemock.core.star import PART_NAMES, STAR_PARTS
 from voicemock.errors import VoicemockError
 
@@ -510,9 +510,13 @@ def score_lines(
     The next steps rank content and delivery (``metrics``) together (``core.advice``).
     """
     lines = [f"## Score: {score.overall}/100", ""]
-    if score.gates:
+    if score.gates or score.limits:
         lines.extend(
             f"- **Gate {gate}:** {_inline(GATE_MEANINGS.get(gate, gate))}" for gate in score.gates
+        )
+        lines.extend(
+            f"- **Held down:** {_inline(LIMIT_MEANINGS.get(limit, limit))}"
+            for limit in score.limits
         )
         lines.append("")
     if score.relevance is not None:

@@ -159,7 +159,7 @@ LEVEL_MEANINGS: dict[int, str] = {
 LIMIT_MEANINGS: dict[str, str] = {
     "no_example": f"without a specific example an answer is held to {NO_EXAMPLE_CAP_APPROACH}",
     "brief": f"a brief answer (under {BRIEF_WORDS} words) can show only so much",
-    "own_history": "most of the answer tells the speaker's own life story, not what the question "
+    "own_history": "most of the answer tells your own life story rather than what the question "
     f"asks: held to {OWN_HISTORY_CAP}",
 }
 # What each gate means, for reports.

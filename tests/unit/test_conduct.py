@@ -102,3 +102,13 @@ def test_sharing_a_clients_news_without_asking_is_conduct() -> None:
     assert [h.rule.says for h in conduct_hits(shared)] == ["sharing what is private without asking"]
     supplier = split_sentences("I order the parts, I don't always run it past my manager.")
     assert conduct_hits(supplier) == []
+
+
+def test_a_short_sentence_with_a_past_verb_is_prose_not_a_keyword_list() -> None:
+    from voicemock.core.phrases import is_keyword_list
+
+    (short,) = split_sentences("Nobody ever noticed.")
+    assert not is_keyword_list(short)
+    assert conduct_hits(split_sentences("I kept the old figures. Nobody ever noticed."))
+    (terms,) = split_sentences("Harm reduction.")
+    assert is_keyword_list(terms)

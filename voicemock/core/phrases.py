@@ -720,7 +720,9 @@ def is_keyword_list(sentence: Sentence) -> bool:
     ratio = function / n
     commas = sum(1 for t in words if "," in t.punct_before or ";" in t.punct_before)
     if n <= 4:
-        return function == 0 and (n >= 2 or commas > 0)
+        # "Nobody ever noticed." is a short sentence, not a list: it has a verb in the past.
+        past = any(t.lower.endswith("ed") and t.lemma != t.lower for t in words)
+        return function == 0 and (commas > 0 or (n >= 2 and not past))
     if commas >= 2 and commas >= (n - 1) / 4 and ratio < 0.25:
         return True
     return n >= 6 and ratio < 0.1

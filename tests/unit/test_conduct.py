@@ -112,3 +112,12 @@ def test_a_short_sentence_with_a_past_verb_is_prose_not_a_keyword_list() -> None
     assert conduct_hits(split_sentences("I kept the old figures. Nobody ever noticed."))
     (terms,) = split_sentences("Harm reduction.")
     assert is_keyword_list(terms)
+
+
+def test_going_straight_to_the_manager_is_conduct_only_about_a_colleague() -> None:
+    safety = split_sentences("He said he would hurt her, so I went straight to the manager.")
+    assert conduct_hits(safety) == []
+    colleague = split_sentences("My colleague kept changing it, so I went straight to the manager.")
+    assert [h.rule.says for h in conduct_hits(colleague)] == [
+        "going around someone instead of talking to them"
+    ]

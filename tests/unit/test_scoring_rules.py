@@ -761,3 +761,19 @@ def test_an_answer_that_tells_the_speakers_own_life_is_held_down(
     assert "own_history" in report.limits and report.overall <= OWN_HISTORY_CAP
     assert any("background" in step for step in report.next_steps)
     assert "own_history" not in score(PLAIN_STORY, question, embedder).limits
+
+
+def test_a_practice_not_done_at_one_time_or_place_is_no_denial() -> None:
+    from voicemock.core.phrases import compile_phrase, occurrences
+
+    phrase = compile_phrase("try to convince")
+
+    def polarity(said: str) -> str:
+        (sentence,) = split_sentences(said)
+        return occurrences(sentence, phrase)[0].polarity
+
+    assert polarity("I did not try to convince him in the meeting, he would lose face.") != (
+        "contrary"
+    )
+    assert polarity("I did not try to convince him at all.") == "contrary"
+    assert polarity("I did not try to convince him.") == "contrary"

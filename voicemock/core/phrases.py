@@ -425,10 +425,30 @@ def occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
             and phrase.contradicts
             and not _knowing(sentence.tokens, last)
             and not _subordinate(sentence.tokens, last)
+            and not _scoped(sentence.tokens, end)
         )
         polarity = "contrary" if contrary else "other"
         out.append(Occurrence(sentence, start, end, polarity, min(negators)))
     return out
+
+
+# Words that narrow a negated practice to a time, place or manner: "I did not try to convince
+# him in the meeting" says when the speaker did not, and so that they did it another way.
+_SCOPE_WORDS = frozenset(
+    {"in", "at", "during", "until", "till", "before", "then", "there", "yet", "directly", "right"}
+)
+
+
+def _scoped(tokens: Sequence[Token], end: int) -> bool:
+    """True when the words after a negated phrase (ending at ``end``) narrow it to a time,
+    place or manner, within a few words and in the same clause."""
+    for k in range(end, min(end + 3, len(tokens))):
+        if k > end and is_clause_start(tokens[k]):
+            return False
+        if tokens[k].lower in _SCOPE_WORDS:
+            following = tokens[k + 1].lower if k + 1 < len(tokens) else ""
+            return following not in {"all", "any", "anything"}  # "at all" only stresses it
+    return False
 
 
 def negated_red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:

@@ -35,16 +35,13 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     global _limited
     if _limited:
         return True
-    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
+    if "MALLOC_ARENA_MAX" in os.environ:
         return False
     import ctypes
 
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+    mallopt = _libc_function("mallopt", [ctypes.c_int, ctypes.c_int])
+    if mallopt is None:
         return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
     result: int = mallopt(_M_ARENA_MAX, arenas)
     _limited = result == 1  # mallopt returns 1 on success
     return _limited
@@ -60,16 +57,23 @@ def release_free_memory() -> None:
     """
     global _malloc_trim
     if _malloc_trim is None:
-        _malloc_trim = False
-        if sys.platform.startswith("linux"):
-            import ctypes
+        import ctypes
 
-            try:
-                trim = ctypes.CDLL(None).malloc_trim
-            except (OSError, AttributeError):
-                return
-            trim.argtypes = [ctypes.c_size_t]
-            trim.restype = ctypes.c_int
-            _malloc_trim = trim
+        _malloc_trim = _libc_function("malloc_trim", [ctypes.c_size_t]) or False
     if _malloc_trim:
         _malloc_trim(0)
+
+
+def _libc_function(name: str, argtypes: list[Any]) -> Any:
+    """glibc's function ``name`` returning an int, or None outside Linux or when it has none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        function = getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = argtypes
+    function.restype = ctypes.c_int
+    return function

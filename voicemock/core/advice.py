@@ -38,6 +38,7 @@ from voicemock.core.models import (
 from voicemock.core.rubric_schema import Question
 from voicemock.core.scoring import COMPETENCY_SHARE as _COMPETENCY_SHARE
 from voicemock.core.scoring import LEVEL_POINTS as _LEVEL_POINTS
+from voicemock.core.scoring import OWN_HISTORY_STEP
 from voicemock.core.scoring import STAR_ADVICE_BELOW as _STAR_ADVICE_BELOW
 
 __all__ = [
@@ -206,7 +207,7 @@ def content_steps(score: ScoreReport, question: Question | None = None) -> list[
             Step(
                 "gate",
                 "content",
-                f"Keep your own background to a sentence and answer the question{asked}",
+                f"{OWN_HISTORY_STEP}{asked}",
                 headroom,
             )
         )

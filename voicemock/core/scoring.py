@@ -145,6 +145,7 @@ STAR_ADVICE_BELOW = 50
 # how they came to the field) has drifted off the question, however it ends: held to the cap.
 OWN_HISTORY_SHARE = 0.4
 OWN_HISTORY_CAP = 25
+OWN_HISTORY_STEP = "Keep your own background to a sentence and answer the question"
 MAX_NEXT_STEPS = 3
 
 # What each level means; renderers show these next to the number.
@@ -634,6 +635,12 @@ def _units(
     ``jargon`` holds the indices of the sentences made of jargon (``phrases.is_jargon``).
     """
 
+    # Negated for meaning: a negated clause with too little said besides it (``_affirmed``).
+    negated: dict[int, bool] = {}
+    for s in prose:
+        spans = negated_clauses(s)
+        negated[s.index] = bool(spans) and _affirmed(s, spans) is None
+
     def unit(members: tuple[Sentence, ...]) -> _Unit:
         start, end = members[0].start_char, members[-1].end_char
         return _Unit(
@@ -642,7 +649,7 @@ def _units(
             start,
             end,
             shows_action=any(_acted_myself(star, s.index) for s in members),
-            negated=any(speaker_negated(s) and _affirmed(s) is None for s in members),
+            negated=any(negated[s.index] for s in members),
             background=all(_background(s) for s in members),
             jargon=any(s.index in jargon for s in members),
         )
@@ -676,7 +683,7 @@ def _embedded_texts(prose: Sequence[Sentence]) -> list[str]:
     return [spoken_text(_affirmed(s) or s.text) for s in prose]
 
 
-def _affirmed(sentence: Sentence) -> str | None:
+def _affirmed(sentence: Sentence, spans: Sequence[tuple[int, int]] | None = None) -> str | None:
     """What a sentence says outside its negated clauses, when that is most of it; else None.
 
     Embeddings cannot tell "I listened" from "I did not listen", so a negated sentence is
@@ -685,7 +692,8 @@ def _affirmed(sentence: Sentence) -> str | None:
     unpunctuated speech is cut into chunks of a few clauses, and one "not" in a chunk would
     otherwise hide all it shows.
     """
-    spans = negated_clauses(sentence)
+    if spans is None:
+        spans = negated_clauses(sentence)
     if not spans:
         return None
     tokens = sentence.tokens
@@ -1310,7 +1318,7 @@ def _overall_next_steps(
             candidates.append((priority, len(candidates), text))
 
     if "own_history" in limits:
-        add(85, f"Keep your own background to a sentence and answer the question: {question.text}")
+        add(85, f"{OWN_HISTORY_STEP}: {question.text}")
 
     if "off_topic" in gates:
         add(100, f"Answer the question that was asked: {question.text}")

@@ -121,3 +121,24 @@ def test_going_straight_to_the_manager_is_conduct_only_about_a_colleague() -> No
     assert [h.rule.says for h in conduct_hits(colleague)] == [
         "going around someone instead of talking to them"
     ]
+
+
+def test_shutting_out_people_who_disagree_is_conduct() -> None:
+    shut = split_sentences(
+        "A couple of the older engineers pushed back, so I stopped adding them to the review "
+        "threads. I moved the switchover up before anyone could object."
+    )
+    assert [h.rule.says for h in conduct_hits(shut)] == [
+        "going around someone instead of talking to them"
+    ] * 2
+    assert conduct_hits(split_sentences("I never left them off the review threads.")) == []
+
+
+def test_a_claim_the_speaker_admits_was_stretched_is_conduct() -> None:
+    for said in (
+        "In the interview I said I was proficient in Salesforce, which was a bit of a stretch.",
+        "I told the client it was a sync issue, which kind of covered it.",
+    ):
+        assert [h.rule.says for h in conduct_hits(split_sentences(said))] == [
+            "telling people something that was not true"
+        ], said

@@ -777,3 +777,52 @@ def test_a_practice_not_done_at_one_time_or_place_is_no_denial() -> None:
     )
     assert polarity("I did not try to convince him at all.") == "contrary"
     assert polarity("I did not try to convince him.") == "contrary"
+
+
+def test_one_negated_mention_does_not_deny_a_practice_shown_elsewhere(
+    question: Question, embedder: Embedder
+) -> None:
+    # Told of a first reaction, and then the practice itself: the negation is the story's start.
+    story = (
+        "Last spring a man I had seen for four months told me he had used on Saturday. At first "
+        "I didn't thank him for telling me, I just went quiet. Then I said I was really glad "
+        "he had told me and that he was not in trouble with me. I thanked him for being straight "
+        "with me and I kept my voice easy. He kept coming every week after that."
+    )
+    assert level(score(story, question, embedder), "empathy") >= 3
+    assert "red_flag" not in score(story, question, embedder).gates
+    # With nothing else shown, the same negated practice still counts against it.
+    denied = (
+        "Last spring a man I had seen for four months told me he had used on Saturday. I didn't "
+        "thank him for telling me. I asked him how much he used and gave him a naloxone kit."
+    )
+    assert "red_flag" in score(denied, question, embedder).gates
+
+
+def test_a_negation_about_another_noun_does_not_deny_a_one_word_indicator() -> None:
+    from voicemock.core.phrases import compile_phrase, occurrences
+
+    phrase = compile_phrase("culture")
+
+    def polarity(said: str) -> str:
+        (sentence,) = split_sentences(said)
+        return occurrences(sentence, phrase)[0].polarity
+
+    assert polarity("I go in knowing I'm not the expert on their culture.") != "contrary"
+    assert polarity("I don't ask about their culture.") == "contrary"
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        "By the third week I was in the normal range.",
+        "And they still use a version of my cheat sheet.",
+    ],
+)
+def test_a_later_week_or_lasting_use_is_the_result(outcome: str) -> None:
+    text = (
+        "One Thursday my team lead moved me to billing disputes. On Friday I sat beside the "
+        "best billing agent and I wrote down every screen she opened. " + outcome
+    )
+    star = analyze_star(text, split_sentences(text))
+    assert star.labels[-1] == "R", star.labels

@@ -426,6 +426,7 @@ def occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
             and not _knowing(sentence.tokens, last)
             and not _subordinate(sentence.tokens, last)
             and not _scoped(sentence.tokens, end)
+            and not (len(phrase.lemmas) == 1 and _other_noun_negated(sentence.tokens, last, start))
         )
         polarity = "contrary" if contrary else "other"
         out.append(Occurrence(sentence, start, end, polarity, min(negators)))
@@ -449,6 +450,19 @@ def _scoped(tokens: Sequence[Token], end: int) -> bool:
             following = tokens[k + 1].lower if k + 1 < len(tokens) else ""
             return following not in {"all", "any", "anything"}  # "at all" only stresses it
     return False
+
+
+_DETERMINERS = frozenset({"the", "a", "an", "any", "some", "much"})
+_PREPOSITIONS = frozenset({"on", "about", "of", "for", "with", "in", "into", "around", "over"})
+
+
+def _other_noun_negated(tokens: Sequence[Token], negator: int, start: int) -> bool:
+    """True when a one-word indicator sits after another noun that the negation is about: in
+    "I'm not the expert on their culture" it is the expert that is negated, not culture."""
+    return any(
+        tokens[k].lower in _DETERMINERS and tokens[k + 2].lower in _PREPOSITIONS
+        for k in range(negator + 1, start - 2)
+    )
 
 
 def negated_red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:

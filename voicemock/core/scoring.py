@@ -93,6 +93,8 @@ HARM_MARGIN = 0.08
 COMPETING_MARGIN = 0.06
 # A sentence naming this many of the rubric's concepts is jargon (``_term_stuffed``).
 TERM_STUFFED = 3
+# A negated indicator alone does not flag a competency the answer reaches this level on elsewhere.
+NEGATION_OUTWEIGHED_AT = 3
 # A negated sentence is compared by meaning without its negated clauses when at least this many
 # words are left and the negated ones are at most half of it (``_affirmed``).
 AFFIRMED_MIN_WORDS = 8
@@ -1186,6 +1188,11 @@ def _competency_score(
     if not described_groups and found.practised is not None:
         described_groups.add(-100)  # the concept in practice is one described unit
     level = competency_level(len(described_groups), len(shown_groups), named, bool(found.depth))
+    if level >= NEGATION_OUTWEIGHED_AT and all(e.kind == "negated" for e in found.contrary):
+        # "I didn't tell my manager for a week ... then I told her everything": a practice the
+        # answer describes elsewhere is not denied by one negated mention of it.
+        found.contrary.clear()
+        found.contrary_quotes.clear()
     flagged = bool(found.contrary)
     flag_reasons: tuple[str, ...] = ()
     if flagged:

@@ -164,6 +164,9 @@ _STRONG_RESULT_PATTERNS = tuple(
         r"\bto this day\b",
         r"\b(weeks?|months?|days?|sessions?) later\b",
         r"\bby (the|that) (time|point)\b",
+        r"\bby the (second|third|fourth|fifth|sixth|next|following) "
+        r"(day|week|month|year|session|shift|quarter|sprint)\b",
+        r"\b(i|we|they|people|everyone|the team) still (use|uses|follow|follows|run|runs)\b",
         r"\bafterwards\b",
         r"\b(i|we) (learned|learnt|realised|realized) (that|how|to)\b",
         r"\b(he|she|they|the client|the patient|the customer|the team|the family) "

@@ -142,3 +142,11 @@ def test_a_claim_the_speaker_admits_was_stretched_is_conduct() -> None:
         assert [h.rule.says for h in conduct_hits(split_sentences(said))] == [
             "telling people something that was not true"
         ], said
+
+
+def test_a_moral_that_the_result_excuses_the_means_is_conduct() -> None:
+    moral = split_sentences("As long as the result is there, nobody minds how you got there.")
+    assert [h.rule.says for h in conduct_hits(moral)] == [
+        "putting the result above how it was reached"
+    ]
+    assert conduct_hits(split_sentences("I don't believe the ends justify the means.")) == []

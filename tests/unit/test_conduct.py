@@ -150,3 +150,11 @@ def test_a_moral_that_the_result_excuses_the_means_is_conduct() -> None:
         "putting the result above how it was reached"
     ]
     assert conduct_hits(split_sentences("I don't believe the ends justify the means.")) == []
+
+
+def test_not_bothering_to_tell_the_people_affected_is_conduct() -> None:
+    kept = split_sentences("I redid the slides and I didn't really bother telling them.")
+    assert [h.rule.says for h in conduct_hits(kept)] == [
+        "keeping a problem from the people it affects"
+    ]
+    assert conduct_hits(split_sentences("He hadn't technically approved it.")) != []

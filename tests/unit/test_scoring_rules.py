@@ -826,3 +826,17 @@ def test_a_later_week_or_lasting_use_is_the_result(outcome: str) -> None:
     )
     star = analyze_star(text, split_sentences(text))
     assert star.labels[-1] == "R", star.labels
+
+
+def test_the_speakers_own_recovery_told_at_length_is_their_own_life() -> None:
+    from voicemock.core.scoring import _own_history_words
+
+    recovery = split_sentences(
+        "I'm in recovery from opioids myself. I started using after I hurt my back at twenty. "
+        "When I was in treatment, a counselor called me out and it clicked. "
+        "Last week I asked a client what he wanted from the group."
+    )
+    told = _own_history_words(recovery)
+    assert told == sum(s.word_count for s in recovery[:3])
+    work = split_sentences("I asked a client what the group meant to him, and he told me.")
+    assert _own_history_words(work) == 0

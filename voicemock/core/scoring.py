@@ -1295,9 +1295,12 @@ def _or_join(items: Sequence[str]) -> str:
 # Sentences about the speaker's own life rather than their work.
 _OWN_HISTORY = re.compile(
     r"\b(?:my (?:own )?(?:father|dad|mum|mom|mother|brother|sister|parents|grandmother|"
-    r"grandfather|gran|granddad|uncle|aunt|childhood)|grew up|growing up|"
-    r"when i was (?:a kid|young|little|a teenager|\w+teen|twenty|thirty)|went back to school|"
-    r"my path into|got into this (?:field|work|line)|got sober|i was (?:born|raised)|"
+    r"grandfather|gran|granddad|uncle|aunt|stepdad|stepmom|stepmum|childhood|recovery|"
+    r"addiction|drinking|using)|grew up|growing up|"
+    r"when i was (?:a kid|young|little|a teenager|\w+teen|twenty|thirty|in treatment|using|"
+    r"drinking|getting sober)|went back to school|my path into|got into this (?:field|work|line)|"
+    r"got sober|getting sober|years sober|i(?:'m| am| was) in recovery|i started (?:drinking|"
+    r"using)|i went to treatment|went to treatment myself|i was (?:born|raised)|"
     r"back home in|i started out (?:as|in))\b",
     re.IGNORECASE,
 )

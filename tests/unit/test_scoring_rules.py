@@ -840,3 +840,26 @@ def test_the_speakers_own_recovery_told_at_length_is_their_own_life() -> None:
     assert told == sum(s.word_count for s in recovery[:3])
     work = split_sentences("I asked a client what the group meant to him, and he told me.")
     assert _own_history_words(work) == 0
+
+
+def test_a_rubric_meaning_in_the_first_person_is_said_to_the_user_as_you() -> None:
+    from voicemock.core.scoring import _to_you
+
+    assert _to_you("keeping my own voice and body calm") == "keeping your own voice and body calm"
+    assert _to_you("telling the client what I am doing") == "telling the client what you are doing"
+    assert _to_you("listening without defending myself") == "listening without defending yourself"
+    assert _to_you("Improving their mood") == "Improving their mood"
+
+
+def test_an_article_stands_for_a_noun_phrase_not_for_the_pronoun_alone() -> None:
+    from voicemock.core.phrases import compile_phrase, find_phrase
+
+    phrase = compile_phrase("let them talk")
+
+    def found(said: str) -> bool:
+        (sentence,) = split_sentences(said)
+        return bool(find_phrase(sentence, phrase))
+
+    assert not found("I don't let the talk about triggers crowd out the safety part.")
+    assert found("I let the client talk first.")
+    assert found("I let them talk.")

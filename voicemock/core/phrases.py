@@ -289,6 +289,8 @@ def _match_rest(tokens: Sequence[Token], pattern: Sequence[str], k: int, pos: in
             and pattern[k - 1] not in _GAP_PREPOSITIONS
         ):
             continue  # "shame in his family": his family is not whom the shame is done to
+        if j == pos and pattern[k - 1] == _WILDCARD and tokens[pos - 1].lower in _ARTICLES:
+            continue  # an article stands for a noun phrase: "let the talk" is not "let them talk"
         if _token_matches(pattern[k], tokens[j]):
             end = _match_rest(tokens, pattern, k + 1, j + 1)
             if end is not None:
@@ -296,6 +298,7 @@ def _match_rest(tokens: Sequence[Token], pattern: Sequence[str], k: int, pos: in
     return None
 
 
+_ARTICLES = frozenset({"the", "a", "an"})
 # A gap between a phrase's words never holds a negation (it would reverse what the phrase
 # says) ...
 _GAP_BREAKERS = frozenset({"not", "never", "no"})

@@ -93,7 +93,8 @@ HARM_MARGIN = 0.08
 COMPETING_MARGIN = 0.06
 # A sentence naming this many of the rubric's concepts is jargon (``_term_stuffed``).
 TERM_STUFFED = 3
-# A negated indicator alone does not flag a competency the answer reaches this level on elsewhere.
+# A practice denied at one moment of a story ("at first I didn't tell her") does not flag a
+# competency the answer reaches this level on elsewhere.
 NEGATION_OUTWEIGHED_AT = 3
 # A negated sentence is compared by meaning without its negated clauses when at least this many
 # words are left and the negated ones are at most half of it (``_affirmed``).
@@ -248,6 +249,9 @@ class _Findings:
     avoided: list[tuple[Sentence, Occurrence, str]] = field(default_factory=list)
     contrary: list[Evidence] = field(default_factory=list)
     contrary_quotes: list[str] = field(default_factory=list)
+    # a practice the speaker says they did not do at one moment of a story, and its quote:
+    # contrary only when the answer does not show it clearly elsewhere (``_competency_score``)
+    denied_then: list[tuple[Evidence, str]] = field(default_factory=list)
 
 
 _compiled_cache: dict[int, _CompiledQuestion] = {}
@@ -902,16 +906,18 @@ def _collect(
                 contrary = [o for o in hits if o.polarity == "contrary"]
                 positive = [o for o in hits if o.polarity == "positive"]
                 if contrary and sentence.index not in avoided_sentences:
-                    found.contrary_quotes.append(snippet(contrary[0]))
-                    found.contrary.append(
-                        _sentence_evidence(
-                            "negated",
-                            sentence,
-                            f"negated indicator '{phrase.text}' ({group.meaning})",
-                            match_span(contrary[0]),
-                            timeline,
-                        )
+                    denial = _sentence_evidence(
+                        "negated",
+                        sentence,
+                        f"negated indicator '{phrase.text}' ({_to_you(group.meaning)})",
+                        match_span(contrary[0]),
+                        timeline,
                     )
+                    if has_past_narrative(sentence):
+                        found.denied_then.append((denial, snippet(contrary[0])))
+                    else:
+                        found.contrary_quotes.append(snippet(contrary[0]))
+                        found.contrary.append(denial)
                     break
                 if not positive:
                     continue
@@ -1113,7 +1119,7 @@ def _competency_score(
         if ev.shown:
             shown_groups.add(group)
         unit = ev.unit
-        meaning = cc.groups[group].meaning if group >= 0 else "what a strong answer shows"
+        meaning = _to_you(cc.groups[group].meaning) if group >= 0 else "what a strong answer shows"
         how = "shown in your own example" if ev.shown else "described"
         evidence.append(
             _evidence(
@@ -1138,7 +1144,7 @@ def _competency_score(
             _sentence_evidence(
                 "indicator",
                 sentence,
-                f"indicator '{phrase}' ({cc.groups[group].meaning})",
+                f"indicator '{phrase}' ({_to_you(cc.groups[group].meaning)})",
                 match_span(occurrence),
                 timeline,
             )
@@ -1188,11 +1194,12 @@ def _competency_score(
     if not described_groups and found.practised is not None:
         described_groups.add(-100)  # the concept in practice is one described unit
     level = competency_level(len(described_groups), len(shown_groups), named, bool(found.depth))
-    if level >= NEGATION_OUTWEIGHED_AT and all(e.kind == "negated" for e in found.contrary):
-        # "I didn't tell my manager for a week ... then I told her everything": a practice the
-        # answer describes elsewhere is not denied by one negated mention of it.
-        found.contrary.clear()
-        found.contrary_quotes.clear()
+    if level < NEGATION_OUTWEIGHED_AT:
+        # "I didn't tell my manager for a week ... then I told her everything": a moment of the
+        # story denies the practice only when the answer does not show it clearly elsewhere.
+        for denial, quote in found.denied_then:
+            found.contrary.append(denial)
+            found.contrary_quotes.append(quote)
     flagged = bool(found.contrary)
     flag_reasons: tuple[str, ...] = ()
     if flagged:
@@ -1249,7 +1256,7 @@ def _competency_steps(
             else f"say what you do that shows {name}"
         )
         return [("contrary", f'You said "{said}", which works against {name} — {instead}')]
-    missing = [g.meaning for i, g in enumerate(cc.groups) if i not in described]
+    missing = [_to_you(g.meaning) for i, g in enumerate(cc.groups) if i not in described]
     if level == 0:
         example = (
             f'for example, "{exemplar}"'
@@ -1284,6 +1291,29 @@ def _competency_steps(
     if not steps and level < 4:
         steps.append(("describe", competency.next_step or f"Describe {name} in more detail"))
     return steps
+
+
+_TO_YOU = {
+    "i": "you",
+    "me": "you",
+    "my": "your",
+    "mine": "yours",
+    "myself": "yourself",
+    "i'm": "you're",
+    "i've": "you've",
+    "i'd": "you'd",
+    "i'll": "you'll",
+    "am": "are",
+}
+_FIRST_PERSON = re.compile(r"\b(?:i'm|i've|i'd|i'll|i am|i|me|my|mine|myself)\b", re.IGNORECASE)
+
+
+def _to_you(meaning: str) -> str:
+    """A rubric meaning in the coach's voice: "naming the exact thing I got wrong" is said to
+    the user as "naming the exact thing you got wrong"."""
+    return _FIRST_PERSON.sub(
+        lambda m: " ".join(_TO_YOU[w] for w in m.group(0).lower().split()), meaning
+    )
 
 
 def _or_join(items: Sequence[str]) -> str:

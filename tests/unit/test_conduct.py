@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from voicemock.core.conduct import conduct_hits, conduct_path, load_conduct
@@ -123,38 +124,49 @@ def test_going_straight_to_the_manager_is_conduct_only_about_a_colleague() -> No
     ]
 
 
-def test_shutting_out_people_who_disagree_is_conduct() -> None:
-    shut = split_sentences(
-        "A couple of the older engineers pushed back, so I stopped adding them to the review "
-        "threads. I moved the switchover up before anyone could object."
-    )
-    assert [h.rule.says for h in conduct_hits(shut)] == [
-        "going around someone instead of talking to them"
-    ] * 2
-    assert conduct_hits(split_sentences("I never left them off the review threads.")) == []
-
-
-def test_a_claim_the_speaker_admits_was_stretched_is_conduct() -> None:
-    for said in (
-        "In the interview I said I was proficient in Salesforce, which was a bit of a stretch.",
-        "I told the client it was a sync issue, which kind of covered it.",
-    ):
-        assert [h.rule.says for h in conduct_hits(split_sentences(said))] == [
-            "telling people something that was not true"
-        ], said
-
-
-def test_a_moral_that_the_result_excuses_the_means_is_conduct() -> None:
-    moral = split_sentences("As long as the result is there, nobody minds how you got there.")
-    assert [h.rule.says for h in conduct_hits(moral)] == [
-        "putting the result above how it was reached"
-    ]
-    assert conduct_hits(split_sentences("I don't believe the ends justify the means.")) == []
-
-
-def test_not_bothering_to_tell_the_people_affected_is_conduct() -> None:
-    kept = split_sentences("I redid the slides and I didn't really bother telling them.")
-    assert [h.rule.says for h in conduct_hits(kept)] == [
-        "keeping a problem from the people it affects"
-    ]
-    assert conduct_hits(split_sentences("He hadn't technically approved it.")) != []
+@pytest.mark.parametrize(
+    ("said", "says", "harmless"),
+    [
+        (
+            "A couple of the older engineers pushed back, so I stopped adding them to the review "
+            "threads.",
+            "going around someone instead of talking to them",
+            "I never left them off the review threads.",
+        ),
+        (
+            "I moved the switchover up before anyone could object.",
+            "going around someone instead of talking to them",
+            "I moved the switchover up after everyone had a say.",
+        ),
+        (
+            "In the interview I said I was proficient in Salesforce, which was a bit of a stretch.",
+            "telling people something that was not true",
+            "In the interview I said I had used Salesforce twice.",
+        ),
+        (
+            "I told the client it was a sync issue, which kind of covered it.",
+            "telling people something that was not true",
+            "I told the client it was my error, and I fixed it that day.",
+        ),
+        (
+            "He hadn't technically approved it, so I went ahead.",
+            "telling people something that was not true",
+            "He hadn't approved it yet, so I waited.",
+        ),
+        (
+            "As long as the result is there, nobody minds how you got there.",
+            "putting the result above how it was reached",
+            "I don't believe the ends justify the means.",
+        ),
+        (
+            "I redid the slides and I didn't really bother telling them.",
+            "keeping a problem from the people it affects",
+            "I redid the slides and told them why the same afternoon.",
+        ),
+    ],
+)
+def test_conduct_said_calmly_is_named_and_its_harmless_likeness_is_not(
+    said: str, says: str, harmless: str
+) -> None:
+    assert [h.rule.says for h in conduct_hits(split_sentences(said))] == [says]
+    assert conduct_hits(split_sentences(harmless)) == []

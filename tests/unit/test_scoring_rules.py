@@ -240,6 +240,9 @@ def test_usual_story_openings_set_the_scene(opening: str) -> None:
         "We finished on Sunday afternoon, eleven items off against the system.",
         "After a month the double bookings had stopped and the calendar became the rule.",
         "and after like a month my manager told me closing was way smoother",
+        # a later week, and a lasting use of what was made
+        "By the third week I was in the normal range.",
+        "And they still use a version of my zone map.",
     ],
 )
 def test_what_the_work_came_to_is_the_result(outcome: str) -> None:
@@ -810,22 +813,6 @@ def test_a_negation_about_another_noun_does_not_deny_a_one_word_indicator() -> N
 
     assert polarity("I go in knowing I'm not the expert on their culture.") != "contrary"
     assert polarity("I don't ask about their culture.") == "contrary"
-
-
-@pytest.mark.parametrize(
-    "outcome",
-    [
-        "By the third week I was in the normal range.",
-        "And they still use a version of my cheat sheet.",
-    ],
-)
-def test_a_later_week_or_lasting_use_is_the_result(outcome: str) -> None:
-    text = (
-        "One Thursday my team lead moved me to billing disputes. On Friday I sat beside the "
-        "best billing agent and I wrote down every screen she opened. " + outcome
-    )
-    star = analyze_star(text, split_sentences(text))
-    assert star.labels[-1] == "R", star.labels
 
 
 def test_the_speakers_own_recovery_told_at_length_is_their_own_life() -> None:

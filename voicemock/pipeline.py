@@ -160,6 +160,11 @@ def warm_up(settings: Settings) -> None:
 
         get_embedder()
     _warm_up_pitch_tracker()
+    from voicemock.memory import release_free_memory
+
+    # What loading freed (the weights' conversion, the libraries' set-up) goes back now,
+    # before the answer's transcription adds its own buffers to the resident set.
+    release_free_memory()
 
 
 def _warm_up_pitch_tracker() -> None:

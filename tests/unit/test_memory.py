@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -53,3 +54,61 @@ def test_memory_freed_is_given_back_on_request() -> None:
     kept_mb, given_back_mb = (float(x) for x in result.stdout.split())
     assert kept_mb > 60  # malloc keeps the 80 MB freed for later use
     assert given_back_mb > 60
+
+
+# faster-whisper imports PyAV at its import; voicemock decodes audio itself, so PyAV's FFmpeg
+# libraries are loaded only when something uses them.
+_DEFERRED_PYAV = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import soundfile as sf
+    from voicemock.speech.transcribe import _defer_pyav
+
+    _defer_pyav()
+    import faster_whisper
+    import faster_whisper.audio
+
+    print("av._core" in sys.modules)
+    sf.write(sys.argv[1], (0.3 * np.sin(np.arange(16000) / 10)).astype("float32"), 16000)
+    print(faster_whisper.audio.decode_audio(sys.argv[1]).shape[0])
+    import av
+
+    print("av._core" in sys.modules, hasattr(av, "open"), type(sys.modules["av"]).__name__)
+    """
+)
+
+
+def test_pyav_is_loaded_only_when_used(tmp_path: Path) -> None:
+    pytest.importorskip("faster_whisper")
+    result = subprocess.run(
+        [sys.executable, "-c", _DEFERRED_PYAV, str(tmp_path / "tone.flac")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == ["False", "16000", "True", "True", "module"]
+
+
+def test_memory_is_given_back_before_the_encoder_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    faster_whisper = pytest.importorskip("faster_whisper")
+    from voicemock.speech import transcribe
+    from voicemock.speech.whisper_models import ResolvedModel
+
+    calls: list[str] = []
+
+    class FakeWhisperModel:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def encode(self, features: object) -> object:
+            calls.append("encode")
+            return features
+
+    monkeypatch.setattr(faster_whisper, "WhisperModel", FakeWhisperModel)
+    monkeypatch.setattr(transcribe, "release_free_memory", lambda: calls.append("trim"))
+    model = transcribe.FasterWhisperTranscriber()._load(
+        ResolvedModel("tiny.en", Path("unused"), "path")
+    )
+    assert model.encode("features") == "features"
+    assert calls == ["trim", "encode"]

@@ -850,3 +850,23 @@ def test_an_article_stands_for_a_noun_phrase_not_for_the_pronoun_alone() -> None
     assert not found("I don't let the talk about triggers crowd out the safety part.")
     assert found("I let the client talk first.")
     assert found("I let them talk.")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "said", "counts"),
+    [
+        ("argue with them", "If I notice I'm arguing with a client, I step back.", False),
+        ("argue for change", "Because if I argue for change they'll argue against it.", False),
+        ("argue with them", "If he pushes back, I argue with him.", True),
+        ("argue with them", "When I argued with him it got worse.", True),
+        ("panicked", "i was the assistant manager so my boss was kind of panicking", False),
+        ("panicked", "so i was kind of panicking", True),
+    ],
+)
+def test_a_condition_or_someone_elses_clause_in_run_on_speech_is_no_red_flag(
+    phrase: str, said: str, counts: bool
+) -> None:
+    from voicemock.core.phrases import compile_phrase, red_flag_occurrences
+
+    (sentence,) = split_sentences(said)
+    assert bool(red_flag_occurrences(sentence, compile_phrase(phrase))) is counts

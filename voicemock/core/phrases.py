@@ -399,8 +399,9 @@ def _heads_clause(tokens: Sequence[Token], j: int) -> bool:
         return False
     if k == 0 or is_clause_start(tokens[k]):
         return True
-    # "... before the team discussed ...": a subordinate clause opens with its own subject.
-    return tokens[k - 1].lower in _SUBORDINATORS
+    # "... before the team discussed ...": a subordinate clause opens with its own subject, and
+    # so does a linked one in speech that runs on: "... so my boss was panicking".
+    return tokens[k - 1].lower in _SUBORDINATORS or tokens[k - 1].lower in _CLAUSE_BREAK_WORDS
 
 
 def occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
@@ -455,15 +456,16 @@ def _scoped(tokens: Sequence[Token], end: int) -> bool:
     return False
 
 
-_DETERMINERS = frozenset({"the", "a", "an", "any", "some", "much"})
-_PREPOSITIONS = frozenset({"on", "about", "of", "for", "with", "in", "into", "around", "over"})
+# A noun phrase that a preposition ties another noun to: "the expert on their culture".
+_NOUN_DETERMINERS = frozenset({"the", "a", "an", "any", "some", "much"})
+_NOUN_PREPOSITIONS = frozenset({"on", "about", "of", "for", "with", "in", "into", "around", "over"})
 
 
 def _other_noun_negated(tokens: Sequence[Token], negator: int, start: int) -> bool:
     """True when a one-word indicator sits after another noun that the negation is about: in
     "I'm not the expert on their culture" it is the expert that is negated, not culture."""
     return any(
-        tokens[k].lower in _DETERMINERS and tokens[k + 2].lower in _PREPOSITIONS
+        tokens[k].lower in _NOUN_DETERMINERS and tokens[k + 2].lower in _NOUN_PREPOSITIONS
         for k in range(negator + 1, start - 2)
     )
 
@@ -685,12 +687,12 @@ def red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]
         ):
             continue
         # Nor is what someone feared would happen: "she worried I would tell her employer";
-        # nor what did not happen: "the old me would have argued with him"; nor a warning
-        # about anyone: "the second you start arguing with them, you've lost".
+        # nor what did not happen: "the old me would have argued with him"; nor a condition:
+        # "the second you start arguing with them, you've lost", "if I argue for change ...".
         if (
             _feared_before(sentence, start)
             or counterfactual_before(sentence, start)
-            or _generic_condition(sentence, start)
+            or _conditional(sentence, start)
         ):
             continue
         out.append(Occurrence(sentence, start, end, "contrary"))
@@ -717,21 +719,34 @@ _CONDITION_OPENERS = frozenset({"if", "when", "whenever", "once", "unless"})
 _CONDITION_NOUNS = frozenset({"second", "minute", "moment", "instant"})
 
 
-def _generic_condition(sentence: Sentence, index: int) -> bool:
-    """True when token ``index`` sits in a condition whose subject is generic "you": "if you
-    argue with them they dig in" warns against the practice, it tells nobody doing it."""
+# Verbs of noticing: "if I notice I'm arguing with a client" is the speaker watching for it.
+_NOTICING = frozenset({"notice", "catch", "find", "realise", "realize", "sense", "feel"})
+# Openers of a hypothetical about the speaker: "if I argue for change, they argue back".
+_HYPOTHETICAL_OPENERS = frozenset({"if", "unless"})
+
+
+def _conditional(sentence: Sentence, index: int) -> bool:
+    """True when token ``index`` sits in a condition, not in a practice: one whose subject is
+    generic "you" ("if you argue with them they dig in" warns against it), or an "if" of the
+    speaker's own ("because if I argue for change they'll argue against it", "if I notice I'm
+    arguing with a client, I step back")."""
     tokens = sentence.tokens
     for j in range(index - 1, -1, -1):
-        if tokens[j].lower == "you":
+        word = tokens[j].lower
+        if word == "you":
             before = [t.lower for t in tokens[max(0, j - 2) : j]]
             return bool(before) and (
                 before[-1] in _CONDITION_OPENERS
                 or (len(before) == 2 and before[0] == "the" and before[1] in _CONDITION_NOUNS)
                 or before == ["soon", "as"]
             )
-        if tokens[j].lower in _SPEAKER_SUBJECTS or tokens[j].lower in _OTHER_PRONOUNS:
+        if word in _SPEAKER_SUBJECTS:
+            if j > 0 and tokens[j - 1].lower in _HYPOTHETICAL_OPENERS:
+                return True
+            if j > 0 and tokens[j - 1].lemma in _NOTICING:
+                continue  # what the speaker would notice: look for the "if" before it
             return False
-        if is_clause_start(tokens[j]):
+        if word in _OTHER_PRONOUNS or is_clause_start(tokens[j]):
             return False
     return False
 

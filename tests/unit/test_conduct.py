@@ -159,6 +159,16 @@ def test_going_straight_to_the_manager_is_conduct_only_about_a_colleague() -> No
             "I don't believe the ends justify the means.",
         ),
         (
+            "I told them it was paid only on logged deals, which I hadn't cleared with HR.",
+            "setting rules aside because they are in the way",
+            "I told them it was paid only on logged deals, once I had cleared it with HR.",
+        ),
+        (
+            "He went to HR about it and I made sure his territory got split up.",
+            "getting back at someone",
+            "He went to HR about it and I made sure his concerns were heard.",
+        ),
+        (
             "I redid the slides and I didn't really bother telling them.",
             "keeping a problem from the people it affects",
             "I redid the slides and told them why the same afternoon.",

@@ -149,6 +149,11 @@ def test_going_straight_to_the_manager_is_conduct_only_about_a_colleague() -> No
             "I told the client it was my error, and I fixed it that day.",
         ),
         (
+            "I said the director was on board. She hadn't technically, but I knew she'd agree.",
+            "telling people something that was not true",
+            "I said the director was on board. She had, and I had it in writing.",
+        ),
+        (
             "He hadn't technically approved it, so I went ahead.",
             "telling people something that was not true",
             "He hadn't approved it yet, so I waited.",

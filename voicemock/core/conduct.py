@@ -146,10 +146,13 @@ def _first_hit(sentence: Sentence, rules: Sequence[ConductRule]) -> ConductHit |
                 if rule.anyone
                 else red_flag_occurrences(sentence, phrase)
             )
+            # A remark on what happened is not turned against by "but I ...", which only goes
+            # on to justify it: "which he hadn't exactly, but I knew he'd want one".
             found = [
                 o
                 for o in found
-                if not _turned_against(sentence, o.end) and not _learned(sentence, o.start)
+                if (rule.anyone or not _turned_against(sentence, o.end))
+                and not _learned(sentence, o.start)
             ]
             if found:
                 return ConductHit(sentence, found[0], rule, phrase.text)

@@ -170,6 +170,7 @@ class VoicemockApp(App[None]):
         except Exception as error:  # a broken optional model must not take the app down
             self.post_message(WarmUpFinished(describe_unexpected(error)))
             return
+        _freeze_loaded_objects()
         self.post_message(WarmUpFinished())
 
     def on_warm_up_finished(self, message: WarmUpFinished) -> None:
@@ -383,6 +384,21 @@ class VoicemockApp(App[None]):
             self.reload_library,
         )
         yield from super().get_system_commands(screen)
+
+
+def _freeze_loaded_objects() -> None:
+    """Keep what warming up loaded (models, libraries, banks) out of later garbage collections.
+
+    Those objects live as long as the app. Left in the collector's oldest generation, every
+    full collection walks all of them again, and one is set off by the many objects a Results
+    screen creates: a pause of a tenth of a second or more on the UI thread, between the end of
+    an analysis and the screen being drawn. Collected once here (in the warm-up thread), then
+    frozen, they are no longer walked; what is made later is collected as before.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def make_app(

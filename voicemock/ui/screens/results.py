@@ -320,6 +320,7 @@ class ResultsScreen(VoicemockScreen):
         self.plan = plan
         self.index = index
         self.painted_at: float | None = None  # monotonic time of the first frame shown
+        self._delivery_shown = False  # whether the footer's keys are the Delivery tab's
         # Set before mounting: the Header reads it once its own parts exist.
         when = attempt.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         self.sub_title = f"results of {when}"
@@ -429,8 +430,13 @@ class ResultsScreen(VoicemockScreen):
         return True
 
     @on(TabbedContent.TabActivated)
-    def _tab_changed(self) -> None:
-        self.refresh_bindings()  # "More figures" belongs to the Delivery tab
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        # "More figures" belongs to the Delivery tab: the footer changes only when the Delivery
+        # tab is entered or left (each refresh rebuilds the footer, on the UI thread).
+        delivery = event.pane.id == "tab-delivery"
+        if delivery != self._delivery_shown:
+            self._delivery_shown = delivery
+            self.refresh_bindings()
 
     @on(OptionList.OptionSelected, "#summary-points")
     def _replay_point(self, event: OptionList.OptionSelected) -> None:

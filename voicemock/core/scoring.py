@@ -185,7 +185,7 @@ _EXEMPLAR_GROUP = -1
 
 @dataclass(frozen=True)
 class _Group:
-    meaning: str
+    meaning: str  # as said to the user ("naming what you got wrong"; ``_to_you``)
     phrases: tuple[Phrase, ...]
 
 
@@ -270,7 +270,7 @@ def _compile(question: Question) -> _CompiledQuestion:
     for c in question.competencies:
         groups = tuple(
             _Group(
-                g.meaning,
+                _to_you(g.meaning),
                 tuple(
                     p for p in (compile_phrase(t, question_lemmas) for t in g.phrases) if p.lemmas
                 ),
@@ -909,7 +909,7 @@ def _collect(
                     denial = _sentence_evidence(
                         "negated",
                         sentence,
-                        f"negated indicator '{phrase.text}' ({_to_you(group.meaning)})",
+                        f"negated indicator '{phrase.text}' ({group.meaning})",
                         match_span(contrary[0]),
                         timeline,
                     )
@@ -1119,7 +1119,7 @@ def _competency_score(
         if ev.shown:
             shown_groups.add(group)
         unit = ev.unit
-        meaning = _to_you(cc.groups[group].meaning) if group >= 0 else "what a strong answer shows"
+        meaning = cc.groups[group].meaning if group >= 0 else "what a strong answer shows"
         how = "shown in your own example" if ev.shown else "described"
         evidence.append(
             _evidence(
@@ -1144,7 +1144,7 @@ def _competency_score(
             _sentence_evidence(
                 "indicator",
                 sentence,
-                f"indicator '{phrase}' ({_to_you(cc.groups[group].meaning)})",
+                f"indicator '{phrase}' ({cc.groups[group].meaning})",
                 match_span(occurrence),
                 timeline,
             )
@@ -1256,7 +1256,7 @@ def _competency_steps(
             else f"say what you do that shows {name}"
         )
         return [("contrary", f'You said "{said}", which works against {name} — {instead}')]
-    missing = [_to_you(g.meaning) for i, g in enumerate(cc.groups) if i not in described]
+    missing = [g.meaning for i, g in enumerate(cc.groups) if i not in described]
     if level == 0:
         example = (
             f'for example, "{exemplar}"'

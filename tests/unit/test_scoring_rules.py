@@ -700,6 +700,10 @@ def test_a_phrase_never_spans_a_negation_or_a_preposition_before_its_pronoun() -
     # A verb's object phrase does not match the word used as a noun.
     assert found("sprang it on them", "Then I just sprang it on the team.")
     assert not found("sprang it on them", "By the spring everybody on the team used it.")
+    # At the head of its clause, with other words before the object, the verb is a noun subject.
+    assert not found("shame them", "I stay calm, because shame usually makes it worse.")
+    assert found("shame them", "I called him out and shame them into it.")
+    assert found("showed him the", "I asked for a minute, showed her one chart with the sales.")
 
 
 def test_a_sound_general_answer_to_an_approach_question_reaches_the_middle(
@@ -870,3 +874,39 @@ def test_a_condition_or_someone_elses_clause_in_run_on_speech_is_no_red_flag(
 
     (sentence,) = split_sentences(said)
     assert bool(red_flag_occurrences(sentence, compile_phrase(phrase))) is counts
+
+
+def test_a_red_flag_at_the_first_moment_of_a_story_is_outweighed_by_what_followed(
+    question: Question, embedder: Embedder
+) -> None:
+    turned = (
+        "Last spring a man I had seen for four months told me he had used on Saturday. At first "
+        "I told him he had blown it, and he went quiet. Then I said I was really glad he had "
+        "told me and that he was not in trouble with me. I thanked him for being straight with "
+        "me and I kept my voice easy. He kept coming every week after that."
+    )
+    report = score(turned, question, embedder)
+    assert "red_flag" not in report.gates
+    assert level(report, "empathy") >= 3
+    # Without the turn, the same red flag at the story's start still counts.
+    kept = (
+        "Last spring a man I had seen for four months told me he had used on Saturday. At first "
+        "I told him he had blown it. I asked how much he had used and gave him a naloxone kit."
+    )
+    assert "red_flag" in score(kept, question, embedder).gates
+
+
+def test_a_depth_concept_among_buzzwords_is_named_not_depth(
+    question: Question, embedder: Embedder
+) -> None:
+    buzz = (
+        "I hold space for the client through a lens of harm reduction and lived experience, "
+        "leveraging a holistic, strengths-based paradigm."
+    )
+    report = score(buzz + " " + GENERAL_PRACTICE, question, embedder)
+    safety = next(c for c in report.competencies if c.competency_id == "safety")
+    assert not any(e.kind == "depth" for e in safety.evidence)
+    plain = "I work from harm reduction: I make sure the client leaves the room safer."
+    report = score(plain + " " + GENERAL_PRACTICE, question, embedder)
+    safety = next(c for c in report.competencies if c.competency_id == "safety")
+    assert any(e.kind == "depth" for e in safety.evidence)

@@ -262,10 +262,24 @@ def find_phrase(sentence: Sentence, phrase: Phrase) -> list[tuple[int, int]]:
             continue
         if verb_led and start > 0 and tokens[start - 1].lower in _NOUN_MARKERS:
             continue
+        # At the head of its clause with words before its object, the first word is the
+        # clause's subject: "and shame usually makes it worse" is not "shame them".
+        if (
+            verb_led
+            and _opens_clause(tokens, start)
+            and (start + 1 == len(tokens) or not _token_matches(pattern[1], tokens[start + 1]))
+        ):
+            continue
         end = _match_rest(tokens, pattern, 1, start + 1)
         if end is not None:
             found.append((start, end))
     return found
+
+
+def _opens_clause(tokens: Sequence[Token], j: int) -> bool:
+    """The word at ``j`` is the first of its clause (a sentence start, after a comma or a
+    linking word such as "and" or "because")."""
+    return j == 0 or is_clause_start(tokens[j]) or tokens[j - 1].lower in _CLAUSE_BREAK_WORDS
 
 
 # Words after which a word is a noun, not a verb: "the spring", "last spring", "in spring".
@@ -799,6 +813,12 @@ JARGON_WORDS = frozenset(
     utilize utilise utilization spearhead foster cultivate navigate journey passion passionate
     dynamic innovative innovation systemic modality modalities intervention psychoeducation
     motivational normalized normalised normalize normalise reflective reinforced processed
+    positionality intersectionality intersectional decolonize decolonise decolonized
+    decolonised affirming authentically centring centering dismantle dismantling biopsychosocial
+    bidirectional interdisciplinary multidisciplinary continuum trajectory operationalize
+    operationalise operationalized operationalised touchpoint touchpoints verticals upskill
+    upskilling ideate ideation incentivize incentivise granular frictionless strategize
+    strategise actioned wraparound
     """
     )
 )
@@ -832,7 +852,7 @@ JARGON_PHRASES = (
     "deep dive",
     "circle back",
     "move the needle",
-    "low-hanging fruit",
+    "low hanging fruit",
     "north star",
     "value add",
     "lessons learned",
@@ -855,6 +875,39 @@ JARGON_PHRASES = (
     "i statements",
     "lean into",
     "self efficacy",
+    "lived experience",
+    "power dynamics",
+    "through a lens",
+    "lens of",
+    "self reflection",
+    "show up authentically",
+    "systemic barriers",
+    "continuum of care",
+    "recovery capital",
+    "functional analysis",
+    "non linear",
+    "course correct",
+    "looped in",
+    "loop in",
+    "growth moment",
+    "learning opportunity",
+    "going forward",
+    "key learnings",
+    "high leverage",
+    "highest leverage",
+    "manage up",
+    "managing up",
+    "capacity constraints",
+    "customer journey",
+    "digital transformation",
+    "culture of ownership",
+    "shared vision",
+    "at every level",
+    "value proposition",
+    "best in class",
+    "thought leadership",
+    "change management",
+    "key stakeholders",
     "protective factors",
     "holding space",
     "hold space",

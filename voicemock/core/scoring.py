@@ -53,7 +53,13 @@ from voicemock.core.phrases import (
 )
 from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX, Competency, Question
 from voicemock.core.rubrics import display_path, draft_path_of
-from voicemock.core.star import StarAnalysis, analyze_star, example_quality, has_past_narrative
+from voicemock.core.star import (
+    StarAnalysis,
+    analyze_star,
+    example_quality,
+    first_moment,
+    has_past_narrative,
+)
 from voicemock.core.text import (
     FILLER_SOUNDS,
     Sentence,
@@ -249,8 +255,9 @@ class _Findings:
     avoided: list[tuple[Sentence, Occurrence, str]] = field(default_factory=list)
     contrary: list[Evidence] = field(default_factory=list)
     contrary_quotes: list[str] = field(default_factory=list)
-    # a practice the speaker says they did not do at one moment of a story, and its quote:
-    # contrary only when the answer does not show it clearly elsewhere (``_competency_score``)
+    # a practice the speaker says they did not do at one moment of a story, or a red flag at
+    # its first moment, and its quote: contrary only when the answer does not show the
+    # competency clearly elsewhere (``_competency_score``)
     denied_then: list[tuple[Evidence, str]] = field(default_factory=list)
 
 
@@ -843,16 +850,20 @@ def _collect(
             flags = red_flag_occurrences(sentence, phrase)
             if flags:
                 flagged.add(sentence.index)
-                found.contrary_quotes.append(snippet(flags[0]))
-                found.contrary.append(
-                    _sentence_evidence(
-                        "red_flag",
-                        sentence,
-                        f"red flag '{phrase.text}'",
-                        match_span(flags[0]),
-                        timeline,
-                    )
+                flag = _sentence_evidence(
+                    "red_flag",
+                    sentence,
+                    f"red flag '{phrase.text}'",
+                    match_span(flags[0]),
+                    timeline,
                 )
+                if first_moment(sentence):
+                    # "At first I just did whatever landed on my desk": where the story began,
+                    # weighed like a practice denied at one moment (``_competency_score``).
+                    found.denied_then.append((flag, snippet(flags[0])))
+                else:
+                    found.contrary_quotes.append(snippet(flags[0]))
+                    found.contrary.append(flag)
                 break  # one red flag per sentence is enough to quote it
             avoided = negated_red_flag_occurrences(sentence, phrase)
             if avoided and sentence.index not in avoided_sentences:
@@ -942,7 +953,11 @@ def _collect(
             if phrase.text in found.depth or not may_match(sentence, phrase):
                 continue
             positive = [o for o in occurrences(sentence, phrase) if o.polarity == "positive"]
-            if positive:
+            if positive and not plain and is_jargon(sentence):
+                # A concept among buzzwords is named, like the words around it: no depth. (A
+                # list of the rubric's own concepts still shows what the speaker knows.)
+                found.named.append((sentence, positive[0], phrase.text))
+            elif positive:
                 found.depth[phrase.text] = (sentence, positive[0])
                 if (
                     plain

@@ -339,6 +339,21 @@ def has_past_narrative(sentence: Sentence) -> bool:
     return any(is_past_form(t) or t.lower in PAST_STATE for t in sentence.tokens)
 
 
+# A sentence about the first moment of a story, which a story then usually turns from: "at
+# first I just did whatever landed on my desk" (then "what I did was ...").
+_FIRST_MOMENT = re.compile(
+    r"\b(?:at first|initially|in the beginning|to begin with|early on"
+    r"|my first (?:instinct|reaction)"
+    r"|(?:for )?the first (?:few |couple of |two |three )?(?:days?|weeks?|months?))\b"
+)
+
+
+def first_moment(sentence: Sentence) -> bool:
+    """True when a past sentence tells the first moment of a story ("for the first few days I
+    was just doing whatever landed on my desk first")."""
+    return has_past_narrative(sentence) and bool(_FIRST_MOMENT.search(_normalized(sentence)))
+
+
 def _any(patterns: Sequence[re.Pattern[str]], text: str) -> bool:
     return any(p.search(text) for p in patterns)
 

@@ -46,7 +46,28 @@ def test_an_anyone_entry_counts_whoever_the_sentence_is_about() -> None:
 def test_a_habit_learned_is_no_conduct() -> None:
     learned = split_sentences("I've learned to keep it to myself until I know why.")
     assert conduct_hits(learned) == []
-    assert conduct_hits(split_sentences("So I kept it to myself until the audit."))
+    assert conduct_hits(
+        split_sentences("I made a mistake, so I kept it to myself until the audit.")
+    )
+
+
+def test_keeping_it_to_oneself_is_conduct_only_where_there_is_a_problem_to_keep() -> None:
+    own_story = split_sentences(
+        "If I'm getting caught up in my own stuff, I keep it to myself and bring it to them."
+    )
+    assert conduct_hits(own_story) == []
+    error = split_sentences("I found the error in the report and I kept it to myself.")
+    assert [h.rule.says for h in conduct_hits(error)] == [
+        "keeping a problem from the people it affects"
+    ]
+
+
+def test_a_habit_the_speaker_used_to_have_and_turned_from_is_no_conduct() -> None:
+    turned = split_sentences(
+        "I used to keep it quiet when a delivery was late, but now I tell the client the same day."
+    )
+    assert conduct_hits(turned) == []
+    assert conduct_hits(split_sentences("I used to keep it quiet when a delivery was late."))
 
 
 def test_a_clients_boundary_is_not_a_customers() -> None:
@@ -172,6 +193,21 @@ def test_going_straight_to_the_manager_is_conduct_only_about_a_colleague() -> No
             "He went to HR about it and I made sure his territory got split up.",
             "getting back at someone",
             "He went to HR about it and I made sure his concerns were heard.",
+        ),
+        (
+            "The night before the pitch I just redid her section and swapped it into the master.",
+            "taking the work or the credit from others",
+            "The night before the pitch I went through her section with her.",
+        ),
+        (
+            "He came late most weeks, but I'd still sign his attendance for the full session.",
+            "keeping a problem from the people it affects",
+            "He came every week, and I'd sign his attendance sheet at the end.",
+        ),
+        (
+            "He asked if it was tested. I said yes, it had been, just not the full suite.",
+            "telling people something that was not true",
+            "He asked if it was tested and I said the full suite had run that morning.",
         ),
         (
             "I redid the slides and I didn't really bother telling them.",

@@ -8,6 +8,7 @@ own voice: someone else's bad practice told in a story, or a feared one, is not 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -703,10 +704,13 @@ def red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]
         # Nor is what someone feared would happen: "she worried I would tell her employer";
         # nor what did not happen: "the old me would have argued with him"; nor a condition:
         # "the second you start arguing with them, you've lost", "if I argue for change ...".
+        # Nor a habit the speaker says they have left behind: "I used to argue with them, but
+        # that doesn't work, so now I let them talk".
         if (
             _feared_before(sentence, start)
             or counterfactual_before(sentence, start)
             or _conditional(sentence, start)
+            or _left_behind(sentence, start, end)
         ):
             continue
         out.append(Occurrence(sentence, start, end, "contrary"))
@@ -714,6 +718,24 @@ def red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]
 
 
 _MODALS = frozenset({"would", "could", "might", "should"})
+# Words after an old habit that say it has ended or turned: "... but that doesn't work",
+# "so now I", "I don't any more".
+_NOW_WORDS = frozenset({"but", "now", "nowadays", "anymore", "stopped", "learned", "learnt"})
+
+
+def _left_behind(sentence: Sentence, start: int, end: int) -> bool:
+    """True when the match at ``start:end`` is a habit the speaker says they "used to" have,
+    and the sentence goes on to turn from it ("..., but that doesn't work, so now I just let
+    them talk")."""
+    tokens = sentence.tokens
+    before = [t.lower for t in tokens[max(0, start - 4) : start]]
+    used_to = any(a == "used" and b == "to" for a, b in itertools.pairwise(before))
+    after = [t.lower for t in tokens[end:]]
+    return used_to and (
+        any(w in _NOW_WORDS for w in after)
+        or any(a == "these" and b == "days" for a, b in itertools.pairwise(after))
+        or any(a == "any" and b == "more" for a, b in itertools.pairwise(after))
+    )
 
 
 def counterfactual_before(sentence: Sentence, index: int) -> bool:

@@ -260,6 +260,15 @@ class _Findings:
     # competency clearly elsewhere (``_competency_score``)
     denied_then: list[tuple[Evidence, str]] = field(default_factory=list)
 
+    def against(self, evidence: Evidence, quote: str, *, one_moment: bool) -> None:
+        """Record evidence against the competency; told of one moment of a story, it is kept
+        aside in ``denied_then``."""
+        if one_moment:
+            self.denied_then.append((evidence, quote))
+        else:
+            self.contrary_quotes.append(quote)
+            self.contrary.append(evidence)
+
 
 _compiled_cache: dict[int, _CompiledQuestion] = {}
 _compiled_lock = threading.Lock()
@@ -857,13 +866,8 @@ def _collect(
                     match_span(flags[0]),
                     timeline,
                 )
-                if first_moment(sentence):
-                    # "At first I just did whatever landed on my desk": where the story began,
-                    # weighed like a practice denied at one moment (``_competency_score``).
-                    found.denied_then.append((flag, snippet(flags[0])))
-                else:
-                    found.contrary_quotes.append(snippet(flags[0]))
-                    found.contrary.append(flag)
+                # "At first I just did whatever landed on my desk": where the story began.
+                found.against(flag, snippet(flags[0]), one_moment=first_moment(sentence))
                 break  # one red flag per sentence is enough to quote it
             avoided = negated_red_flag_occurrences(sentence, phrase)
             if avoided and sentence.index not in avoided_sentences:
@@ -924,11 +928,9 @@ def _collect(
                         match_span(contrary[0]),
                         timeline,
                     )
-                    if has_past_narrative(sentence):
-                        found.denied_then.append((denial, snippet(contrary[0])))
-                    else:
-                        found.contrary_quotes.append(snippet(contrary[0]))
-                        found.contrary.append(denial)
+                    found.against(
+                        denial, snippet(contrary[0]), one_moment=has_past_narrative(sentence)
+                    )
                     break
                 if not positive:
                     continue

@@ -17,7 +17,7 @@ from voicemock.config import Settings
 from voicemock.core.models import SAMPLE_RATE_HZ
 from voicemock.pipeline import Answer
 from voicemock.speech.audio_io import load_audio
-from voicemock.speech.live import LiveTranscription, find_cut
+from voicemock.speech.live import LiveTranscription, find_cut, find_pause
 from voicemock.speech.transcribe import Transcriber, get_transcriber
 
 pytestmark = pytest.mark.speech
@@ -63,6 +63,46 @@ def transcriber() -> Transcriber:
     loaded = get_transcriber("faster-whisper", "tiny.en")
     loaded.load()
     return loaded
+
+
+class Spy:
+    """A transcriber that notes how many seconds of audio each call is given."""
+
+    def __init__(self, transcriber: Transcriber) -> None:
+        self.transcriber = transcriber
+        self.calls: list[float] = []
+
+    @property
+    def name(self) -> str:
+        return self.transcriber.name
+
+    @property
+    def model_name(self) -> str:
+        return self.transcriber.model_name
+
+    def load(self) -> None:
+        self.transcriber.load()
+
+    def transcribe(self, audio: Any, *, progress: Any = None) -> Any:
+        self.calls.append(np.asarray(audio).size / SAMPLE_RATE_HZ)
+        return self.transcriber.transcribe(audio, progress=progress)
+
+
+def feed(live: LiveTranscription, samples: np.ndarray[Any, Any]) -> None:
+    """Feed ``samples`` block by block, as the recorder hands them over."""
+    for at in range(0, samples.size, BLOCK):
+        live.feed(np.round(samples[at : at + BLOCK] * 32768.0).astype(np.int16))
+
+
+def wait_ahead(live: LiveTranscription, until_s: float) -> None:
+    """Wait until the provisional piece reaches ``until_s`` (it ends in a pause after it)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        provisional = live._provisional
+        if provisional is not None and provisional.stop / SAMPLE_RATE_HZ >= until_s:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing was transcribed ahead up to {until_s} s")
 
 
 def feed_until(
@@ -173,6 +213,114 @@ def test_a_model_that_fails_during_the_answer_is_retried_at_the_end(
     transcript = live.finish(samples)
     assert live.chunk_count == 0 and len(calls) == 2
     assert jiwer.wer(normalise(" ".join(SENTENCES)), heard(transcript)) <= 0.15
+
+
+def test_what_was_said_before_the_last_pause_is_transcribed_ahead(
+    answer: tuple[np.ndarray[Any, Any], list[float]], transcriber: Transcriber
+) -> None:
+    samples, pauses = answer
+    # Two sentences (too short for a chunk), then the speaker stops talking before the stop.
+    spoken_s = pauses[1] - GAP_S / 2
+    said = samples[: round(pauses[1] * SAMPLE_RATE_HZ)]
+    said = np.concatenate([said, np.zeros(round(0.8 * SAMPLE_RATE_HZ), np.float32)])
+    spy = Spy(transcriber)
+    live = LiveTranscription(lambda: spy)
+    first = round(pauses[0] * SAMPLE_RATE_HZ)
+    feed(live, said[:first])
+    wait_ahead(live, pauses[0] - GAP_S / 2)
+    feed(live, said[first:])
+    wait_ahead(live, spoken_s)
+    ahead = len(spy.calls)
+    live.feed(None)
+    transcript = live.finish(said)
+    assert live.chunk_count == 0
+    # Ahead once per pause, from the start: after the first sentence, then after both.
+    assert ahead == 2 and spy.calls[0] < pauses[0] < spy.calls[1] < said.size / SAMPLE_RATE_HZ
+    assert live._provisional is not None and live._provisional.start == 0
+    # At the end only the silence after the last pause was left.
+    assert all(seconds < 1.3 for seconds in spy.calls[ahead:])
+    assert jiwer.wer(normalise(" ".join(SENTENCES[:2])), heard(transcript)) <= 0.15
+    assert transcript.words[-1].start_s > pauses[0]
+    assert transcript.audio_duration_s == pytest.approx(said.size / SAMPLE_RATE_HZ, abs=0.01)
+
+
+def test_speech_after_the_provisional_piece_is_transcribed_at_the_end(
+    answer: tuple[np.ndarray[Any, Any], list[float]], transcriber: Transcriber
+) -> None:
+    samples, pauses = answer
+    spy = Spy(transcriber)
+    live = LiveTranscription(lambda: spy)
+    first = round(pauses[0] * SAMPLE_RATE_HZ)
+    feed(live, samples[:first])
+    wait_ahead(live, pauses[0] - GAP_S / 2)
+    # The second sentence, stopped as soon as its last word ends: no pause after it.
+    said = samples[: round((pauses[1] - GAP_S / 2 + 0.05) * SAMPLE_RATE_HZ)]
+    feed(live, said[first:])
+    live.feed(None)
+    ahead = live._provisional
+    assert ahead is not None and ahead.stop <= first
+    done = len(spy.calls)
+    transcript = live.finish(said)
+    # Only what followed the provisional piece was transcribed at the end.
+    assert spy.calls[done:] == [pytest.approx((said.size - ahead.stop) / SAMPLE_RATE_HZ)]
+    assert jiwer.wer(normalise(" ".join(SENTENCES[:2])), heard(transcript)) <= 0.15
+    second = [w for w in transcript.words if w.start_s > pauses[0]]
+    assert jiwer.wer(normalise(SENTENCES[1]), normalise(" ".join(w.text for w in second))) <= 0.2
+
+
+def test_a_file_that_differs_from_the_provisional_piece_is_transcribed_whole(
+    answer: tuple[np.ndarray[Any, Any], list[float]], transcriber: Transcriber
+) -> None:
+    samples, pauses = answer
+    said = samples[: round(pauses[1] * SAMPLE_RATE_HZ)]
+    spy = Spy(transcriber)
+    live = LiveTranscription(lambda: spy)
+    feed(live, said)
+    wait_ahead(live, pauses[1] - GAP_S / 2)
+    live.feed(None)
+    ahead = live._provisional
+    assert ahead is not None
+    # One sample differs after the provisional piece: it is kept, the rest transcribed.
+    saved = said.copy()
+    saved[ahead.stop + 100] += 0.01
+    done = len(spy.calls)
+    transcript = live.finish(saved)
+    assert spy.calls[done:] == [pytest.approx((saved.size - ahead.stop) / SAMPLE_RATE_HZ)]
+    assert jiwer.wer(normalise(" ".join(SENTENCES[:2])), heard(transcript)) <= 0.15
+    # One sample differs in it: the whole file is transcribed.
+    saved = said.copy()
+    saved[SAMPLE_RATE_HZ] += 0.01
+    done = len(spy.calls)
+    transcript = live.finish(saved)
+    assert spy.calls[done:] == [pytest.approx(saved.size / SAMPLE_RATE_HZ)]
+    assert jiwer.wer(normalise(" ".join(SENTENCES[:2])), heard(transcript)) <= 0.15
+
+
+def test_find_pause_takes_the_last_pause_even_one_still_going_on() -> None:
+    rng = np.random.default_rng(5)
+    noise = (0.2 * rng.standard_normal(10 * SAMPLE_RATE_HZ)).astype(np.float32)
+    for start_s, end_s in ((1.0, 1.6), (4.0, 4.2), (5.0, 5.6), (9.4, 10.0)):
+        noise[round(start_s * SAMPLE_RATE_HZ) : round(end_s * SAMPLE_RATE_HZ)] = 0.0
+    least = round(1.5 * SAMPLE_RATE_HZ)
+
+    def at(seconds: float) -> int:
+        return round(seconds * SAMPLE_RATE_HZ)
+
+    def found(audio: np.ndarray[Any, Any], after_s: float = 0.0) -> float | None:
+        pause = find_pause(audio, least, at(after_s))
+        return None if pause is None else pause / SAMPLE_RATE_HZ
+
+    # The last pause long enough, still going on at the end of the audio.
+    assert found(noise) == pytest.approx(9.7, abs=0.05)
+    assert found(noise[: at(9.9)]) == pytest.approx(9.65, abs=0.05)
+    # A pause not yet long enough is not one; the one before it is (0.2 s is too short).
+    assert found(noise[: at(9.6)]) == pytest.approx(5.3, abs=0.05)
+    # Only a pause after the one the last piece ended in is new.
+    assert found(noise[: at(9.6)], after_s=5.3) is None
+    assert found(noise, after_s=5.3) == pytest.approx(9.7, abs=0.05)
+    # Too little said before a pause: none yet.
+    assert found(noise[: at(4.0)]) is None
+    assert find_pause(noise[: at(1.4)], least) is None
 
 
 def test_find_cut_prefers_the_first_pause_after_the_minimum() -> None:

@@ -2,11 +2,15 @@
 
 The recorder hands every block it writes to :meth:`LiveTranscription.feed`. A background thread
 cuts the audio at pauses into chunks of at least ``min_chunk_s`` and transcribes each one as soon
-as it is complete. When the answer ends, :meth:`LiveTranscription.finish` receives the samples of
-the saved file (the file is what counts), keeps the chunks whose audio matches it exactly,
-transcribes only what is left and returns one transcript of the whole answer, with every word
-timed from the start of the recording. If anything went wrong on the way (the model failed, the
-audio differs from the file), the whole file is transcribed as usual.
+as it is complete. While there is too little audio for the next chunk, the thread transcribes
+ahead what was said since the last chunk up to the speaker's latest pause (once per pause): a
+provisional piece, for the answer may end there. When the answer ends,
+:meth:`LiveTranscription.finish` receives the samples of the saved file (the file is what
+counts), keeps the chunks and the provisional piece as far as their audio matches it exactly,
+transcribes only what is left (often nothing but the silence before the stop) and returns one
+transcript of the whole answer, with every word timed from the start of the recording. If
+anything went wrong on the way (the model failed, the audio differs from the file), the whole
+file is transcribed as usual.
 """
 
 from __future__ import annotations
@@ -38,6 +42,18 @@ MIN_CUT_PAUSE_S = 0.4
 _QUIET_WINDOW_S = 0.2
 # With no place to cut yet, look again once this much more audio has come.
 _RESEARCH_S = 0.5
+# A provisional piece needs this much audio since the last chunk: a shorter rest costs the end
+# about as little to transcribe as it would cost now.
+AHEAD_MIN_S = 1.5
+# ... and a pause at least this long after it: shorter than a place to cut a chunk, so that the
+# silence before the stop is noticed soon. When the speaker goes on, the piece serves only if
+# the answer ends before the next chunk (then only the rest is transcribed at the end; no loss
+# of accuracy was measured) or that chunk is cut in the same pause. Each new piece starts at
+# the last chunk again: pieces from pause to pause were quicker but lost accuracy.
+AHEAD_PAUSE_S = 0.3
+# With no new pause yet, look again once this much more audio has come (a pause that has just
+# begun is noticed this soon).
+_LOOK_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -75,8 +91,14 @@ class LiveTranscription(FedWorker):
         self._max_chunk = round(max(max_chunk_s, min_chunk_s + 1.0) * SAMPLE_RATE_HZ)
         self._buffer: FloatArray | None = None  # grows by doubling; [: self._total] is audio
         self._total = 0
+        self._ahead_min = round(AHEAD_MIN_S * SAMPLE_RATE_HZ)
+        self._research = round(_RESEARCH_S * SAMPLE_RATE_HZ)
+        self._look = round(_LOOK_S * SAMPLE_RATE_HZ)
         self._chunks: list[Chunk] = []
         self._committed = 0
+        # What was said since the last chunk up to a pause, transcribed ahead (starts at
+        # _committed; dropped when the next chunk is cut elsewhere).
+        self._provisional: Chunk | None = None
         self._failed: BaseException | None = None
         self._start("voicemock-live")
 
@@ -126,22 +148,25 @@ class LiveTranscription(FedWorker):
         """
         import numpy as np
 
-        self.close()
+        self.close()  # a piece in hand is completed first: sooner than doing it again
         transcriber = self._load()
-        chunks = self._chunks if self._failed is None else []
-        if chunks:
-            fed = self._joined()
-            end = chunks[-1].stop
-            if samples.shape[0] < end or not np.array_equal(samples[:end], fed[:end]):
-                chunks = []  # the file is not what was fed: trust the file
-        if not chunks:
+        provisional = [] if self._provisional is None else [self._provisional]
+        pieces = [*self._chunks, *provisional] if self._failed is None else []
+        fed = self._joined()
+        # Where the file is not what was fed, trust the file: keep only the pieces before that.
+        while pieces and not (
+            samples.shape[0] >= pieces[-1].stop
+            and np.array_equal(samples[: pieces[-1].stop], fed[: pieces[-1].stop])
+        ):
+            pieces.pop()
+        if not pieces:
             return transcriber.transcribe(samples, progress=progress)
-        start = chunks[-1].stop
+        start = pieces[-1].stop
         rest = samples[start:]
         tail = self._transcribe(transcriber, rest, progress) if rest.size else None
         if progress is not None:
             progress(1.0)
-        pieces = [*chunks, Chunk(start, int(samples.shape[0]), tail)]
+        pieces.append(Chunk(start, int(samples.shape[0]), tail))
         return _merge(pieces, transcriber, samples.shape[0] / SAMPLE_RATE_HZ)
 
     # -- background thread -----------------------------------------------------------------------
@@ -149,37 +174,63 @@ class LiveTranscription(FedWorker):
     def _run(self) -> None:
         try:
             transcriber: Transcriber | None = None
+            searched = 0  # how much audio there was when no place to cut was found
+            looked = 0  # ... and when no new pause was found
             while True:
                 with self._condition:
                     # Once the answer has ended, finish() transcribes the rest in one go.
-                    while not self._ended and self._total - self._committed < self._min_chunk:
+                    while not self._ended and not self._due(searched, looked):
                         self._condition.wait()
                     if self._ended:
                         return
                     audio = self._joined()
                     start = self._committed
-                cut = find_cut(audio[start:], self._min_chunk, self._max_chunk)
-                if cut is None:
+                    provisional = self._provisional
+                window = audio[start:]
+                ahead_to = 0 if provisional is None else provisional.stop - start
+                cut = None
+                if window.size >= self._min_chunk and audio.size >= searched + self._research:
+                    cut = find_cut(window, self._min_chunk, self._max_chunk)
+                    searched = audio.size
+                if cut is not None:
+                    if provisional is not None and _same_pause(window, ahead_to, cut):
+                        # Already transcribed up to this pause (the rest of it is silence).
+                        chunk = Chunk(start, start + cut, provisional.transcript)
+                    else:
+                        if transcriber is None:
+                            transcriber = self._load()
+                        transcript = self._transcribe(transcriber, window[:cut], None)
+                        chunk = Chunk(start, start + cut, transcript)
                     with self._condition:
-                        # Wait for more audio than was just searched, then look again.
-                        wanted = audio.size + round(_RESEARCH_S * SAMPLE_RATE_HZ)
-                        while not self._ended and self._total < wanted:
-                            self._condition.wait()
+                        self._chunks.append(chunk)
+                        self._committed = chunk.stop
+                        self._provisional = None
+                        heard = " ".join(c.transcript.text for c in self._chunks if c.transcript)
+                    searched = 0
+                    if self._on_text is not None and chunk.transcript is not None:
+                        with contextlib.suppress(Exception):  # a head start only, never a failure
+                            self._on_text(heard)
                     continue
-                if transcriber is None:
-                    transcriber = self._load()
-                piece = audio[start : start + cut]
-                transcript = self._transcribe(transcriber, piece, None)
-                with self._condition:
-                    self._chunks.append(Chunk(start, start + cut, transcript))
-                    self._committed = start + cut
-                    heard = " ".join(c.transcript.text for c in self._chunks if c.transcript)
-                if self._on_text is not None and transcript is not None:
-                    with contextlib.suppress(Exception):  # a head start only, never a failure
-                        self._on_text(heard)
+                if audio.size < looked + self._look:
+                    continue
+                looked = audio.size
+                pause = find_pause(window, self._ahead_min, ahead_to)
+                if pause is not None and not self._ended:
+                    if transcriber is None:
+                        transcriber = self._load()
+                    transcript = self._transcribe(transcriber, window[:pause], None)
+                    with self._condition:
+                        self._provisional = Chunk(start, start + pause, transcript)
         except BaseException as error:  # finish() then transcribes the whole file
             with self._condition:
                 self._failed = error
+
+    def _due(self, searched: int, looked: int) -> bool:
+        """Whether there is new audio to look for a place to cut, or for a new pause, in."""
+        ahead = self._total - self._committed
+        return (ahead >= self._min_chunk and self._total >= searched + self._research) or (
+            ahead >= self._ahead_min and self._total >= looked + self._look
+        )
 
     @staticmethod
     def _transcribe(
@@ -227,6 +278,39 @@ def find_cut(audio: FloatArray, min_chunk: int, max_chunk: int) -> int | None:
         return max_chunk
     hop = round(HOP_S * SAMPLE_RATE_HZ)  # frame_energy_db's hop
     return min_chunk + int(np.argmin(levels)) * hop + quiet // 2
+
+
+def find_pause(audio: FloatArray, least: int, after: int = 0) -> int | None:
+    """Where a provisional piece of ``audio`` may end (a sample index), or None.
+
+    The middle of the last pause of at least AHEAD_PAUSE_S that starts after ``least``
+    samples and after ``after`` (where the last provisional piece ended, inside an earlier
+    pause); a pause still going on at the end of ``audio`` counts, for the answer may end in it.
+    """
+    from voicemock.speech.silence import detect_silences
+
+    if audio.size <= least:
+        return None
+    found = None
+    for start_s, end_s in detect_silences(audio, min_silence_s=AHEAD_PAUSE_S):
+        start = round(start_s * SAMPLE_RATE_HZ)
+        if start >= least and start > after:
+            found = (start + round(end_s * SAMPLE_RATE_HZ)) // 2
+    return found
+
+
+def _same_pause(audio: FloatArray, first: int, second: int) -> bool:
+    """Whether the sample indices ``first`` and ``second`` of ``audio`` lie in one pause."""
+    from voicemock.speech.silence import detect_silences
+
+    if first <= 0:
+        return False
+    low, high = min(first, second), max(first, second)
+    window = audio[: high + round(MIN_CUT_PAUSE_S * SAMPLE_RATE_HZ)]
+    for start_s, end_s in detect_silences(window):
+        if start_s * SAMPLE_RATE_HZ <= low and high <= end_s * SAMPLE_RATE_HZ:
+            return True
+    return False
 
 
 def _merge(chunks: list[Chunk], transcriber: Transcriber, duration_s: float) -> Transcript:

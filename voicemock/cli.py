@@ -93,9 +93,9 @@ def entry() -> NoReturn:
     when voicemock was interrupted, or background threads are still at work, its output is
     flushed and the process ends at once; otherwise it exits as usual.
     """
-    from voicemock.memory import limit_malloc_arenas
+    from voicemock.memory import configure_malloc
 
-    limit_malloc_arenas()  # before any thread allocates: see voicemock.memory
+    configure_malloc()  # before any thread allocates: see voicemock.memory
     code = main()
     busy = any(t is not threading.main_thread() and t.is_alive() for t in threading.enumerate())
     if code == INTERRUPTED_EXIT_CODE or busy:

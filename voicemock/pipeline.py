@@ -150,10 +150,10 @@ def warm_up(settings: Settings) -> None:
     import voicemock.core.store
     import voicemock.speech.audio_io
     import voicemock.speech.silence  # noqa: F401
-    from voicemock.memory import limit_malloc_arenas
+    from voicemock.memory import configure_malloc
 
     # Where the process did not start from the voicemock command (the app in tests).
-    limit_malloc_arenas()
+    configure_malloc()
     load_transcriber(settings)
     if settings.use_embeddings:
         from voicemock.core.embeddings import get_embedder

@@ -56,6 +56,118 @@ def test_memory_freed_is_given_back_on_request() -> None:
     assert given_back_mb > 60
 
 
+# Frees 10 blocks of 8 MB (touched) while one allocated after them stays. glibc's own threshold
+# rises to 8 MB once such a block is freed, so the rest come from the heap and stay resident
+# when freed; above the fixed threshold each has a mapping of its own, unmapped when freed.
+_LARGE_BLOCKS = textwrap.dedent(
+    """
+    import ctypes
+    import sys
+    from voicemock.memory import limit_malloc_arenas, map_large_blocks
+
+    def rss_mb():
+        for line in open("/proc/self/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+
+    limit_malloc_arenas()
+    if sys.argv[1] == "mapped":
+        assert map_large_blocks()
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.free.argtypes = [ctypes.c_void_p]
+    size = 8 << 20
+    libc.free(libc.malloc(size))
+    before = rss_mb()
+    blocks = [libc.malloc(size) for _ in range(10)]
+    for block in blocks:
+        ctypes.memset(block, 1, size)
+    last = libc.malloc(1 << 16)
+    for block in blocks:
+        libc.free(block)
+    print(rss_mb() - before)
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("mode", "most_kept_mb", "least_kept_mb"), [("mapped", 10, 0), ("glibc", None, 60)]
+)
+def test_a_large_block_freed_is_given_back_at_once(
+    mode: str, most_kept_mb: float | None, least_kept_mb: float
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    result = subprocess.run(
+        [sys.executable, "-c", _LARGE_BLOCKS, mode],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    kept_mb = float(result.stdout)
+    assert kept_mb >= least_kept_mb
+    if most_kept_mb is not None:
+        assert kept_mb < most_kept_mb
+
+
+def _record_mallopt(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    from voicemock import memory
+
+    calls: list[tuple[int, int]] = []
+
+    def mallopt(parameter: int, value: int) -> int:
+        calls.append((parameter, value))
+        return 1
+
+    monkeypatch.setattr(memory, "_limited", False)
+    monkeypatch.setattr(memory, "_mapped", False)
+    monkeypatch.setattr(memory, "_libc_function", lambda name, argtypes: mallopt)
+    for name in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_"):
+        monkeypatch.delenv(name, raising=False)
+    return calls
+
+
+def test_malloc_is_configured_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voicemock import memory
+
+    calls = _record_mallopt(monkeypatch)
+    memory.configure_malloc()
+    memory.configure_malloc()
+    assert calls == [(-8, memory.MALLOC_ARENAS), (-3, memory.MMAP_THRESHOLD_BYTES)]
+    assert memory.MMAP_THRESHOLD_BYTES == 4 << 20
+
+
+def test_a_threshold_the_user_set_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voicemock import memory
+
+    calls = _record_mallopt(monkeypatch)
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    assert memory.map_large_blocks() is False
+    assert calls == []
+
+
+def test_the_app_configures_malloc_when_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voicemock import memory
+    from voicemock.config import Settings
+    from voicemock.ui.app import make_app
+
+    calls = _record_mallopt(monkeypatch)
+    make_app(settings=Settings())
+    assert calls == [(-8, memory.MALLOC_ARENAS), (-3, memory.MMAP_THRESHOLD_BYTES)]
+
+
+def test_warming_up_configures_malloc(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voicemock import memory, pipeline
+    from voicemock.config import Settings
+
+    calls = _record_mallopt(monkeypatch)
+    monkeypatch.setattr(pipeline, "load_transcriber", lambda settings: None)
+    monkeypatch.setattr(pipeline, "_warm_up_pitch_tracker", lambda: None)
+    monkeypatch.setattr(memory, "release_free_memory", lambda: None)
+    pipeline.warm_up(Settings(use_embeddings=False))
+    assert calls == [(-8, memory.MALLOC_ARENAS), (-3, memory.MMAP_THRESHOLD_BYTES)]
+
+
 # faster-whisper imports PyAV at its import; voicemock decodes audio itself, so PyAV's FFmpeg
 # libraries are loaded only when something uses them.
 _DEFERRED_PYAV = textwrap.dedent(

@@ -410,4 +410,9 @@ def make_app(
 
     With ``start_question_id`` the app opens that question's interview once the banks load.
     """
+    from voicemock.memory import configure_malloc
+
+    # Before the app's threads allocate (already done when started by the voicemock command):
+    # an arena made by a thread before the limit stays for the life of the process.
+    configure_malloc()
     return VoicemockApp(settings=settings, services=services, start_question_id=start_question_id)

@@ -34,8 +34,8 @@ MALLOC_ARENAS = 2
 # Blocks this large or larger get a mapping of their own, unmapped when freed.
 MMAP_THRESHOLD_BYTES = 4 << 20
 
-_limited = False
-_mapped = False
+# The mallopt() parameters set so far (each is set once).
+_applied: set[int] = set()
 
 
 def configure_malloc() -> None:
@@ -54,19 +54,7 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     ``MALLOC_ARENA_MAX`` themselves (glibc then already follows it). Best called before the
     threads that allocate start; later it still stops new arenas from being made.
     """
-    global _limited
-    if _limited:
-        return True
-    if "MALLOC_ARENA_MAX" in os.environ:
-        return False
-    import ctypes
-
-    mallopt = _libc_function("mallopt", [ctypes.c_int, ctypes.c_int])
-    if mallopt is None:
-        return False
-    result: int = mallopt(_M_ARENA_MAX, arenas)
-    _limited = result == 1  # mallopt returns 1 on success
-    return _limited
+    return _mallopt_once(_M_ARENA_MAX, arenas, "MALLOC_ARENA_MAX")
 
 
 def map_large_blocks(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
@@ -76,19 +64,27 @@ def map_large_blocks(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
     outside Linux, when the C library has no ``mallopt``, and when the user set
     ``MALLOC_MMAP_THRESHOLD_`` themselves.
     """
-    global _mapped
-    if _mapped:
+    return _mallopt_once(_M_MMAP_THRESHOLD, threshold, "MALLOC_MMAP_THRESHOLD_")
+
+
+def _mallopt_once(parameter: int, value: int, user_variable: str) -> bool:
+    """Set one of glibc's malloc parameters once; True when it is set (now or before).
+
+    Left alone when the user set it through its environment variable ``user_variable``.
+    """
+    if parameter in _applied:
         return True
-    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
+    if user_variable in os.environ:
         return False
     import ctypes
 
     mallopt = _libc_function("mallopt", [ctypes.c_int, ctypes.c_int])
     if mallopt is None:
         return False
-    result: int = mallopt(_M_MMAP_THRESHOLD, threshold)
-    _mapped = result == 1
-    return _mapped
+    if mallopt(parameter, value) != 1:  # mallopt returns 1 on success
+        return False
+    _applied.add(parameter)
+    return True
 
 
 _malloc_trim: Any = None

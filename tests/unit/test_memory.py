@@ -119,8 +119,7 @@ def _record_mallopt(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
         calls.append((parameter, value))
         return 1
 
-    monkeypatch.setattr(memory, "_limited", False)
-    monkeypatch.setattr(memory, "_mapped", False)
+    monkeypatch.setattr(memory, "_applied", set())
     monkeypatch.setattr(memory, "_libc_function", lambda name, argtypes: mallopt)
     for name in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_"):
         monkeypatch.delenv(name, raising=False)

@@ -189,7 +189,7 @@ class LiveTranscription(FedWorker):
                 window = audio[start:]
                 ahead_to = 0 if provisional is None else provisional.stop - start
                 cut = None
-                if window.size >= self._min_chunk and audio.size >= searched + self._research:
+                if self._cut_due(window.size, audio.size, searched):
                     cut = find_cut(window, self._min_chunk, self._max_chunk)
                     searched = audio.size
                 if cut is not None:
@@ -211,7 +211,7 @@ class LiveTranscription(FedWorker):
                         with contextlib.suppress(Exception):  # a head start only, never a failure
                             self._on_text(heard)
                     continue
-                if audio.size < looked + self._look:
+                if not self._look_due(audio.size, looked):
                     continue
                 looked = audio.size
                 pause = find_pause(window, self._ahead_min, ahead_to)
@@ -228,9 +228,18 @@ class LiveTranscription(FedWorker):
     def _due(self, searched: int, looked: int) -> bool:
         """Whether there is new audio to look for a place to cut, or for a new pause, in."""
         ahead = self._total - self._committed
-        return (ahead >= self._min_chunk and self._total >= searched + self._research) or (
-            ahead >= self._ahead_min and self._total >= looked + self._look
+        return self._cut_due(ahead, self._total, searched) or (
+            ahead >= self._ahead_min and self._look_due(self._total, looked)
         )
+
+    def _cut_due(self, ahead: int, total: int, searched: int) -> bool:
+        """Whether ``ahead`` samples since the last chunk (``total`` in all) are enough for a
+        chunk and more than there were when no place to cut was found (``searched``)."""
+        return ahead >= self._min_chunk and total >= searched + self._research
+
+    def _look_due(self, total: int, looked: int) -> bool:
+        """Whether enough audio came since a new pause was last looked for (at ``looked``)."""
+        return total >= looked + self._look
 
     @staticmethod
     def _transcribe(

@@ -12,12 +12,12 @@ import pytest
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
 
-# Frees 80 blocks of 1 MB (touched) while one allocated after them stays: glibc keeps them in
-# the heap below it until release_free_memory gives them back.
-_HOLD_AND_FREE = textwrap.dedent(
+# What each script below starts with: the resident set in MB, two arenas, and libc's malloc.
+_SETUP = textwrap.dedent(
     """
     import ctypes
-    from voicemock.memory import limit_malloc_arenas, release_free_memory
+    import sys
+    from voicemock.memory import limit_malloc_arenas, map_large_blocks, release_free_memory
 
     def rss_mb():
         for line in open("/proc/self/status"):
@@ -28,6 +28,27 @@ _HOLD_AND_FREE = textwrap.dedent(
     libc = ctypes.CDLL(None)
     libc.malloc.restype = ctypes.c_void_p
     libc.free.argtypes = [ctypes.c_void_p]
+    """
+)
+
+
+def _run_script(script: str, *args: str) -> str:
+    """What ``_SETUP`` + ``script`` prints, run in a fresh Python without MALLOC_ settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    result = subprocess.run(
+        [sys.executable, "-c", _SETUP + script, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+# Frees 80 blocks of 1 MB (touched) while one allocated after them stays: glibc keeps them in
+# the heap below it until release_free_memory gives them back.
+_HOLD_AND_FREE = textwrap.dedent(
+    """
     size = 1 << 20
     libc.free(libc.malloc(size))  # glibc's moving threshold now serves 1 MB from the heap
     before = rss_mb()
@@ -47,11 +68,7 @@ _HOLD_AND_FREE = textwrap.dedent(
 
 
 def test_memory_freed_is_given_back_on_request() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    result = subprocess.run(
-        [sys.executable, "-c", _HOLD_AND_FREE], env=env, capture_output=True, text=True, check=True
-    )
-    kept_mb, given_back_mb = (float(x) for x in result.stdout.split())
+    kept_mb, given_back_mb = (float(x) for x in _run_script(_HOLD_AND_FREE).split())
     assert kept_mb > 60  # malloc keeps the 80 MB freed for later use
     assert given_back_mb > 60
 
@@ -61,21 +78,8 @@ def test_memory_freed_is_given_back_on_request() -> None:
 # when freed; above the fixed threshold each has a mapping of its own, unmapped when freed.
 _LARGE_BLOCKS = textwrap.dedent(
     """
-    import ctypes
-    import sys
-    from voicemock.memory import limit_malloc_arenas, map_large_blocks
-
-    def rss_mb():
-        for line in open("/proc/self/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-
-    limit_malloc_arenas()
     if sys.argv[1] == "mapped":
         assert map_large_blocks()
-    libc = ctypes.CDLL(None)
-    libc.malloc.restype = ctypes.c_void_p
-    libc.free.argtypes = [ctypes.c_void_p]
     size = 8 << 20
     libc.free(libc.malloc(size))
     before = rss_mb()
@@ -96,15 +100,7 @@ _LARGE_BLOCKS = textwrap.dedent(
 def test_a_large_block_freed_is_given_back_at_once(
     mode: str, most_kept_mb: float | None, least_kept_mb: float
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    result = subprocess.run(
-        [sys.executable, "-c", _LARGE_BLOCKS, mode],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    kept_mb = float(result.stdout)
+    kept_mb = float(_run_script(_LARGE_BLOCKS, mode))
     assert kept_mb >= least_kept_mb
     if most_kept_mb is not None:
         assert kept_mb < most_kept_mb

@@ -221,3 +221,21 @@ def test_conduct_said_calmly_is_named_and_its_harmless_likeness_is_not(
 ) -> None:
     assert [h.rule.says for h in conduct_hits(split_sentences(said))] == [says]
     assert conduct_hits(split_sentences(harmless)) == []
+
+
+def test_a_late_payment_is_not_a_backdated_record() -> None:
+    payment = split_sentences("I showed him the backdated payment that was coming to him.")
+    assert conduct_hits(payment) == []
+    record = split_sentences("I backdated the note so it looked like I had called on Monday.")
+    assert [h.rule.says for h in conduct_hits(record)] == [
+        "keeping a problem from the people it affects"
+    ]
+
+
+def test_a_rule_called_a_formality_counts_only_where_the_answer_is_about_one() -> None:
+    consent = split_sentences("The consent stuff is more of a formality with the younger ones.")
+    assert [h.rule.says for h in conduct_hits(consent)] == [
+        "setting rules aside because they are in the way"
+    ]
+    interview = split_sentences("The second interview was more of a formality by then.")
+    assert conduct_hits(interview) == []

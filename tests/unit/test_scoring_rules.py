@@ -910,3 +910,58 @@ def test_a_depth_concept_among_buzzwords_is_named_not_depth(
     report = score(plain + " " + GENERAL_PRACTICE, question, embedder)
     safety = next(c for c in report.competencies if c.competency_id == "safety")
     assert any(e.kind == "depth" for e in safety.evidence)
+
+
+def test_an_urge_the_speaker_did_not_follow_is_no_red_flag() -> None:
+    from voicemock.core.phrases import compile_phrase, red_flag_occurrences
+
+    flag = compile_phrase("just push through")
+    for resisted in (
+        "I really wanted to just push through and keep working, and my supervisor said take "
+        "the afternoon.",
+        "My instinct was to just push through the week.",
+    ):
+        assert red_flag_occurrences(split_sentences(resisted)[0], flag) == [], resisted
+    for done in ("I wanted to just push through, and I did.", "I just pushed through it."):
+        assert red_flag_occurrences(split_sentences(done)[0], flag), done
+
+
+LEAVE_YAML = """
+id: test-self-care
+text: How do you manage the emotional demands of this work?
+competencies:
+  - id: self_care
+    label: Self-care
+    description: Takes real breaks.
+    indicators:
+      - meaning: taking real breaks and time off
+        phrases: [use my leave, take my breaks]
+        shows:
+          - I take my leave every year and I do not check email while I am away.
+    exemplars:
+      - I take my lunch away from my desk, and I use my leave.
+"""
+
+
+def test_a_gap_the_speaker_owns_up_to_is_no_denial(embedder: Embedder) -> None:
+    question = Question.model_validate(yaml.safe_load(LEAVE_YAML))
+    habits = "I take my lunch break away from my desk every day and I walk home after work. "
+    owned = habits + "I probably don't use my leave as much as I should, though."
+    report = score(owned, question, embedder)
+    assert "red_flag" not in report.gates
+    assert not any(e.kind == "negated" for e in report.competencies[0].evidence)
+    refused = habits + "I don't use my leave."
+    denied = score(refused, question, embedder).competencies[0]
+    assert any(e.kind == "negated" for e in denied.evidence)
+
+
+def test_a_life_story_told_by_age_and_treatment_is_the_speakers_own_life() -> None:
+    from voicemock.core.scoring import _own_history_words
+
+    life = split_sentences(
+        "I was that client. I was in and out of treatment three times. "
+        "When we moved to Dublin when I was twelve it was very hard."
+    )
+    assert _own_history_words(life) == sum(s.word_count for s in life)
+    work = split_sentences("When I was on the night shift, a client asked me to sit with him.")
+    assert _own_history_words(work) == 0

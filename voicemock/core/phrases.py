@@ -105,6 +105,22 @@ _OTHER_NOUNS = frozenset(
         "man",
         "woman",
         "person",
+        "kid",
+        "child",
+        "pupil",
+        "resident",
+        "tenant",
+        "guest",
+        "staff",
+        "director",
+        "engineer",
+        "developer",
+        "landlord",
+        "owner",
+        "member",
+        "volunteer",
+        "teacher",
+        "lead",
     }
 )
 _SUBORDINATORS = frozenset(
@@ -406,6 +422,16 @@ def subject_before(
 def _heads_clause(tokens: Sequence[Token], j: int) -> bool:
     """True when the noun at ``j`` opens its clause: [det] [adjective] noun after a boundary."""
     k = j - 1
+    if (
+        k >= 0
+        and tokens[k].lower in _SUBORDINATORS
+        and (
+            # "because clients ...", "that kids weren't ...": "that" is a subordinator before a
+            # plural; before a singular it may be a determiner ("I called that client").
+            tokens[k].lower != "that" or tokens[j].lower != tokens[j].lemma
+        )
+    ):
+        return True
     if k >= 0 and tokens[k].lower not in _DETERMINERS and not is_clause_start(tokens[j]):
         k -= 1  # one adjective: "my new colleague"
     if k < 0 or (k == j - 1 and is_clause_start(tokens[j])):
@@ -711,6 +737,7 @@ def red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]
             or counterfactual_before(sentence, start)
             or _conditional(sentence, start)
             or _left_behind(sentence, start, end)
+            or _only_wanted(sentence, start, end)
         ):
             continue
         out.append(Occurrence(sentence, start, end, "contrary"))
@@ -736,6 +763,24 @@ def _left_behind(sentence: Sentence, start: int, end: int) -> bool:
         or any(a == "these" and b == "days" for a, b in itertools.pairwise(after))
         or any(a == "any" and b == "more" for a, b in itertools.pairwise(after))
     )
+
+
+# Words of an urge the speaker felt and, by saying so, did not simply follow: "my instinct was
+# to push through"; "wanted to" needs the turn said ("I wanted to push through, but ...").
+_URGE_WORDS = frozenset({"tempted", "urge", "instinct", "itching", "impulse"})
+_WANT_WORDS = frozenset({"wanted", "want"})
+# Words after an urge that say it was not followed: someone stepped in, or the speaker did not.
+_TURN_WORDS = _NOW_WORDS | frozenset({"instead", "said", "told", "suggested", "reminded"})
+
+
+def _only_wanted(sentence: Sentence, start: int, end: int) -> bool:
+    """True when the match at ``start:end`` is what the speaker was tempted to do, not what
+    they did: "i really wanted to just push through and my supervisor said take the afternoon"."""
+    tokens = sentence.tokens
+    before = {t.lower for t in tokens[max(0, start - 5) : start]}
+    if before & _URGE_WORDS:
+        return True
+    return bool(before & _WANT_WORDS) and any(t.lower in _TURN_WORDS for t in tokens[end:])
 
 
 def counterfactual_before(sentence: Sentence, index: int) -> bool:
@@ -840,7 +885,8 @@ JARGON_WORDS = frozenset(
     bidirectional interdisciplinary multidisciplinary continuum trajectory operationalize
     operationalise operationalized operationalised touchpoint touchpoints verticals upskill
     upskilling ideate ideation incentivize incentivise granular frictionless strategize
-    strategise actioned wraparound
+    strategise actioned wraparound attuned intentional intentionally integrate integrates
+    integrative wellness ongoing organizational organisational longevity sustainability
     """
     )
 )
@@ -936,6 +982,13 @@ JARGON_PHRASES = (
     "relapse prevention plan",
     "recovery journey",
     "reflective listening",
+    "best self",
+    "show up as",
+    "self assessment",
+    "boundary setting",
+    "stress reduction",
+    "mindfulness based",
+    "self care practices",
 )
 # A sentence is jargon when this many of its words or set phrases are, making up at least
 # JARGON_SHARE of its content words: a term now and then in a plain sentence is not.

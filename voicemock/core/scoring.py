@@ -55,6 +55,7 @@ from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX, Competency, Questio
 from voicemock.core.rubrics import display_path, draft_path_of
 from voicemock.core.star import (
     StarAnalysis,
+    admits_shortfall,
     analyze_star,
     example_quality,
     first_moment,
@@ -920,7 +921,11 @@ def _collect(
                 hits = occurrences(sentence, phrase)
                 contrary = [o for o in hits if o.polarity == "contrary"]
                 positive = [o for o in hits if o.polarity == "positive"]
-                if contrary and sentence.index not in avoided_sentences:
+                if (
+                    contrary
+                    and sentence.index not in avoided_sentences
+                    and not admits_shortfall(sentence)
+                ):
                     denial = _sentence_evidence(
                         "negated",
                         sentence,
@@ -1348,7 +1353,11 @@ _OWN_HISTORY = re.compile(
     r"drinking|getting sober)|went back to school|my path into|got into this (?:field|work|line)|"
     r"got sober|getting sober|years sober|i(?:'m| am| was) in recovery|i started (?:drinking|"
     r"using)|i went to treatment|went to treatment myself|i was (?:born|raised)|"
-    r"back home in|i started out (?:as|in))\b",
+    r"back home in|i started out (?:as|in)|in our family|i was that client|my sponsor|"
+    r"i had a sponsor|in and out of (?:treatment|rehab)|months sober|be sober|"
+    r"(?:when|since|until|till|by the time) i was (?:\d+|ten|eleven|twelve|\w+teen|twenty|"
+    r"thirty)|went to (?:university|uni|college)|for my (?:masters|degree|phd)|"
+    r"national service|we moved to)\b",
     re.IGNORECASE,
 )
 

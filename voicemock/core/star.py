@@ -172,6 +172,12 @@ _STRONG_RESULT_PATTERNS = tuple(
         r"\b(he|she|they|the client|the patient|the customer|the team|the family) "
         r"(stayed|completed|finished|agreed|returned|came back|kept coming|decided|chose|"
         r"thanked|improved|graduated|signed|re-?engaged|opened up|started coming)\b",
+        # The other side gave way: "and he went for it", "my boss came round".
+        r"\b(he|she|they|my (manager|boss|supervisor|lead|director)|the (manager|boss|"
+        r"director|board|committee)) (finally |eventually |actually )?(went for it|said yes|"
+        r"came round|came around|changed (his|her|their) mind|backed down|signed off on it)\b",
+        r"\bit (actually |really )?(worked|paid off|did the trick)\b",
+        r"\b(i|we|they) (actually |really )?did (save|finish|get|make|hit|win|reach)\b",
     )
 )
 # Outcome-ish words that count only once the story has an action (numbers also set scenes).
@@ -352,6 +358,21 @@ def first_moment(sentence: Sentence) -> bool:
     """True when a past sentence tells the first moment of a story ("for the first few days I
     was just doing whatever landed on my desk first")."""
     return has_past_narrative(sentence) and bool(_FIRST_MOMENT.search(_normalized(sentence)))
+
+
+# A gap the speaker owns up to, measured against what they know they should do: "I probably
+# don't use my leave as much as I should", "I don't take enough breaks, I'm working on it".
+_SHORTFALL = re.compile(
+    r"\bas (?:much|often|well|regularly|consistently|early|soon) as i (?:should|could|ought|"
+    r"would like|'d like|want)\b|\benough\b|\b(?:still |i'm |i am )working on (?:it|that|this)\b"
+    r"|\bneed to get better\b|\bit's something i'm working on\b"
+)
+
+
+def admits_shortfall(sentence: Sentence) -> bool:
+    """True when the sentence owns a gap in the speaker's own practice rather than rejecting
+    the practice: a negated good habit said this way is honesty, not a red flag."""
+    return bool(_SHORTFALL.search(_normalized(sentence)))
 
 
 def _any(patterns: Sequence[re.Pattern[str]], text: str) -> bool:

@@ -239,3 +239,21 @@ def test_a_rule_called_a_formality_counts_only_where_the_answer_is_about_one() -
     ]
     interview = split_sentences("The second interview was more of a formality by then.")
     assert conduct_hits(interview) == []
+
+
+def test_a_colleagues_absence_used_to_go_around_him_is_conduct() -> None:
+    went_around = split_sentences(
+        "In the end I just waited until he was on holiday and swapped it out for my approach."
+    )
+    assert [h.rule.says for h in conduct_hits(went_around)] == [
+        "going around someone instead of talking to them"
+    ]
+    covered = split_sentences("I covered his calls while he was on holiday last summer.")
+    assert conduct_hits(covered) == []
+
+
+def test_a_promise_the_speaker_knew_was_untrue_is_conduct() -> None:
+    untrue = split_sentences("I told him it was on the roadmap, which it wasn't really.")
+    assert [h.rule.says for h in conduct_hits(untrue)] == [
+        "telling people something that was not true"
+    ]

@@ -965,3 +965,13 @@ def test_a_life_story_told_by_age_and_treatment_is_the_speakers_own_life() -> No
     assert _own_history_words(life) == sum(s.word_count for s in life)
     work = split_sentences("When I was on the night shift, a client asked me to sit with him.")
     assert _own_history_words(work) == 0
+
+
+def test_a_negation_said_again_as_speech_restarts_is_still_one_negation() -> None:
+    from voicemock.core.phrases import compile_phrase, red_flag_occurrences
+
+    flag = compile_phrase("friends on facebook")
+    restarted = split_sentences("and um i don't i don't friend them on facebook or anything")[0]
+    assert red_flag_occurrences(restarted, flag) == []
+    plain = split_sentences("and um i friend them on facebook sometimes")[0]
+    assert red_flag_occurrences(plain, flag)

@@ -181,3 +181,22 @@ def test_ignored_sentences_are_not_labelled() -> None:
     analysis = analyze_star(source, sentences, None, ignore=everything)
     assert analysis.breakdown.score == 0
     assert analysis.own_actions == {}
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        "And he went for it, so we kept three people on the night crew.",
+        "By week six he was telling me he had been drinking before work.",
+        "It worked, and the morning shelves were full again.",
+    ],
+)
+def test_an_outcome_told_as_the_other_side_giving_way_is_a_result(outcome: str) -> None:
+    story = (
+        "Last spring my store manager wanted to cut the night crew from four to two. "
+        "I pulled the overtime figures from the last time we tried it and showed him. "
+    )
+    text = story + outcome
+    sentences = split_sentences(text)
+    assert "R" not in {s.part for s in analyze_star(story, split_sentences(story)).breakdown.spans}
+    assert "R" in {s.part for s in analyze_star(text, sentences).breakdown.spans}

@@ -365,7 +365,11 @@ def negators_before(sentence: Sentence, index: int) -> list[int]:
         return found
     j = index - 1
     while j >= 0:
-        if is_negator(tokens, j) and (found or index - j <= NEGATION_WINDOW):
+        if (
+            is_negator(tokens, j)
+            and (found or index - j <= NEGATION_WINDOW)
+            and not (found and _restarted(tokens, j, found[-1]))
+        ):
             found.append(j)
         # A negator reaches over "or": "never shout or swear", "instead of waiting or ...".
         reaches_over = tokens[j].lower == "or" and not tokens[j].clause_break
@@ -379,6 +383,23 @@ def negators_before(sentence: Sentence, index: int) -> list[int]:
             break
         j -= 1
     return found
+
+
+# What a speaker says again before the negator when they restart: "i don't, i don't ...".
+_RESTART_WORDS = _SPEAKER_SUBJECTS | frozenset(
+    {"do", "does", "did", "would", "will", "can", "could", "should", "am", "is", "are", "was"}
+)
+
+
+def _restarted(tokens: Sequence[Token], j: int, later: int) -> bool:
+    """The negator at ``j`` is said again at ``later`` as speech restarts ("i don't i don't
+    friend them"): one negation, not two that cancel."""
+    between = tokens[j + 1 : later]
+    return (
+        tokens[j].lower == tokens[later].lower
+        and len(between) <= 3
+        and all(t.lower in _RESTART_WORDS or t.lower in FILLER_SOUNDS for t in between)
+    )
 
 
 def is_negator(tokens: Sequence[Token], j: int) -> bool:

@@ -1346,7 +1346,7 @@ def _or_join(items: Sequence[str]) -> str:
 
 # Sentences about the speaker's own life rather than their work.
 _OWN_HISTORY = re.compile(
-    r"\b(?:my (?:own )?(?:father|dad|mum|mom|mother|brother|sister|parents|grandmother|"
+    r"\b(?:my (?:own )?(?:father|dad|mum|mom|mother|brother|sister|parents|family|grandmother|"
     r"grandfather|gran|granddad|uncle|aunt|stepdad|stepmom|stepmum|childhood|recovery|"
     r"addiction|drinking|using)|grew up|growing up|"
     r"when i was (?:a kid|young|little|a teenager|\w+teen|twenty|thirty|in treatment|using|"
@@ -1357,7 +1357,8 @@ _OWN_HISTORY = re.compile(
     r"i had a sponsor|in and out of (?:treatment|rehab)|months sober|be sober|"
     r"(?:when|since|until|till|by the time) i was (?:\d+|ten|eleven|twelve|\w+teen|twenty|"
     r"thirty)|went to (?:university|uni|college)|for my (?:masters|degree|phd)|"
-    r"national service|we moved to)\b",
+    r"national service|we moved to|my cousin|(?:moved|moving|emigrated|immigrated) from|"
+    r"i was \w+teen)\b",
     re.IGNORECASE,
 )
 

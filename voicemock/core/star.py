@@ -166,6 +166,8 @@ _STRONG_RESULT_PATTERNS = tuple(
         r"\bby (the|that) (time|point)\b",
         r"\bby the (second|third|fourth|fifth|sixth|next|following) "
         r"(day|week|month|year|session|shift|quarter|sprint)\b",
+        r"\bby (day|week|month|session|shift|sprint) (\d+|two|three|four|five|six|seven|eight|"
+        r"nine|ten|twelve)\b",
         r"\b(i|we|they|people|everyone|the team) still (use|uses|follow|follows|run|runs)\b",
         r"\bafterwards\b",
         r"\b(i|we) (learned|learnt|realised|realized) (that|how|to)\b",

@@ -198,10 +198,11 @@ class HomeScreen(VoicemockScreen):
         questions.focus()
         if self.vm.library is not None or self.vm.library_error is not None:
             self.library_changed()
-        self.load_progress()
 
     def on_screen_resume(self) -> None:
-        self.load_progress()
+        # Also sent when the screen is first shown. Reading the store (importing it, opening
+        # SQLite) would compete with the first frame for the GIL: it starts once that is out.
+        self.call_after_refresh(self.load_progress)
 
     # -- questions ------------------------------------------------------------------------------
 

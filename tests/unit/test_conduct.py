@@ -257,3 +257,19 @@ def test_a_promise_the_speaker_knew_was_untrue_is_conduct() -> None:
     assert [h.rule.says for h in conduct_hits(untrue)] == [
         "telling people something that was not true"
     ]
+
+
+def test_anyone_in_a_conduct_phrase_includes_people() -> None:
+    said = split_sentences(
+        "I remind them of their kids, because that usually snaps people out of it."
+    )
+    assert [h.rule.says for h in conduct_hits(said)] == ["pressure or shame where help is needed"]
+
+
+def test_falsified_times_and_credit_left_unsaid_are_conduct() -> None:
+    times = split_sentences("I put the times in as if I wrote them on the day so it matches.")
+    assert conduct_hits(times)
+    credit = split_sentences("I didn't go into the details of who built what in the meeting.")
+    assert [h.rule.says for h in conduct_hits(credit)] == [
+        "taking the work or the credit from others"
+    ]

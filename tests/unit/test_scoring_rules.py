@@ -975,3 +975,45 @@ def test_a_negation_said_again_as_speech_restarts_is_still_one_negation() -> Non
     assert red_flag_occurrences(restarted, flag) == []
     plain = split_sentences("and um i friend them on facebook sometimes")[0]
     assert red_flag_occurrences(plain, flag)
+
+
+@pytest.mark.parametrize(
+    ("flag", "not_done", "done"),
+    [
+        # what the speaker lacked before the story, in the past perfect
+        (
+            "never used it",
+            "Nobody else knew the software, and I'd never used anything like it.",
+            "I learned the software for the audit and then never used it.",
+        ),
+        # more than the thing itself
+        (
+            "not want to complain",
+            "I didn't want to just complain, so I counted three months of bookings.",
+            "I didn't want to complain, so I kept it to myself.",
+        ),
+        # "not the one who ..."
+        (
+            "argue for change",
+            "I'm not the one who's supposed to be arguing for change.",
+            "I'm the one arguing for change in those sessions.",
+        ),
+    ],
+)
+def test_a_negation_that_does_not_deny_the_practice_is_no_red_flag(
+    flag: str, not_done: str, done: str
+) -> None:
+    from voicemock.core.phrases import compile_phrase, red_flag_occurrences
+
+    phrase = compile_phrase(flag)
+    assert red_flag_occurrences(split_sentences(not_done)[0], phrase) == [], not_done
+    assert red_flag_occurrences(split_sentences(done)[0], phrase), done
+
+
+def test_a_general_truth_in_the_present_is_no_scene() -> None:
+    from voicemock.core.scoring import _background
+
+    (general,) = split_sentences("It's normal for mandated clients to be resistant at the start.")
+    assert not _background(general)
+    (scene,) = split_sentences("He called every day during finals week.")
+    assert _background(scene)

@@ -200,3 +200,15 @@ def test_an_outcome_told_as_the_other_side_giving_way_is_a_result(outcome: str) 
     sentences = split_sentences(text)
     assert "R" not in {s.part for s in analyze_star(story, split_sentences(story)).breakdown.spans}
     assert "R" in {s.part for s in analyze_star(text, sentences).breakdown.spans}
+
+
+def test_a_scene_set_in_the_second_sentence_and_where_things_stand_now_are_found() -> None:
+    text = (
+        "Honestly, it's handing things over. I was a sous chef for four years and I did the "
+        "sauces myself every service. So I started giving one dish a week to a junior cook. "
+        "Now he does it better than me."
+    )
+    parts = {s.part for s in analyze_star(text, split_sentences(text)).breakdown.spans}
+    assert {"S", "A", "R"} <= parts
+    general = "Honestly, it's handing things over. I try to give one dish a week to a junior cook."
+    assert analyze_star(general, split_sentences(general)).breakdown.score == 0

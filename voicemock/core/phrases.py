@@ -147,7 +147,7 @@ _WILDCARD_FILLERS = frozenset(
     str.split(
         """
     him her them it he she they me us you his their its this that these those someone somebody
-    everyone everybody anyone the a an my our your one each
+    everyone everybody anyone people the a an my our your one each
     """
     )
 )
@@ -740,8 +740,13 @@ def snippet(occurrence: Occurrence, before: int = 8) -> str:
 def red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
     out: list[Occurrence] = []
     for start, end in find_phrase(sentence, phrase):
-        if len(negators_before(sentence, start)) % 2 == 1:
+        if len(negators_before(sentence, start)) % 2 == 1 or _not_the_one(sentence, start):
             continue  # "I never force clients" rejects the red flag
+        # A phrase with its own negation, said of the time before the story ("I'd never used
+        # anything like it") or of doing more than it ("I didn't want to just complain, so I
+        # counted"), is not the practice it names.
+        if _negated_before_the_story(sentence, start) or _more_than(sentence, phrase, start, end):
+            continue
         # Someone else's bad practice, told as part of a story, is not the speaker's; nor is
         # what a pronoun right before it does: "which gets them arguing for change".
         if subject_before(sentence, start) == "other" or (
@@ -766,6 +771,40 @@ def red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]
 
 
 _MODALS = frozenset({"would", "could", "might", "should"})
+# "not just X", "never simply X": the speaker did more than X.
+_MERELY = frozenset({"just", "only", "simply", "merely"})
+
+
+def _not_the_one(sentence: Sentence, start: int) -> bool:
+    """True when "not the one who/that ..." before the match denies it: "I'm not the one who's
+    supposed to be arguing for change"."""
+    words = [t.lower for t in sentence.tokens[max(0, start - 9) : start]]
+    return any(
+        words[k : k + 3] == ["not", "the", "one"] and words[k + 3] in {"who", "that", "to"}
+        for k in range(len(words) - 3)
+    )
+
+
+def _negated_before_the_story(sentence: Sentence, start: int) -> bool:
+    """True when the match opens with its own negator in the past perfect: "I'd never used
+    anything like it", "I had not done one before" tell what the speaker lacked beforehand."""
+    tokens = sentence.tokens
+    if start == 0 or start + 1 >= len(tokens) or tokens[start].lemma not in NEGATORS:
+        return False
+    before, after = tokens[start - 1], tokens[start + 1]
+    return before.lower == "had" or (before.lower == "would" and after.lower != after.lemma)
+
+
+def _more_than(sentence: Sentence, phrase: Phrase, start: int, end: int) -> bool:
+    """True when a negated phrase is negated only as "just"/"only" X: "I didn't want to just
+    complain" says the speaker did more than complain."""
+    if not any(lemma in NEGATORS for lemma in phrase.lemmas):
+        return False
+    return any(
+        t.lower in _MERELY and t.lemma not in phrase.lemmas for t in sentence.tokens[start:end]
+    )
+
+
 # Words after an old habit that say it has ended or turned: "... but that doesn't work",
 # "so now I", "I don't any more".
 _NOW_WORDS = frozenset({"but", "now", "nowadays", "anymore", "stopped", "learned", "learnt"})

@@ -642,12 +642,20 @@ def _acted_myself(star: StarAnalysis, index: int) -> bool:
 def _background(sentence: Sentence) -> bool:
     """Past narrative in which the speaker is nobody's subject: the scene, or what someone else
     did ("he called every day during finals week"). It describes no practice of the speaker's."""
-    return has_past_narrative(sentence) and not any(
-        t.lower in _SPEAKER_WORDS for t in sentence.tokens
+    return (
+        has_past_narrative(sentence)
+        and not any(t.lower in _SPEAKER_WORDS for t in sentence.tokens)
+        and not any(t.text.lower() in _GENERAL_PRESENT for t in sentence.tokens)
     )
 
 
 _SPEAKER_WORDS = frozenset({"i", "we", "i'm", "i've", "i'd", "i'll", "we're", "we'd", "we've"})
+# Words of a general truth in the present, which a past participle does not make a scene:
+# "it's normal for mandated clients to be resistant", "once they feel respected, they usually
+# open up".
+_GENERAL_PRESENT = frozenset(
+    {"is", "are", "it's", "they're", "usually", "often", "always", "tend", "tends", "generally"}
+)
 
 
 def _units(

@@ -132,7 +132,14 @@ _SITUATION_PATTERNS = tuple(
         r"\bi (was|worked|used to work) (as|at|in|for) (a|an|the|my)\b",
         r"\b(i was|as) (a|an|the) (\w+ )?(lead|manager|supervisor|counsellor|counselor|nurse|"
         r"teacher|developer|engineer|intern|assistant|coordinator|analyst|worker|student|"
-        r"volunteer|administrator|clerk|officer|director|designer|consultant)\b",
+        r"volunteer|administrator|clerk|officer|director|designer|consultant|chef|cook|cashier|"
+        r"driver|carer|receptionist|bartender|server|waiter|waitress|technician|mechanic|"
+        r"electrician|pharmacist|paramedic|rep|representative|accountant|librarian|editor|"
+        r"planner|dispatcher|cleaner|housekeeper|barista|trainee|apprentice|associate|"
+        r"specialist|foreman|porter)\b",
+        # A role held for a while: "I was a sous chef for four years".
+        r"\bi was (a|an) (\w+ ){1,2}for (about |nearly |almost |over |like )?(a|an|one|two|three|"
+        r"four|five|six|seven|eight|nine|ten|\d+|a few|a couple of|several) (years?|months?)\b",
         r"\bon (my|our|a|one) (\w+ )?(shift|rotation|placement|project)\b",
         # A place named by what the speaker did there: "at the bookstore where I work".
         r"\b(at|in) (my|our|the|a|an) (\w+ )?\w+ (where|that) (i|we)\b",
@@ -195,6 +202,9 @@ _WEAK_RESULT_PATTERNS = tuple(
         # What others made of it afterwards: "she put me on saute", "they thanked me".
         r"\b(he|she|they|my (manager|boss|supervisor|lead|chef|director)) (\w+ )?(put|promoted|"
         r"moved|gave|offered|thanked|trusted) me\b",
+        # Where things stand now: "now he does it better than me".
+        r"\bnow (he|she|they|i|we|it|the team|everyone|everybody) (\w+ )?(does|do|is|are|can|"
+        r"runs|run|has|have|gets|get|knows|know|handles|handle)\b",
     )
 )
 # What the speaker's own work came to, told after their actions: "we finished on Sunday".
@@ -435,8 +445,14 @@ def analyze_star(
         elif previous in {"S", "A", "R"} and has_past_narrative(sentence):
             # A past-tense sentence without its own cue continues the part before it.
             label = previous
-        elif position == 0 and has_past_narrative(sentence):
-            # A story's first sentence, told in the past, sets its scene whatever its words.
+        elif (
+            position < _OPENING_SENTENCES
+            and previous is None
+            and not seen_action
+            and has_past_narrative(sentence)
+        ):
+            # A story's first past sentence, at its opening, sets its scene whatever its words
+            # ("Honestly, it's handing things over. I was a sous chef ...").
             label = "S"
         else:
             label = None

@@ -273,3 +273,21 @@ def test_falsified_times_and_credit_left_unsaid_are_conduct() -> None:
     assert [h.rule.says for h in conduct_hits(credit)] == [
         "taking the work or the credit from others"
     ]
+
+
+def test_conduct_the_speaker_calls_a_mistake_in_the_same_breath_is_put_right() -> None:
+    owned = split_sentences(
+        "At first I just complained about it to my guys, which wasn't great, and then I went "
+        "to see his shift."
+    )
+    assert conduct_hits(owned) == []
+    assert conduct_hits(split_sentences("At first I just complained about it to my guys."))
+
+
+def test_what_someone_else_did_to_the_speaker_is_not_their_conduct() -> None:
+    done_to_me = split_sentences("My coach told me in front of everyone that I was lazy.")
+    assert conduct_hits(done_to_me) == []
+    done_by_me = split_sentences("I'll just tell them in front of everyone that they're done.")
+    assert [h.rule.says for h in conduct_hits(done_by_me)] == [
+        "pressure or shame where help is needed"
+    ]

@@ -1017,3 +1017,19 @@ def test_a_general_truth_in_the_present_is_no_scene() -> None:
     assert not _background(general)
     (scene,) = split_sentences("He called every day during finals week.")
     assert _background(scene)
+
+
+def test_conduct_at_the_first_moment_of_a_story_is_outweighed_by_what_followed(
+    embedder: Embedder,
+) -> None:
+    question = Question.model_validate(yaml.safe_load(HARMS_YAML))
+    opening = (
+        "Last spring a customer rang every day about a late order. At first I just complained "
+        "about him to my team. "
+    )
+    turned = opening + (
+        "Then I rang him back, kept my voice level and let him finish before I answered. "
+        "I took a breath and asked what would fix it for him today, and I stayed calm."
+    )
+    assert "red_flag" not in score(turned, question, embedder).gates
+    assert "red_flag" in score(opening, question, embedder).gates

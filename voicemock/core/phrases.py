@@ -747,6 +747,9 @@ def red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]
         # counted"), is not the practice it names.
         if _negated_before_the_story(sentence, start) or _more_than(sentence, phrase, start, end):
             continue
+        # Done to the speaker, not by them: "my coach told me off in front of everyone".
+        if _done_to_me(sentence, phrase, start, end):
+            continue
         # Someone else's bad practice, told as part of a story, is not the speaker's; nor is
         # what a pronoun right before it does: "which gets them arguing for change".
         if subject_before(sentence, start) == "other" or (
@@ -773,6 +776,12 @@ def red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]
 _MODALS = frozenset({"would", "could", "might", "should"})
 # "not just X", "never simply X": the speaker did more than X.
 _MERELY = frozenset({"just", "only", "simply", "merely"})
+
+
+def _done_to_me(sentence: Sentence, phrase: Phrase, start: int, end: int) -> bool:
+    """True when the phrase's "them" stands for the speaker: someone else did it to them."""
+    said = {w.lower() for w in phrase.text.split()}
+    return "me" not in said and any(t.lower == "me" for t in sentence.tokens[start:end])
 
 
 def _not_the_one(sentence: Sentence, start: int) -> bool:

@@ -618,16 +618,15 @@ def _add_conduct(
         found = findings[owner]
         if any(e.start_char == hit.sentence.start_char for e in found.contrary):
             continue  # the bank's own red flag already quotes this sentence
-        found.contrary_quotes.append(snippet(hit.occurrence))
-        found.contrary.append(
-            _sentence_evidence(
-                "red_flag",
-                hit.sentence,
-                f"{hit.rule.says}, like '{hit.phrase}'",
-                match_span(hit.occurrence),
-                timeline,
-            )
+        conduct = _sentence_evidence(
+            "red_flag",
+            hit.sentence,
+            f"{hit.rule.says}, like '{hit.phrase}'",
+            match_span(hit.occurrence),
+            timeline,
         )
+        # "At first I just complained about it to my guys": where the story began.
+        found.against(conduct, snippet(hit.occurrence), one_moment=first_moment(hit.sentence))
 
 
 def _acted_myself(star: StarAnalysis, index: int) -> bool:

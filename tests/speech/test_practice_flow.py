@@ -293,13 +293,15 @@ def test_ctrl_c_mid_answer_keeps_and_saves_the_answer(
 
 
 def test_ctrl_c_while_transcribing_keeps_the_recording_and_recover_saves_it(
-    virtual_audio: VirtualAudioServer, short_answer_wav: Path, tmp_path: Path
+    virtual_audio: VirtualAudioServer, answer_wav: Path, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
-    practice = start_practice(virtual_audio, home, "--no-speak", "--silence-stop", "1.5")
+    # The limit stops the recording mid-sentence, so the last words are still to transcribe
+    # after the stop (an answer that ends in a pause is transcribed before it ends).
+    practice = start_practice(virtual_audio, home, "--no-speak", "--max-seconds", "5")
     with practice:
         practice.wait_for_stderr("Recording to", timeout_s=60)
-        virtual_audio.feed_mic(short_answer_wav, block=True)
+        virtual_audio.feed_mic(answer_wav)
         practice.wait_for_stderr("Recorded", timeout_s=30)
         practice.proc.send_signal(signal.SIGINT)  # while the answer is being transcribed
         code, _, stderr = practice.finish()
@@ -338,7 +340,7 @@ def test_ctrl_c_while_transcribing_keeps_the_recording_and_recover_saves_it(
     [attempt] = stored_attempts(home)
     assert f"voicemock replay {attempt.id}" in recovered.stderr
     assert attempt.question_id == QUESTION_ID and attempt.score is not None
-    assert set(KEY_WORDS) <= words_of(attempt.transcript.text)
+    assert {"client", "listened"} <= words_of(attempt.transcript.text)  # the first 5 s
     assert attempt.audio_status == "ok" and not kept[0].exists()
     assert attempt.metrics.value("response_latency_s") is not None
 

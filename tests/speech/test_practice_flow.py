@@ -83,8 +83,14 @@ class Practice:
 
 
 def start_practice(
-    virtual_audio: VirtualAudioServer, home: Path, *extra: str, stdin: int | IO[Any] | None = None
+    virtual_audio: VirtualAudioServer,
+    home: Path,
+    *extra: str,
+    stdin: int | IO[Any] | None = None,
+    interrupt_on: str | None = None,
 ) -> Practice:
+    """Run `voicemock practice --no-tui`; with ``interrupt_on``, Ctrl+C (SIGINT) reaches it the
+    moment a line of its stderr says that, not at the next look at what it printed."""
     env = virtual_audio.client_env()
     env.update(VOICEMOCK_HOME=str(home), HF_HUB_OFFLINE="1", COLUMNS="120")
     proc = subprocess.Popen(
@@ -111,7 +117,11 @@ def start_practice(
 
     def read(stream: IO[str] | None, into: list[str]) -> None:
         assert stream is not None
+        interrupt = interrupt_on if into is err else None
         for line in stream:
+            if interrupt is not None and interrupt in line:
+                proc.send_signal(signal.SIGINT)
+                interrupt = None
             into.append(line)
 
     readers = [
@@ -293,17 +303,18 @@ def test_ctrl_c_mid_answer_keeps_and_saves_the_answer(
 
 
 def test_ctrl_c_while_transcribing_keeps_the_recording_and_recover_saves_it(
-    virtual_audio: VirtualAudioServer, answer_wav: Path, tmp_path: Path
+    virtual_audio: VirtualAudioServer, short_answer_wav: Path, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
-    # The limit stops the recording mid-sentence, so the last words are still to transcribe
-    # after the stop (an answer that ends in a pause is transcribed before it ends).
-    practice = start_practice(virtual_audio, home, "--no-speak", "--max-seconds", "5")
+    # Ctrl+C as soon as the recording is over, while the answer is analysed: what is left
+    # after the stop takes little time, so the signal goes out as the line is read.
+    practice = start_practice(
+        virtual_audio, home, "--no-speak", "--silence-stop", "1.5", interrupt_on="Recorded"
+    )
     with practice:
         practice.wait_for_stderr("Recording to", timeout_s=60)
-        virtual_audio.feed_mic(answer_wav)
+        virtual_audio.feed_mic(short_answer_wav, block=True)
         practice.wait_for_stderr("Recorded", timeout_s=30)
-        practice.proc.send_signal(signal.SIGINT)  # while the answer is being transcribed
         code, _, stderr = practice.finish()
     # An interrupted run: exit 130, or (when the interpreter is shutting down native model
     # threads as the signal lands) death by SIGINT; never a success.
@@ -340,7 +351,7 @@ def test_ctrl_c_while_transcribing_keeps_the_recording_and_recover_saves_it(
     [attempt] = stored_attempts(home)
     assert f"voicemock replay {attempt.id}" in recovered.stderr
     assert attempt.question_id == QUESTION_ID and attempt.score is not None
-    assert {"client", "listened"} <= words_of(attempt.transcript.text)  # the first 5 s
+    assert set(KEY_WORDS) <= words_of(attempt.transcript.text)
     assert attempt.audio_status == "ok" and not kept[0].exists()
     assert attempt.metrics.value("response_latency_s") is not None
 

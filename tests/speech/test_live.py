@@ -94,15 +94,27 @@ def feed(live: LiveTranscription, samples: np.ndarray[Any, Any]) -> None:
         live.feed(np.round(samples[at : at + BLOCK] * 32768.0).astype(np.int16))
 
 
-def wait_ahead(live: LiveTranscription, until_s: float) -> None:
-    """Wait until the provisional piece reaches ``until_s`` (it ends in a pause after it)."""
+def pause_start(samples: np.ndarray[Any, Any], at_s: float) -> float:
+    """Where the pause around ``at_s`` begins: the last word before it has ended there."""
+    from voicemock.speech.silence import detect_silences
+
+    for start_s, end_s in detect_silences(samples):
+        if start_s <= at_s <= end_s:
+            return start_s
+    raise AssertionError(f"no pause at {at_s} s")
+
+
+def wait_ahead(live: LiveTranscription, samples: np.ndarray[Any, Any], pause_s: float) -> None:
+    """Wait until the provisional piece reaches the pause around ``pause_s`` (it ends in it;
+    where depends on how much of the pause had been fed when it was found)."""
+    until_s = pause_start(samples, pause_s)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         provisional = live._provisional
         if provisional is not None and provisional.stop / SAMPLE_RATE_HZ >= until_s:
             return
         time.sleep(0.05)
-    raise AssertionError(f"nothing was transcribed ahead up to {until_s} s")
+    raise AssertionError(f"nothing was transcribed ahead up to the pause at {until_s} s")
 
 
 def feed_until(
@@ -220,16 +232,15 @@ def test_what_was_said_before_the_last_pause_is_transcribed_ahead(
 ) -> None:
     samples, pauses = answer
     # Two sentences (too short for a chunk), then the speaker stops talking before the stop.
-    spoken_s = pauses[1] - GAP_S / 2
     said = samples[: round(pauses[1] * SAMPLE_RATE_HZ)]
     said = np.concatenate([said, np.zeros(round(0.8 * SAMPLE_RATE_HZ), np.float32)])
     spy = Spy(transcriber)
     live = LiveTranscription(lambda: spy)
     first = round(pauses[0] * SAMPLE_RATE_HZ)
     feed(live, said[:first])
-    wait_ahead(live, pauses[0] - GAP_S / 2)
+    wait_ahead(live, samples, pauses[0])
     feed(live, said[first:])
-    wait_ahead(live, spoken_s)
+    wait_ahead(live, samples, pauses[1])
     ahead = len(spy.calls)
     live.feed(None)
     transcript = live.finish(said)
@@ -237,8 +248,9 @@ def test_what_was_said_before_the_last_pause_is_transcribed_ahead(
     # Ahead once per pause, from the start: after the first sentence, then after both.
     assert ahead == 2 and spy.calls[0] < pauses[0] < spy.calls[1] < said.size / SAMPLE_RATE_HZ
     assert live._provisional is not None and live._provisional.start == 0
-    # At the end only the silence after the last pause was left.
-    assert all(seconds < 1.3 for seconds in spy.calls[ahead:])
+    # At the end only silence was left: what follows the last word.
+    silence_s = said.size / SAMPLE_RATE_HZ - pause_start(samples, pauses[1])
+    assert all(seconds < silence_s for seconds in spy.calls[ahead:])
     assert jiwer.wer(normalise(" ".join(SENTENCES[:2])), heard(transcript)) <= 0.15
     assert transcript.words[-1].start_s > pauses[0]
     assert transcript.audio_duration_s == pytest.approx(said.size / SAMPLE_RATE_HZ, abs=0.01)
@@ -252,7 +264,7 @@ def test_speech_after_the_provisional_piece_is_transcribed_at_the_end(
     live = LiveTranscription(lambda: spy)
     first = round(pauses[0] * SAMPLE_RATE_HZ)
     feed(live, samples[:first])
-    wait_ahead(live, pauses[0] - GAP_S / 2)
+    wait_ahead(live, samples, pauses[0])
     # The second sentence, stopped as soon as its last word ends: no pause after it.
     said = samples[: round((pauses[1] - GAP_S / 2 + 0.05) * SAMPLE_RATE_HZ)]
     feed(live, said[first:])
@@ -276,7 +288,7 @@ def test_a_file_that_differs_from_the_provisional_piece_is_transcribed_whole(
     spy = Spy(transcriber)
     live = LiveTranscription(lambda: spy)
     feed(live, said)
-    wait_ahead(live, pauses[1] - GAP_S / 2)
+    wait_ahead(live, samples, pauses[1])
     live.feed(None)
     ahead = live._provisional
     assert ahead is not None

@@ -51,8 +51,8 @@ AHEAD_MIN_S = 1.5
 # of accuracy was measured) or that chunk is cut in the same pause. Each new piece starts at
 # the last chunk again: pieces from pause to pause were quicker but lost accuracy.
 AHEAD_PAUSE_S = 0.3
-# With no new pause yet, look again once this much more audio has come (a pause that has just
-# begun is noticed this soon).
+# With no new pause yet, look again once this much more audio has come; a silence going on at
+# the end is looked at again as soon as it may be long enough to be a pause.
 _LOOK_S = 0.2
 
 
@@ -175,11 +175,11 @@ class LiveTranscription(FedWorker):
         try:
             transcriber: Transcriber | None = None
             searched = 0  # how much audio there was when no place to cut was found
-            looked = 0  # ... and when no new pause was found
+            look_at = 0  # how much audio there must be to look for a new pause again
             while True:
                 with self._condition:
                     # Once the answer has ended, finish() transcribes the rest in one go.
-                    while not self._ended and not self._due(searched, looked):
+                    while not self._ended and not self._due(searched, look_at):
                         self._condition.wait()
                     if self._ended:
                         return
@@ -211,10 +211,12 @@ class LiveTranscription(FedWorker):
                         with contextlib.suppress(Exception):  # a head start only, never a failure
                             self._on_text(heard)
                     continue
-                if not self._look_due(audio.size, looked):
+                if audio.size < look_at:
                     continue
-                looked = audio.size
-                pause = find_pause(window, self._ahead_min, ahead_to)
+                pause, growing = _pauses(window, self._ahead_min, ahead_to)
+                # A silence at the end not yet long enough: look again once it may be.
+                wait = round(AHEAD_PAUSE_S * SAMPLE_RATE_HZ) - growing if growing else self._look
+                look_at = audio.size + max(1, min(self._look, wait))
                 if pause is not None and not self._ended:
                     if transcriber is None:
                         transcriber = self._load()
@@ -225,21 +227,17 @@ class LiveTranscription(FedWorker):
             with self._condition:
                 self._failed = error
 
-    def _due(self, searched: int, looked: int) -> bool:
+    def _due(self, searched: int, look_at: int) -> bool:
         """Whether there is new audio to look for a place to cut, or for a new pause, in."""
         ahead = self._total - self._committed
         return self._cut_due(ahead, self._total, searched) or (
-            ahead >= self._ahead_min and self._look_due(self._total, looked)
+            ahead >= self._ahead_min and self._total >= look_at
         )
 
     def _cut_due(self, ahead: int, total: int, searched: int) -> bool:
         """Whether ``ahead`` samples since the last chunk (``total`` in all) are enough for a
         chunk and more than there were when no place to cut was found (``searched``)."""
         return ahead >= self._min_chunk and total >= searched + self._research
-
-    def _look_due(self, total: int, looked: int) -> bool:
-        """Whether enough audio came since a new pause was last looked for (at ``looked``)."""
-        return total >= looked + self._look
 
     @staticmethod
     def _transcribe(
@@ -296,16 +294,28 @@ def find_pause(audio: FloatArray, least: int, after: int = 0) -> int | None:
     samples and after ``after`` (where the last provisional piece ended, inside an earlier
     pause); a pause still going on at the end of ``audio`` counts, for the answer may end in it.
     """
+    return _pauses(audio, least, after)[0]
+
+
+def _pauses(audio: FloatArray, least: int, after: int = 0) -> tuple[int | None, int]:
+    """What :func:`find_pause` finds, and how many samples long a silence at the end of
+    ``audio`` that may yet become such a pause is (0 when there is none)."""
     from voicemock.speech.silence import detect_silences
 
     if audio.size <= least:
-        return None
+        return None, 0
     found = None
-    for start_s, end_s in detect_silences(audio, min_silence_s=AHEAD_PAUSE_S):
+    growing = 0
+    for start_s, end_s in detect_silences(audio, min_silence_s=0.0):
         start = round(start_s * SAMPLE_RATE_HZ)
-        if start >= least and start > after:
-            found = (start + round(end_s * SAMPLE_RATE_HZ)) // 2
-    return found
+        if start < least or start <= after:
+            continue
+        stop = round(end_s * SAMPLE_RATE_HZ)
+        if end_s - start_s >= AHEAD_PAUSE_S - 1e-9:
+            found = (start + stop) // 2
+        elif stop >= audio.size:
+            growing = stop - start
+    return found, growing
 
 
 def _same_pause(audio: FloatArray, first: int, second: int) -> bool:

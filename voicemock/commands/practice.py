@@ -11,7 +11,7 @@ import argparse
 import contextlib
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -245,25 +245,21 @@ def practice_in_terminal(args: argparse.Namespace) -> int:
 
     recording, interrupted = _record(answer, console)
     try:
-        if recording.duration_s < MIN_ANSWER_S:
-            from voicemock.errors import AudioFileError
+        # Ctrl+C between the end of the recording and the analysis: the same advice.
+        with _kept_on_interrupt(console, recording.path):
+            if recording.duration_s < MIN_ANSWER_S:
+                from voicemock.errors import AudioFileError
 
-            answer.discard()
-            raise AudioFileError(
-                "nothing was recorded: check the microphone with `voicemock devices`"
-            )
-        session = _new_session(question)
-        attempt = analyse_and_save_answer(answer, console, session=session)
+                answer.discard()
+                raise AudioFileError(
+                    "nothing was recorded: check the microphone with `voicemock devices`"
+                )
+            session = _new_session(question)
+            attempt = analyse_and_save_answer(answer, console, session=session)
     except VoicemockError:
         # A native library still loading in the background must not be cut off by the exit.
         _let_background_work_end(WARM_UP_WAIT_S)
         raise
-    except InterruptedBeforeSavingError:
-        raise
-    except KeyboardInterrupt as error:
-        # Ctrl+C between the end of the recording and the analysis: the same advice.
-        _say_interrupted(console, recording.path)
-        raise InterruptedBeforeSavingError from error
     assert answer.analysed is not None
     # Ctrl+C ended the answer: the user wants to stop, not to be asked more.
     conversation = _new_round(
@@ -370,16 +366,12 @@ def ask_followups(
             console.print("[yellow]No answer to the follow-up was recorded; moving on.[/]")
             break
         try:
-            saved.append(analyse_and_save_answer(answer, console, session=session))
+            with _kept_on_interrupt(console, recording.path):
+                saved.append(analyse_and_save_answer(answer, console, session=session))
         except NoSpeechError:
             # A silent take is not kept; the answers so far and their report still count.
             console.print("[yellow]No answer to the follow-up was heard; moving on.[/]")
             break
-        except InterruptedBeforeSavingError:
-            raise
-        except KeyboardInterrupt as error:
-            _say_interrupted(console, recording.path)
-            raise InterruptedBeforeSavingError from error
         if interrupted:
             break  # Ctrl+C ended this answer (it is kept): the user wants to stop, not more
     return saved
@@ -580,7 +572,8 @@ def _record(answer: Answer, console: Console) -> tuple[RecordingResult, bool]:
     banner = f"[bold]Answer now.[/bold] [dim]Stops on {', '.join(stops)} or Ctrl+C.[/dim]"
     recording, interrupted = record_until_stopped(recorder, console, banner)
     answer.recording = recording
-    try:
+    # Ctrl+C just after the recording ended: it is kept, and the user is told where.
+    with _kept_on_interrupt(console, recording.path):
         if interrupted:
             console.print("[yellow]Stopped (Ctrl+C): keeping what you said.[/]")
         console.print(
@@ -596,10 +589,6 @@ def _record(answer: Answer, console: Console) -> tuple[RecordingResult, bool]:
             ) from error
         if error is not None:
             console.print(f"[yellow]{escape(str(error))}[/]")
-    except KeyboardInterrupt as stopped:
-        # Ctrl+C just after the recording ended: it is kept, and the user is told where.
-        _say_interrupted(console, recording.path)
-        raise InterruptedBeforeSavingError from stopped
     return recording, interrupted
 
 
@@ -651,42 +640,58 @@ def analyse_and_save_answer(
     later = _save_later(audio_path)
     question = answer.question
     title = question.question.text if question is not None else "Recovered recording"
-    try:
-        # Opened first: a store that cannot be written fails before a long transcription.
-        with SessionStore() as store:
-            with console.status("Loading the speech model...") as status:
+    with _kept_on_interrupt(console, audio_path):
+        try:
+            # Opened first: a store that cannot be written fails before a long transcription.
+            with SessionStore() as store:
+                with console.status("Loading the speech model...") as status:
 
-                def progress(stage: str, fraction: float) -> None:
-                    percent = f" {fraction:.0%}" if stage == "transcribing" else ""
-                    status.update(f"{stage.capitalize()}{percent}...")
+                    def progress(stage: str, fraction: float) -> None:
+                        percent = f" {fraction:.0%}" if stage == "transcribing" else ""
+                        status.update(f"{stage.capitalize()}{percent}...")
 
-                answer.analyse(progress)
-            if duration_s is not None:
-                answer.duration_s = duration_s
-            if session is None:
-                own = PracticeSession(title, "single")
-                attempt = own.save(store, answer, move_audio=move_audio)
-                own.finish(store)
-            else:
-                attempt = session.save(store, answer, move_audio=move_audio)
-    except AudioFileError:
-        answer.close()
-        if audio_path.exists():  # a take without speech is not kept
-            console.print(f"[yellow]{escape(kept)}[/]", soft_wrap=True)  # saving would not help
-        raise
-    except VoicemockError:
-        answer.close()
-        console.print(f"[yellow]{escape(later)}[/]", soft_wrap=True)
-        raise
-    except KeyboardInterrupt as error:
-        answer.close()
-        _say_interrupted(console, audio_path)
-        raise InterruptedBeforeSavingError from error
+                    answer.analyse(progress)
+                if duration_s is not None:
+                    answer.duration_s = duration_s
+                if session is None:
+                    own = PracticeSession(title, "single")
+                    attempt = own.save(store, answer, move_audio=move_audio)
+                    own.finish(store)
+                else:
+                    attempt = session.save(store, answer, move_audio=move_audio)
+        except AudioFileError:
+            answer.close()
+            if audio_path.exists():  # a take without speech is not kept
+                console.print(f"[yellow]{escape(kept)}[/]", soft_wrap=True)  # saving would not help
+            raise
+        except VoicemockError:
+            answer.close()
+            console.print(f"[yellow]{escape(later)}[/]", soft_wrap=True)
+            raise
+        except KeyboardInterrupt:
+            answer.close()
+            raise
     return attempt
 
 
 class InterruptedBeforeSavingError(KeyboardInterrupt):
     """Ctrl+C came after the recording and before it was saved; the user has been told."""
+
+
+@contextlib.contextmanager
+def _kept_on_interrupt(console: Console, audio_path: Path) -> Iterator[None]:
+    """Ctrl+C inside tells the user where the recording is kept and how to save it (once,
+    however many of these it passes through) and goes on as InterruptedBeforeSavingError."""
+    try:
+        yield
+    except InterruptedBeforeSavingError:
+        raise
+    except KeyboardInterrupt as error:
+        from rich.markup import escape
+
+        said = f"Interrupted before saving. {_save_later(audio_path)}"
+        console.print(f"[yellow]{escape(said)}[/]", soft_wrap=True)
+        raise InterruptedBeforeSavingError from error
 
 
 def _save_later(audio_path: Path) -> str:
@@ -696,14 +701,6 @@ def _save_later(audio_path: Path) -> str:
     return (
         f"Your recording is kept at {audio_path}. Score and save it later with: "
         f"{recover_command(audio_path)}"
-    )
-
-
-def _say_interrupted(console: Console, audio_path: Path) -> None:
-    from rich.markup import escape
-
-    console.print(
-        f"[yellow]Interrupted before saving. {escape(_save_later(audio_path))}[/]", soft_wrap=True
     )
 
 

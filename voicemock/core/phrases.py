@@ -738,39 +738,44 @@ def snippet(occurrence: Occurrence, before: int = 8) -> str:
 
 
 def red_flag_occurrences(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
-    out: list[Occurrence] = []
-    for start, end in find_phrase(sentence, phrase):
-        if len(negators_before(sentence, start)) % 2 == 1 or _not_the_one(sentence, start):
-            continue  # "I never force clients" rejects the red flag
-        # A phrase with its own negation, said of the time before the story ("I'd never used
-        # anything like it") or of doing more than it ("I didn't want to just complain, so I
-        # counted"), is not the practice it names.
-        if _negated_before_the_story(sentence, start) or _more_than(sentence, phrase, start, end):
-            continue
-        # Done to the speaker, not by them: "my coach told me off in front of everyone".
-        if _done_to_me(sentence, phrase, start, end):
-            continue
-        # Someone else's bad practice, told as part of a story, is not the speaker's; nor is
-        # what a pronoun right before it does: "which gets them arguing for change".
-        if subject_before(sentence, start) == "other" or (
-            start > 0 and sentence.tokens[start - 1].lower in _AGENT_PRONOUNS
-        ):
-            continue
-        # Nor is what someone feared would happen: "she worried I would tell her employer";
-        # nor what did not happen: "the old me would have argued with him"; nor a condition:
-        # "the second you start arguing with them, you've lost", "if I argue for change ...".
-        # Nor a habit the speaker says they have left behind: "I used to argue with them, but
-        # that doesn't work, so now I let them talk".
-        if (
-            _feared_before(sentence, start)
-            or counterfactual_before(sentence, start)
-            or _conditional(sentence, start)
-            or _left_behind(sentence, start, end)
-            or _only_wanted(sentence, start, end)
-        ):
-            continue
-        out.append(Occurrence(sentence, start, end, "contrary"))
-    return out
+    return [
+        Occurrence(sentence, start, end, "contrary")
+        for start, end in find_phrase(sentence, phrase)
+        if not _not_done_by_the_speaker(sentence, phrase, start, end)
+    ]
+
+
+def _not_done_by_the_speaker(sentence: Sentence, phrase: Phrase, start: int, end: int) -> bool:
+    """True when the red flag matched at ``start:end`` is not something the speaker does."""
+    # Denied: "I never force clients", "I'm not the one who's supposed to argue for change".
+    if len(negators_before(sentence, start)) % 2 == 1 or _not_the_one(sentence, start):
+        return True
+    # A phrase with its own negation, said of the time before the story ("I'd never used
+    # anything like it") or of doing more than it ("I didn't want to just complain, so I
+    # counted"), is not the practice it names.
+    if _negated_before_the_story(sentence, start) or _more_than(sentence, phrase, start, end):
+        return True
+    # Someone else's bad practice, told as part of a story, is not the speaker's; nor is what a
+    # pronoun right before it does ("which gets them arguing for change"), nor what was done to
+    # the speaker ("my coach told me off in front of everyone").
+    if (
+        subject_before(sentence, start) == "other"
+        or (start > 0 and sentence.tokens[start - 1].lower in _AGENT_PRONOUNS)
+        or _done_to_me(sentence, phrase, start, end)
+    ):
+        return True
+    # Nor is what someone feared would happen: "she worried I would tell her employer"; nor
+    # what did not happen: "the old me would have argued with him"; nor a condition: "the
+    # second you start arguing with them, you've lost", "if I argue for change ..."; nor a
+    # habit the speaker says they have left behind: "I used to argue with them, but that
+    # doesn't work, so now I let them talk"; nor an urge not followed.
+    return (
+        _feared_before(sentence, start)
+        or counterfactual_before(sentence, start)
+        or _conditional(sentence, start)
+        or _left_behind(sentence, start, end)
+        or _only_wanted(sentence, start, end)
+    )
 
 
 _MODALS = frozenset({"would", "could", "might", "should"})

@@ -214,6 +214,26 @@ def test_going_straight_to_the_manager_is_conduct_only_about_a_colleague() -> No
             "keeping a problem from the people it affects",
             "I redid the slides and told them why the same afternoon.",
         ),
+        (
+            "I said I was waiting on content from the product team, which was partly true.",
+            "telling people something that was not true",
+            "I said I was waiting on content from the product team, and I sent them a reminder.",
+        ),
+        (
+            "I adjusted the numbers so they lined up with the previous quarter.",
+            "keeping a problem from the people it affects",
+            "I checked the numbers against the previous quarter and flagged two that differed.",
+        ),
+        (
+            "So I wouldn't call it my failure exactly, more of a process failure.",
+            "putting the blame on others",
+            "So I would call it my failure, even though the process had gaps too.",
+        ),
+        (
+            "One week I took a couple of sick days and just worked from home to catch up.",
+            "calling in sick to get work done",
+            "One week I took a couple of days off after the launch to rest.",
+        ),
     ],
 )
 def test_conduct_said_calmly_is_named_and_its_harmless_likeness_is_not(

@@ -960,10 +960,14 @@ def test_a_life_story_told_by_age_and_treatment_is_the_speakers_own_life() -> No
 
     life = split_sentences(
         "I was that client. I was in and out of treatment three times. "
-        "When we moved to Dublin when I was twelve it was very hard."
+        "When we moved to Dublin when I was twelve it was very hard. I was in groups myself for "
+        "years, first in rehab and then NA. Now I've got eleven years clean."
     )
     assert _own_history_words(life) == sum(s.word_count for s in life)
-    work = split_sentences("When I was on the night shift, a client asked me to sit with him.")
+    work = split_sentences(
+        "When I was on the night shift, a client asked me to sit with him. He had been clean "
+        "for a week."
+    )
     assert _own_history_words(work) == 0
 
 
@@ -1033,3 +1037,20 @@ def test_conduct_at_the_first_moment_of_a_story_is_outweighed_by_what_followed(
     )
     assert "red_flag" not in score(turned, question, embedder).gates
     assert "red_flag" in score(opening, question, embedder).gates
+
+
+def test_the_fields_own_terms_strung_together_are_jargon() -> None:
+    from voicemock.core.phrases import is_jargon
+
+    terms = split_sentences(
+        "I'd use OARS to elicit change talk and recognise DARN-CAT statements, while softening "
+        "sustain talk and rolling with resistance. I'd attend to the parallel process and my "
+        "own countertransference."
+    )
+    assert all(is_jargon(s) for s in terms)
+    plain = split_sentences(
+        "I listened for the moments he talked about wanting things to be different, and I said "
+        "those back to him. When he argued, I didn't argue back; I asked what he'd lose if "
+        "nothing changed."
+    )
+    assert not any(is_jargon(s) for s in plain)

@@ -43,6 +43,11 @@ def star_of(text: str, timed: bool = False) -> tuple[str, StarAnalysis]:
         ("Then we quickly agreed on a new date.", "we quickly agreed on a new date"),
         ("So I sat down with her, and we talked.", "I sat down with her"),
         ("I did check the notes twice.", "I did check the notes twice"),
+        # "had" as a meeting held is something done
+        ("We had three sessions together.", "We had three sessions together"),
+        ("I had a quiet word with him after group.", "I had a quiet word with him after group"),
+        # a past progressive tells what the speaker was doing
+        ("So I was listening in on every call.", "I was listening in on every call"),
     ],
 )
 def test_own_past_action_is_found_and_quoted(sentence: str, expected: str) -> None:
@@ -63,6 +68,9 @@ def test_own_past_action_is_found_and_quoted(sentence: str, expected: str) -> No
         "I was worried about him.",  # a state, not an action
         "He asked me to call back.",  # someone else acted
         "I need to listen more.",  # "need" is not a past form
+        "I had a lot of sessions booked that week.",  # "had" as a state, nothing held
+        "I was going to call her that night.",  # a plan
+        "I was thinking about quitting.",  # a thought
     ],
 )
 def test_not_an_own_past_action(sentence: str) -> None:
@@ -212,3 +220,26 @@ def test_a_scene_set_in_the_second_sentence_and_where_things_stand_now_are_found
     assert {"S", "A", "R"} <= parts
     general = "Honestly, it's handing things over. I try to give one dish a week to a junior cook."
     assert analyze_star(general, split_sentences(general)).breakdown.score == 0
+
+
+def test_an_example_announced_in_an_approach_answer_is_a_story() -> None:
+    text = (
+        "I start with consent and ask who the client counts as family. For example, I had a "
+        "twenty-two-year-old whose mother checked his phone every night. We had three sessions "
+        "together. Within a month the fighting had calmed down."
+    )
+    parts = {s.part for s in analyze_star(text, split_sentences(text)).breakdown.spans}
+    assert {"S", "A", "R"} <= parts
+    general = "I start with consent and ask who the client counts as family. For example, a parent."
+    assert analyze_star(general, split_sentences(general)).breakdown.score == 0
+
+
+def test_a_change_that_lasted_is_a_result() -> None:
+    text = (
+        "There was one man who joked whenever things got heavy. After the group I went out with "
+        "him and said I'd noticed it. He was different after that."
+    )
+    parts = {s.part for s in analyze_star(text, split_sentences(text)).breakdown.spans}
+    assert "R" in parts
+    plain = "There was one man who joked a lot. After the group I went out with him and said so."
+    assert "R" not in {s.part for s in analyze_star(plain, split_sentences(plain)).breakdown.spans}

@@ -133,3 +133,15 @@ def test_empty_and_symbol_only_text() -> None:
     assert split_sentences("") == ()
     assert split_sentences(" ... !!! ") == ()
     assert word_count("— … —") == 0
+
+
+def test_a_run_on_sentence_is_cut_where_a_new_subject_starts_rather_than_inside_a_list() -> None:
+    # "and the washes" lies nearer the middle than "and i told", but it would cut a list.
+    said = (
+        "on that night shift i went round every one of the eleven patients quickly and i told "
+        "the nurse in charge straight away about the obs and the washes the paperwork the beds "
+        "the lunches the notes the bloods the calls that waited"
+    )
+    pieces = [s.text for s in split_sentences(said)]
+    assert len(pieces) == 2
+    assert pieces[1].startswith("and i told the nurse")

@@ -961,6 +961,8 @@ JARGON_WORDS = frozenset(
     upskilling ideate ideation incentivize incentivise granular frictionless strategize
     strategise actioned wraparound attuned intentional intentionally integrate integrates
     integrative wellness ongoing organizational organisational longevity sustainability
+    countertransference transference transtheoretical precontemplation evocation containment
+    oars elicit
     """
     )
 )
@@ -1063,6 +1065,23 @@ JARGON_PHRASES = (
     "stress reduction",
     "mindfulness based",
     "self care practices",
+    "righting reflex",
+    "rolling with resistance",
+    "roll with resistance",
+    "darn cat",
+    "spirit of mi",
+    "develop discrepancy",
+    "developing discrepancy",
+    "parallel process",
+    "process comment",
+    "process comments",
+    "here and now",
+    "linking and blocking",
+    "group development",
+    "forming storming",
+    "self regulate",
+    "co regulate",
+    "co construct",
 )
 # A sentence is jargon when this many of its words or set phrases are, making up at least
 # JARGON_SHARE of its content words: a term now and then in a plain sentence is not.

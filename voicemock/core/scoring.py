@@ -1365,7 +1365,8 @@ _OWN_HISTORY = re.compile(
     r"(?:when|since|until|till|by the time) i was (?:\d+|ten|eleven|twelve|\w+teen|twenty|"
     r"thirty)|went to (?:university|uni|college)|for my (?:masters|degree|phd)|"
     r"national service|we moved to|my cousin|(?:moved|moving|emigrated|immigrated) from|"
-    r"i was \w+teen)\b",
+    r"i was \w+teen|(?:years|months) clean|got clean|getting clean|clean and sober|"
+    r"(?:in|to|out of) rehab|i was in (?:groups|treatment|rehab|detox))\b",
     re.IGNORECASE,
 )
 

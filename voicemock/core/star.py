@@ -63,6 +63,16 @@ IRREGULAR_PAST = _wordset(
 # Past forms that are also present forms: an action in the past only when the rest of the
 # sentence is told in the past.
 AMBIGUOUS_PAST = _wordset("put set let read cut hit hurt quit shut spread split")
+# "had" as a meeting held: "we had three sessions", "I had a word with him".
+_HELD = _wordset("session sessions meeting meetings conversation conversations talk chat word call")
+# Past progressives that tell a state, a plan or a thought rather than something done.
+_NOT_ACTING = _wordset(
+    """
+    going thinking hoping wondering feeling being having getting supposed planning wanting
+    expecting worrying struggling living staying sitting standing waiting starting beginning
+    """
+)
+_NOT_HELD = _wordset("lot lots load loads bunch ton tons booked scheduled planned lined coming")
 # Past forms of "be"/"have" and of mental states: they place the story in the past but are
 # not something the speaker did.
 PAST_STATE = _wordset(
@@ -121,9 +131,12 @@ _SITUATION_PATTERNS = tuple(
         r"\bthis (was|is) (maybe |probably |about |around |like )?"
         r"(a|an|one|two|three|four|five|last|back|when|at|in|during)\b",
         r"\b(so )?there (was|is) (this|a|an|one)\b",
-        r"\b(i|we) (had|got|have had) (a|an|this|one) (\w+ )?(client|patient|customer|"
+        r"\b(i|we) (had|got|have had) (a|an|this|one) (\w+ ){0,3}(client|patient|customer|"
         r"colleague|student|manager|guy|man|woman|lady|kid|young|coworker|co-worker|boss|"
-        r"supervisor|project|situation|case|deadline|stakeholder|family|member|resident)\b",
+        r"supervisor|project|situation|case|deadline|stakeholder|family|member|resident|"
+        r"year old)\b",
+        # An example announced: "for example, I had a client whose mother ...".
+        r"\b(for example|for instance|an example),? (i|we|there|one|a|an|last|when|at|in)\b",
         r"\b(when|while|back when) (i|we) (was|were|worked|started|joined|first|had|did|ran)\b",
         r"\b(at|in|during) (my|our|a|the) (\w+ )?(job|role|placement|practicum|internship|"
         r"clinic|company|hospital|school|shop|store|restaurant|warehouse|agency|office|firm|"
@@ -186,6 +199,10 @@ _STRONG_RESULT_PATTERNS = tuple(
         r"director|board|committee)) (finally |eventually |actually )?(went for it|said yes|"
         r"came round|came around|changed (his|her|their) mind|backed down|signed off on it)\b",
         r"\bit (actually |really )?(worked|paid off|did the trick)\b",
+        # A change that lasted: "he was different after that", "from then on she came".
+        r"\b(was|were|got|seemed|became) (\w+ )?(different|better|calmer|quieter|happier|"
+        r"easier|more \w+) (after that|afterwards|from then on|ever since)\b",
+        r"\b(from then on|ever since)\b",
         r"\b(i|we|they) (actually |really )?did (save|finish|get|make|hit|win|reach)\b",
     )
 )
@@ -292,10 +309,41 @@ def _acts(tokens: Sequence[Token], subject: int) -> bool:
         if candidate.lower == "did":
             # "I did call her" is an action; "I did not call her" is not.
             return not (j + 1 < len(tokens) and tokens[j + 1].lower == "not")
+        if candidate.lower == "had" and _held(tokens, j):
+            return True
+        if candidate.lower in {"was", "were"}:
+            return _progressive(tokens, j)
         if candidate.lower in AMBIGUOUS_PAST:
             # "I set up a sheet where everybody logged ..." is past when the sentence is.
             return any(is_past_form(t) for k, t in enumerate(tokens) if k != j and k != subject)
         return is_past_form(candidate) and candidate.lower not in PAST_STATE
+    return False
+
+
+def _held(tokens: Sequence[Token], had: int) -> bool:
+    """True when the "had" at ``had`` tells a meeting held ("we had three sessions", "I had a
+    word with him"), not one owned or planned ("I had a lot of sessions booked")."""
+    for k in range(had + 1, min(had + 5, len(tokens))):
+        word = tokens[k].lower
+        if word in _NOT_HELD:
+            return False
+        if word in _HELD:
+            return k + 1 == len(tokens) or tokens[k + 1].lower not in _NOT_HELD
+    return False
+
+
+def _progressive(tokens: Sequence[Token], be: int) -> bool:
+    """True when the "was"/"were" at ``be`` opens a past progressive action ("I was listening
+    in on every call"), not a state or a plan ("I was going to", "I was thinking")."""
+    for k in range(be + 1, min(be + 4, len(tokens))):
+        token = tokens[k]
+        if token.lower in _ADVERBS or token.lower in _SPOKEN_FILLERS:
+            continue
+        return (
+            token.lower.endswith("ing")
+            and token.lemma != token.lower
+            and token.lower not in _NOT_ACTING
+        )
     return False
 
 

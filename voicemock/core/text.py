@@ -325,18 +325,24 @@ _CLAUSE_WORDS = frozenset(
 )
 
 
+_NEW_SUBJECTS = frozenset({"i", "we", "he", "she", "they", "i'd", "i'm", "we'd"})
+
+
 def _split_long(text: str, start: int, end: int, tokens: tuple[Token, ...]) -> list[int]:
     """Cut points (char offsets) that break an over-long sentence at clause boundaries."""
     words = sorted({t.start_char for t in tokens})
     if len(words) <= MAX_SENTENCE_WORDS:
         return []
     middle = len(words) // 2
-    best: tuple[int, int] | None = None  # (distance from the middle, index)
+    best: tuple[float, int] | None = None  # (distance from the middle, index)
     for i in range(3, len(words) - 3):
         gap = text[words[i - 1] : words[i]]
-        word = text[words[i] :].split(None, 1)[0].lower()
-        if any(ch in gap for ch in ",;:") or word in _CLAUSE_WORDS:
-            distance = abs(i - middle)
+        word, following = [*text[words[i] :].split(None, 2), "", ""][:2]
+        if any(ch in gap for ch in ",;:") or word.lower() in _CLAUSE_WORDS:
+            # A new subject after the clause word ("... and I told the nurse") is a surer
+            # boundary than a list ("... the washes and the paperwork"): it may lie twice as far.
+            strong = following.lower().strip(",.") in _NEW_SUBJECTS
+            distance = abs(i - middle) / (2 if strong else 1)
             if best is None or distance < best[0]:
                 best = (distance, i)
     cut_index = middle if best is None else best[1]

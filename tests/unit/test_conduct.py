@@ -230,6 +230,21 @@ def test_going_straight_to_the_manager_is_conduct_only_about_a_colleague() -> No
             "So I would call it my failure, even though the process had gaps too.",
         ),
         (
+            "There was a training course, but I just ticked the box saying I'd done it.",
+            "keeping a problem from the people it affects",
+            "There was a training course, and I ticked the box once I'd done it.",
+        ),
+        (
+            "I put the labels on the wrong way round, so I relabelled them and didn't write it up.",
+            "keeping a problem from the people it affects",
+            "I put the labels on the wrong way round, so I relabelled them and wrote it up.",
+        ),
+        (
+            "I kept a little file of the times she messed up.",
+            "going around someone instead of talking to them",
+            "I kept a little file of the training I had done.",
+        ),
+        (
             "One week I took a couple of sick days and just worked from home to catch up.",
             "calling in sick to get work done",
             "One week I took a couple of days off after the launch to rest.",

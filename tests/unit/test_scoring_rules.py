@@ -865,6 +865,17 @@ def test_an_article_stands_for_a_noun_phrase_not_for_the_pronoun_alone() -> None
         ("argue with them", "When I argued with him it got worse.", True),
         ("panicked", "i was the assistant manager so my boss was kind of panicking", False),
         ("panicked", "so i was kind of panicking", True),
+        # a second part joined to a condition is still the condition
+        (
+            "argue for change",
+            "I try not to push, because when someone's on the fence and you argue for change, "
+            "they argue back.",
+            False,
+        ),
+        ("argue for change", "He was on the fence and you argue for change with him.", True),
+        # the end of a compound is no word of its own
+        ("cover it up", "I ended up covering the follow-up stories too.", False),
+        ("cover it up", "I covered the mistake up.", True),
     ],
 )
 def test_a_condition_or_someone_elses_clause_in_run_on_speech_is_no_red_flag(
@@ -1054,3 +1065,32 @@ def test_the_fields_own_terms_strung_together_are_jargon() -> None:
         "nothing changed."
     )
     assert not any(is_jargon(s) for s in plain)
+
+
+def test_saying_what_one_is_not_is_no_denial_of_a_practice() -> None:
+    from voicemock.core.scoring import _denies_a_state
+
+    def denies(said: str, word: str) -> bool:
+        (sentence,) = split_sentences(said)
+        start = next(i for i, t in enumerate(sentence.tokens) if t.lower == word)
+        return _denies_a_state(sentence, start)
+
+    assert denies("I'm not in recovery myself, but I grew up with a mum who drank.", "in")
+    assert not denies("I'm not listening to them when I'm tired.", "listening")
+    assert not denies("She is not in recovery yet.", "in")
+
+
+def test_a_red_flag_in_the_scene_of_a_story_that_turned_is_where_it_started() -> None:
+    from voicemock.core.scoring import _turned_scene
+    from voicemock.core.star import analyze_star
+
+    told = (
+        "Last spring the head chef told me the juniors were scared of me because I'd snap at "
+        "them. The next day I asked two of them if it was true. I started a short briefing "
+        "before every service. Two months later the head chef said the difference was clear."
+    )
+    said = split_sentences(told)
+    assert _turned_scene(analyze_star(told, said)) == {0}
+    # Without a result the story has not turned: the scene stays what the speaker does.
+    unturned = " ".join(s.text for s in said[:3])
+    assert _turned_scene(analyze_star(unturned, split_sentences(unturned))) == frozenset()

@@ -313,6 +313,8 @@ def _match_rest(tokens: Sequence[Token], pattern: Sequence[str], k: int, pos: in
             break  # a phrase never spans a comma: "hides shame, and a ..." is not "shame them"
         if j > pos and tokens[j - 1].lower in _GAP_BREAKERS:
             break  # "he didn't think much of us" is not "let them think we"
+        if j > pos and tokens[j].punct_before == "-":
+            continue  # the end of a compound is not a word of its own: "covering the follow-up"
         if (
             pattern[k] in ANY_WILDCARD
             and j > pos
@@ -894,6 +896,7 @@ def _conditional(sentence: Sentence, index: int) -> bool:
                 before[-1] in _CONDITION_OPENERS
                 or (len(before) == 2 and before[0] == "the" and before[1] in _CONDITION_NOUNS)
                 or before == ["soon", "as"]
+                or (before[-1] in {"and", "or"} and _joined_condition(tokens, j - 1))
             )
         if word in _SPEAKER_SUBJECTS:
             if j > 0 and tokens[j - 1].lower in _HYPOTHETICAL_OPENERS:
@@ -902,6 +905,17 @@ def _conditional(sentence: Sentence, index: int) -> bool:
                 continue  # what the speaker would notice: look for the "if" before it
             return False
         if word in _OTHER_PRONOUNS or is_clause_start(tokens[j]):
+            return False
+    return False
+
+
+def _joined_condition(tokens: Sequence[Token], joint: int) -> bool:
+    """True when the "and"/"or" at ``joint`` joins a second part to a condition opened earlier
+    in the clause: "when someone's on the fence and you argue for change, ..."."""
+    for j in range(joint - 1, max(-1, joint - 12), -1):
+        if tokens[j].lower in _CONDITION_OPENERS:
+            return True
+        if is_clause_start(tokens[j]):
             return False
     return False
 

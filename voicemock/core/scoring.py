@@ -36,6 +36,7 @@ from voicemock.core.models import CompetencyScore, Evidence, EvidenceKind, Score
 from voicemock.core.phrases import (
     EVERYDAY_WORDS,
     FUNCTION_WORDS,
+    NEGATORS,
     Occurrence,
     Phrase,
     compile_phrase,
@@ -410,9 +411,12 @@ def score_answer(
         best_any = np.max(per_competency, axis=0) if per_competency else None
     harmful = _harmful_units(compiled, units, harm, best_any)
     harmful_units = frozenset(harmful)
+    scene = _turned_scene(star)
     for c, cc in enumerate(compiled.competencies):
         sims = None if similarity is None else similarity[:, slices[c]]
-        found = _collect(cc, prose, units, sims, echo, best_any, timeline, harmful_units, jargon)
+        found = _collect(
+            cc, prose, units, sims, echo, best_any, timeline, harmful_units, jargon, scene
+        )
         _add_harms(found, c, harmful, units, timeline)
         findings.append(found)
     _add_conduct(findings, prose, units, similarity, slices, timeline, embedder, compiled)
@@ -846,6 +850,33 @@ def _sentence_evidence(
     return _evidence(kind, sentence.start_char, sentence.end_char, sentence.text, reason, span, tl)
 
 
+def _denies_a_state(sentence: Sentence, start: int) -> bool:
+    """True when the negated indicator at ``start`` says what the speaker is not, rather than
+    what they do not do: "I'm not in recovery myself" is a fact about them, "I'm not listening
+    to them" a practice."""
+    tokens = sentence.tokens
+    if start < 3:
+        return False
+    negator, be, subject = tokens[start - 1], tokens[start - 2], tokens[start - 3 : start - 2]
+    return (
+        negator.lemma in NEGATORS
+        and be.lemma == "be"
+        and bool(subject)
+        and subject[0].lower == "i"
+        and not tokens[start].lower.endswith("ing")
+    )
+
+
+def _turned_scene(star: StarAnalysis) -> frozenset[int]:
+    """The sentences that set a story's scene before the speaker's first action, when the
+    story goes on to a result: what the story turned from."""
+    labels = star.labels
+    if "A" not in labels or "R" not in labels[labels.index("A") :]:
+        return frozenset()
+    first_action = labels.index("A")
+    return frozenset(i for i, label in enumerate(labels[:first_action]) if label == "S")
+
+
 def _collect(
     cc: _CompiledCompetency,
     prose: Sequence[Sentence],
@@ -856,7 +887,15 @@ def _collect(
     timeline: WordTimeline,
     harmful: frozenset[int] = frozenset(),
     jargon: frozenset[int] = frozenset(),
+    scene: frozenset[int] = frozenset(),
 ) -> _Findings:
+    """What the answer says for and against one competency: red flags, avoided red flags,
+    phrase hits and the best unit per indicator group by meaning.
+
+    ``scene`` holds the sentences that set the scene of a story that then turned
+    (``_turned_scene``): a red flag there is the problem the story starts from ("the head chef
+    said the juniors were scared of me because I'd snap at them"), not the speaker's practice.
+    """
     found = _Findings()
     flagged: set[int] = set()
     avoided_sentences: set[int] = set()
@@ -865,6 +904,8 @@ def _collect(
             if not may_match(sentence, phrase):
                 continue
             flags = red_flag_occurrences(sentence, phrase)
+            if flags and sentence.index in scene:
+                break
             if flags:
                 flagged.add(sentence.index)
                 flag = _sentence_evidence(
@@ -932,6 +973,7 @@ def _collect(
                     contrary
                     and sentence.index not in avoided_sentences
                     and not admits_shortfall(sentence)
+                    and not _denies_a_state(sentence, contrary[0].start)
                 ):
                     denial = _sentence_evidence(
                         "negated",
@@ -1353,7 +1395,8 @@ def _or_join(items: Sequence[str]) -> str:
 
 # Sentences about the speaker's own life rather than their work.
 _OWN_HISTORY = re.compile(
-    r"\b(?:my (?:own )?(?:father|dad|mum|mom|mother|brother|sister|parents|family|grandmother|"
+    r"\b(?:my (?:own |younger |older |little |big |late )?(?:father|dad|mum|mom|mother|brother|"
+    r"sister|parents|family|grandmother|"
     r"grandfather|gran|granddad|uncle|aunt|stepdad|stepmom|stepmum|childhood|recovery|"
     r"addiction|drinking|using)|grew up|growing up|"
     r"when i was (?:a kid|young|little|a teenager|\w+teen|twenty|thirty|in treatment|using|"

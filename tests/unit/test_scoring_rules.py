@@ -1078,19 +1078,3 @@ def test_saying_what_one_is_not_is_no_denial_of_a_practice() -> None:
     assert denies("I'm not in recovery myself, but I grew up with a mum who drank.", "in")
     assert not denies("I'm not listening to them when I'm tired.", "listening")
     assert not denies("She is not in recovery yet.", "in")
-
-
-def test_a_red_flag_in_the_scene_of_a_story_that_turned_is_where_it_started() -> None:
-    from voicemock.core.scoring import _turned_scene
-    from voicemock.core.star import analyze_star
-
-    told = (
-        "Last spring the head chef told me the juniors were scared of me because I'd snap at "
-        "them. The next day I asked two of them if it was true. I started a short briefing "
-        "before every service. Two months later the head chef said the difference was clear."
-    )
-    said = split_sentences(told)
-    assert _turned_scene(analyze_star(told, said)) == {0}
-    # Without a result the story has not turned: the scene stays what the speaker does.
-    unturned = " ".join(s.text for s in said[:3])
-    assert _turned_scene(analyze_star(unturned, split_sentences(unturned))) == frozenset()

@@ -411,12 +411,9 @@ def score_answer(
         best_any = np.max(per_competency, axis=0) if per_competency else None
     harmful = _harmful_units(compiled, units, harm, best_any)
     harmful_units = frozenset(harmful)
-    scene = _turned_scene(star)
     for c, cc in enumerate(compiled.competencies):
         sims = None if similarity is None else similarity[:, slices[c]]
-        found = _collect(
-            cc, prose, units, sims, echo, best_any, timeline, harmful_units, jargon, scene
-        )
+        found = _collect(cc, prose, units, sims, echo, best_any, timeline, harmful_units, jargon)
         _add_harms(found, c, harmful, units, timeline)
         findings.append(found)
     _add_conduct(findings, prose, units, similarity, slices, timeline, embedder, compiled)
@@ -867,16 +864,6 @@ def _denies_a_state(sentence: Sentence, start: int) -> bool:
     )
 
 
-def _turned_scene(star: StarAnalysis) -> frozenset[int]:
-    """The sentences that set a story's scene before the speaker's first action, when the
-    story goes on to a result: what the story turned from."""
-    labels = star.labels
-    if "A" not in labels or "R" not in labels[labels.index("A") :]:
-        return frozenset()
-    first_action = labels.index("A")
-    return frozenset(i for i, label in enumerate(labels[:first_action]) if label == "S")
-
-
 def _collect(
     cc: _CompiledCompetency,
     prose: Sequence[Sentence],
@@ -887,15 +874,9 @@ def _collect(
     timeline: WordTimeline,
     harmful: frozenset[int] = frozenset(),
     jargon: frozenset[int] = frozenset(),
-    scene: frozenset[int] = frozenset(),
 ) -> _Findings:
     """What the answer says for and against one competency: red flags, avoided red flags,
-    phrase hits and the best unit per indicator group by meaning.
-
-    ``scene`` holds the sentences that set the scene of a story that then turned
-    (``_turned_scene``): a red flag there is the problem the story starts from ("the head chef
-    said the juniors were scared of me because I'd snap at them"), not the speaker's practice.
-    """
+    phrase hits and the best unit per indicator group by meaning."""
     found = _Findings()
     flagged: set[int] = set()
     avoided_sentences: set[int] = set()
@@ -904,8 +885,6 @@ def _collect(
             if not may_match(sentence, phrase):
                 continue
             flags = red_flag_occurrences(sentence, phrase)
-            if flags and sentence.index in scene:
-                break
             if flags:
                 flagged.add(sentence.index)
                 flag = _sentence_evidence(

@@ -65,13 +65,6 @@ IRREGULAR_PAST = _wordset(
 AMBIGUOUS_PAST = _wordset("put set let read cut hit hurt quit shut spread split")
 # "had" as a meeting held: "we had three sessions", "I had a word with him".
 _HELD = _wordset("session sessions meeting meetings conversation conversations talk chat word call")
-# Past progressives that tell a state, a plan or a thought rather than something done.
-_NOT_ACTING = _wordset(
-    """
-    going thinking hoping wondering feeling being having getting supposed planning wanting
-    expecting worrying struggling living staying sitting standing waiting starting beginning
-    """
-)
 _NOT_HELD = _wordset("lot lots load loads bunch ton tons booked scheduled planned lined coming")
 # Past forms of "be"/"have" and of mental states: they place the story in the past but are
 # not something the speaker did.
@@ -311,8 +304,6 @@ def _acts(tokens: Sequence[Token], subject: int) -> bool:
             return not (j + 1 < len(tokens) and tokens[j + 1].lower == "not")
         if candidate.lower == "had" and _held(tokens, j):
             return True
-        if candidate.lower in {"was", "were"}:
-            return _progressive(tokens, j)
         if candidate.lower in AMBIGUOUS_PAST:
             # "I set up a sheet where everybody logged ..." is past when the sentence is.
             return any(is_past_form(t) for k, t in enumerate(tokens) if k != j and k != subject)
@@ -329,21 +320,6 @@ def _held(tokens: Sequence[Token], had: int) -> bool:
             return False
         if word in _HELD:
             return k + 1 == len(tokens) or tokens[k + 1].lower not in _NOT_HELD
-    return False
-
-
-def _progressive(tokens: Sequence[Token], be: int) -> bool:
-    """True when the "was"/"were" at ``be`` opens a past progressive action ("I was listening
-    in on every call"), not a state or a plan ("I was going to", "I was thinking")."""
-    for k in range(be + 1, min(be + 4, len(tokens))):
-        token = tokens[k]
-        if token.lower in _ADVERBS or token.lower in _SPOKEN_FILLERS:
-            continue
-        return (
-            token.lower.endswith("ing")
-            and token.lemma != token.lower
-            and token.lower not in _NOT_ACTING
-        )
     return False
 
 

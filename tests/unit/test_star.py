@@ -206,36 +206,42 @@ def test_an_outcome_told_as_the_other_side_giving_way_is_a_result(outcome: str) 
     assert "R" in {s.part for s in analyze_star(text, sentences).breakdown.spans}
 
 
-def test_a_scene_set_in_the_second_sentence_and_where_things_stand_now_are_found() -> None:
-    text = (
-        "Honestly, it's handing things over. I was a sous chef for four years and I did the "
-        "sauces myself every service. So I started giving one dish a week to a junior cook. "
-        "Now he does it better than me."
-    )
-    parts = {s.part for s in analyze_star(text, split_sentences(text)).breakdown.spans}
-    assert {"S", "A", "R"} <= parts
-    general = "Honestly, it's handing things over. I try to give one dish a week to a junior cook."
-    assert analyze_star(general, split_sentences(general)).breakdown.score == 0
+def parts(text: str) -> set[str]:
+    """The STAR parts found in ``text``."""
+    return {s.part for s in analyze_star(text, split_sentences(text)).breakdown.spans}
 
 
-def test_an_example_announced_in_an_approach_answer_is_a_story() -> None:
-    text = (
-        "I start with consent and ask who the client counts as family. For example, I had a "
-        "twenty-two-year-old whose mother checked his phone every night. We had three sessions "
-        "together. Within a month the fighting had calmed down."
-    )
-    parts = {s.part for s in analyze_star(text, split_sentences(text)).breakdown.spans}
-    assert {"S", "A", "R"} <= parts
-    general = "I start with consent and ask who the client counts as family. For example, a parent."
+@pytest.mark.parametrize(
+    ("story", "general"),
+    [
+        # a scene set in the second sentence, and where things stand now
+        (
+            "Honestly, it's handing things over. I was a sous chef for four years and I did the "
+            "sauces myself every service. So I started giving one dish a week to a junior cook. "
+            "Now he does it better than me.",
+            "Honestly, it's handing things over. I try to give one dish a week to a junior cook.",
+        ),
+        # an example announced in an approach answer, and a meeting held
+        (
+            "I start with consent and ask who the client counts as family. For example, I had a "
+            "twenty-two-year-old whose mother checked his phone every night. We had three "
+            "sessions together. Within a month the fighting had calmed down.",
+            "I start with consent and ask who the client counts as family. For example, a parent.",
+        ),
+    ],
+)
+def test_a_story_in_the_usual_words_is_found_and_a_general_answer_is_none(
+    story: str, general: str
+) -> None:
+    assert {"S", "A", "R"} <= parts(story)
     assert analyze_star(general, split_sentences(general)).breakdown.score == 0
 
 
 def test_a_change_that_lasted_is_a_result() -> None:
-    text = (
+    lasted = (
         "There was one man who joked whenever things got heavy. After the group I went out with "
         "him and said I'd noticed it. He was different after that."
     )
-    parts = {s.part for s in analyze_star(text, split_sentences(text)).breakdown.spans}
-    assert "R" in parts
+    assert "R" in parts(lasted)
     plain = "There was one man who joked a lot. After the group I went out with him and said so."
-    assert "R" not in {s.part for s in analyze_star(plain, split_sentences(plain)).breakdown.spans}
+    assert "R" not in parts(plain)

@@ -4,9 +4,9 @@ Each answer was written as people say them aloud and rated 1-5 on content by two
 saw only the question and the answer, before any score was computed. In the first two files
 one answer in three (ids ending in 03, 06, 09) is held back: nothing is tuned on it, and its
 figures are reported apart so they say how the scorer does on answers it was not tuned to.
-The later files (answers-fresh*.jsonl) were each scored once as answers never seen, then read
-whole to improve the scorer, except the newest; bench/data/graded/README.md keeps the figure
-each had when it was first scored.
+The later files (answers-fresh*.jsonl) were each scored once as answers never seen; most were
+then read whole to improve the scorer, the rest kept unread as checks. bench/data/graded/README.md
+keeps the figure each had when it was first scored, and which were read.
 """
 
 from __future__ import annotations

@@ -172,6 +172,39 @@ async def test_results_show_the_change_since_the_last_attempt_at_the_question(
         assert summary.previous is None
 
 
+async def test_results_given_the_attempt_before_show_the_change_without_reading_it(
+    filled_store: list[Any], make_test_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results opened after an analysis get the attempt before, read with the answer: the change
+    since last time is in what they first draw, and they read nothing more for it."""
+    from textual.widgets import Static
+
+    from voicemock.core.store import SessionStore
+    from voicemock.ui.messages import PreviousAttempt
+    from voicemock.ui.screens.results import ResultsScreen
+    from voicemock.ui.widgets.summary_pane import SummaryPane
+
+    reads: list[int] = []
+    read = SessionStore.previous_attempt
+
+    def counted(store: SessionStore, attempt_id: int) -> Any:
+        reads.append(attempt_id)
+        return read(store, attempt_id)
+
+    monkeypatch.setattr(SessionStore, "previous_attempt", counted)
+    _first, middle, last = filled_store  # overall 48, 66, 61
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        app.push_screen(ResultsScreen(last, previous=PreviousAttempt(last.id, middle)))
+        results = await wait_for_screen(pilot, ResultsScreen)
+        summary = results.query_one(SummaryPane)
+        assert summary.previous_loaded and summary.previous == middle
+        assert "▼ -5" in str(results.query_one("#summary-score", Static).render())
+        await pilot.pause(0.2)
+        assert reads == []
+
+
 def with_timed_evidence(attempt: Any) -> Any:
     """``attempt`` with its evidence timed from its words (as the scorer does for a recording)."""
     from dataclasses import replace

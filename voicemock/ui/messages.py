@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -75,13 +76,32 @@ class AnalysisProgress(Message):
         return isinstance(message, AnalysisProgress)
 
 
-class AnalysisFinished(Message):
-    """The answer was transcribed, scored and saved."""
+@dataclass(frozen=True)
+class PreviousAttempt:
+    """The main attempt at the same question made just before attempt ``of``, as read from the
+    store (``attempt`` None: ``of`` is the first)."""
 
-    def __init__(self, attempt: AttemptRecord, analysed: AnalysedAnswer) -> None:
+    of: int
+    attempt: AttemptRecord | None
+
+
+class AnalysisFinished(Message):
+    """The answer was transcribed, scored and saved.
+
+    ``previous`` is the attempt before it at the same question, read with it (None: not read),
+    so its results show the change since last time in their first frame.
+    """
+
+    def __init__(
+        self,
+        attempt: AttemptRecord,
+        analysed: AnalysedAnswer,
+        previous: PreviousAttempt | None = None,
+    ) -> None:
         super().__init__()
         self.attempt = attempt
         self.analysed = analysed
+        self.previous = previous
 
 
 class AnalysisFailed(Message):

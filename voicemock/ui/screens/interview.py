@@ -33,6 +33,7 @@ from voicemock.ui.messages import (
     AnalysisFinished,
     AnalysisProgress,
     FollowupChosen,
+    PreviousAttempt,
     QuestionSpoken,
     RecordingFailed,
     RecordingFinished,
@@ -154,6 +155,7 @@ class InterviewScreen(VoicemockScreen):
         self._think_left_s = 0.0
         self._cancelled = False
         self.stop_requested_at: float | None = None  # monotonic time of the stop key, for timing
+        self._previous: PreviousAttempt | None = None  # read with the answer, for its results
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -506,12 +508,29 @@ class InterviewScreen(VoicemockScreen):
 
             self.post_message(AnalysisFailed(describe_unexpected(error), str(answer.audio_path)))
             return
-        self.post_message(AnalysisFinished(attempt, analysed))
+        self.post_message(AnalysisFinished(attempt, analysed, self._read_previous(attempt)))
+
+    def _read_previous(self, attempt: AttemptRecord) -> PreviousAttempt | None:
+        """The attempt before ``attempt`` at its question, for the results this screen opens.
+
+        Read here, in the analysis worker (a millisecond), the change since last time is in the
+        results' first frame; read by the results, it came a frame or two later and held up
+        their first paint. None where this screen opens no results of a main answer (a mock
+        interview, a follow-up) or the store cannot say: the results then read it themselves.
+        """
+        if self.plan.is_mock or attempt.is_followup:
+            return None
+        try:
+            return PreviousAttempt(attempt.id, self.vm.store.previous_attempt(attempt.id))
+        except Exception:  # a courtesy: the answer is saved and its results must still open
+            return None
 
     def on_analysis_progress(self, message: AnalysisProgress) -> None:
         if self.phase != "analysing":
             return
-        self.query_one("#status", Static).update(f"{stage_label(message.stage)}…")
+        # The status line is one row whatever it says: a repaint, not a layout of the whole
+        # screen, which would take the GIL from the analysis it reports on.
+        self.query_one("#status", Static).update(f"{stage_label(message.stage)}…", layout=False)
         bar = self.query_one("#analysis-progress", ProgressBar)
         bar.update(progress=overall_fraction(message.stage, message.fraction) * 100)
 
@@ -525,6 +544,7 @@ class InterviewScreen(VoicemockScreen):
     def on_analysis_finished(self, message: AnalysisFinished) -> None:
         if self._cancelled:
             return
+        self._previous = message.previous
         self._stop_poll()
         self.phase = "done"
         self.refresh_bindings()
@@ -590,7 +610,13 @@ class InterviewScreen(VoicemockScreen):
             self._leave()
             return
         self.app.switch_screen(
-            ResultsScreen(main, plan=self.plan, index=self.index, followups=followups)
+            ResultsScreen(
+                main,
+                plan=self.plan,
+                index=self.index,
+                followups=followups,
+                previous=self._previous,
+            )
         )
 
     # -- leaving --------------------------------------------------------------------------------

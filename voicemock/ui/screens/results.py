@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from voicemock.core.rubrics import LoadedQuestion
     from voicemock.core.store import AttemptRecord
     from voicemock.ui.host import InterviewPlan
+    from voicemock.ui.messages import PreviousAttempt
 
 TABS = (
     "tab-summary",
@@ -297,7 +298,9 @@ class ResultsScreen(VoicemockScreen):
         plan: InterviewPlan | None = None,
         index: int = 0,
         followups: Sequence[AttemptRecord] = (),
+        previous: PreviousAttempt | None = None,
     ) -> None:
+        """``previous`` is the attempt before ``attempt``, when already read (else read here)."""
         super().__init__()
         # With follow-up answers the question is judged on all its turns together.
         self.followups = tuple(followups)
@@ -319,6 +322,7 @@ class ResultsScreen(VoicemockScreen):
         self.attempt = attempt
         self.plan = plan
         self.index = index
+        self._previous = previous if previous is not None and previous.of == attempt.id else None
         self.painted_at: float | None = None  # monotonic time of the first frame shown
         self._delivery_shown = False  # whether the footer's keys are the Delivery tab's
         # Set before mounting: the Header reads it once its own parts exist.
@@ -340,13 +344,13 @@ class ResultsScreen(VoicemockScreen):
             yield Static(summary_line(attempt, question), id="results-summary")
         with TabbedContent(id="results-tabs"):
             with TabPane("1 Summary", id="tab-summary"):
-                yield SummaryPane(self.summary_attempt, id="summary")
-            with TabPane("2 Answer", id="tab-answer"), Horizontal():
+                yield SummaryPane(self.summary_attempt, previous=self._previous, id="summary")
+            # Hidden tabs are built after the first frame, so the results show up sooner.
+            with TabPane("2 Answer", id="tab-answer"), AfterShown(Horizontal()):
                 yield CompetencyPanel(score.competencies if score else (), id="competencies")
                 with Vertical(id="answer-transcript"):
                     yield Static(legend(), classes="legend")
                     yield TranscriptView(attempt.transcript, attempt.metrics.flags, id="transcript")
-            # Hidden tabs are built after the first frame, so the results show up sooner.
             with TabPane("3 Delivery", id="tab-delivery"), AfterShown(Vertical(id="delivery")):
                 yield MetricsTable(attempt.metrics, id="metrics", core_only=True)
                 yield Static("", id="metric-detail")
@@ -390,7 +394,8 @@ class ResultsScreen(VoicemockScreen):
     def on_mount(self) -> None:
         self.query_one("#summary-points").focus()
         self.call_after_refresh(self._painted)
-        self.load_previous()
+        if self._previous is None:
+            self.load_previous()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="results-previous")
     def load_previous(self) -> None:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from voicemock.core.rubric_schema import Question
     from voicemock.core.store import AttemptRecord
     from voicemock.ui.host import VoicemockHost
+    from voicemock.ui.messages import PreviousAttempt
 
 REPLAY_LEAD_S = 0.5  # start a little before the moment, so its context is heard
 
@@ -169,6 +170,13 @@ def makeup_text(attempt: AttemptRecord) -> Text:
     return text
 
 
+def makeup_needs_measuring(attempt: AttemptRecord) -> bool:
+    """Whether :func:`makeup_text` measures the example itself (a report stored before the
+    scorer kept it): that loads the sentence analysis the first time, not for the UI thread."""
+    score = attempt.score
+    return attempt.overall is not None and score is not None and score.example is None
+
+
 def change_text(attempt: AttemptRecord, previous: AttemptRecord | None, *, loaded: bool) -> Text:
     """The change of the overall score since the previous attempt at the same question."""
     if not loaded:
@@ -211,13 +219,20 @@ class SummaryPane(Vertical):
     SummaryPane #summary-hint { height: 1; color: $text-muted; }
     """
 
-    def __init__(self, attempt: AttemptRecord, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        attempt: AttemptRecord,
+        *,
+        previous: PreviousAttempt | None = None,
+        id: str | None = None,
+    ) -> None:
+        """``previous`` is the attempt before, if already read (else see :meth:`show_previous`)."""
         super().__init__(id=id)
         self.attempt = attempt
         self.coaching = Coaching((), ())  # made when composed (the question comes from the app)
-        self.previous: AttemptRecord | None = None
-        self.previous_loaded = False
-        self.makeup_loaded = False  # what the score is made of is measured in a thread
+        self.previous: AttemptRecord | None = previous.attempt if previous is not None else None
+        self.previous_loaded = previous is not None
+        self.makeup_loaded = False  # what the score is made of, shown (else measured in a thread)
         self.points: list[CoachingPoint] = []  # in the order of the list's options
 
     @property
@@ -228,9 +243,15 @@ class SummaryPane(Vertical):
     def compose(self) -> ComposeResult:
         loaded = cast("VoicemockHost", self.app).find_question(self.attempt.question_id)
         self.coaching = coaching(self.attempt, None if loaded is None else loaded.question)
-        change = change_text(self.attempt, None, loaded=False)
+        change = change_text(self.attempt, self.previous, loaded=self.previous_loaded)
         yield Static(overall_text(self.attempt, change), id="summary-score")
-        yield Static(Text("Made of …", style="dim"), id="summary-makeup")
+        # From the report's figures at once, so the first frame has it; measured in a thread
+        # only for an old report without its example figure.
+        makeup = Text("Made of …", style="dim")
+        if not makeup_needs_measuring(self.attempt):
+            makeup = self._makeup()
+            self.makeup_loaded = True
+        yield Static(makeup, id="summary-makeup")
         yield OptionList(*self._options(), id="summary-points", compact=True)
         hint = "⏎ or click: replay that moment · 2-7: the details"
         if not self.replayable:
@@ -258,22 +279,25 @@ class SummaryPane(Vertical):
         if self.points:  # Enter replays the first point at once
             options = self.query_one("#summary-points", OptionList)
             options.highlighted = options.get_option_index("point-0")
-        # Measuring the example loads the sentence analysis the first time: not on the UI thread.
-        self.run_worker(
-            self._measure_makeup, thread=True, group="summary-makeup", exit_on_error=False
-        )
+        if not self.makeup_loaded:
+            self.run_worker(
+                self._measure_makeup, thread=True, group="summary-makeup", exit_on_error=False
+            )
 
-    def _measure_makeup(self) -> None:
+    def _makeup(self) -> Text:
+        """What the score is made of, or why that cannot be said."""
         try:
-            makeup = makeup_text(self.attempt)
+            return makeup_text(self.attempt)
         except Exception as error:  # the rest of the summary stands without it
             from voicemock.ui.errors import describe_unexpected
 
-            makeup = Text(
+            return Text(
                 "What the score is made of cannot be measured: " + describe_unexpected(error),
                 style="dim",
             )
-        self.app.call_from_thread(self._show_makeup, makeup)
+
+    def _measure_makeup(self) -> None:
+        self.app.call_from_thread(self._show_makeup, self._makeup())
 
     def _show_makeup(self, makeup: Text) -> None:
         self.makeup_loaded = True

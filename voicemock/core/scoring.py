@@ -854,12 +854,11 @@ def _denies_a_state(sentence: Sentence, start: int) -> bool:
     tokens = sentence.tokens
     if start < 3:
         return False
-    negator, be, subject = tokens[start - 1], tokens[start - 2], tokens[start - 3 : start - 2]
+    subject, be, negator = tokens[start - 3 : start]
     return (
         negator.lemma in NEGATORS
         and be.lemma == "be"
-        and bool(subject)
-        and subject[0].lower == "i"
+        and subject.lower == "i"
         and not tokens[start].lower.endswith("ing")
     )
 

@@ -28,9 +28,14 @@ def run_app(args: argparse.Namespace) -> int:
         raise VoicemockError(
             "the app needs an interactive terminal; use a subcommand instead (voicemock --help)"
         )
+    settings = _llm_settings(args)
+    from voicemock.ui.startup import pause_collection
+
+    # Until the first screen is drawn (the app resumes it then): see voicemock.ui.startup.
+    pause_collection()
     from voicemock.ui.app import make_app
 
-    app = make_app(settings=_llm_settings(args), start_question_id=getattr(args, "question", None))
+    app = make_app(settings=settings, start_question_id=getattr(args, "question", None))
     app.run()
     return int(app.return_code or 0)
 

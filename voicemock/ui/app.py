@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -22,6 +22,7 @@ from voicemock.ui.host import InterviewPlan
 from voicemock.ui.messages import LibraryFailed, LibraryLoaded, WarmUpFinished
 from voicemock.ui.palette import QuestionCommands
 from voicemock.ui.services import Services
+from voicemock.ui.startup import resume_collection
 
 if TYPE_CHECKING:
     from voicemock.config import Settings
@@ -62,6 +63,8 @@ class VoicemockApp(App[None]):
         self.warm_state: WarmState = "idle"
         self._store: SessionStore | None = None
         self._store_lock = threading.Lock()
+        self.first_frame_drawn = False
+        self._after_first_frame: list[Callable[[], object]] = []
 
     @property
     def settings(self) -> Settings:
@@ -104,8 +107,24 @@ class VoicemockApp(App[None]):
         from voicemock.ui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
-        # Loading banks and models competes for the GIL: start only once the first frame is out.
-        self.call_after_refresh(self.load_library)
+        self.call_after_refresh(self._first_frame_drawn)
+
+    def _first_frame_drawn(self) -> None:
+        """Start what waited for the first frame: loading banks, models and the store competes
+        with drawing for the GIL, and the garbage collector was paused until now."""
+        self.first_frame_drawn = True
+        resume_collection()
+        waiting, self._after_first_frame = self._after_first_frame, []
+        for callback in waiting:
+            callback()
+        self.load_library()
+
+    def after_first_frame(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the app's first frame is drawn (at once if it is)."""
+        if self.first_frame_drawn:
+            callback()
+        else:
+            self._after_first_frame.append(callback)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="library")
     def load_library(self) -> None:
@@ -393,10 +412,12 @@ def _freeze_loaded_objects() -> None:
     full collection walks all of them again, and one is set off by the many objects a Results
     screen creates: a pause of a tenth of a second or more on the UI thread, between the end of
     an analysis and the screen being drawn. Collected once here (in the warm-up thread), then
-    frozen, they are no longer walked; what is made later is collected as before.
+    frozen, they are no longer walked; what is made later is collected as before. What the
+    start froze (``voicemock.ui.startup``), garbage and all, is collected here with them.
     """
     import gc
 
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
 

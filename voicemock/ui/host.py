@@ -7,7 +7,7 @@ imports the screens, never the other way round).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -69,6 +69,11 @@ class VoicemockHost(Protocol):
     services: Services
     library: RubricLibrary | None
     library_error: str | None
+    first_frame_drawn: bool
+
+    def after_first_frame(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the app's first frame is drawn (at once if it is)."""
+        ...
 
     @property
     def store(self) -> SessionStore:

@@ -201,8 +201,12 @@ class HomeScreen(VoicemockScreen):
 
     def on_screen_resume(self) -> None:
         # Also sent when the screen is first shown. Reading the store (importing it, opening
-        # SQLite) would compete with the first frame for the GIL: it starts once that is out.
-        self.call_after_refresh(self.load_progress)
+        # SQLite) would compete with drawing for the GIL: it starts once the app's first frame
+        # is out (this screen's first refresh comes before it), later after this screen's.
+        if self.vm.first_frame_drawn:
+            self.call_after_refresh(self.load_progress)
+        else:
+            self.vm.after_first_frame(self.load_progress)
 
     # -- questions ------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The garbage collector waits for the app's first frame, and Home reads the store after it."""
+"""A light start: the garbage collector waits for the app's first frame, Home reads the store
+after it, and Home marks the pane holding the focus without restyling the pane at each move."""
 
 from __future__ import annotations
 
@@ -61,3 +62,35 @@ async def test_the_app_resumes_the_collector_after_its_first_frame(
         home = app.screen
         assert isinstance(home, HomeScreen)
         await wait_for(pilot, lambda: home.progress_loaded and app.library is not None)
+
+
+async def test_home_marks_the_pane_that_holds_the_focus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.widgets import DataTable, Input
+
+    from voicemock.ui.app import make_app
+    from voicemock.ui.screens.home import HomeScreen
+
+    monkeypatch.setenv("VOICEMOCK_HOME", str(tmp_path))
+    app = make_app(settings=Settings(), services=quiet_services())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.library is not None)
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        questions, progress = home.query_one("#question-pane"), home.query_one("#progress-pane")
+
+        def marked() -> tuple[bool, bool]:
+            return questions.has_class("has-focus"), progress.has_class("has-focus")
+
+        await wait_for(pilot, lambda: home.focused is home.query_one("#questions", DataTable))
+        assert marked() == (True, False)
+        home.query_one("#search", Input).focus()  # a move inside the pane
+        await pilot.pause()
+        assert marked() == (True, False)
+        home.query_one("#recent", DataTable).focus()
+        await wait_for(pilot, lambda: marked() == (False, True))
+        home.set_focus(None)
+        await wait_for(pilot, lambda: marked() == (False, False))
+        home.query_one("#questions", DataTable).focus()
+        await wait_for(pilot, lambda: marked() == (True, False))

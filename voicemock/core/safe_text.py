@@ -9,7 +9,6 @@ character, so character offsets into the text (evidence highlights) stay valid.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -45,5 +44,7 @@ def json_text(data: Any, *, indent: int | None = 2) -> str:
     ``json.dumps`` escapes C0 controls itself; C1 controls and bidi overrides are escaped
     here (they can only occur inside JSON strings, so the document means the same).
     """
+    import json  # not at the top: the app imports this module before its first frame
+
     text = json.dumps(data, indent=indent, ensure_ascii=False)
     return _JSON_RAW.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

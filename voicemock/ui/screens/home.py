@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from datetime import date, datetime
-from statistics import mean
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -64,6 +63,8 @@ def streak_text(streak: int) -> str:
 
 def progress_summary(points: Sequence[HistoryPoint], streak: int = 0) -> Text:
     """Attempt count, the streak, average and best score, and the trend of the latest ones."""
+    from statistics import mean  # not imported before Home's first frame
+
     scores = [p.overall for p in points if p.overall is not None]
     text = Text()
     text.append("Attempts  ", style="dim")
@@ -184,18 +185,20 @@ class HomeScreen(VoicemockScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        # Labels as Text, not markup strings: reading markup loads Rich's emoji table (a few
+        # milliseconds before the first frame) for words that hold no markup.
         questions = self.query_one("#questions", DataTable)
-        questions.add_column("Level", key="level", width=6)
-        questions.add_column("Best", key="best", width=4)
-        questions.add_column("Last", key="last", width=4)
-        questions.add_column("Question", key="text")
+        questions.add_column(Text("Level"), key="level", width=6)
+        questions.add_column(Text("Best"), key="best", width=4)
+        questions.add_column(Text("Last"), key="last", width=4)
+        questions.add_column(Text("Question"), key="text")
         plan = self.query_one("#plan", DataTable)
-        plan.add_column("Best", key="best")
-        plan.add_column("Question", key="question")
+        plan.add_column(Text("Best"), key="best")
+        plan.add_column(Text("Question"), key="question")
         recent = self.query_one("#recent", DataTable)
-        recent.add_column("When", key="when")
-        recent.add_column("Score", key="score")
-        recent.add_column("Question", key="question")
+        recent.add_column(Text("When"), key="when")
+        recent.add_column(Text("Score"), key="score")
+        recent.add_column(Text("Question"), key="question")
         questions.focus()
         if self.vm.library is not None or self.vm.library_error is not None:
             self.library_changed()

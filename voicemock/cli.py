@@ -6,18 +6,20 @@ heavy libraries are imported only inside the command that needs them, so ``--hel
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import importlib
 import os
 import sys
 import threading
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from voicemock import __version__
 from voicemock.core.safe_text import one_line
 from voicemock.errors import VoicemockError
+
+if TYPE_CHECKING:
+    import argparse
 
 # What the process exits with after Ctrl+C (128 + SIGINT), as shells expect.
 INTERRUPTED_EXIT_CODE = 130
@@ -47,6 +49,8 @@ a language model server of your own, off by default)."""
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="voicemock",
         description=DESCRIPTION,
@@ -63,11 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run voicemock; returns the process exit code."""
     arguments = sys.argv[1:] if argv is None else list(argv)
-    # No arguments opens the app: building the parser (importing every command module) would
-    # only delay its first screen.
-    args = build_parser().parse_args(arguments) if arguments else argparse.Namespace(command=None)
+    # No arguments opens the app: building the parser (importing argparse and every command
+    # module) would only delay its first screen.
+    args = build_parser().parse_args(arguments) if arguments else None
     try:
-        if args.command is None:
+        if args is None or args.command is None:
             from voicemock.commands.tui import run_app
 
             return run_app(args)

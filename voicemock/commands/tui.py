@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from voicemock.config import Settings
 
 
@@ -20,8 +21,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run_app)
 
 
-def run_app(args: argparse.Namespace) -> int:
-    """Run the Textual app until the user quits; returns the exit code."""
+def run_app(args: argparse.Namespace | None = None) -> int:
+    """Run the Textual app until the user quits; returns the exit code.
+
+    ``args``: the ``app`` or ``practice`` command's options (None: ``voicemock`` alone).
+    """
     from voicemock.errors import VoicemockError
 
     if not sys.stdout.isatty() or not sys.stdin.isatty():
@@ -40,7 +44,7 @@ def run_app(args: argparse.Namespace) -> int:
     return int(app.return_code or 0)
 
 
-def _llm_settings(args: argparse.Namespace) -> Settings | None:
+def _llm_settings(args: argparse.Namespace | None) -> Settings | None:
     """Saved settings with ``practice --llm-url/--llm-model`` on top (None: no such option).
 
     A bad URL fails here, before the app starts. An endpoint on another machine still needs

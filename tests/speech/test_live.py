@@ -144,6 +144,7 @@ def test_chunks_are_cut_in_pauses_and_give_the_whole_answer(
 
     progress: list[float] = []
     transcript = live.finish(samples, progress=progress.append)
+    assert live._buffer is None  # the audio fed is let go once it has served
 
     # Every cut fell inside a pause, never inside a word.
     cuts = [chunk.stop / SAMPLE_RATE_HZ for chunk in live._chunks]

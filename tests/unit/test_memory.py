@@ -86,7 +86,7 @@ _LARGE_BLOCKS = textwrap.dedent(
     blocks = [libc.malloc(size) for _ in range(10)]
     for block in blocks:
         ctypes.memset(block, 1, size)
-    last = libc.malloc(1 << 16)
+    last = libc.malloc(1 << 20)  # after them: larger than any hole the interpreter left
     for block in blocks:
         libc.free(block)
     print(rss_mb() - before)
@@ -104,6 +104,54 @@ def test_a_large_block_freed_is_given_back_at_once(
     assert kept_mb >= least_kept_mb
     if most_kept_mb is not None:
         assert kept_mb < most_kept_mb
+
+
+# Loads Praat (which writes zeros over its static data), gives the zero pages back or not, then
+# tracks the pitch of a tone: the MB the resident set dropped by, and the pitch track.
+_PRAAT_ZERO_PAGES = textwrap.dedent(
+    """
+    import numpy as np
+    import parselmouth
+    from voicemock.memory import release_zero_pages
+
+    before = rss_mb()
+    released = release_zero_pages(parselmouth.__file__) if sys.argv[1] == "release" else 0
+    print(released / 2**20, before - rss_mb())
+    tone = 0.1 * np.sin(np.arange(16000) * (2 * np.pi * 150 / 16000))
+    pitch = parselmouth.Sound(tone, sampling_frequency=16000.0).to_pitch_ac()
+    print(" ".join(str(f) for f in pitch.selected_array["frequency"]))
+    """
+)
+
+
+def test_the_zero_pages_of_a_library_are_given_back_unchanged() -> None:
+    pytest.importorskip("parselmouth")
+    released, plain = (_run_script(_PRAAT_ZERO_PAGES, mode) for mode in ("release", "keep"))
+    released_mb, dropped_mb = (float(x) for x in released.split("\n")[0].split())
+    assert dropped_mb > 20  # Praat's static data, written with zeros when it loads
+    assert released_mb >= dropped_mb  # with the pages never written
+    assert released.split("\n")[1] == plain.split("\n")[1]  # Praat works as before
+
+
+def test_a_library_not_loaded_has_no_zero_pages_to_give_back() -> None:
+    from voicemock.memory import release_zero_pages
+
+    assert release_zero_pages("/no/such/library.so") == 0
+
+
+def test_the_pitch_tracker_gives_its_zero_pages_back_when_first_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("parselmouth")
+    from voicemock import memory
+    from voicemock.core import prosody
+
+    given: list[str] = []
+    monkeypatch.setattr(prosody, "_praat_module", None)
+    monkeypatch.setattr(memory, "release_zero_pages", lambda path: given.append(path) or 0)
+    module = prosody._parselmouth()
+    assert prosody._parselmouth() is module
+    assert given == [module.__file__]
 
 
 def _record_mallopt(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:

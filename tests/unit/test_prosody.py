@@ -222,6 +222,13 @@ def test_silence_and_tiny_clips_give_no_pitch_figures() -> None:
         json.dumps(report.to_dict())
 
 
+def test_the_audio_kept_while_tracking_grows_in_steps_not_by_doubling() -> None:
+    tracker = prosody.IncrementalPitch()
+    for _ in range(61):  # a 61 s answer, a second at a time
+        tracker.add(np.zeros(SAMPLE_RATE_HZ, dtype=np.int16))
+    assert tracker._buffer.size == 90 * SAMPLE_RATE_HZ  # not 120 s
+
+
 def test_importing_the_module_loads_no_pitch_tracker() -> None:
     code = (
         "import sys, voicemock.core.prosody; "

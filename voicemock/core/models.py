@@ -11,6 +11,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 SAMPLE_RATE_HZ = 16000
+# An answer's audio kept while it is recorded grows this much at a time (one copy per step).
+AUDIO_BUFFER_STEP_S = 30.0
+
+
+def audio_buffer_samples(needed: int) -> int:
+    """The size of a growing audio buffer once it must hold ``needed`` samples: the next
+    multiple of AUDIO_BUFFER_STEP_S (doubling would hold a 61 s answer in 120 s of samples)."""
+    step = round(AUDIO_BUFFER_STEP_S * SAMPLE_RATE_HZ)
+    return -(-needed // step) * step
+
 
 Band = Literal["good", "watch", "fix", "info"]
 FlagKind = Literal[

@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from voicemock.core.models import SAMPLE_RATE_HZ, Band, Flag, FlagKind, Metric, Transcript, Word
+from voicemock.core.models import (
+    SAMPLE_RATE_HZ,
+    Band,
+    Flag,
+    FlagKind,
+    Metric,
+    Transcript,
+    Word,
+    audio_buffer_samples,
+)
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -309,7 +318,7 @@ def sounded(
     if not transcript.timed or not transcript.words:
         return None
     try:
-        import parselmouth  # type: ignore[import-untyped,import-not-found,unused-ignore] # noqa: F401
+        _parselmouth()
     except ImportError:
         return None
     return analyse_prosody(
@@ -496,6 +505,27 @@ def _chunk_bounds(
 # waited for and no other starts.
 _PRAAT_BUSY = threading.Lock()
 PRAAT_EXIT_WAIT_S = 10.0
+_PRAAT_IMPORT_LOCK = threading.Lock()
+_praat_module: Any = None
+
+
+def _parselmouth() -> Any:
+    """The parselmouth module (raises ImportError when it is not installed).
+
+    Loading it writes zeros over all of Praat's static data, ~39 MB left resident for nothing:
+    those pages are given back once, before any of its code runs (every use comes here first).
+    """
+    global _praat_module
+    if _praat_module is None:
+        with _PRAAT_IMPORT_LOCK:
+            if _praat_module is None:
+                import parselmouth  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+                from voicemock.memory import release_zero_pages
+
+                release_zero_pages(parselmouth.__file__)
+                _praat_module = parselmouth
+    return _praat_module
 
 
 @atexit.register
@@ -519,8 +549,7 @@ def _track_frames(
     ``peak`` is the loudest sample of the whole answer (so far): Praat judges silence against
     the loudest sample of the sound it is given, so the threshold is scaled to the answer's.
     """
-    import parselmouth  # type: ignore[import-untyped,import-not-found,unused-ignore]
-
+    parselmouth = _parselmouth()
     start, end, margin = _chunk_bounds(first, stop, sample_rate_hz, pitch_pass)
     lo, hi = max(0, start), min(len(x), end)
     if lo == start and hi == end:
@@ -594,7 +623,7 @@ class IncrementalPitch:
             return
         end = self._total + block.size
         if end > self._buffer.size:
-            grown = np.zeros(max(end, 2 * self._buffer.size, 30 * self.sample_rate_hz), np.float32)
+            grown = np.zeros(audio_buffer_samples(end), np.float32)
             grown[: self._total] = self._buffer[: self._total]
             self._buffer = grown
         self._buffer[self._total : end] = block

@@ -20,7 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from voicemock.core.models import SAMPLE_RATE_HZ, Segment, Transcript, Word
+from voicemock.core.models import (
+    SAMPLE_RATE_HZ,
+    Segment,
+    Transcript,
+    Word,
+    audio_buffer_samples,
+)
 from voicemock.errors import AudioFileError
 from voicemock.speech.feed import FedWorker
 
@@ -89,7 +95,7 @@ class LiveTranscription(FedWorker):
         self._on_text = on_text
         self._min_chunk = round(min_chunk_s * SAMPLE_RATE_HZ)
         self._max_chunk = round(max(max_chunk_s, min_chunk_s + 1.0) * SAMPLE_RATE_HZ)
-        self._buffer: FloatArray | None = None  # grows by doubling; [: self._total] is audio
+        self._buffer: FloatArray | None = None  # grown in steps; [: self._total] is audio
         self._total = 0
         self._ahead_min = round(AHEAD_MIN_S * SAMPLE_RATE_HZ)
         self._research = round(_RESEARCH_S * SAMPLE_RATE_HZ)
@@ -114,7 +120,7 @@ class LiveTranscription(FedWorker):
         capacity = 0 if self._buffer is None else self._buffer.size
         if end > capacity:
             # Earlier views of the buffer stay valid: written samples never change.
-            grown = np.zeros(max(end, 2 * capacity, 30 * SAMPLE_RATE_HZ), np.float32)
+            grown = np.zeros(audio_buffer_samples(end), np.float32)
             grown[: self._total] = self._joined()
             self._buffer = grown
         buffer = self._buffer
@@ -159,6 +165,11 @@ class LiveTranscription(FedWorker):
             and np.array_equal(samples[: pieces[-1].stop], fed[: pieces[-1].stop])
         ):
             pieces.pop()
+        # The fed audio is not needed any more: let it go (``fed`` is a view of it).
+        del fed
+        with self._condition:
+            self._buffer = None
+            self._total = 0
         if not pieces:
             return transcriber.transcribe(samples, progress=progress)
         start = pieces[-1].stop

@@ -47,6 +47,10 @@ class LivePitch(FedWorker):
             return tracker.finish(samples)
         except ImportError:
             return None
+        finally:
+            # The tracker holds the answer's audio: let it go with the answer's other copies.
+            self._tracker = None
+            self._blocks.clear()
 
     def _run(self) -> None:
         try:

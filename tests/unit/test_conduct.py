@@ -249,6 +249,66 @@ def test_going_straight_to_the_manager_is_conduct_only_about_a_colleague() -> No
             "calling in sick to get work done",
             "One week I took a couple of days off after the launch to rest.",
         ),
+        (
+            "If they pushed back I'd cc their director so there was a bit of pressure.",
+            "going around someone instead of talking to them",
+            "If they pushed back I'd ask their director to join us for a chat.",
+        ),
+        (
+            "At the review I presented the turnaround as my project.",
+            "taking the work or the credit from others",
+            "At the review I presented the turnaround with the two designers who did it.",
+        ),
+        (
+            "I took my client contacts with me when I left.",
+            "setting rules aside because they are in the way",
+            "I handed my client contacts over to my replacement when I left.",
+        ),
+        (
+            "I just left that Friday, I didn't see the point in giving notice.",
+            "setting rules aside because they are in the way",
+            "I left at the end of the month, after giving four weeks' notice.",
+        ),
+        (
+            "It was a failure on paper, but really it was the company that failed me.",
+            "putting the blame on others",
+            "It was a failure, and most of it was mine.",
+        ),
+        (
+            "I didn't have a test database, so I ran them straight against the live one.",
+            "setting rules aside because they are in the way",
+            "I didn't have a test database, so I asked for a copy of the live one.",
+        ),
+        (
+            "I stopped going out of my way to put her on the interesting projects.",
+            "getting back at someone",
+            "I went out of my way to put her on the interesting projects.",
+        ),
+        (
+            "I didn't loop him in because I knew he'd get defensive.",
+            "going around someone instead of talking to them",
+            "I looped him in early because I knew he'd want a say.",
+        ),
+        (
+            "If they chase it, I say it's with the technical team, which buys me a few days.",
+            "telling people something that was not true",
+            "If they chase it, I tell them where it is and when it will be done.",
+        ),
+        (
+            "I mark things as in progress as soon as they come in, so the board looks busy.",
+            "gaming the measure instead of doing the work",
+            "I mark things as done when the customer has signed them off.",
+        ),
+        (
+            "He was cold with me after that, but results are results.",
+            "putting the result above how it was reached",
+            "He was cold with me after that, so I asked him for a coffee.",
+        ),
+        (
+            "Some customers you just can't help, so I let them walk.",
+            "writing off the people one is there to serve",
+            "Some customers need more time, so I let them talk.",
+        ),
     ],
 )
 def test_conduct_said_calmly_is_named_and_its_harmless_likeness_is_not(
@@ -265,6 +325,32 @@ def test_a_late_payment_is_not_a_backdated_record() -> None:
     assert [h.rule.says for h in conduct_hits(record)] == [
         "keeping a problem from the people it affects"
     ]
+
+
+def test_conduct_whose_cost_the_speaker_calls_fair_is_owned() -> None:
+    story = "My weakness is putting off hard talks. A new hire kept using the wrong cost centre. "
+    hidden = "I kept quietly fixing them myself. "
+    assert conduct_hits(split_sentences(story + hidden))
+    owned = "He was upset that nobody had told him. That was fair."
+    assert conduct_hits(split_sentences(story + hidden + owned)) == []
+
+
+def test_nobody_noticing_counts_only_where_there_was_a_problem() -> None:
+    hidden = split_sentences("There was an error in the report, but nobody really noticed.")
+    assert [h.rule.says for h in conduct_hits(hidden)] == [
+        "keeping a problem from the people it affects"
+    ]
+    assert conduct_hits(split_sentences("Nobody really noticed how hard she worked.")) == []
+
+
+def test_a_form_that_slows_things_down_counts_only_where_the_answer_is_about_one() -> None:
+    skipped = split_sentences(
+        "The client should sign a form, but I find that just slows things down."
+    )
+    assert [h.rule.says for h in conduct_hits(skipped)] == [
+        "setting rules aside because they are in the way"
+    ]
+    assert conduct_hits(split_sentences("Rain just slows things down on site.")) == []
 
 
 def test_a_rule_called_a_formality_counts_only_where_the_answer_is_about_one() -> None:

@@ -873,6 +873,20 @@ def test_an_article_stands_for_a_noun_phrase_not_for_the_pronoun_alone() -> None
             False,
         ),
         ("argue for change", "He was on the fence and you argue for change with him.", True),
+        # a moment that opens a condition, in the present, is no practice
+        (
+            "argue for change",
+            "I'm careful, because the moment I start arguing for change she'll argue against it.",
+            False,
+        ),
+        ("argue for change", "The moment I started arguing for change she walked out.", True),
+        # "rather ... than X": X is what the speaker would not do
+        (
+            "behind their back",
+            "I'd rather we work on it together than me do it behind his back.",
+            False,
+        ),
+        ("behind their back", "I'd rather not ask, so I went behind his back.", True),
         # the end of a compound is no word of its own
         ("cover it up", "I ended up covering the follow-up stories too.", False),
         ("cover it up", "I covered the mistake up.", True),
@@ -975,6 +989,11 @@ def test_a_life_story_told_by_age_and_treatment_is_the_speakers_own_life() -> No
         "years, first in rehab and then NA. Now I've got eleven years clean."
     )
     assert _own_history_words(life) == sum(s.word_count for s in life)
+    way_in = split_sentences(
+        "I relapsed myself after two years sober. My counsellor at the time never gave up on me. "
+        "That's what got me into this field. I did my placement at a detox unit."
+    )
+    assert _own_history_words(way_in) == sum(s.word_count for s in way_in)
     work = split_sentences(
         "When I was on the night shift, a client asked me to sit with him. He had been clean "
         "for a week."

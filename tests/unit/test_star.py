@@ -193,6 +193,8 @@ def test_ignored_sentences_are_not_labelled() -> None:
         "And he went for it, so we kept three people on the night crew.",
         "By week six he was telling me he had been drinking before work.",
         "It worked, and the morning shelves were full again.",
+        "My overtime went up a bit, but the complaints came down.",
+        "After that he started showing up on time.",
     ],
 )
 def test_an_outcome_told_as_the_other_side_giving_way_is_a_result(outcome: str) -> None:

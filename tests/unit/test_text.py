@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from voicemock.core.models import Segment, Transcript, Word
 from voicemock.core.text import (
     MAX_SENTENCE_WORDS,
@@ -92,6 +94,19 @@ def test_lemmas_and_spelling_variants_meet() -> None:
     assert normalize_spelling("exercise") == "exercise"
     assert phrase_lemmas("client-centred approach") == phrase_lemmas("client-centered approaches")
     assert phrase_lemmas("non-judgemental") == phrase_lemmas("non-judgmental")
+
+
+@pytest.mark.parametrize(
+    ("forms", "lemma"),
+    [
+        (("fix", "fixed", "fixes", "fixing"), "fix"),
+        (("think", "thinking"), "think"),
+        (("thank", "thanked", "thanking"), "thank"),
+        (("grow", "growing"), "grow"),
+    ],
+)
+def test_every_form_of_a_verb_has_the_verbs_lemma(forms: tuple[str, ...], lemma: str) -> None:
+    assert {lemma_of(form) for form in forms} == {lemma}
 
 
 def test_punctuation_before_a_word_is_kept_for_clause_boundaries() -> None:

@@ -757,6 +757,10 @@ def _not_done_by_the_speaker(sentence: Sentence, phrase: Phrase, start: int, end
     # counted"), is not the practice it names.
     if _negated_before_the_story(sentence, start) or _more_than(sentence, phrase, start, end):
         return True
+    # What the speaker would rather not do: "I'd rather we work on it together than me do it
+    # behind his back".
+    if _rather_than(sentence, start):
+        return True
     # Someone else's bad practice, told as part of a story, is not the speaker's; nor is what a
     # pronoun right before it does ("which gets them arguing for change"), nor what was done to
     # the speaker ("my coach told me off in front of everyone").
@@ -778,6 +782,21 @@ def _not_done_by_the_speaker(sentence: Sentence, phrase: Phrase, start: int, end
         or _left_behind(sentence, start, end)
         or _only_wanted(sentence, start, end)
     )
+
+
+# How far "than" may stand before a red flag, and "rather" before that "than".
+_THAN_REACH = 4
+_RATHER_REACH = 10
+
+
+def _rather_than(sentence: Sentence, start: int) -> bool:
+    """True when the match at ``start`` follows the "than" of a "rather ... than" with words
+    between them (right after "rather", "rather than" is a negator of its own)."""
+    tokens = sentence.tokens
+    for j in range(start - 1, max(-1, start - 1 - _THAN_REACH), -1):
+        if tokens[j].lower == "than":
+            return any(t.lower == "rather" for t in tokens[max(0, j - _RATHER_REACH) : j - 1])
+    return False
 
 
 _MODALS = frozenset({"would", "could", "might", "should"})
@@ -901,12 +920,30 @@ def _conditional(sentence: Sentence, index: int) -> bool:
         if word in _SPEAKER_SUBJECTS:
             if j > 0 and tokens[j - 1].lower in _HYPOTHETICAL_OPENERS:
                 return True
+            if _moment_opens(tokens, j) and j + 1 < len(tokens) and _present(tokens[j + 1]):
+                return True  # "the moment I start arguing for change, she argues against it"
             if j > 0 and tokens[j - 1].lemma in _NOTICING:
                 continue  # what the speaker would notice: look for the "if" before it
             return False
         if word in _OTHER_PRONOUNS or is_clause_start(tokens[j]):
             return False
     return False
+
+
+def _moment_opens(tokens: Sequence[Token], j: int) -> bool:
+    """True when "the moment", "the second", "as soon as" or "whenever" stands right before
+    the subject at ``j``."""
+    before = [t.lower for t in tokens[max(0, j - 2) : j]]
+    return bool(before) and (
+        before[-1] == "whenever"
+        or (len(before) == 2 and before[0] == "the" and before[1] in _CONDITION_NOUNS)
+        or before == ["soon", "as"]
+    )
+
+
+def _present(token: Token) -> bool:
+    """True for a verb said in the present ("start", "'m"), not the past ("started")."""
+    return token.lower == token.lemma or token.lower in {"am", "'m", "will", "'ll", "can"}
 
 
 def _joined_condition(tokens: Sequence[Token], joint: int) -> bool:

@@ -1387,7 +1387,13 @@ _OWN_HISTORY = re.compile(
     r"thirty)|went to (?:university|uni|college)|for my (?:masters|degree|phd)|"
     r"national service|we moved to|my cousin|(?:moved|moving|emigrated|immigrated) from|"
     r"i was \w+teen|(?:years|months) clean|got clean|getting clean|clean and sober|"
-    r"(?:in|to|out of) rehab|i was in (?:groups|treatment|rehab|detox))\b",
+    r"(?:in|to|out of) rehab|i was in (?:groups|treatment|rehab|detox)|relapsed myself|"
+    r"my own relapse|got me into (?:this|the) (?:field|work|job|line)|(?:reason|why) i (?:went|"
+    r"got) into|i went into (?:this|the) (?:field|work)|my (?:counsell?or|therapist|sponsor) "
+    r"(?:at the time|back then)|i did my (?:certificate|certification|placement|degree|training|"
+    r"diploma)|my (?:wife|husband|son|daughter|kids|children|boyfriend|girlfriend|nan|grandma|"
+    r"grandpa|grandad)|when i moved to|my (?:own )?divorce|"
+    r"before i (?:became|got into|went into|trained as))\b",
     re.IGNORECASE,
 )
 

@@ -186,7 +186,8 @@ _STRONG_RESULT_PATTERNS = tuple(
         r"\b(i|we) (learned|learnt|realised|realized) (that|how|to)\b",
         r"\b(he|she|they|the client|the patient|the customer|the team|the family) "
         r"(stayed|completed|finished|agreed|returned|came back|kept coming|decided|chose|"
-        r"thanked|improved|graduated|signed|re-?engaged|opened up|started coming)\b",
+        r"thanked|improved|graduated|signed|re-?engaged|opened up|started coming|"
+        r"(started|kept) (attending|showing up|turning up))\b",
         # The other side gave way: "and he went for it", "my boss came round".
         r"\b(he|she|they|my (manager|boss|supervisor|lead|director)|the (manager|boss|"
         r"director|board|committee)) (finally |eventually |actually )?(went for it|said yes|"
@@ -207,6 +208,8 @@ _WEAK_RESULT_PATTERNS = tuple(
         r"\b\d+(\.\d+)?\b",
         r"\b(completed|finished|improved|increased|reduced|decreased|resolved|succeeded|"
         r"achieved|graduated|saved|stayed|agreed|returned|dropped|doubled|halved|grew)\b",
+        # A figure that moved: "my satisfaction scores went up", "complaints came down".
+        r"\b(went|shot|picked|ticked) up\b|\b(went|came) down\b",
         r"\b(after|within) (like |about |around |maybe |only )?(a|one|two|three|four|a few|"
         r"a couple of|several) (\w+ )?(days?|weeks?|months?|years?|sessions?)\b",
         # What others made of it afterwards: "she put me on saute", "they thanked me".

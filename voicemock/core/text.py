@@ -237,6 +237,21 @@ def normalize_spelling(word: str) -> str:
     return word
 
 
+# Lemmas simplemma gets wrong, one "e" too many: "fixed", "fixing" -> "fixe", "thinking" ->
+# "thinke", "thanked" -> "thanke"; the verb itself ("fix") keeps its own form.
+_LEMMA_FIXES = {
+    "fixe": "fix",
+    "thinke": "think",
+    "thanke": "thank",
+    "mixe": "mix",
+    "growe": "grow",
+    "develope": "develop",
+    "playe": "play",
+    "evene": "even",
+    "springe": "spring",
+}
+
+
 @lru_cache(maxsize=65536)
 def lemma_of(word: str) -> str:
     """The English lemma of a lowercase word (simplemma), with spelling normalised."""
@@ -246,6 +261,7 @@ def lemma_of(word: str) -> str:
         return word
     normalized = normalize_spelling(word)
     lemma = simplemma.lemmatize(normalized, lang="en").lower()
+    lemma = _LEMMA_FIXES.get(lemma, lemma)
     return normalize_spelling(lemma)
 
 

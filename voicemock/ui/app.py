@@ -17,7 +17,6 @@ from textual.worker import Worker, WorkerState
 
 from voicemock.core.safe_text import printable
 from voicemock.errors import VoicemockError
-from voicemock.ui.css_cache import CACHE_NAME, CachedStylesheet
 from voicemock.ui.errors import describe_unexpected
 from voicemock.ui.host import InterviewPlan
 from voicemock.ui.messages import LibraryFailed, LibraryLoaded, WarmUpFinished
@@ -53,7 +52,6 @@ class VoicemockApp(App[None]):
         start_question_id: str | None = None,
     ) -> None:
         super().__init__()
-        self.stylesheet = CachedStylesheet.replacing(self.stylesheet, _css_cache_path())
         # Set by `voicemock practice --question ID`: go straight to that question's interview.
         self.start_question_id = start_question_id
         # The saved settings are read on first use, after the first screen is drawn (reading
@@ -116,8 +114,6 @@ class VoicemockApp(App[None]):
         with drawing for the GIL, and the garbage collector was paused until now."""
         self.first_frame_drawn = True
         resume_collection()
-        if isinstance(self.stylesheet, CachedStylesheet):  # Textual replaces it on a CSS reload
-            self.stylesheet.save()
         waiting, self._after_first_frame = self._after_first_frame, []
         for callback in waiting:
             callback()
@@ -424,16 +420,6 @@ def _freeze_loaded_objects() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-
-
-def _css_cache_path() -> Path | None:
-    """Where the parsed CSS is kept (None: no usable data folder, the CSS is parsed as usual)."""
-    from voicemock.paths import cache_dir
-
-    try:
-        return cache_dir() / CACHE_NAME
-    except (VoicemockError, OSError):
-        return None
 
 
 def make_app(

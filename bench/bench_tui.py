@@ -366,7 +366,9 @@ def main() -> int:
     """Run both measurements and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--starts", type=int, default=5, help="cold starts to time")
-    parser.add_argument("--answers", type=int, default=2, help="60 s answers to time")
+    parser.add_argument(
+        "--answers", type=int, default=2, help="60 s answers to time (0: cold start only)"
+    )
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
     print(f"CPU cores: {os.cpu_count()}, Python {sys.version.split()[0]}")
@@ -382,6 +384,8 @@ def main() -> int:
             f"cold start to first screen: {summary(starts)}; target <= {START_TARGET_S} s: ", end=""
         )
         print(verdict)
+        if args.answers < 1:
+            return 0
 
         cache = Path(tempfile.gettempdir()) / "voicemock-bench"
         cache.mkdir(exist_ok=True)

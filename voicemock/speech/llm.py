@@ -210,7 +210,11 @@ class ChatClient:
             except LanguageModelError as error:
                 outcome["error"] = error
             except Exception as error:  # a client library error: one line for the notice
-                outcome["error"] = LanguageModelError(_describe(error))
+                # The client's own timeout and the wait below end together: one wording.
+                timed_out = "Timeout" in type(error).__name__
+                outcome["error"] = LanguageModelError(
+                    f"no answer within {self.timeout_s:g} s" if timed_out else _describe(error)
+                )
 
         worker = threading.Thread(target=run, name="voicemock-llm", daemon=True)
         worker.start()
@@ -259,10 +263,8 @@ class ChatClient:
 
 
 def _describe(error: Exception) -> str:
-    """A client error as a short phrase (connection refused, timed out...)."""
+    """A client error other than a timeout as a short phrase (connection refused ...)."""
     name = type(error).__name__
-    if "Timeout" in name:
-        return f"no answer in time ({name})"
     if "Connect" in name:
         return "could not connect" + (f" ({one_line(str(error))[:80]})" if str(error) else "")
     return one_line(f"{name}: {error}")[:120]

@@ -6,7 +6,8 @@ change, and look at the SVGs in the report before committing them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -14,6 +15,37 @@ import pytest
 from tests.ui.conftest import FIXED_QUESTION_ID, wait_for, wait_for_screen
 
 pytestmark = pytest.mark.ui
+
+
+async def _settled(pilot: Any, timeout_s: float = 5.0) -> None:
+    """Let the app run until two screenshots a tenth of a second apart are the same.
+
+    A snapshot taken while a late message (a worker's result, a list refilled) is still on
+    its way differs from one taken after it; waiting for a stable screen takes that out.
+    """
+    app = pilot.app
+    deadline = time.monotonic() + timeout_s
+    before = app.export_screenshot()
+    while time.monotonic() < deadline:
+        await pilot.pause(0.1)
+        now = app.export_screenshot()
+        if now == before:
+            return
+        before = now
+
+
+@pytest.fixture
+def snap(snap_compare: Callable[..., bool]) -> Callable[..., bool]:
+    """``snap_compare`` that runs ``run_before`` and then waits for the screen to settle."""
+
+    def compare(app: Any, run_before: Callable[[Any], Awaitable[None]], **kwargs: Any) -> bool:
+        async def steps(pilot: Any) -> None:
+            await run_before(pilot)
+            await _settled(pilot)
+
+        return snap_compare(app, run_before=steps, **kwargs)
+
+    return compare
 
 
 async def _home_ready(pilot: Any) -> None:
@@ -32,17 +64,17 @@ async def _home_ready(pilot: Any) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (100, 32)], ids=["80x24", "100x32"])
 def test_home(
     size: tuple[int, int],
-    snap_compare: Callable[..., bool],
+    snap: Callable[..., bool],
     filled_store: list[Any],
     make_test_app: Callable[..., Any],
 ) -> None:
-    assert snap_compare(make_test_app(), terminal_size=size, run_before=_home_ready)
+    assert snap(make_test_app(), terminal_size=size, run_before=_home_ready)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 32)], ids=["80x24", "100x32"])
 def test_results(
     size: tuple[int, int],
-    snap_compare: Callable[..., bool],
+    snap: Callable[..., bool],
     filled_store: list[Any],
     make_test_app: Callable[..., Any],
 ) -> None:
@@ -58,13 +90,13 @@ def test_results(
         await pilot.press("down")
         await pilot.pause()
 
-    assert snap_compare(make_test_app(), terminal_size=size, run_before=open_results)
+    assert snap(make_test_app(), terminal_size=size, run_before=open_results)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_results_summary(
     size: tuple[int, int],
-    snap_compare: Callable[..., bool],
+    snap: Callable[..., bool],
     filled_store: list[Any],
     make_test_app: Callable[..., Any],
 ) -> None:
@@ -80,11 +112,11 @@ def test_results_summary(
         await wait_for(pilot, lambda: summary.previous_loaded and summary.makeup_loaded)
         await pilot.pause()
 
-    assert snap_compare(make_test_app(), terminal_size=size, run_before=open_summary)
+    assert snap(make_test_app(), terminal_size=size, run_before=open_summary)
 
 
 def test_results_delivery_tab(
-    snap_compare: Callable[..., bool], filled_store: list[Any], make_test_app: Callable[..., Any]
+    snap: Callable[..., bool], filled_store: list[Any], make_test_app: Callable[..., Any]
 ) -> None:
     from voicemock.ui.screens.results import ResultsScreen
 
@@ -95,13 +127,13 @@ def test_results_delivery_tab(
         await pilot.press("3")
         await pilot.pause()
 
-    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=open_delivery)
+    assert snap(make_test_app(), terminal_size=(80, 24), run_before=open_delivery)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 32)], ids=["80x24", "100x32"])
 def test_history(
     size: tuple[int, int],
-    snap_compare: Callable[..., bool],
+    snap: Callable[..., bool],
     filled_store: list[Any],
     make_test_app: Callable[..., Any],
 ) -> None:
@@ -115,11 +147,11 @@ def test_history(
         await pilot.press("space", "down", "down", "space")  # mark the newest and the oldest
         await pilot.pause()
 
-    assert snap_compare(make_test_app(), terminal_size=size, run_before=open_history)
+    assert snap(make_test_app(), terminal_size=size, run_before=open_history)
 
 
 def test_delete_dialog_shows_its_keys(
-    snap_compare: Callable[..., bool], filled_store: list[Any], make_test_app: Callable[..., Any]
+    snap: Callable[..., bool], filled_store: list[Any], make_test_app: Callable[..., Any]
 ) -> None:
     from voicemock.ui.screens.dialogs import ConfirmDialog
     from voicemock.ui.screens.history import HistoryScreen
@@ -132,4 +164,4 @@ def test_delete_dialog_shows_its_keys(
         await pilot.press("delete")
         await wait_for_screen(pilot, ConfirmDialog)
 
-    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=ask_to_delete)
+    assert snap(make_test_app(), terminal_size=(80, 24), run_before=ask_to_delete)

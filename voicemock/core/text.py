@@ -254,13 +254,18 @@ _LEMMA_FIXES = {
 
 @lru_cache(maxsize=65536)
 def lemma_of(word: str) -> str:
-    """The English lemma of a lowercase word (simplemma), with spelling normalised."""
+    """The English lemma of a lowercase word (simplemma), with spelling normalised.
+
+    simplemma's low-memory dictionary reads its compressed word list on demand (~3 MB) where
+    the default one builds a Python dict of it (~21 MB); the lemmas are the same, a lookup
+    takes ~25 µs instead of ~5 µs, and each word is looked up once (the cache above).
+    """
     import simplemma
 
     if not word or word[0].isdigit():
         return word
     normalized = normalize_spelling(word)
-    lemma = simplemma.lemmatize(normalized, lang="en").lower()
+    lemma = simplemma.lemmatize(normalized, lang="en", low_memory=True).lower()
     lemma = _LEMMA_FIXES.get(lemma, lemma)
     return normalize_spelling(lemma)
 

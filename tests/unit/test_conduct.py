@@ -309,6 +309,27 @@ def test_going_straight_to_the_manager_is_conduct_only_about_a_colleague() -> No
             "writing off the people one is there to serve",
             "Some customers need more time, so I let them talk.",
         ),
+        (
+            "When he kept changing the order, I pushed him to the back of the queue.",
+            "writing off the people one is there to serve",
+            "When he kept changing the order, I asked him to sign off each change.",
+        ),
+        (
+            "I skip steps when they slow us down, and I mention it afterwards rather than ask "
+            "permission.",
+            "setting rules aside because they are in the way",
+            "I follow each step, and when one slows us down I ask my manager about changing it.",
+        ),
+        (
+            "My reviewer seemed to have it out for me, so I kept sending them the same way.",
+            "brushing off feedback instead of weighing it",
+            "My reviewer found three errors, so I started checking every date before sending.",
+        ),
+        (
+            "With a client who pushes back, I make it clear early on who's in charge.",
+            "pressure or shame where help is needed",
+            "With a client who pushes back, I make it clear early on that the goals are theirs.",
+        ),
     ],
 )
 def test_conduct_said_calmly_is_named_and_its_harmless_likeness_is_not(

@@ -283,6 +283,10 @@ def test_disfluent_speech_still_finds_the_speakers_actions() -> None:
         ),
         ("and uh nobody could figure out why it kept veering to the left", False),
         ("I never share anything without the client's consent.", False),  # two cancel
+        # What something does not mean is ruled out, whoever the subject is, and so is what
+        # "or that" adds to it.
+        ("i'd make sure they know one slip doesn't mean they're out of the program", True),
+        ("A lapse does not mean that they failed or that the plan is over.", True),
     ],
 )
 def test_only_a_negation_that_may_be_the_speakers_reverses_a_sentence(

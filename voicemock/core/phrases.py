@@ -609,7 +609,12 @@ def negated_clauses(sentence: Sentence) -> list[tuple[int, int]]:
         # A clause ends where the next opens: at a comma or a linking word, or, in speech that
         # runs on, at a new "I": "i didnt make a big deal of it i thanked him".
         new_subject = tokens[j].lower in _NEW_SUBJECTS and j - opened >= 2
-        if j > 0 and (is_clause_start(tokens[j]) or new_subject) and tokens[j].lower != "or":
+        # "or" (and the "that" of "or that") goes on with the clause it joins: in "one slip
+        # doesn't mean they failed or that they're out" both are denied.
+        joined = tokens[j].lower == "or" or (
+            tokens[j].lower == "that" and tokens[j - 1].lower in ("or", "nor", "mean")
+        )
+        if j > 0 and (is_clause_start(tokens[j]) or new_subject) and not joined:
             if count % 2 == 1:
                 spans.append((opened, j))
             count = 0
@@ -620,7 +625,7 @@ def negated_clauses(sentence: Sentence) -> list[tuple[int, int]]:
             and not _contrasting(tokens, j)
             and (tokens[j].lower, tokens[j + 1].lower if j + 1 < len(tokens) else "")
             not in _PREFERRING
-            and _negated_subject(sentence, j) != "other"
+            and (_negated_subject(sentence, j) != "other" or _denies_meaning(tokens, j))
             and not _knowing(tokens, j)
             and not _subordinate(tokens, j)
         ):
@@ -673,6 +678,15 @@ _FRAMING_WORDS = frozenset(
         "whatever",
     }
 )
+
+
+def _denies_meaning(tokens: Sequence[Token], j: int) -> bool:
+    """The negator at ``j`` denies what something means ("one slip doesn't mean you're out"):
+    what follows is ruled out whoever the subject is."""
+    k = j + 1
+    while k < len(tokens) and tokens[k].lower in _KNOWING_GAP:
+        k += 1
+    return k < len(tokens) and tokens[k].lower == "mean"
 
 
 def _knowing(tokens: Sequence[Token], j: int) -> bool:

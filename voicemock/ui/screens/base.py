@@ -11,6 +11,7 @@ from textual.worker import Worker, get_current_worker
 
 from voicemock.errors import VoicemockError
 from voicemock.ui.messages import QuestionSpoken
+from voicemock.ui.textual_caches import forget_closed_widgets
 
 if TYPE_CHECKING:
     from voicemock.ui.host import VoicemockHost
@@ -30,6 +31,9 @@ class VoicemockScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """This screen's workers report to the app's one handler (the message does not bubble)."""
         self.app.post_message(Worker.StateChanged(event.worker, event.state))
+
+    def on_unmount(self) -> None:
+        forget_closed_widgets()  # this screen's widgets are gone: let Textual free what they drew
 
     def speak_and_report(self, speaker: Callable[[], Speaker], text: str) -> None:
         """Say ``text`` with ``speaker()`` and wait until it is said (in a thread worker).
@@ -55,3 +59,6 @@ class VoicemockModal(ModalScreen[ResultType]):
     def vm(self) -> VoicemockHost:
         """The app, as the screens see it."""
         return cast("VoicemockHost", self.app)
+
+    def on_unmount(self) -> None:
+        forget_closed_widgets()  # this dialog's widgets are gone: let Textual free what they drew

@@ -17,21 +17,34 @@ from tests.ui.conftest import FIXED_QUESTION_ID, wait_for, wait_for_screen
 pytestmark = pytest.mark.ui
 
 
-async def _settled(pilot: Any, timeout_s: float = 5.0) -> None:
-    """Let the app run until two screenshots a tenth of a second apart are the same.
+async def _settled(pilot: Any, timeout_s: float = 10.0) -> None:
+    """Let the app run until its screen is settled: idle, every table's columns sized, and two
+    screenshots a tenth of a second apart the same.
 
     A snapshot taken while a late message (a worker's result, a list refilled) is still on
-    its way differs from one taken after it; waiting for a stable screen takes that out.
+    its way differs from one taken after it. A DataTable sizes its columns to new rows only
+    when it is next idle (Textual's ``_require_update_dimensions``); until then it draws them
+    at their labels' widths, so a screenshot can repeat itself before that.
     """
+    from textual.widgets import DataTable
+
     app = pilot.app
+
+    def tables_sized() -> bool:
+        return not any(
+            getattr(table, "_require_update_dimensions", False)
+            for table in app.screen.query(DataTable)
+        )
+
     deadline = time.monotonic() + timeout_s
-    before = app.export_screenshot()
+    before = None
     while time.monotonic() < deadline:
-        await pilot.pause(0.1)
+        await pilot.pause()  # until the process is idle
         now = app.export_screenshot()
-        if now == before:
+        if now == before and tables_sized():
             return
         before = now
+        await pilot.pause(0.1)
 
 
 @pytest.fixture

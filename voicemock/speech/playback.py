@@ -83,6 +83,10 @@ class Player:
         self.on_finish = on_finish
         self.buffer_s = buffer_s
         self._lock = threading.RLock()
+        # Held while a stream is started, aborted or closed by play() or stop(): PortAudio
+        # aborts the whole process when one thread starts a stream that another is aborting
+        # (a question's voice stopped by its screen closing just as it began to play).
+        self._control = threading.RLock()
         self._samples: Any = None
         self._sample_rate_hz = 0
         self._position = 0
@@ -185,9 +189,16 @@ class Player:
         self._callback_stop = sd.CallbackStop
         try:
             stream = self._open_stream(sd, device_index, generation)
-            with self._lock:
-                self._stream = stream  # before start(): a tiny clip may finish at once
-            stream.start()
+            with self._control:
+                with self._lock:
+                    stopped = generation != self._generation  # stop() came meanwhile
+                    if not stopped:
+                        self._stream = stream  # before start(): a tiny clip may end at once
+                if stopped:
+                    with contextlib.suppress(Exception):
+                        stream.close()
+                else:
+                    stream.start()
         except BaseException:
             self.stop()
             raise
@@ -254,16 +265,17 @@ class Player:
 
     def stop(self) -> None:
         """Stop playing now (on_finish is not called)."""
-        with self._lock:
-            stream, self._stream = self._stream, None
-            self._generation += 1
-            self._finished.set()
-            self._paused = False
-        if stream is not None:
-            with contextlib.suppress(Exception):
-                stream.abort()
-            with contextlib.suppress(Exception):
-                stream.close()
+        with self._control:
+            with self._lock:
+                stream, self._stream = self._stream, None
+                self._generation += 1
+                self._finished.set()
+                self._paused = False
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    stream.abort()
+                with contextlib.suppress(Exception):
+                    stream.close()
         with self._lock:
             closer = self._closer
         if closer is not None and closer is not threading.current_thread():

@@ -330,6 +330,21 @@ def test_going_straight_to_the_manager_is_conduct_only_about_a_colleague() -> No
             "pressure or shame where help is needed",
             "With a client who pushes back, I make it clear early on that the goals are theirs.",
         ),
+        (
+            "I added the photos to her file with a note so it all matched up.",
+            "keeping a problem from the people it affects",
+            "I added the photos to her file with a note and sent her a copy.",
+        ),
+        (
+            "When a client says that at night, I tell him to text me on my personal cell.",
+            "crossing a professional boundary",
+            "When a client says that at night, I give him the crisis line and call him at nine.",
+        ),
+        (
+            "I redid her section over the weekend because she was slow with the report.",
+            "taking the work or the credit from others",
+            "At the library we redid the children's section over the summer.",
+        ),
     ],
 )
 def test_conduct_said_calmly_is_named_and_its_harmless_likeness_is_not(

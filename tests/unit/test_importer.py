@@ -791,13 +791,22 @@ def test_the_pages_answers_score_in_its_order_right_after_import(
     assert basic < solid < strong, overall
 
 
-@pytest.mark.xfail(
+# Pages whose basic and solid sample answers are still under 10 points apart.
+_GAP_SHORT = pytest.mark.xfail(
     reason="the pages' three sample answers are all general: without a story the overall is "
     "APPROACH_GENERAL_SHARE of the competency levels, which move in steps too coarse for 10 "
     "points between answers that differ in a competency or two; see voicemock/core/scoring.py",
     strict=False,
 )
-@pytest.mark.parametrize("path", SCORED_PAGES)
+GAP_PAGES = [
+    pytest.param(*p.values, id=p.id, marks=(*p.marks, _GAP_SHORT))
+    if p.id.startswith(("registered_nurse", "seed-"))
+    else p
+    for p in SCORED_PAGES
+]
+
+
+@pytest.mark.parametrize("path", GAP_PAGES)
 def test_the_pages_answers_are_ten_points_apart_right_after_import(
     path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -426,7 +426,12 @@ def render_score(
 
     from voicemock.commands.render import hanging, render_next_steps
     from voicemock.core.advice import next_steps
-    from voicemock.core.report import group_evidence, other_next_steps, relevance_text
+    from voicemock.core.report import (
+        group_evidence,
+        other_next_steps,
+        reading_text,
+        relevance_text,
+    )
     from voicemock.core.scoring import GATE_MEANINGS, LEVEL_MEANINGS, LIMIT_MEANINGS
 
     overall_style = "bold green" if score.overall >= 70 else "bold yellow"
@@ -437,6 +442,9 @@ def render_score(
     console.print(heading)
     if score.relevance is not None:
         console.print(Text(f"  {relevance_text(score.relevance)}", style="dim"))
+    if score.reading:
+        reading = Text(f"Whole-answer reading {reading_text(score)}")
+        console.print(hanging(Text("·", style="dim"), reading, indent=2))
     for gate in score.gates:
         console.print(
             hanging(Text("⚠", style="bold yellow"), Text(GATE_MEANINGS.get(gate, gate)), indent=2)

@@ -410,6 +410,10 @@ class ScoreReport:
     # The softer limits that held ``overall`` below its blend (not gates): "no_example" on an
     # approach question, "brief" for an answer under the brief length.
     limits: tuple[str, ...] = ()
+    # What the whole-answer reading (core.reading) added to the blend before any cap, in
+    # points, and the sentence that moved it most; None without embeddings or stored before.
+    reading: int | None = None
+    reading_quote: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -425,6 +429,8 @@ class ScoreReport:
             "used_embeddings": self.used_embeddings,
             "example": self.example,
             "limits": list(self.limits),
+            "reading": self.reading,
+            "reading_quote": self.reading_quote,
         }
 
     @classmethod
@@ -443,4 +449,6 @@ class ScoreReport:
             used_embeddings=bool(data.get("used_embeddings", False)),
             example=None if data.get("example") is None else int(data["example"]),
             limits=tuple(str(limit) for limit in data.get("limits", ())),
+            reading=None if data.get("reading") is None else int(data["reading"]),
+            reading_quote=str(data.get("reading_quote") or ""),
         )

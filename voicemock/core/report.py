@@ -262,6 +262,19 @@ def display_notes(metrics: DeliveryMetrics) -> list[str]:
     return [UNTIMED_LINE if note == NOTE_UNTIMED else note for note in metrics.notes]
 
 
+def reading_text(score: ScoreReport) -> str:
+    """What the whole-answer reading (core.reading) did to the score, and the sentence most
+    behind it."""
+    points = score.reading or 0
+    text = (
+        f"{points:+d} points: taken as a whole, the answer reads like answers interviewers "
+        f"rated {'higher' if points > 0 else 'lower'}"
+    )
+    if score.reading_quote:
+        text += f" (most of all \u201c{' '.join(score.reading_quote.split())}\u201d)"
+    return text
+
+
 def relevance_text(relevance: float) -> str:
     """The relevance figure with what it means, e.g. "on-topic: 0.77 similarity to ..."."""
     return f"on-topic: {relevance:.2f} {RELEVANCE_LABEL}"
@@ -510,6 +523,8 @@ def score_lines(
     The next steps rank content and delivery (``metrics``) together (``core.advice``).
     """
     lines = [f"## Score: {score.overall}/100", ""]
+    if score.reading:
+        lines.extend([f"- **Whole-answer reading:** {_inline(reading_text(score))}", ""])
     if score.gates or score.limits:
         lines.extend(
             f"- **Gate {gate}:** {_inline(GATE_MEANINGS.get(gate, gate))}" for gate in score.gates

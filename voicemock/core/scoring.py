@@ -52,6 +52,13 @@ from voicemock.core.phrases import (
     snippet,
     speaker_negated,
 )
+from voicemock.core.reading import (
+    READING_STEP_POINTS,
+    Reading,
+    ReadingModel,
+    load_reading,
+    read_answer,
+)
 from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX, Competency, Question
 from voicemock.core.rubrics import display_path, draft_path_of
 from voicemock.core.star import (
@@ -157,6 +164,11 @@ STAR_ADVICE_BELOW = 50
 OWN_HISTORY_SHARE = 0.4
 OWN_HISTORY_CAP = 25
 OWN_HISTORY_STEP = "Keep your own background to a sentence and answer the question"
+# The next step for an answer whose whole-answer reading (core.reading) took points off.
+READING_STEP = (
+    "Rework or drop the sentence that weighed most against this answer, and keep to what you "
+    "did and how it turned out"
+)
 MAX_NEXT_STEPS = 3
 
 # What each level means; renderers show these next to the number.
@@ -354,8 +366,15 @@ def score_answer(
     rubric_version: str = "",
     use_embeddings: bool = True,
     embedder: Embedder | None = None,
+    use_reading: bool = True,
+    reading_model: ReadingModel | None = None,
 ) -> ScoreReport:
-    """Score one answer against a question's rubric (same input -> same report)."""
+    """Score one answer against a question's rubric (same input -> same report).
+
+    ``use_reading=False`` leaves out the whole-answer reading (``core.reading``), as its
+    training does: the reading is fitted to what the rest of the score leaves unexplained.
+    ``reading_model`` reads by other weights than the shipped ones (its cross-validation).
+    """
     text = transcript.text
     sentences = split_sentences(text)
     timeline = WordTimeline(transcript, text)
@@ -393,8 +412,13 @@ def score_answer(
     harm: Vectors | None = None  # units x harms
     echo: Vectors | None = None  # per unit: similarity to the question
     relevance: float | None = None
+    reading: Reading | None = None
     if embedder is not None and units:
-        similarity, harm, echo, relevance = _similarities(embedder, compiled, prose, units)
+        similarity, harm, echo, relevance, sentence_vectors = _similarities(
+            embedder, compiled, prose, units
+        )
+        if use_reading:
+            reading = _read(embedder, sentence_vectors, reading_model)
 
     findings = []
     slices = [
@@ -437,6 +461,12 @@ def score_answer(
     overall_exact = COMPETENCY_SHARE * competency_part + (1 - COMPETENCY_SHARE) * example
     if not question.asks_for_example:
         overall_exact = max(overall_exact, APPROACH_GENERAL_SHARE * competency_part)
+    if reading is not None and reading.points > 0 and any(c.flagged for c in scores):
+        # Nothing lifts an answer that says what a careful interviewer objects to.
+        reading = replace(reading, points=0.0)
+    if reading is not None:
+        # Before the caps: a gated answer stays held whatever its reading.
+        overall_exact = min(100.0, max(0.0, overall_exact + reading.points))
     gates: list[str] = []
     limits: list[str] = []
     if example < EXAMPLE_PRESENT:
@@ -481,7 +511,11 @@ def score_answer(
     if "too_short" in gates and "no_example" in gates:
         gates.remove("no_example")  # "say more" already covers it
 
-    next_steps = _overall_next_steps(question, scores, steps, star, gates, limits)
+    telling = None if reading is None else reading.telling_sentence()
+    reading_quote = "" if telling is None else prose[telling].text
+    next_steps = _overall_next_steps(
+        question, scores, steps, star, gates, limits, reading, reading_quote
+    )
     return ScoreReport(
         question_id=question.id,
         rubric_version=rubric_version,
@@ -495,6 +529,8 @@ def score_answer(
         used_embeddings=similarity is not None,
         example=round(example),
         limits=tuple(limits),
+        reading=None if reading is None else round(reading.points),
+        reading_quote=reading_quote,
     )
 
 
@@ -747,9 +783,9 @@ _LEFT_PUNCTUATION = re.compile(r"\s*,(?:\s*,)+")
 
 def _similarities(
     embedder: Embedder, compiled: _CompiledQuestion, prose: Sequence[Sentence], units: list[_Unit]
-) -> tuple[Vectors, Vectors, Vectors, float]:
-    """Unit x reference and unit x harm cosines, each unit's cosine with the question, and the
-    relevance."""
+) -> tuple[Vectors, Vectors, Vectors, float, Vectors]:
+    """Unit x reference and unit x harm cosines, each unit's cosine with the question, the
+    relevance, and the prose sentences' own vectors."""
     import numpy as np
 
     # Cached: the sentences of an answer transcribed while it was spoken are embedded then
@@ -771,7 +807,24 @@ def _similarities(
     similarity: Vectors = unit_vectors @ good[1:].T
     harm: Vectors = unit_vectors @ matrix[len(good) :].T
     echo: Vectors = unit_vectors @ good[0]
-    return similarity, harm, echo, _relevance(sentence_vectors, good)
+    return similarity, harm, echo, _relevance(sentence_vectors, good), sentence_vectors
+
+
+def _read(
+    embedder: Embedder, sentence_vectors: Vectors, model: ReadingModel | None = None
+) -> Reading | None:
+    """The whole-answer reading, when weights fitted for this embedding model ship."""
+    model = model or load_reading()
+    if model is None or model.model_id != embedder.model_id:
+        return None
+    return read_answer(model, sentence_vectors)
+
+
+def prose_vectors(text: str, embedder: Embedder) -> Vectors:
+    """The vectors :func:`score_answer` reads an answer's prose sentences by (for the reading's
+    training)."""
+    prose = [s for s in split_sentences(text) if not is_keyword_list(s)]
+    return embedder.embed_cached(_embedded_texts(prose))
 
 
 _reference_matrices: dict[tuple[int, int], Vectors] = {}
@@ -1411,6 +1464,8 @@ def _overall_next_steps(
     star: StarAnalysis,
     gates: Sequence[str],
     limits: Sequence[str] = (),
+    reading: Reading | None = None,
+    reading_quote: str = "",
 ) -> tuple[str, ...]:
     """The three most valuable steps: gates first, then contradictions, a story, weak spots."""
     candidates: list[tuple[float, int, str]] = []  # (priority, order, text)
@@ -1446,6 +1501,8 @@ def _overall_next_steps(
         add(55, "Finish your example with its result: what changed because of what you did")
     elif "S" in star.breakdown.missing:
         add(40, "Set the scene of your example in a sentence: when, where and who")
+    if reading is not None and reading_quote and reading.points <= -READING_STEP_POINTS:
+        add(50 - reading.points, f"{READING_STEP}: \u201c{_quote(reading_quote)}\u201d")
     for c, competency_steps in zip(scores, steps, strict=True):
         if c.flagged:
             continue

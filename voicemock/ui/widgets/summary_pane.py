@@ -161,6 +161,11 @@ def makeup_text(attempt: AttemptRecord) -> Text:
     text.append(f"your example {example.quality:.0f}")
     text.append(f" ({100 - content:.0f}%)", style="dim")
     blend = COMPETENCY_SHARE * (competencies or 0.0) + (1 - COMPETENCY_SHARE) * example.quality
+    if score.reading:
+        text.append(
+            f" {'+' if score.reading > 0 else '−'} whole-answer reading {abs(score.reading)}"
+        )
+        blend = min(100.0, max(0.0, blend + score.reading))
     if score.gates or round(blend) > attempt.overall:
         # A gate's meaning names its cap; a softer cap is named here.
         lead = "" if score.gates else f"Held to {attempt.overall}: "

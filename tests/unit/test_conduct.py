@@ -345,6 +345,31 @@ def test_going_straight_to_the_manager_is_conduct_only_about_a_colleague() -> No
             "taking the work or the credit from others",
             "At the library we redid the children's section over the summer.",
         ),
+        (
+            "I filed it late and changed the date on our tracker so it showed as submitted.",
+            "keeping a problem from the people it affects",
+            "I filed it late and told the client the same day what the penalty would be.",
+        ),
+        (
+            "I told him the buyer was fine with it, which strictly speaking I hadn't asked yet.",
+            "telling people something that was not true",
+            "I told him the buyer was fine with it, and showed him her email saying so.",
+        ),
+        (
+            "I figured the feedback was more about her than me, so I carried on.",
+            "brushing off feedback instead of weighing it",
+            "I figured the feedback was fair, so I asked her to listen to two calls with me.",
+        ),
+        (
+            "I passed the long callers to other reps so they wouldn't drag my numbers down.",
+            "gaming the measure instead of doing the work",
+            "I took the long calls myself so the new reps could learn on the easy ones.",
+        ),
+        (
+            "He stopped coming, and frankly that told me he wasn't ready.",
+            "writing off the people one is there to serve",
+            "He stopped coming, so I wrote to him and left the door open.",
+        ),
     ],
 )
 def test_conduct_said_calmly_is_named_and_its_harmless_likeness_is_not(

@@ -393,6 +393,19 @@ def test_a_negation_stays_in_its_own_clause() -> None:
     # Within its clause a negation still reverses: "I never shout or swear at them".
     (sentence,) = split_sentences("I never shout or swear at a client.")
     assert [o.polarity for o in occurrences(sentence, compile_phrase("swear at"))] != ["positive"]
+    # A "no" of another clause does not cancel the negation of the phrase's own: the
+    # negator's subject opens its clause ("he was like no, its quality, we don't cut corners").
+    for text in (
+        "and he was like no its quality we dont cut corners so i didnt argue",
+        "she said no, we would never cut corners on a job like that",
+    ):
+        (sentence,) = split_sentences(text)
+        hits = occurrences(sentence, compile_phrase("cut corners"))
+        assert [o.polarity for o in hits] != ["positive"], (text, hits)
+    # Two negators of one clause still cancel ("never share anything without consent").
+    (sentence,) = split_sentences("We never share anything a client tells us without consent.")
+    hits = occurrences(sentence, compile_phrase("without consent"))
+    assert [o.polarity for o in hits] == ["positive"]
 
 
 def test_what_the_speaker_did_instead_is_no_red_flag() -> None:

@@ -160,3 +160,16 @@ def test_a_run_on_sentence_is_cut_where_a_new_subject_starts_rather_than_inside_
     pieces = [s.text for s in split_sentences(said)]
     assert len(pieces) == 2
     assert pieces[1].startswith("and i told the nurse")
+
+
+def test_a_long_sentence_is_not_cut_inside_a_time_or_a_number() -> None:
+    text = (
+        "Then I mapped out what the merged route would look like for the drivers on the north "
+        "side and figured the last pickup for the little ones would be at 6:10 in the morning "
+        "for the kids on the far end of the valley road near the old mill with 1,000 riders a "
+        "week on the whole line"
+    )
+    pieces = [s.text for s in split_sentences(text)]
+    assert len(pieces) > 1
+    assert not any(p.endswith(("6:", "1,")) for p in pieces), pieces
+    assert any("6:10" in p for p in pieces) and any("1,000" in p for p in pieces)

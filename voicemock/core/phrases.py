@@ -380,11 +380,18 @@ def negators_before(sentence: Sentence, index: int) -> list[int]:
         ):
             break
         # Run-on speech: "i try not to argue i try to figure out ...": a new subject before
-        # any negator starts the phrase's own clause.
-        if not found and tokens[j].lower in _NEW_CLAUSE_SUBJECTS:
+        # any negator starts the phrase's own clause; so does the negator's own subject ("he
+        # was like no its quality we dont cut corners": the "no" is in another clause).
+        if tokens[j].lower in _NEW_CLAUSE_SUBJECTS and (
+            not found or found[-1] - j <= _SUBJECT_REACH
+        ):
             break
         j -= 1
     return found
+
+
+# How far before its negator a subject still opens the negator's clause ("we did not ...").
+_SUBJECT_REACH = 3
 
 
 # What a speaker says again before the negator when they restart: "i don't, i don't ...".

@@ -359,7 +359,9 @@ def _split_long(text: str, start: int, end: int, tokens: tuple[Token, ...]) -> l
     for i in range(3, len(words) - 3):
         gap = text[words[i - 1] : words[i]]
         word, following = [*text[words[i] :].split(None, 2), "", ""][:2]
-        if any(ch in gap for ch in ",;:") or word.lower() in _CLAUSE_WORDS:
+        # Punctuation inside a number ("6:10", "1,000") has no space after it: no boundary.
+        punctuated = any(ch in gap for ch in ",;:") and any(ch.isspace() for ch in gap)
+        if punctuated or word.lower() in _CLAUSE_WORDS:
             # A new subject after the clause word ("... and I told the nurse") is a surer
             # boundary than a list ("... the washes and the paperwork"): it may lie twice as far.
             strong = following.lower().strip(",.") in _NEW_SUBJECTS

@@ -410,8 +410,9 @@ class ScoreReport:
     # The softer limits that held ``overall`` below its blend (not gates): "no_example" on an
     # approach question, "brief" for an answer under the brief length.
     limits: tuple[str, ...] = ()
-    # What the whole-answer reading (core.reading) added to the blend before any cap, in
-    # points, and the sentence that moved it most; None without embeddings or stored before.
+    # What the whole-answer reading (core.reading) changed of ``overall``, in points (0 where
+    # a cap holds the score), and the sentence that moved it most; None without embeddings or
+    # in reports stored before it.
     reading: int | None = None
     reading_quote: str = ""
 

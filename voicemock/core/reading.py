@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from voicemock.core.embeddings import Vectors
 
 READING_FILE = "answer_reading.json"
-# A reading this far from nothing (in points) earns the answer a next step naming its sentence.
-READING_STEP_POINTS = 6.0
+# A reading that takes this many points off the score earns a next step naming its sentence.
+READING_STEP_POINTS = 6
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ def read_answer(model: ReadingModel, sentence_vectors: Vectors) -> Reading | Non
 
 
 def fit_reading(
-    vectors: Sequence[Vectors],
+    vectors: Sequence[npt.ArrayLike],
     residuals: Sequence[float],
     *,
     ridge: float,

@@ -267,8 +267,8 @@ def reading_text(score: ScoreReport) -> str:
     behind it."""
     points = score.reading or 0
     text = (
-        f"{points:+d} points: taken as a whole, the answer reads like answers interviewers "
-        f"rated {'higher' if points > 0 else 'lower'}"
+        f"{points:+d} points: answers like this one, taken as a whole, were rated "
+        f"{'higher' if points > 0 else 'lower'} than their rubric score suggests"
     )
     if score.reading_quote:
         text += f" (most of all \u201c{' '.join(score.reading_quote.split())}\u201d)"

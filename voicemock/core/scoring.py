@@ -464,39 +464,44 @@ def score_answer(
     if reading is not None and reading.points > 0 and any(c.flagged for c in scores):
         # Nothing lifts an answer that says what a careful interviewer objects to.
         reading = replace(reading, points=0.0)
+    blend = overall_exact
     if reading is not None:
         # Before the caps: a gated answer stays held whatever its reading.
         overall_exact = min(100.0, max(0.0, overall_exact + reading.points))
     gates: list[str] = []
     limits: list[str] = []
+    # Every cap that holds the score, before and after rounding (to tell what the reading
+    # changed in the end).
+    caps_before: list[float] = []
+    caps_after: list[int] = []
     if example < EXAMPLE_PRESENT:
         if question.asks_for_example:
             gates.append("no_example")
-            overall_exact = min(overall_exact, NO_EXAMPLE_CAP_STORY)
+            caps_before.append(NO_EXAMPLE_CAP_STORY)
         elif overall_exact > NO_EXAMPLE_CAP_APPROACH:
             limits.append("no_example")
-            overall_exact = NO_EXAMPLE_CAP_APPROACH
+        caps_before.append(NO_EXAMPLE_CAP_APPROACH)
     if TOO_SHORT_WORDS <= total_words < BRIEF_WORDS:
         brief_cap = TOO_SHORT_CAP + (total_words - TOO_SHORT_WORDS) * BRIEF_POINTS_PER_WORD
+        caps_before.append(brief_cap)
         if overall_exact > brief_cap:
             limits.append("brief")
-            overall_exact = brief_cap
     own_history = total_words and _own_history_words(sentences) / total_words >= OWN_HISTORY_SHARE
-    if own_history and overall_exact > OWN_HISTORY_CAP:
-        limits.append("own_history")
-        overall_exact = OWN_HISTORY_CAP
-    overall = int(overall_exact + 0.5)
+    if own_history:
+        caps_before.append(OWN_HISTORY_CAP)
+        if overall_exact > OWN_HISTORY_CAP:
+            limits.append("own_history")
 
     if any(c.flagged for c in scores):
         gates.append("red_flag")
-        overall = min(overall, RED_FLAG_CAP)
+        caps_after.append(RED_FLAG_CAP)
     any_evidence = any(f.groups or f.phrase_groups or f.depth for f in findings)
     if total_words < TOO_SHORT_WORDS:
         gates.append("too_short")
-        overall = min(overall, TOO_SHORT_CAP)
+        caps_after.append(TOO_SHORT_CAP)
     if total_words and list_words / total_words >= KEYWORD_LIST_SHARE:
         gates.append("keyword_list")
-        overall = min(overall, KEYWORD_LIST_CAP)
+        caps_after.append(KEYWORD_LIST_CAP)
     # A keyword list is on topic by construction; its own gate already says what is wrong.
     if total_words and not any_evidence and "keyword_list" not in gates:
         if relevance is not None:
@@ -505,16 +510,19 @@ def score_answer(
             off_topic = _lexical_overlap(sentences, compiled.vocabulary) < OFF_TOPIC_LEXICAL_OVERLAP
         if off_topic:
             gates.append("off_topic")
-            overall = min(overall, OFF_TOPIC_CAP)
+            caps_after.append(OFF_TOPIC_CAP)
     if not total_words and "too_short" not in gates:
         gates.append("too_short")
     if "too_short" in gates and "no_example" in gates:
         gates.remove("no_example")  # "say more" already covers it
 
-    telling = None if reading is None else reading.telling_sentence()
+    overall = _held(overall_exact, caps_before, caps_after)
+    # What the reading changed of the score in the end: nothing where a cap holds it.
+    read_points = None if reading is None else overall - _held(blend, caps_before, caps_after)
+    telling = None if reading is None or not read_points else reading.telling_sentence()
     reading_quote = "" if telling is None else prose[telling].text
     next_steps = _overall_next_steps(
-        question, scores, steps, star, gates, limits, reading, reading_quote
+        question, scores, steps, star, gates, limits, read_points, reading_quote
     )
     return ScoreReport(
         question_id=question.id,
@@ -529,7 +537,7 @@ def score_answer(
         used_embeddings=similarity is not None,
         example=round(example),
         limits=tuple(limits),
-        reading=None if reading is None else round(reading.points),
+        reading=read_points,
         reading_quote=reading_quote,
     )
 
@@ -808,6 +816,11 @@ def _similarities(
     harm: Vectors = unit_vectors @ matrix[len(good) :].T
     echo: Vectors = unit_vectors @ good[0]
     return similarity, harm, echo, _relevance(sentence_vectors, good), sentence_vectors
+
+
+def _held(exact: float, caps_before: Sequence[float], caps_after: Sequence[int]) -> int:
+    """The overall score: the exact blend held to its caps, rounded, then held to the gates'."""
+    return min([int(min([exact, *caps_before]) + 0.5), *caps_after])
 
 
 def _read(
@@ -1464,7 +1477,7 @@ def _overall_next_steps(
     star: StarAnalysis,
     gates: Sequence[str],
     limits: Sequence[str] = (),
-    reading: Reading | None = None,
+    reading: int | None = None,
     reading_quote: str = "",
 ) -> tuple[str, ...]:
     """The three most valuable steps: gates first, then contradictions, a story, weak spots."""
@@ -1501,8 +1514,8 @@ def _overall_next_steps(
         add(55, "Finish your example with its result: what changed because of what you did")
     elif "S" in star.breakdown.missing:
         add(40, "Set the scene of your example in a sentence: when, where and who")
-    if reading is not None and reading_quote and reading.points <= -READING_STEP_POINTS:
-        add(50 - reading.points, f"{READING_STEP}: \u201c{_quote(reading_quote)}\u201d")
+    if reading is not None and reading_quote and reading <= -READING_STEP_POINTS:
+        add(50 - reading, f"{READING_STEP}: \u201c{_quote(reading_quote)}\u201d")
     for c, competency_steps in zip(scores, steps, strict=True):
         if c.flagged:
             continue

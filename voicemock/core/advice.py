@@ -35,11 +35,10 @@ from voicemock.core.models import (
     Metric,
     ScoreReport,
 )
-from voicemock.core.reading import READING_STEP_POINTS
 from voicemock.core.rubric_schema import Question
 from voicemock.core.scoring import COMPETENCY_SHARE as _COMPETENCY_SHARE
 from voicemock.core.scoring import LEVEL_POINTS as _LEVEL_POINTS
-from voicemock.core.scoring import OWN_HISTORY_STEP, READING_STEP
+from voicemock.core.scoring import OWN_HISTORY_STEP, reading_step
 from voicemock.core.scoring import STAR_ADVICE_BELOW as _STAR_ADVICE_BELOW
 
 __all__ = [
@@ -262,15 +261,9 @@ def content_steps(score: ScoreReport, question: Question | None = None) -> list[
                 first,
             )
         )
-    if score.reading is not None and score.reading_quote and score.reading <= -READING_STEP_POINTS:
-        steps.append(
-            Step(
-                "reading",
-                "content",
-                f"{READING_STEP}: \u201c{_quote(score.reading_quote, 90)}\u201d",
-                float(-score.reading),
-            )
-        )
+    reading = reading_step(score.reading, score.reading_quote)
+    if reading:
+        steps.append(Step("reading", "content", reading, float(-(score.reading or 0))))
     for c, share in zip(score.competencies, shares, strict=True):
         if c.flagged or not c.next_step or c.level >= 4:
             continue

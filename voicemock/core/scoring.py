@@ -478,9 +478,10 @@ def score_answer(
         if question.asks_for_example:
             gates.append("no_example")
             caps_before.append(NO_EXAMPLE_CAP_STORY)
-        elif overall_exact > NO_EXAMPLE_CAP_APPROACH:
-            limits.append("no_example")
-        caps_before.append(NO_EXAMPLE_CAP_APPROACH)
+        else:
+            caps_before.append(NO_EXAMPLE_CAP_APPROACH)
+            if overall_exact > NO_EXAMPLE_CAP_APPROACH:
+                limits.append("no_example")
     if TOO_SHORT_WORDS <= total_words < BRIEF_WORDS:
         brief_cap = TOO_SHORT_CAP + (total_words - TOO_SHORT_WORDS) * BRIEF_POINTS_PER_WORD
         caps_before.append(brief_cap)
@@ -821,6 +822,14 @@ def _similarities(
 def _held(exact: float, caps_before: Sequence[float], caps_after: Sequence[int]) -> int:
     """The overall score: the exact blend held to its caps, rounded, then held to the gates'."""
     return min([int(min([exact, *caps_before]) + 0.5), *caps_after])
+
+
+def reading_step(reading: int | None, quote: str) -> str:
+    """The next step for a reading that took points off the score, naming the sentence behind
+    it; "" when it took too few (or none)."""
+    if reading is None or not quote or reading > -READING_STEP_POINTS:
+        return ""
+    return f"{READING_STEP}: \u201c{_quote(quote)}\u201d"
 
 
 def _read(
@@ -1514,8 +1523,7 @@ def _overall_next_steps(
         add(55, "Finish your example with its result: what changed because of what you did")
     elif "S" in star.breakdown.missing:
         add(40, "Set the scene of your example in a sentence: when, where and who")
-    if reading is not None and reading_quote and reading <= -READING_STEP_POINTS:
-        add(50 - reading, f"{READING_STEP}: \u201c{_quote(reading_quote)}\u201d")
+    add(50 - (reading or 0), reading_step(reading, reading_quote))  # "" adds nothing
     for c, competency_steps in zip(scores, steps, strict=True):
         if c.flagged:
             continue

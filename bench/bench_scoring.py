@@ -171,18 +171,29 @@ def main() -> None:
     embedded: list[float] = []
     prepared: list[float] = []
     overall: list[tuple[int, int]] = []
+    from voicemock.core.conduct_reading import get_conduct_reader
+
+    reader = get_conduct_reader()
+
+    def forget() -> None:
+        """An answer never seen: every sentence is embedded (and read for conduct) again."""
+        if embedder is not None:
+            embedder.clear_cache()
+        if reader is not None:
+            reader.clear_cache()
+
     for transcript in transcripts:
         for _ in range(args.repeat):
             start = time.perf_counter()
             lexical_report = score_answer(transcript, question, use_embeddings=False)
             lexical.append(time.perf_counter() - start)
             if embedder is not None:
-                embedder.clear_cache()  # an answer never seen: every sentence is embedded
+                forget()
                 start = time.perf_counter()
                 embedded_report = score_answer(transcript, question, embedder=embedder)
                 embedded.append(time.perf_counter() - start)
                 # As in practice: what was heard while the user spoke is embedded by then.
-                embedder.clear_cache()
+                forget()
                 prepare_sentences(transcript.text, embedder)
                 start = time.perf_counter()
                 score_answer(transcript, question, embedder=embedder)

@@ -156,9 +156,11 @@ def warm_up(settings: Settings) -> None:
     configure_malloc()
     load_transcriber(settings)
     if settings.use_embeddings:
+        from voicemock.core.conduct_reading import get_conduct_reader
         from voicemock.core.embeddings import get_embedder
 
-        get_embedder()
+        if get_embedder() is not None:  # the classifier is only used beside the embedder
+            get_conduct_reader()
     _warm_up_pitch_tracker()
     from voicemock.memory import release_free_memory
 

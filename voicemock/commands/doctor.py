@@ -263,6 +263,36 @@ def check_embedding_model() -> Check:
     )
 
 
+def check_conduct_model() -> Check:
+    """The conduct classifier's files are on disk (they ship inside voicemock)."""
+    import json
+
+    from voicemock.core.conduct_reading import (
+        MODEL_FILE,
+        SETTINGS_FILE,
+        model_dir,
+        settings_from_dict,
+    )
+
+    folder = model_dir()
+    problem = ""
+    if not (folder / MODEL_FILE).is_file():
+        problem = f"{MODEL_FILE} missing"
+    else:
+        try:
+            settings_from_dict(json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            problem = f"{SETTINGS_FILE} missing or unusable"
+    if problem:
+        return Check(
+            "Conduct classifier",
+            "warn",
+            f"{problem}; conduct is found by its phrase list only",
+            "reinstall voicemock",
+        )
+    return Check("Conduct classifier", "ok", "MiniLM int8 in", path=short_path(folder))
+
+
 def check_language_model() -> Check:
     """Your own language model (Settings): off, on this machine, or elsewhere (a warning).
 
@@ -349,6 +379,7 @@ CHECKS: tuple[Callable[[], Check], ...] = (
     check_openai_whisper,
     check_chosen_model,
     check_embedding_model,
+    check_conduct_model,
     check_data_dir,
     check_session_store,
     check_disk_space,

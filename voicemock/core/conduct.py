@@ -131,7 +131,7 @@ def conduct_hits(prose: Sequence[Sentence], rules: ConductRules | None = None) -
     hits: list[ConductHit] = []
     for position, sentence in enumerate(prose):
         hit = _first_hit(sentence, usable)
-        if hit is not None and not _put_right_after(prose[position:], rules.put_right):
+        if hit is not None and not put_right_after(prose[position:], rules.put_right):
             hits.append(hit)
     return hits
 
@@ -183,7 +183,7 @@ def _said_outright(sentence: Sentence, phrase: Phrase) -> list[Occurrence]:
     return [o for o in occurrences(sentence, phrase) if o.polarity == "positive"]
 
 
-def _put_right_after(rest: Sequence[Sentence], put_right: Sequence[Phrase]) -> bool:
+def put_right_after(rest: Sequence[Sentence], put_right: Sequence[Phrase]) -> bool:
     """A sentence from here on owns the conduct as a lesson, in the speaker's own voice."""
     return any(
         subject_before(sentence, o.start) != "other"

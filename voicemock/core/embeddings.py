@@ -74,34 +74,77 @@ def find_model_files() -> ModelFiles:
     return files
 
 
+class TextModel:
+    """An ONNX model over the MiniLM tokenizer's token ids: what the embedder and the conduct
+    classifier (``core.conduct_reading``) share."""
+
+    def __init__(self, session: Any, tokenizer: Any) -> None:
+        self._session = session
+        self._input_names = {i.name for i in session.get_inputs()}
+        self._tokenizer = tokenizer
+        self._lock = threading.Lock()
+
+    def _feeds(self, texts: list[str]) -> dict[str, Any]:
+        import numpy as np
+
+        with self._lock:  # onnxruntime sessions are thread-safe, the tokenizer's padding is not
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        return feeds
+
+    def run(self, texts: list[str]) -> Any:
+        """The model's first output for a batch of texts."""
+        return self._session.run(None, self._feeds(texts))[0]
+
+    def hidden(self, texts: list[str]) -> tuple[Any, Any]:
+        """The first output (token states) and the attention mask of a batch of texts."""
+        feeds = self._feeds(texts)
+        return self._session.run(None, feeds)[0], feeds["attention_mask"]
+
+
+def open_model(
+    model_path: Path,
+    prepared_dir: Path | None,
+    max_tokens: int,
+    tokenizer_path: Path | None = None,
+) -> TextModel:
+    """An ONNX text model with the shipped MiniLM tokenizer (inputs cut at ``max_tokens``).
+
+    With ``prepared_dir``, the session is made through the model's prepared form kept there:
+    the embedding model (quantize-dequantize int8) widens its weights to floats when a session
+    is made, which briefly needs both copies. The first session writes the widened model to
+    ``prepared_dir`` (its weights in a file of their own, which later sessions map from disk),
+    so later processes start faster and peak about 70 MB lower.
+    """
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    # Its telemetry is off from the start (ORT_DISABLE_TELEMETRY, set by voicemock.privacy);
+    # this also stops events in a process where onnxruntime was loaded before voicemock.
+    disable_telemetry = getattr(ort, "disable_telemetry_events", None)
+    if callable(disable_telemetry):
+        disable_telemetry()
+    session = _session(ort, model_path, prepared_dir)
+    tokenizer: Any = Tokenizer.from_file(
+        str(tokenizer_path or shipped_model_dir() / TOKENIZER_FILE)
+    )
+    # The shipped tokenizer pads every input to 128 tokens; pad per batch instead.
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_tokens)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    return TextModel(session, tokenizer)
+
+
 class Embedder:
     """Turns sentences into L2-normalised 384-d vectors (mean pooling over tokens)."""
 
     def __init__(self, files: ModelFiles, prepared_dir: Path | None = None) -> None:
-        """Load the model; with ``prepared_dir``, through its prepared form kept there.
-
-        The shipped model stores its weights as int8 and widens them to floats when a session
-        is made, which briefly needs both copies. The first session writes the widened model to
-        ``prepared_dir`` (its weights in a file of their own, which later sessions map from
-        disk), so later processes start faster and peak about 70 MB lower.
-        """
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        # Its telemetry is off from the start (ORT_DISABLE_TELEMETRY, set by voicemock.privacy);
-        # this also stops events in a process where onnxruntime was loaded before voicemock.
-        disable_telemetry = getattr(ort, "disable_telemetry_events", None)
-        if callable(disable_telemetry):
-            disable_telemetry()
-
-        self._session: Any = _session(ort, files.model_path, prepared_dir)
-        self._input_names = {i.name for i in self._session.get_inputs()}
-        tokenizer: Any = Tokenizer.from_file(str(files.tokenizer_path))
-        # The shipped tokenizer pads every input to 128 tokens; pad per batch instead.
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self._tokenizer = tokenizer
+        """Load the model; with ``prepared_dir``, through its prepared form (``open_model``)."""
+        self._model = open_model(files.model_path, prepared_dir, MAX_TOKENS, files.tokenizer_path)
         self._cache: dict[str, Vectors] = {}
         self._lock = threading.Lock()
         self.model_id = MODEL_ID
@@ -123,14 +166,7 @@ class Embedder:
     def _embed_batch(self, texts: list[str]) -> Vectors:
         import numpy as np
 
-        with self._lock:  # onnxruntime sessions are thread-safe, the tokenizer's padding is not
-            encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._input_names:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
+        hidden, mask = self._model.hidden(texts)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

@@ -24,6 +24,7 @@ a concrete story. Gates then cap it: too short, off topic, mostly a bare list of
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import threading
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from voicemock.core.conduct import conduct_hits
+from voicemock.core.conduct_reading import get_conduct_reader, read_conduct
 from voicemock.core.models import CompetencyScore, Evidence, EvidenceKind, ScoreReport, Transcript
 from voicemock.core.phrases import (
     EVERYDAY_WORDS,
@@ -413,6 +415,7 @@ def score_answer(
     echo: Vectors | None = None  # per unit: similarity to the question
     relevance: float | None = None
     reading: Reading | None = None
+    sentence_vectors: Vectors | None = None  # prose sentences x dim
     if embedder is not None and units:
         similarity, harm, echo, relevance, sentence_vectors = _similarities(
             embedder, compiled, prose, units
@@ -440,7 +443,9 @@ def score_answer(
         found = _collect(cc, prose, units, sims, echo, best_any, timeline, harmful_units, jargon)
         _add_harms(found, c, harmful, units, timeline)
         findings.append(found)
-    _add_conduct(findings, prose, units, similarity, slices, timeline, embedder, compiled)
+    _add_conduct(
+        findings, prose, units, similarity, slices, timeline, embedder, compiled, sentence_vectors
+    )
     scored = [
         _competency_score(cc, f, star, timeline)
         for cc, f in zip(compiled.competencies, findings, strict=True)
@@ -630,8 +635,11 @@ def _add_conduct(
     timeline: WordTimeline,
     embedder: Embedder | None,
     compiled: _CompiledQuestion,
+    sentence_vectors: Vectors | None,
 ) -> None:
-    """Flag conduct any interviewer objects to (``core.conduct``), whatever the question.
+    """Flag conduct any interviewer objects to, whatever the question: the conduct list's
+    phrases (``core.conduct``) and, with embeddings, the sentences the conduct classifier reads
+    as such (``core.conduct_reading``).
 
     It counts against the competency that both the sentence and what the conduct is ("brushing
     off feedback instead of weighing it") say most about: openness to feedback, not the
@@ -639,8 +647,35 @@ def _add_conduct(
     """
     if not findings:
         return
-    hits = conduct_hits(prose)
-    if not hits:
+    told = [
+        _Told(
+            hit.sentence,
+            hit.rule.says,
+            f"like '{hit.phrase}'",
+            match_span(hit.occurrence),
+            snippet(hit.occurrence),
+        )
+        for hit in conduct_hits(prose)
+    ]
+    reader = get_conduct_reader() if embedder is not None else None
+    if reader is not None:
+        named = {t.sentence.index for t in told}
+        try:
+            read = read_conduct(prose, reader, vectors=sentence_vectors)
+        except Exception:  # a classifier that fails to read: the phrase list alone
+            read = []
+        told += [
+            _Told(
+                r.sentence,
+                CONDUCT_READ_SAYS,
+                f"read from the whole sentence ({r.probability:.2f})",
+                (r.sentence.start_char, r.sentence.end_char),
+                _quote(r.sentence.text),
+            )
+            for r in read
+            if r.sentence.index not in named
+        ]
+    if not told:
         return
     single = {
         unit.sentences[0].index: u for u, unit in enumerate(units) if len(unit.sentences) == 1
@@ -648,10 +683,10 @@ def _add_conduct(
     kinds: Vectors | None = None
     if similarity is not None and embedder is not None:
         references = _reference_matrix(embedder, compiled)[1 : 1 + len(compiled.references)]
-        kinds = embedder.embed_cached([hit.rule.says for hit in hits]) @ references.T
-    for h, hit in enumerate(hits):
+        kinds = embedder.embed_cached([t.says for t in told]) @ references.T
+    for h, item in enumerate(told):
         owner = 0
-        u = single.get(hit.sentence.index)
+        u = single.get(item.sentence.index)
         if similarity is not None and u is not None:
             closeness = [
                 float(similarity[u, sl].max())
@@ -662,17 +697,32 @@ def _add_conduct(
             ]
             owner = max(range(len(closeness)), key=closeness.__getitem__)
         found = findings[owner]
-        if any(e.start_char == hit.sentence.start_char for e in found.contrary):
+        if any(e.start_char == item.sentence.start_char for e in found.contrary):
             continue  # the bank's own red flag already quotes this sentence
         conduct = _sentence_evidence(
             "red_flag",
-            hit.sentence,
-            f"{hit.rule.says}, like '{hit.phrase}'",
-            match_span(hit.occurrence),
+            item.sentence,
+            f"{item.says}, {item.how}",
+            item.span,
             timeline,
         )
         # "At first I just complained about it to my guys": where the story began.
-        found.against(conduct, snippet(hit.occurrence), one_moment=first_moment(hit.sentence))
+        found.against(conduct, item.quote, one_moment=first_moment(item.sentence))
+
+
+# What the conduct classifier's sentences are said to tell (and matched to a competency by).
+CONDUCT_READ_SAYS = "conduct an interviewer objects to, told as the speaker's own"
+
+
+@dataclass(frozen=True)
+class _Told:
+    """A sentence that tells objectionable conduct: what it is, how it was found, where."""
+
+    sentence: Sentence
+    says: str
+    how: str
+    span: tuple[int, int]  # characters of the text to highlight
+    quote: str  # the words the report quotes
 
 
 def _acted_myself(star: StarAnalysis, index: int) -> bool:
@@ -736,7 +786,8 @@ def _units(
 
 
 def prepare_sentences(text: str, embedder: Embedder | None = None) -> None:
-    """Embed the finished sentences of a partial answer now, so scoring it later is quicker.
+    """Embed (and read for conduct) the finished sentences of a partial answer now, so scoring
+    it later is quicker.
 
     Called while the answer is still being spoken (each time more of it is transcribed); the
     last sentence may still grow, so it is left for the score itself. Does nothing without the
@@ -749,7 +800,12 @@ def prepare_sentences(text: str, embedder: Embedder | None = None) -> None:
     sentences = split_sentences(text)[:-1]
     if embedder is None or not sentences:
         return
-    embedder.embed_cached(_embedded_texts([s for s in sentences if not is_keyword_list(s)]))
+    prose = [s for s in sentences if not is_keyword_list(s)]
+    vectors = embedder.embed_cached(_embedded_texts(prose))
+    reader = get_conduct_reader()
+    if reader is not None:
+        with contextlib.suppress(Exception):  # read again when the answer is scored
+            reader.prepare(prose, vectors)
 
 
 def _embedded_texts(prose: Sequence[Sentence]) -> list[str]:

@@ -23,6 +23,10 @@ An answer counts only when one sentence reads as such conduct with at least ``se
 probability and another with at least ``corroborating`` (a calm account of misconduct tells it
 in more than one sentence, its justification in the next). A sentence later put right in the
 speaker's own voice ("looking back, I should have told her") does not count, as with phrases.
+
+It knows the conduct and the ways of telling it that the graded set has; told in other words it
+can read a sentence at 0.8 where it should read 0.95, and miss the answer. The phrase list stays
+for that, and for the user to extend.
 """
 
 from __future__ import annotations
@@ -66,7 +70,6 @@ class Screen:
     weights: Vectors
     bias: float
     threshold: float  # sentences the screen gives less than this probability are not read
-
     model_id: str  # the embedding model whose vectors it was fitted on
 
     def passes(self, vectors: Vectors) -> list[bool]:

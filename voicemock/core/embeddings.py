@@ -294,6 +294,9 @@ def _session_options(ort: Any) -> Any:
     # No memory arena: batches of interview sentences are small, and an arena keeps the
     # largest batch's memory for the life of the process.
     options.enable_cpu_mem_arena = False
+    # Its threads sleep between runs instead of spinning: sentences come a few at a time, and a
+    # spinning pool takes the cores from what runs next (the scorer's own work, transcription).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options
 
 

@@ -35,10 +35,15 @@ import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.graded import GRADED_DIR, GradedAnswer, load_graded
+
+if TYPE_CHECKING:
+    from voicemock.core.conduct_reading import ConductReader
+    from voicemock.core.embeddings import Embedder
 
 LABELS = GRADED_DIR / "conduct_labels.jsonl"
 # Never trained on: fresh52 and fresh53 chose the thresholds, fresh54 was written after.
@@ -69,6 +74,22 @@ def labelled() -> dict[str, set[str]]:
     return out
 
 
+def trained_on(answer: GradedAnswer) -> bool:
+    """Neither held back nor kept for checks."""
+    return not answer.held_out and answer.source not in CHECK_SOURCES
+
+
+def shipped_models() -> tuple[ConductReader, Embedder]:
+    """The shipped classifier and the embedding model; exits when either cannot be loaded."""
+    from voicemock.core.conduct_reading import get_conduct_reader
+    from voicemock.core.embeddings import get_embedder
+
+    reader, embedder = get_conduct_reader(), get_embedder()
+    if reader is None or embedder is None:
+        raise SystemExit("the conduct classifier or the embedding model could not be loaded")
+    return reader, embedder
+
+
 def sentences_of(answer: GradedAnswer) -> list[str]:
     from voicemock.core.text import split_sentences
 
@@ -81,7 +102,7 @@ def training_rows(answers: list[GradedAnswer]) -> list[tuple[str, float]]:
     marked: list[tuple[str, float]] = []
     others: list[tuple[str, float]] = []
     for answer in answers:
-        if answer.held_out or answer.source in CHECK_SOURCES:
+        if not trained_on(answer):
             continue
         if answer.id in labels:
             conduct = labels[answer.id]
@@ -180,19 +201,14 @@ def fit_screen(answers: list[GradedAnswer]) -> dict[str, object]:
     back nor kept for checks."""
     import numpy as np
 
-    from voicemock.core.conduct_reading import Screen, get_conduct_reader
-    from voicemock.core.embeddings import get_embedder
+    from voicemock.core.conduct_reading import Screen
     from voicemock.core.scoring import _embedded_texts
     from voicemock.core.text import split_sentences
 
-    reader, embedder = get_conduct_reader(), get_embedder()
-    if reader is None or embedder is None:
-        raise SystemExit("the conduct classifier or the embedding model could not be loaded")
+    reader, embedder = shipped_models()
     texts: list[str] = []
     embedded: list[str] = []
-    for answer in answers:
-        if answer.held_out or answer.source in CHECK_SOURCES:
-            continue
+    for answer in filter(trained_on, answers):
         sentences = split_sentences(answer.text)
         texts += [s.text for s in sentences]
         embedded += _embedded_texts(sentences)
@@ -232,15 +248,12 @@ def fit_screen(answers: list[GradedAnswer]) -> dict[str, object]:
 def check(answers: list[GradedAnswer]) -> None:
     """How the shipped classifier flags answers, by rating, as scoring reads them (the prose
     sentences, through the screen): the files never trained on, and the rest."""
-    from voicemock.core.conduct_reading import get_conduct_reader, read_conduct
-    from voicemock.core.embeddings import get_embedder
+    from voicemock.core.conduct_reading import read_conduct
     from voicemock.core.phrases import is_keyword_list
     from voicemock.core.scoring import _embedded_texts
     from voicemock.core.text import split_sentences
 
-    reader, embedder = get_conduct_reader(), get_embedder()
-    if reader is None or embedder is None:
-        raise SystemExit("the conduct classifier or the embedding model could not be loaded")
+    reader, embedder = shipped_models()
     print(
         f"settings: a sentence at >= {reader.settings.sentence}, "
         f"another at >= {reader.settings.corroborating}"
@@ -251,10 +264,7 @@ def check(answers: list[GradedAnswer]) -> None:
             [a for a in answers if a.source in CHECK_SOURCES],
         ),
         ("held-back part (never trained on)", [a for a in answers if a.held_out]),
-        (
-            "the rest (trained on)",
-            [a for a in answers if a.source not in CHECK_SOURCES and not a.held_out],
-        ),
+        ("the rest (trained on)", [a for a in answers if trained_on(a)]),
     ):
         counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         for answer in part:

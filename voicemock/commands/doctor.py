@@ -265,14 +265,7 @@ def check_embedding_model() -> Check:
 
 def check_conduct_model() -> Check:
     """The conduct classifier's files are on disk (they ship inside voicemock)."""
-    import json
-
-    from voicemock.core.conduct_reading import (
-        MODEL_FILE,
-        SETTINGS_FILE,
-        model_dir,
-        settings_from_dict,
-    )
+    from voicemock.core.conduct_reading import MODEL_FILE, SETTINGS_FILE, load_settings, model_dir
 
     folder = model_dir()
     problem = ""
@@ -280,7 +273,7 @@ def check_conduct_model() -> Check:
         problem = f"{MODEL_FILE} missing"
     else:
         try:
-            settings_from_dict(json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8")))
+            load_settings(folder)
         except (OSError, ValueError, KeyError, TypeError):
             problem = f"{SETTINGS_FILE} missing or unusable"
     if problem:

@@ -121,6 +121,12 @@ def settings_from_dict(data: dict[str, Any]) -> ConductSettings:
     return settings
 
 
+def load_settings(folder: Path) -> ConductSettings:
+    """The settings stored beside the model; raises OSError, ValueError (a JSON error
+    included), KeyError or TypeError for missing or unusable ones."""
+    return settings_from_dict(json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8")))
+
+
 @dataclass(frozen=True)
 class ConductReading:
     """A sentence the classifier reads as the speaker's own objectionable conduct."""
@@ -144,9 +150,7 @@ class ConductReader:
         them unusable (a model that cannot read a sentence included)."""
         from voicemock.core.embeddings import open_model
 
-        self.settings = settings_from_dict(
-            json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
-        )
+        self.settings = load_settings(folder)
         # Its weights stay int8 in the session (no prepared form to keep, unlike the embedder's).
         self._model = open_model(folder / MODEL_FILE, None, self.settings.max_tokens)
         self._read: dict[str, float] = {}

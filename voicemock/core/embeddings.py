@@ -98,7 +98,7 @@ class TextModel:
 
     def run(self, texts: list[str]) -> Any:
         """The model's first output for a batch of texts."""
-        return self._session.run(None, self._feeds(texts))[0]
+        return self.hidden(texts)[0]
 
     def hidden(self, texts: list[str]) -> tuple[Any, Any]:
         """The first output (token states) and the attention mask of a batch of texts."""

@@ -418,6 +418,19 @@ def test_a_community_clinic_names_no_cultural_factor(
     assert any("(naming cultural factors)" in r for r in reasons) is cultural, reasons
 
 
+def test_own_action_quotes_the_clause_holding_the_matched_phrase(
+    banks: dict[str, QuestionBank],
+) -> None:
+    question = _seed_question(banks, "sac-client-resistance")
+    text = (
+        "Last spring a client told me the group was pointless. We set a time to meet the next "
+        "day, and I asked him what he wanted from treatment."
+    )
+    communication = _competency(text, question, "communication")
+    actions = [e.matched for e in communication.evidence if e.kind == "own_action"]
+    assert actions == ["I asked him what he wanted from treatment"]
+
+
 def test_any_question_is_not_asking_about_culture(banks: dict[str, QuestionBank]) -> None:
     question = _seed_question(banks, "sac-client-resistance")
     text = "Last month I asked him what he wanted to get out of treatment."
@@ -480,11 +493,6 @@ def test_demo_answer_levels_follow_what_it_shows(
     assert not any(c.flagged for c in with_model.competencies)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: own_action quotes the first action of the sentence ('We agreed on one "
-    "goal he chose himself'), not the clause that shows confidentiality",
-)
 def test_demo_own_action_quotes_the_clause_that_shows_it(
     banks: dict[str, QuestionBank], embedder: Any
 ) -> None:

@@ -64,6 +64,7 @@ from voicemock.core.reading import (
 from voicemock.core.rubric_schema import PLACEHOLDER_PREFIX, Competency, Question
 from voicemock.core.rubrics import display_path, draft_path_of
 from voicemock.core.star import (
+    OwnAction,
     StarAnalysis,
     admits_shortfall,
     analyze_star,
@@ -1252,6 +1253,36 @@ def _has_verb_clause(sentence: Sentence) -> bool:
     )
 
 
+def _showing_action(
+    guides: Sequence[tuple[Sentence, str, tuple[int, int] | None]], star: StarAnalysis
+) -> tuple[Sentence, OwnAction] | None:
+    """The speaker's own action that shows the competency, among the clauses of the sentences
+    it was shown in: the clause holding the phrase that matched, else the clause sharing the
+    most words with the meaning and exemplar it matched ("We agreed on one goal, and I kept
+    what he told me private" shows confidentiality in its second clause). Ties go to the
+    earliest; no shared word, to the sentence's first action."""
+    best: tuple[float, Sentence, OwnAction] | None = None
+    for sentence, guide, span in guides:
+        actions = star.all_actions.get(sentence.index, ())
+        if not actions:
+            continue
+        guide_lemmas = {t.lemma for t in tokenize(guide) if not _content_free(t)}
+        for rank, action in enumerate(actions):
+            clause = sentence.tokens[
+                action.start_token : max(action.end_token, action.start_token + 1)
+            ]
+            if span is not None:
+                fit = 100.0 if clause[0].start_char <= span[0] < clause[-1].end_char else 0.0
+            else:
+                fit = float(
+                    sum(1 for t in clause if not _content_free(t) and t.lemma in guide_lemmas)
+                )
+            fit -= rank * 1e-3  # the earlier clause when nothing tells them apart
+            if best is None or fit > best[0]:
+                best = (fit, sentence, action)
+    return None if best is None else (best[1], best[2])
+
+
 def competency_level(described: int, shown: int, named: bool, depth: bool) -> int:
     """The level from the evidence, by the fixed meanings of the levels.
 
@@ -1315,11 +1346,19 @@ def _competency_score(
     shown_in: list[Sentence] = [
         s for ev in found.groups.values() if ev.shown for s in ev.unit.sentences
     ]
+    # What each shown sentence was matched on: the meaning and its exemplar, or a phrase's span.
+    guides: list[tuple[Sentence, str, tuple[int, int] | None]] = [
+        (s, f"{cc.groups[group].meaning if group >= 0 else ''} {ev.reference}", None)
+        for group, ev in found.groups.items()
+        if ev.shown
+        for s in ev.unit.sentences
+    ]
     for group, (sentence, occurrence, phrase) in found.phrase_groups.items():
         described_groups.add(group)
         if _acted_myself(star, sentence.index):
             shown_groups.add(group)
             shown_in.append(sentence)
+            guides.append((sentence, phrase, match_span(occurrence)))
         evidence.append(
             _sentence_evidence(
                 "indicator",
@@ -1359,9 +1398,9 @@ def _competency_score(
             )
         )
     # The speaker's own action that shows it, quoted: "I kept what he told me private".
-    acting = next((s for s in shown_in if s.index in star.own_actions), None)
-    if acting is not None:
-        action = star.own_actions[acting.index]
+    picked = _showing_action(guides, star)
+    if picked is not None:
+        acting, action = picked
         evidence.append(
             _sentence_evidence(
                 "own_action",

@@ -229,7 +229,7 @@ def test_practice_in_the_app_takes_the_options_over_the_saved_settings() -> None
     from voicemock.speech.llm import EndpointError
 
     save_settings(Settings(llm_url="http://localhost:11434/v1", llm_model="saved", rate_wpm=150))
-    given = _llm_settings(argparse.Namespace(llm_url="http://127.0.0.1:8080", llm_model=None))
+    given = _llm_settings(argparse.Namespace(llm_url="http://127.0.0.1:8080", llm_model=None), None)
     assert given is not None
     assert (given.llm_url, given.llm_model, given.rate_wpm) == (
         "http://127.0.0.1:8080",
@@ -237,8 +237,33 @@ def test_practice_in_the_app_takes_the_options_over_the_saved_settings() -> None
         150,
     )
     assert given.llm_confirmed_url is None  # the app still asks before sending elsewhere
-    off = _llm_settings(argparse.Namespace(llm_url="off", llm_model=None))
+    off = _llm_settings(argparse.Namespace(llm_url="off", llm_model=None), None)
     assert off is not None and off.llm_url is None
-    assert _llm_settings(argparse.Namespace()) is None  # `voicemock app`: the saved settings
+    assert _llm_settings(argparse.Namespace(), None) is None  # `voicemock app`: the saved settings
     with pytest.raises(EndpointError):
-        _llm_settings(argparse.Namespace(llm_url="ftp://x", llm_model=None))
+        _llm_settings(argparse.Namespace(llm_url="ftp://x", llm_model=None), None)
+
+
+def test_practice_in_the_app_takes_its_other_options_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import voicemock.commands.tui as tui
+    from voicemock import cli
+
+    save_settings(Settings(speak_questions=True, followups=2, llm_url="http://localhost:11434/v1"))
+    given: list[Settings | None] = []
+
+    def fake_run_app(args: argparse.Namespace, settings: Settings | None = None) -> int:
+        given.append(tui._llm_settings(args, settings))
+        return 0
+
+    monkeypatch.setattr(tui, "run_app", fake_run_app)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert cli.main(["practice", "--no-speak", "--follow-ups", "0", "--max-seconds", "90"]) == 0
+    run = given[0]
+    assert run is not None
+    assert (run.speak_questions, run.followups, run.max_answer_s) == (False, 0, 90)
+    assert run.llm_url == "http://localhost:11434/v1"  # the saved settings under the options
+    assert cli.main(["practice", "--llm-url", "off", "--follow-ups", "1"]) == 0
+    assert given[1] is not None and (given[1].llm_url, given[1].followups) == (None, 1)

@@ -159,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
             raise VoicemockError(
                 "the full-screen app is not available; use `voicemock practice --no-tui`"
             ) from error
-        code: int = run_app(args)
+        # The app honours this run's options (--no-speak, --follow-ups, --model, ...) too.
+        code: int = run_app(args, settings_from_args(args))
         return code
     return practice_in_terminal(args)
 

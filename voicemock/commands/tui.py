@@ -21,10 +21,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run_app)
 
 
-def run_app(args: argparse.Namespace | None = None) -> int:
+def run_app(args: argparse.Namespace | None = None, settings: Settings | None = None) -> int:
     """Run the Textual app until the user quits; returns the exit code.
 
-    ``args``: the ``app`` or ``practice`` command's options (None: ``voicemock`` alone).
+    ``args``: the ``app`` or ``practice`` command's options (None: ``voicemock`` alone);
+    ``settings``: this run's settings (``practice``'s options on the saved ones), else the saved.
     """
     from voicemock.errors import VoicemockError
 
@@ -32,7 +33,7 @@ def run_app(args: argparse.Namespace | None = None) -> int:
         raise VoicemockError(
             "the app needs an interactive terminal; use a subcommand instead (voicemock --help)"
         )
-    settings = _llm_settings(args)
+    settings = _llm_settings(args, settings)
     from voicemock.ui.startup import pause_collection
 
     # Until the first screen is drawn (the app resumes it then): see voicemock.ui.startup.
@@ -44,19 +45,21 @@ def run_app(args: argparse.Namespace | None = None) -> int:
     return int(app.return_code or 0)
 
 
-def _llm_settings(args: argparse.Namespace | None) -> Settings | None:
-    """Saved settings with ``practice --llm-url/--llm-model`` on top (None: no such option).
+def _llm_settings(args: argparse.Namespace | None, settings: Settings | None) -> Settings | None:
+    """``settings`` (or the saved ones) with ``practice --llm-url/--llm-model`` on top.
+
+    None when there are neither ``settings`` nor such options: the app loads the saved ones.
 
     A bad URL fails here, before the app starts. An endpoint on another machine still needs
     the app's confirm step before any transcript goes there.
     """
     url = getattr(args, "llm_url", None)
     if url is None:
-        return None
+        return settings
     from voicemock.config import load_settings
     from voicemock.speech.llm import parse_endpoint
 
-    settings = load_settings()
+    settings = settings or load_settings()
     off = url.strip().lower() in ("", "off")
     model = getattr(args, "llm_model", None) or settings.llm_model
     if not off:

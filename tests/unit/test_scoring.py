@@ -1086,6 +1086,8 @@ def test_the_prepared_model_is_kept_private_and_gives_the_same_vectors(tmp_path:
     assert sorted(p.name for p in prepared.iterdir()) == ["model.onnx", "weights.bin"]
     assert all(p.stat().st_mode & 0o077 == 0 for p in prepared.iterdir())
     assert not [p for p in prepared.parent.iterdir() if p.name.startswith(".preparing")]
+    # The session that wrote the prepared form (the model held twice) is not the one kept.
+    assert Path(first._model._session._model_path) == (prepared / "model.onnx").resolve()
     again = embeddings.Embedder(files, prepared)
     for embedder in (first, again):
         assert np.allclose(embedder.embed(texts), shipped, atol=1e-5)

@@ -5,17 +5,20 @@
    been written to the terminal. Target <= 0.5 s. It runs as an installed app does, with the
    modules' bytecode cached (``PYTHONDONTWRITEBYTECODE`` is left out of its environment, so the
    first, uncounted start writes the cache).
-2. Stop to results in the app: the app runs headless with the real recorder, transcriber,
-   scorer and store. A 60 s answer made with the project's own TTS is played in real time into
-   a virtual microphone (a private PulseAudio server), so the answer is transcribed live while
-   it is "spoken", as in real use. The clock runs from the stop key to the Results screen being
-   shown. Key presses made during the analysis are timed too.
-3. Stop to results in the terminal: ``voicemock practice --no-tui --json`` in a fresh process
+2. Stop to results in the app: the app runs headless in this process with the real recorder,
+   transcriber, scorer and store. A 60 s answer made with the project's own TTS is played in
+   real time into a virtual microphone (a private PulseAudio server), so the answer is
+   transcribed live while it is "spoken", as in real use. The clock runs from the stop key to
+   the Results screen being shown. Key presses made during the analysis are timed too.
+3. The same in the app as a user runs it: ``voicemock practice`` in its own process on a
+   pseudo-terminal; space stops the answer, the clock runs until the results are drawn, and
+   "t" answers again.
+4. Stop to results in the terminal: ``voicemock practice --no-tui --json`` in a fresh process
    records the same answer from the virtual microphone; the clock runs from the Enter that
    stops it to the report arriving on its output.
-Targets for 2 and 3: <= 1.5 s median. Peak memory (the largest resident set) of the terminal
-practice process, and of this process after the app's answers (harness included); target
-<= 450 MB.
+Targets for 2-4: <= 1.5 s median. Peak memory (the largest resident set) of the terminal
+practice process, of the app's own process over all its answers, and of this process after
+the app's answers (the harness included); target <= 450 MB.
 
     .venv/bin/python bench/bench_tui.py [--starts N] [--answers N]
 """
@@ -50,6 +53,8 @@ START_TARGET_S = 0.5
 RESULTS_TARGET_S = 1.5
 MEMORY_TARGET_MB = 450.0
 FIRST_SCREEN_MARK = b"Questions"
+RECORDING_MARK = b"esc: discard"  # the hint shown while the answer is recorded
+RESULTS_MARK = b"Try again"  # a key of the results screen
 QUESTION_ID = "sac-client-resistance"
 ANSWER_TARGET_S = 60.0
 RATE_WPM = 150
@@ -68,19 +73,22 @@ ANSWER_PARTS = (
 # --------------------------------------------------------------------------- cold start
 
 
-def time_cold_start(home: Path, timeout_s: float = 20.0) -> float:
-    """Seconds from spawning ``voicemock`` on a 100x32 pty until its first screen is drawn."""
+def spawn_on_terminal(
+    arguments: list[str], env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``voicemock ARGUMENTS`` on a new 100x32 pseudo-terminal; the process and the
+    terminal's master end.
+
+    It runs as an installed app does, with the modules' bytecode cached
+    (``PYTHONDONTWRITEBYTECODE`` is left out of its environment).
+    """
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 32, 100, 0, 0))
-    env = dict(os.environ, VOICEMOCK_HOME=str(home), TERM="xterm-256color", HF_HUB_OFFLINE="1")
+    env = dict(env, TERM="xterm-256color", HF_HUB_OFFLINE="1")
     env.pop("TEXTUAL", None)
-    # An installed app has its modules' bytecode cached (pip compiles them at install time);
-    # without the cache every start compiles voicemock's own modules again. The uncounted
-    # first start writes the cache for the ones that follow.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    started = time.monotonic()
     proc = subprocess.Popen(
-        [str(VOICEMOCK)],
+        [str(VOICEMOCK), *arguments],
         stdin=slave,
         stdout=slave,
         stderr=slave,
@@ -89,25 +97,35 @@ def time_cold_start(home: Path, timeout_s: float = 20.0) -> float:
         close_fds=True,
     )
     os.close(slave)
+    return proc, master
+
+
+def read_until(master: int, mark: bytes, timeout_s: float) -> float:
+    """Read the terminal until ``mark`` has been written to it; when it was (monotonic)."""
     seen = b""
-    painted_at: float | None = None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.02)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        seen = (seen + chunk)[-8192:]
+        if mark in seen:
+            return time.monotonic()
+    raise RuntimeError(f"{mark!r} not shown within {timeout_s} s; last output: {seen[-300:]!r}")
+
+
+def end_on_terminal(proc: subprocess.Popen[bytes], master: int) -> float:
+    """Quit the app (ctrl+q), killing it if it does not end; its peak resident set in MB."""
+    peak_mb = 0.0
     try:
-        while time.monotonic() - started < timeout_s:
-            ready, _, _ = select.select([master], [], [], 0.05)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            seen = (seen + chunk)[-4096:]
-            if FIRST_SCREEN_MARK in seen:
-                painted_at = time.monotonic()
-                break
-        if painted_at is None:
-            raise RuntimeError(
-                f"no first screen within {timeout_s} s; last output: {seen[-300:]!r}"
-            )
+        with open(f"/proc/{proc.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):  # the process's largest resident set so far
+                    peak_mb = int(line.split()[1]) / 1024
         os.write(master, b"\x11")  # ctrl+q
         _drain_until_exit(master, proc, 15.0)
     finally:
@@ -115,7 +133,33 @@ def time_cold_start(home: Path, timeout_s: float = 20.0) -> float:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         os.close(master)
+    return peak_mb
+
+
+def time_cold_start(home: Path, timeout_s: float = 20.0) -> float:
+    """Seconds from spawning ``voicemock`` on a 100x32 pty until its first screen is drawn.
+
+    The uncounted first start writes the bytecode cache for the ones that follow.
+    """
+    started = time.monotonic()
+    proc, master = spawn_on_terminal([], dict(os.environ, VOICEMOCK_HOME=str(home)))
+    try:
+        painted_at = read_until(master, FIRST_SCREEN_MARK, timeout_s)
+    finally:
+        end_on_terminal(proc, master)
     return painted_at - started
+
+
+def _drain(master: int, seconds: float) -> None:
+    """Read (and drop) what the app writes to the terminal for ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([master], [], [], left)
+        if ready:
+            try:
+                os.read(master, 65536)
+            except OSError:
+                return
 
 
 def _drain_until_exit(master: int, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
@@ -333,6 +377,39 @@ def time_practice_in_terminal(
     return totals, peaks_mb
 
 
+def time_app_process(
+    clip: Path, duration_s: float, runs: int, microphone: VirtualAudioServer, home: Path
+) -> tuple[list[float], float]:
+    """Stop-to-results seconds of answers given in the app as a user runs it, and its peak MB.
+
+    ``voicemock practice`` runs in its own process on a pseudo-terminal; the answer is spoken
+    into the virtual microphone, space stops it, and the clock runs until the results (their
+    "Try again" key) are written to the terminal; "t" then answers again, ``runs`` times in all.
+    The peak is the process's largest resident set over the whole session.
+    """
+    env = microphone.client_env()
+    env["VOICEMOCK_HOME"] = str(home)
+    totals: list[float] = []
+    proc, master = spawn_on_terminal(
+        ["practice", "--no-speak", "--follow-ups", "0", "-q", QUESTION_ID], env
+    )
+    try:
+        for run in range(runs):
+            if run:
+                os.write(master, b"t")  # try again
+            read_until(master, RECORDING_MARK, 120)
+            feed = microphone.feed_mic(clip)  # the answer, spoken in real time
+            while feed.process.poll() is None:
+                _drain(master, 0.2)  # a terminal not read would stop the app's drawing
+            _drain(master, 0.3)  # the last words reach the recorder
+            stopped_at = time.monotonic()
+            os.write(master, b" ")
+            totals.append(read_until(master, RESULTS_MARK, 60) - stopped_at)
+    finally:
+        peak_mb = end_on_terminal(proc, master)
+    return totals, peak_mb
+
+
 def own_peak_mb() -> float:
     """The largest resident set of this process so far, in MB."""
     import resource
@@ -400,11 +477,18 @@ def main() -> int:
             cli_totals, cli_peaks = time_practice_in_terminal(
                 clip, duration_s, args.answers, microphone, home
             )
+            process_totals, process_peak_mb = time_app_process(
+                clip, duration_s, args.answers, microphone, home
+            )
             totals, keys = asyncio.run(
                 time_stop_to_results(clip, duration_s, args.answers, microphone)
             )
         app_peak_mb = own_peak_mb()
-        for where, values in (("the app", totals), ("practice --no-tui", cli_totals)):
+        for where, values in (
+            ("the app", totals),
+            ("the app in its own process", process_totals),
+            ("practice --no-tui", cli_totals),
+        ):
             verdict = "ok" if statistics.median(values) <= RESULTS_TARGET_S else "OVER TARGET"
             print(
                 f"stop of a {duration_s:.0f} s answer to results, {where}: {summary(values)}; "
@@ -415,7 +499,8 @@ def main() -> int:
         cli_peak_mb = max(cli_peaks)
         for where, peak_mb in (
             ("practice --no-tui process", cli_peak_mb),
-            ("the app (in this harness process)", app_peak_mb),
+            ("the app's own process", process_peak_mb),
+            ("the app in this harness process (the harness included)", app_peak_mb),
         ):
             verdict = "ok" if peak_mb <= MEMORY_TARGET_MB else "OVER TARGET"
             print(

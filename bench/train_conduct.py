@@ -12,6 +12,11 @@ kept for checks (``CHECK_SOURCES``) are left out, so ``--check`` reports figures
 not trained on. The two thresholds (``sentence``, ``corroborating`` in conduct_reading.json)
 were set by hand: the pair that ordered ``answers-fresh52.jsonl`` and ``-fresh53`` best without
 flagging any of their answers rated above 1.5; ``answers-fresh54.jsonl`` was written after.
+The leaning rule (``leaning``, ``leaning_count``: beside the surest sentence, three more at 0.6
+or above) was chosen among ten candidates as the one that flagged more answers rated 1 in
+``answers-fresh52..54.jsonl`` and the held-back part without flagging any rated above 2 there,
+and with the fewest new flags on answers rated 4-5 in the files trained on;
+``answers-fresh55.jsonl`` was in view.
 
     .venv/bin/python bench/train_conduct.py --check      # the shipped model on the graded set
     .venv/bin/python bench/train_conduct.py --write      # fine-tune, export, quantize, write
@@ -46,8 +51,9 @@ if TYPE_CHECKING:
     from voicemock.core.embeddings import Embedder
 
 LABELS = GRADED_DIR / "conduct_labels.jsonl"
-# Never trained on: fresh52 and fresh53 chose the thresholds, fresh54 was written after.
-CHECK_SOURCES = frozenset({"fresh52", "fresh53", "fresh54"})
+# Never trained on: fresh52 and fresh53 chose the thresholds, fresh54 was written after,
+# fresh55 after that.
+CHECK_SOURCES = frozenset({"fresh52", "fresh53", "fresh54", "fresh55"})
 # Training settings of the shipped model.
 SEED = 0
 OTHER_SENTENCES = 5500  # sentences of answers not labelled, sampled as telling no conduct
@@ -256,11 +262,12 @@ def check(answers: list[GradedAnswer]) -> None:
     reader, embedder = shipped_models()
     print(
         f"settings: a sentence at >= {reader.settings.sentence}, "
-        f"another at >= {reader.settings.corroborating}"
+        f"another at >= {reader.settings.corroborating} or {reader.settings.leaning_count} more "
+        f"at >= {reader.settings.leaning}"
     )
     for name, part in (
         (
-            "answers-fresh52..54 (never trained on; 52 and 53 chose the thresholds)",
+            "answers-fresh52..55 (never trained on; 52 and 53 chose the thresholds)",
             [a for a in answers if a.source in CHECK_SOURCES],
         ),
         ("held-back part (never trained on)", [a for a in answers if a.held_out]),

@@ -137,6 +137,22 @@ def test_two_sentences_below_the_surest_threshold_are_not_enough() -> None:
     assert read_conduct(FOUR, stand_in) == []  # type: ignore[arg-type]
 
 
+def test_a_sure_sentence_and_enough_leaning_ones_count_together() -> None:
+    leaning = ConductSettings(
+        sentence=0.9, corroborating=0.8, max_tokens=96, leaning=0.6, leaning_count=3
+    )
+    stand_in = _Reads([0.95, 0.7, 0.65, 0.62], leaning)
+    read = read_conduct(FOUR, stand_in)  # type: ignore[arg-type]
+    assert [round(r.probability, 2) for r in read] == [0.95, 0.7, 0.65, 0.62]
+    for chances in ([0.95, 0.7, 0.65, 0.5], [0.85, 0.7, 0.7, 0.7]):
+        stand_in.chances = chances  # one too few leaning; none sure
+        assert read_conduct(FOUR, stand_in) == []  # type: ignore[arg-type]
+    # Corroborated without the rule: only the sentences at the corroborating level are quoted.
+    stand_in.chances = [0.95, 0.85, 0.65, 0.1]
+    read = read_conduct(FOUR, stand_in)  # type: ignore[arg-type]
+    assert [round(r.probability, 2) for r in read] == [0.95, 0.85]
+
+
 def test_conduct_put_right_later_in_the_speakers_voice_does_not_count() -> None:
     prose = split_sentences(
         "I didn't tell my manager about the refund. I kept the form in my drawer. "
@@ -153,6 +169,10 @@ def test_settings_must_be_probabilities_in_order() -> None:
         settings_from_dict({"sentence": 1.2, "corroborating": 0.8, "max_tokens": 96})
     with pytest.raises(KeyError):
         settings_from_dict({"sentence": 0.9})
+    with pytest.raises(ValueError):
+        settings_from_dict(
+            {"sentence": 0.9, "corroborating": 0.8, "max_tokens": 96, "leaning_count": -1}
+        )
 
 
 def test_lexical_scoring_uses_no_classifier(question: Question) -> None:

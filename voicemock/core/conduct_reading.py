@@ -60,6 +60,10 @@ class ConductSettings:
     corroborating: float  # ... and another sentence with at least this
     max_tokens: int  # longer sentences are cut (as in training)
     screen: Screen | None = None
+    # ... or, beside the surest, this many more sentences each lean that way at least this much:
+    # a story built around the conduct, each step of it told in plain words.
+    leaning: float = 1.0
+    leaning_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -113,10 +117,18 @@ def settings_from_dict(data: dict[str, Any]) -> ConductSettings:
         corroborating=float(data["corroborating"]),
         max_tokens=int(data["max_tokens"]),
         screen=screen,
+        leaning=float(data.get("leaning", 1.0)),
+        leaning_count=int(data.get("leaning_count", 0)),
     )
-    if not 0 < settings.corroborating <= settings.sentence < 1 or settings.max_tokens < 8:
+    if (
+        not 0 < settings.corroborating <= settings.sentence < 1
+        or not 0 < settings.leaning <= 1
+        or settings.leaning_count < 0
+        or settings.max_tokens < 8
+    ):
         raise ValueError(
-            "thresholds must be probabilities, corroborating <= sentence, max_tokens >= 8"
+            "thresholds must be probabilities, corroborating <= sentence, leaning_count >= 0, "
+            "max_tokens >= 8"
         )
     return settings
 
@@ -208,7 +220,9 @@ def read_conduct(
 ) -> list[ConductReading]:
     """The sentences that tell objectionable conduct, surest first; none unless corroborated.
 
-    Every sentence read at ``corroborating`` or above is returned once the answer counts.
+    The answer counts when its surest sentence reads at ``sentence`` or above and another at
+    ``corroborating``, or ``leaning_count`` others at ``leaning``; every sentence read at the
+    lower of the two is then returned.
     With ``vectors`` (the prose sentences' MiniLM vectors, in order), only the sentences the
     screen passes are read.
     """
@@ -219,15 +233,23 @@ def read_conduct(
     worth = _worth(settings, prose, vectors)
     read = iter(reader.probabilities([s.text for s, w in zip(prose, worth, strict=True) if w]))
     chances = [next(read) if w else 0.0 for w in worth]
+    floor = min(settings.corroborating, settings.leaning)
     kept = [
         ConductReading(sentence, p)
         for position, (sentence, p) in enumerate(zip(prose, chances, strict=True))
-        if p >= settings.corroborating and not put_right_after(prose[position:], rules.put_right)
+        if p >= floor and not put_right_after(prose[position:], rules.put_right)
     ]
     kept.sort(key=lambda r: -r.probability)
     if len(kept) < 2 or kept[0].probability < settings.sentence:
         return []
-    return kept
+    others = [r.probability for r in kept[1:]]
+    corroborated = others[0] >= settings.corroborating
+    leaning = settings.leaning_count > 0 and (
+        sum(p >= settings.leaning for p in others) >= settings.leaning_count
+    )
+    if not (corroborated or leaning):
+        return []
+    return kept if leaning else [r for r in kept if r.probability >= settings.corroborating]
 
 
 _reader: ConductReader | None = None

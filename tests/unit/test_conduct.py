@@ -190,6 +190,11 @@ def test_going_straight_to_the_manager_is_conduct_only_about_a_colleague() -> No
             "I told them it was paid only on logged deals, once I had cleared it with HR.",
         ),
         (
+            "I started marking the invoices as verified without actually checking them.",
+            "setting rules aside because they are in the way",
+            "I never mark an invoice as verified without checking it.",
+        ),
+        (
             "He went to HR about it and I made sure his territory got split up.",
             "getting back at someone",
             "He went to HR about it and I made sure his concerns were heard.",

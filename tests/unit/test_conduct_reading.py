@@ -173,6 +173,33 @@ def test_settings_must_be_probabilities_in_order() -> None:
         settings_from_dict(
             {"sentence": 0.9, "corroborating": 0.8, "max_tokens": 96, "leaning_count": -1}
         )
+    for leaning, count in ((0.6, 1), (0.85, 3)):  # one alone would lower the corroborating bar
+        with pytest.raises(ValueError):
+            settings_from_dict(
+                {
+                    "sentence": 0.9,
+                    "corroborating": 0.8,
+                    "max_tokens": 96,
+                    "leaning": leaning,
+                    "leaning_count": count,
+                }
+            )
+
+
+def test_a_flagged_sentence_earns_no_credit_under_another_competency(question: Question) -> None:
+    text = (
+        "Last spring a customer complained that her booking had been lost. I listened to her and "
+        "said I would sort it. The mistake was mine, so I called her back with a new date and "
+        "fixed it quietly so my manager never found out."
+    )
+    report = score_answer(Transcript.from_text(text), question, use_embeddings=False)
+    levels = {c.competency_id: (c.level, c.flagged) for c in report.competencies}
+    assert levels["composure"] == (0, True)  # the conduct counts against the first competency
+    # "called her back" is follow-through, but only in the sentence that hides the mistake.
+    assert levels["follow_through"] == (0, False)
+    honest = text.replace("fixed it quietly so my manager never found out", "told my manager")
+    report = score_answer(Transcript.from_text(honest), question, use_embeddings=False)
+    assert next(c for c in report.competencies if c.competency_id == "follow_through").level >= 2
 
 
 def test_lexical_scoring_uses_no_classifier(question: Question) -> None:

@@ -447,6 +447,7 @@ def score_answer(
     _add_conduct(
         findings, prose, units, similarity, slices, timeline, embedder, compiled, sentence_vectors
     )
+    _no_credit_for_flagged(findings)
     scored = [
         _competency_score(cc, f, star, timeline)
         for cc, f in zip(compiled.competencies, findings, strict=True)
@@ -709,6 +710,26 @@ def _add_conduct(
         )
         # "At first I just complained about it to my guys": where the story began.
         found.against(conduct, item.quote, one_moment=first_moment(item.sentence))
+
+
+def _no_credit_for_flagged(findings: Sequence[_Findings]) -> None:
+    """A sentence held against the answer (a red flag, objectionable conduct) earns it no
+    credit under any competency: "I started marking them as verified without checking" is not
+    ownership shown, whatever it resembles. Units with such a sentence stop counting."""
+    flagged = {e.start_char for found in findings for e in found.contrary}
+    if not flagged:
+        return
+    for found in findings:
+        found.groups = {
+            group: ev
+            for group, ev in found.groups.items()
+            if not any(s.start_char in flagged for s in ev.unit.sentences)
+        }
+        found.phrase_groups = {
+            group: match
+            for group, match in found.phrase_groups.items()
+            if match[0].start_char not in flagged
+        }
 
 
 # What the conduct classifier's sentences are said to tell (and matched to a competency by).
@@ -1259,25 +1280,23 @@ def _showing_action(
     """The speaker's own action that shows the competency, among the clauses of the sentences
     it was shown in: the clause holding the phrase that matched, else the clause sharing the
     most words with the meaning and exemplar it matched ("We agreed on one goal, and I kept
-    what he told me private" shows confidentiality in its second clause). Ties go to the
-    earliest; no shared word, to the sentence's first action."""
-    best: tuple[float, Sentence, OwnAction] | None = None
-    for sentence, guide, span in guides:
+    what he told me private" shows confidentiality in its second clause). Only "I" clauses
+    where the sentence has one; ties go to the earliest sentence and clause."""
+    best: tuple[int, Sentence, OwnAction] | None = None
+    for sentence, guide, span in sorted(guides, key=lambda g: g[0].index):
         actions = star.all_actions.get(sentence.index, ())
+        actions = tuple(a for a in actions if a.by_me) or actions
         if not actions:
             continue
         guide_lemmas = {t.lemma for t in tokenize(guide) if not _content_free(t)}
-        for rank, action in enumerate(actions):
+        for action in actions:
             clause = sentence.tokens[
                 action.start_token : max(action.end_token, action.start_token + 1)
             ]
             if span is not None:
-                fit = 100.0 if clause[0].start_char <= span[0] < clause[-1].end_char else 0.0
+                fit = 100 if clause[0].start_char <= span[0] < clause[-1].end_char else 0
             else:
-                fit = float(
-                    sum(1 for t in clause if not _content_free(t) and t.lemma in guide_lemmas)
-                )
-            fit -= rank * 1e-3  # the earlier clause when nothing tells them apart
+                fit = len({t.lemma for t in clause if not _content_free(t)} & guide_lemmas)
             if best is None or fit > best[0]:
                 best = (fit, sentence, action)
     return None if best is None else (best[1], best[2])
@@ -1343,9 +1362,6 @@ def _competency_score(
                 timeline,
             )
         )
-    shown_in: list[Sentence] = [
-        s for ev in found.groups.values() if ev.shown for s in ev.unit.sentences
-    ]
     # What each shown sentence was matched on: the meaning and its exemplar, or a phrase's span.
     guides: list[tuple[Sentence, str, tuple[int, int] | None]] = [
         (s, f"{cc.groups[group].meaning if group >= 0 else ''} {ev.reference}", None)
@@ -1357,7 +1373,6 @@ def _competency_score(
         described_groups.add(group)
         if _acted_myself(star, sentence.index):
             shown_groups.add(group)
-            shown_in.append(sentence)
             guides.append((sentence, phrase, match_span(occurrence)))
         evidence.append(
             _sentence_evidence(

@@ -123,12 +123,13 @@ def settings_from_dict(data: dict[str, Any]) -> ConductSettings:
     if (
         not 0 < settings.corroborating <= settings.sentence < 1
         or not 0 < settings.leaning <= 1
-        or settings.leaning_count < 0
+        or settings.leaning_count not in (0, *range(2, 100))
+        or (settings.leaning_count and settings.leaning > settings.corroborating)
         or settings.max_tokens < 8
     ):
         raise ValueError(
-            "thresholds must be probabilities, corroborating <= sentence, leaning_count >= 0, "
-            "max_tokens >= 8"
+            "thresholds must be probabilities, corroborating <= sentence, leaning <= "
+            "corroborating, leaning_count 0 or 2-99, max_tokens >= 8"
         )
     return settings
 

@@ -267,3 +267,19 @@ def test_practice_in_the_app_takes_its_other_options_too(monkeypatch: pytest.Mon
     assert run.llm_url == "http://localhost:11434/v1"  # the saved settings under the options
     assert cli.main(["practice", "--llm-url", "off", "--follow-ups", "1"]) == 0
     assert given[1] is not None and (given[1].llm_url, given[1].followups) == (None, 1)
+    assert cli.main(["practice", "--llm-model", "other"]) == 0
+    assert given[2] is not None
+    assert (given[2].llm_url, given[2].llm_model) == ("http://localhost:11434/v1", "other")
+
+
+def test_options_given_for_one_run_are_not_saved_with_the_settings_form() -> None:
+    from voicemock.config import load_settings
+    from voicemock.ui.app import make_app
+
+    save_settings(Settings(speak_questions=True, followups=2, rate_wpm=150))
+    run = load_settings().model_copy(update={"speak_questions": False, "followups": 0})
+    app = make_app(settings=run)
+    app.save_user_settings(run.model_copy(update={"rate_wpm": 170}))
+    saved = load_settings()
+    assert (saved.speak_questions, saved.followups, saved.rate_wpm) == (True, 2, 170)
+    assert (app.settings.speak_questions, app.settings.rate_wpm) == (False, 170)

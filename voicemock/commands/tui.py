@@ -54,14 +54,17 @@ def _llm_settings(args: argparse.Namespace | None, settings: Settings | None) ->
     the app's confirm step before any transcript goes there.
     """
     url = getattr(args, "llm_url", None)
-    if url is None:
+    given_model = getattr(args, "llm_model", None)
+    if url is None and given_model is None:
         return settings
     from voicemock.config import load_settings
     from voicemock.speech.llm import parse_endpoint
 
     settings = settings or load_settings()
+    if url is None:  # --llm-model alone: the saved server (if any), this model
+        url = settings.llm_url or "off"
     off = url.strip().lower() in ("", "off")
-    model = getattr(args, "llm_model", None) or settings.llm_model
+    model = given_model or settings.llm_model
     if not off:
         parse_endpoint(url, model)
     return settings.model_copy(update={"llm_url": None if off else url, "llm_model": model})

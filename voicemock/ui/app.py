@@ -224,12 +224,18 @@ class VoicemockApp(App[None]):
         self.notify(text, title=title, severity="error", markup=False, timeout=10)
 
     def save_user_settings(self, settings: Settings) -> Path:
-        """Keep new settings for this run and on disk; warm the model again if it changed."""
+        """Keep new settings for this run and on disk; warm the model again if it changed.
+
+        Only what the user changed goes on top of the saved settings: this run's command-line
+        options (``practice --no-speak``, ...) stay this run's.
+        """
         old = self.settings
         self.settings = settings
-        from voicemock.config import save_settings
+        from voicemock.config import load_settings, save_settings
 
-        path = save_settings(settings)
+        before = old.model_dump()
+        changed = {k: v for k, v in settings.model_dump().items() if before.get(k) != v}
+        path = save_settings(load_settings().model_copy(update=changed))
         if (old.engine, old.model, old.use_embeddings) != (
             settings.engine,
             settings.model,

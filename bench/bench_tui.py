@@ -120,7 +120,7 @@ def read_until(master: int, mark: bytes, timeout_s: float) -> float:
 
 def end_on_terminal(proc: subprocess.Popen[bytes], master: int) -> float:
     """Quit the app (ctrl+q), killing it if it does not end; its peak resident set in MB."""
-    peak_mb = 0.0
+    peak_mb: float | None = None
     try:
         with open(f"/proc/{proc.pid}/status") as status:
             for line in status:
@@ -133,6 +133,8 @@ def end_on_terminal(proc: subprocess.Popen[bytes], master: int) -> float:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         os.close(master)
+    if peak_mb is None:
+        raise RuntimeError("the app's peak memory could not be read (/proc/PID/status)")
     return peak_mb
 
 
@@ -399,7 +401,8 @@ def time_app_process(
                 os.write(master, b"t")  # try again
             read_until(master, RECORDING_MARK, 120)
             feed = microphone.feed_mic(clip)  # the answer, spoken in real time
-            while feed.process.poll() is None:
+            deadline = time.monotonic() + duration_s + 30
+            while feed.process.poll() is None and time.monotonic() < deadline:
                 _drain(master, 0.2)  # a terminal not read would stop the app's drawing
             _drain(master, 0.3)  # the last words reach the recorder
             stopped_at = time.monotonic()

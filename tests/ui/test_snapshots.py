@@ -71,7 +71,12 @@ async def _home_ready(pilot: Any) -> None:
     table = home.query_one("#questions", DataTable)
     await wait_for(pilot, lambda: table.row_count > 0)
     table.move_cursor(row=table.get_row_index(FIXED_QUESTION_ID))
+    recent = home.query_one("#recent", DataTable)
+    await wait_for(pilot, lambda: recent.row_count > 0)
+    # A table's column widths follow its new rows on a later refresh; on a busy machine the
+    # picture could otherwise be taken in between.
     await pilot.pause()
+    await pilot.pause(0.2)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 32)], ids=["80x24", "100x32"])

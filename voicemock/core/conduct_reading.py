@@ -200,17 +200,21 @@ class ConductReader:
 
     def prepare(self, prose: Sequence[Sentence], vectors: Vectors | None = None) -> None:
         """Read now the sentences the screen passes (while the answer is still spoken)."""
-        worth = _worth(self.settings, prose, vectors)
-        self.probabilities([s.text for s, w in zip(prose, worth, strict=True) if w])
+        _chances(self, prose, vectors)
 
 
-def _worth(
-    settings: ConductSettings, prose: Sequence[Sentence], vectors: Vectors | None
-) -> list[bool]:
-    """Per sentence: worth reading (all of them without the vectors or a screen)."""
-    if settings.screen is not None and vectors is not None and len(vectors) == len(prose):
-        return settings.screen.passes(vectors)
-    return [True] * len(prose)
+def _chances(
+    reader: ConductReader, prose: Sequence[Sentence], vectors: Vectors | None
+) -> list[float]:
+    """Per sentence, the probability that it tells conduct; 0 for a sentence the screen does
+    not pass (with ``vectors``, the sentences' MiniLM vectors in order; without, all are read)."""
+    screen = reader.settings.screen
+    if screen is not None and vectors is not None and len(vectors) == len(prose):
+        worth = screen.passes(vectors)
+    else:
+        worth = [True] * len(prose)
+    read = iter(reader.probabilities([s.text for s, w in zip(prose, worth, strict=True) if w]))
+    return [next(read) if w else 0.0 for w in worth]
 
 
 def read_conduct(
@@ -231,9 +235,7 @@ def read_conduct(
         return []
     rules = rules if rules is not None else load_conduct()
     settings = reader.settings
-    worth = _worth(settings, prose, vectors)
-    read = iter(reader.probabilities([s.text for s, w in zip(prose, worth, strict=True) if w]))
-    chances = [next(read) if w else 0.0 for w in worth]
+    chances = _chances(reader, prose, vectors)
     floor = min(settings.corroborating, settings.leaning)
     kept = [
         ConductReading(sentence, p)

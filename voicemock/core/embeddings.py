@@ -301,9 +301,11 @@ def _session_options(ort: Any) -> Any:
     return options
 
 
+_PROVIDERS = ["CPUExecutionProvider"]
+
+
 def _session(ort: Any, model_path: Path, prepared_dir: Path | None) -> Any:
     """An inference session of the model, made from its prepared form when there is one."""
-    providers = ["CPUExecutionProvider"]
     if prepared_dir is not None:
         prepared_dir = prepared_dir.resolve()  # a link to where it is kept (shared by tests)
     if prepared_dir is not None and (prepared_dir / _PREPARED_WEIGHTS).is_file():
@@ -325,7 +327,7 @@ def _session(ort: Any, model_path: Path, prepared_dir: Path | None) -> Any:
         options.add_session_config_entry(
             "session.optimized_model_external_initializers_min_size_in_bytes", "1024"
         )
-    session = ort.InferenceSession(str(model_path), options, providers)
+    session = ort.InferenceSession(str(model_path), options, _PROVIDERS)
     if staging is not None and prepared_dir is not None:
         try:
             for written in staging.iterdir():
@@ -343,7 +345,7 @@ def _session(ort: Any, model_path: Path, prepared_dir: Path | None) -> Any:
             prepared = _prepared_session(ort, prepared_dir)
             if prepared is not None:
                 return prepared
-            session = ort.InferenceSession(str(model_path), _session_options(ort), providers)
+            session = ort.InferenceSession(str(model_path), _session_options(ort), _PROVIDERS)
     return session
 
 
@@ -353,9 +355,7 @@ def _prepared_session(ort: Any, prepared_dir: Path) -> Any | None:
     options = _session_options(ort)
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     try:
-        return ort.InferenceSession(
-            str(prepared_dir / _PREPARED_MODEL), options, ["CPUExecutionProvider"]
-        )
+        return ort.InferenceSession(str(prepared_dir / _PREPARED_MODEL), options, _PROVIDERS)
     except Exception:  # a damaged or foreign file: make the session from the model again
         shutil.rmtree(prepared_dir, ignore_errors=True)
         return None

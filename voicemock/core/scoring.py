@@ -1288,7 +1288,12 @@ def _showing_action(
         actions = tuple(a for a in actions if a.by_me) or actions
         if not actions:
             continue
-        guide_lemmas = {t.lemma for t in tokenize(guide) if not _content_free(t)}
+        # A phrase's span says which clause; else the words of the meaning it matched.
+        guide_lemmas = (
+            set()
+            if span is not None
+            else {t.lemma for t in tokenize(guide) if not _content_free(t)}
+        )
         for action in actions:
             clause = sentence.tokens[
                 action.start_token : max(action.end_token, action.start_token + 1)
